@@ -1,0 +1,67 @@
+# Ward Portal: every target installs what it needs into .venv first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+export PYTHONDONTWRITEBYTECODE = 1
+
+.PHONY: run install install-test translations translate test lint format chromium bench clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[test]'
+	@touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+## Compile the translation catalogues (.mo files are build output, not committed).
+translations: install
+	$(BIN)/pybabel compile -d translations -f
+
+## Extract every string, update the vi/en catalogues, compile them.
+translate: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --add-comments=Translators: \
+		--no-location --sort-output --project="Ward Portal" -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel compile -d translations -f
+
+## Set everything up and serve the portal with demo data on SQLite at http://127.0.0.1:5000
+run: translations
+	@mkdir -p instance
+	$(FLASK) db upgrade
+	$(FLASK) demo load
+	@$(FLASK) demo logins
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+## Debian's chromium for the browser tests (never a downloaded browser).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+
+## Install the test extras and run the whole suite (PostgreSQL too when TEST_DATABASE_URL is set).
+test: install-test translations chromium
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-test
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+## Throughput of the home page against a bare hello route, under gunicorn on loopback.
+bench: install translations
+	$(BIN)/python bench/home_vs_hello.py
+
+clean:
+	rm -rf $(VENV) instance/*.db .pytest_cache translations/*/LC_MESSAGES/*.mo

@@ -1,0 +1,95 @@
+"""Ward Portal (Cổng phường): the application factory. It only wires things together."""
+
+from __future__ import annotations
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+
+def create_app(config: object | None = None) -> Flask:
+    """Build the app from a settings class (DevelopmentConfig when none is given)."""
+    app = Flask(__name__, instance_relative_config=False)
+    if config is None:
+        from config import DevelopmentConfig
+
+        config = DevelopmentConfig
+    validate = getattr(config, "validate", None)
+    if callable(validate):
+        validate()
+    app.config.from_object(config)
+
+    _init_proxy(app)
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_hooks(app)
+    _register_errors(app)
+    _register_cli(app)
+    return app
+
+
+def _init_proxy(app: Flask) -> None:
+    hops = app.config.get("PROXY_FIX_X_FOR", 0)
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+
+def _init_extensions(app: Flask) -> None:
+    from portal import models  # noqa: F401 - register every table on the metadata
+    from portal.i18n import check_catalogues, select_locale, select_timezone
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True)
+    csrf.init_app(app)
+    check_catalogues(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "basic"
+    _login_message(app)
+    limiter.init_app(app)
+
+
+def _login_message(app: Flask) -> None:
+    from flask_babel import lazy_gettext as _l
+
+    login_manager.login_message = _l("Please log in to continue.")
+    login_manager.login_message_category = "info"
+    login_manager.needs_refresh_message = _l("Please log in again to continue.")
+
+
+def _migrations_dir():
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent.parent / "migrations"
+
+
+def _register_blueprints(app: Flask) -> None:
+    from portal.auth.views import bp as auth_bp
+    from portal.main.views import bp as main_bp
+    from portal.manage.views import bp as manage_bp
+    from portal.wards.views import bp as wards_bp
+
+    for bp in (main_bp, auth_bp, wards_bp, manage_bp):
+        app.register_blueprint(bp)
+
+
+def _register_hooks(app: Flask) -> None:
+    from portal import templating
+    from portal.security import security_headers
+
+    app.after_request(security_headers)
+    templating.init_app(app)
+
+
+def _register_errors(app: Flask) -> None:
+    from portal.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+
+def _register_cli(app: Flask) -> None:
+    from portal.cli import register_cli
+
+    register_cli(app)

@@ -1,0 +1,78 @@
+"""Forms for registering, logging in and account settings. Rules live in services.py."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, InputRequired, Optional
+
+from portal.auth.passwords import MAX_LENGTH
+from portal.forms import int_or_none, max_len
+
+
+class RegisterForm(FlaskForm):
+    full_name = StringField(
+        _l("Full name"),
+        validators=[DataRequired(_l("Please enter a full name.")), max_len(120)],
+        render_kw={"autocomplete": "name"},
+    )
+    phone = StringField(
+        _l("Mobile number"),
+        validators=[DataRequired(_l("Please enter your mobile number.")), max_len(20)],
+        description=_l("Used to log in and to receive notices, for example 0912 345 678."),
+        render_kw={"autocomplete": "tel", "inputmode": "tel"},
+    )
+    email = EmailField(
+        _l("E-mail (optional)"),
+        validators=[
+            Optional(),
+            max_len(254),
+            Email(_l("Enter a valid e-mail address."), check_deliverability=False),
+        ],
+        render_kw={"autocomplete": "email"},
+    )
+    ward_id = SelectField(
+        _l("Your ward"),
+        coerce=int_or_none,
+        validate_choice=False,
+        validators=[InputRequired(_l("Choose your ward."))],
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(_l("Please choose a password.")), max_len(MAX_LENGTH)],
+        description=_l("At least 8 characters; avoid common passwords."),
+        render_kw={"autocomplete": "new-password"},
+    )
+    consent = BooleanField(_l("I have read and agree to the processing described above."))
+
+
+class LoginForm(FlaskForm):
+    login = StringField(
+        _l("Mobile number or e-mail"),
+        validators=[DataRequired(_l("Enter your mobile number or e-mail.")), max_len(254)],
+        render_kw={"autocomplete": "username"},
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(_l("Enter your password.")), max_len(MAX_LENGTH)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    next = HiddenField()
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired(_l("Enter your current password.")), max_len(MAX_LENGTH)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    new_password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(_l("Please choose a password.")), max_len(MAX_LENGTH)],
+        description=_l("At least 8 characters; avoid common passwords."),
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class LanguageForm(FlaskForm):
+    lang = SelectField(_l("Language"), choices=[("vi", "Tiếng Việt"), ("en", "English")])
+    next = HiddenField()

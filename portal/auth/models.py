@@ -1,0 +1,95 @@
+"""People who use the portal, their roles and the consents they gave."""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.db import TimestampMixin, UTCDateTime, str_enum, utcnow
+from portal.extensions import db
+from portal.wards.models import Ward
+
+
+class Role(enum.StrEnum):
+    """One role per account. Officials belong to exactly one ward; the admin to none."""
+
+    RESIDENT = "resident"
+    STAFF = "staff"
+    CHAIRMAN = "chairman"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+
+    @property
+    def is_official(self) -> bool:
+        return self in {Role.STAFF, Role.CHAIRMAN, Role.SUPERVISOR}
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(16)
+
+
+class User(UserMixin, TimestampMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (
+        sa.CheckConstraint("role = 'admin' OR ward_id IS NOT NULL", name="ward_required"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    full_name: Mapped[str] = mapped_column(sa.String(120))
+    phone: Mapped[str] = mapped_column(sa.String(20), unique=True)  # E.164, e.g. +84912345678
+    email: Mapped[str | None] = mapped_column(sa.String(254), unique=True)  # lower case
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    role: Mapped[Role] = mapped_column(str_enum(Role), default=Role.RESIDENT, index=True)
+    ward_id: Mapped[int | None] = mapped_column(sa.ForeignKey("wards.id"), index=True)
+    locale: Mapped[str | None] = mapped_column(sa.String(5))
+    is_active_account: Mapped[bool] = mapped_column(
+        sa.Boolean, default=True, server_default=sa.true()
+    )
+    # Changing it (password change, deactivation) logs out every open session of the account.
+    session_token: Mapped[str] = mapped_column(sa.String(32), default=new_session_token)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    ward: Mapped[Ward | None] = relationship(lazy="joined")
+    consents: Mapped[list[Consent]] = relationship(
+        back_populates="user", order_by="Consent.given_at", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login
+        return self.is_active_account
+
+    def get_id(self) -> str:  # Flask-Login: id plus token, so old sessions die
+        return f"{self.id}.{self.session_token}"
+
+    def has_role(self, *roles: Role) -> bool:
+        return self.role in roles
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.role}>"
+
+
+class ConsentPurpose(enum.StrEnum):
+    ACCOUNT = "account"  # processing name, phone, e-mail to run the resident's account
+
+
+class Consent(db.Model):
+    """Proof of a consent under Decree 13/2023: what was agreed, which version, when."""
+
+    __tablename__ = "consents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[ConsentPurpose] = mapped_column(str_enum(ConsentPurpose))
+    policy_version: Mapped[str] = mapped_column(sa.String(20))
+    locale: Mapped[str] = mapped_column(sa.String(5))
+    text: Mapped[str] = mapped_column(sa.Text)  # the exact wording the person agreed to
+    given_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship(back_populates="consents")

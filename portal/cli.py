@@ -1,0 +1,154 @@
+"""Command-line tools: `flask --app wsgi wards|users|demo ...`."""
+
+from __future__ import annotations
+
+import click
+import sqlalchemy as sa
+from flask import Flask
+from flask.cli import AppGroup
+
+from portal.auth import services as auth_services
+from portal.auth.models import Role, User
+from portal.domain import DomainError
+from portal.extensions import db
+from portal.wards import services as ward_services
+
+wards_cli = AppGroup("wards", help="Import and enable wards.")
+users_cli = AppGroup("users", help="Create official accounts.")
+demo_cli = AppGroup("demo", help="Demo data for trying the portal.")
+
+
+def _fail(error: DomainError) -> None:
+    db.session.rollback()
+    raise click.ClickException(str(error.message))
+
+
+@wards_cli.command("import")
+@click.option("--province", required=True, help="Province codename or code, e.g. ha_noi or 1.")
+def import_wards(province: str) -> None:
+    """Import a province's wards and communes from the vietnam-provinces package."""
+    try:
+        result = ward_services.import_province(province)
+    except DomainError as error:
+        _fail(error)
+    db.session.commit()
+    click.echo(
+        f"Wards: {result.created} created, {result.updated} updated, {result.unchanged} unchanged."
+    )
+
+
+@wards_cli.command("enable")
+@click.argument("slugs", nargs=-1, required=True)
+@click.option("--disable", is_flag=True, help="Stop serving these wards instead.")
+def enable_wards(slugs: tuple[str, ...], disable: bool) -> None:
+    """Serve (or stop serving) wards by slug, e.g. phuong-bo-de."""
+    for slug in slugs:
+        ward = ward_services.get_ward_by_slug(slug, enabled_only=False)
+        if ward is None:
+            raise click.ClickException(f"Unknown ward: {slug}")
+        ward_services.set_enabled(ward, not disable)
+    db.session.commit()
+    click.echo(f"{'Disabled' if disable else 'Enabled'}: {', '.join(slugs)}")
+
+
+@users_cli.command("create")
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role if r != Role.RESIDENT]))
+@click.option("--ward", "ward_slug", help="Ward slug (not for admin), e.g. phuong-bo-de.")
+@click.option("--phone", required=True)
+@click.option("--name", "full_name", required=True)
+@click.option("--email", default=None)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+def create_user(role, ward_slug, phone, full_name, email, password) -> None:
+    """Create a staff, chairman, supervisor or admin account."""
+    ward_id = None
+    if ward_slug:
+        ward = ward_services.get_ward_by_slug(ward_slug, enabled_only=False)
+        if ward is None:
+            raise click.ClickException(f"Unknown ward: {ward_slug}")
+        ward_id = ward.id
+    try:
+        user = auth_services.create_official(
+            None,
+            role=role,
+            full_name=full_name,
+            phone=phone,
+            email=email,
+            password=password,
+            ward_id=ward_id,
+        )
+    except DomainError as error:
+        _fail(error)
+    db.session.commit()
+    click.echo(f"Created {user.role.value} #{user.id} {user.full_name} ({user.phone}).")
+
+
+DEMO_WARDS = ("phuong-long-bien", "phuong-bo-de", "phuong-viet-hung", "phuong-phuc-loi")
+DEMO_PASSWORD = "ward-portal-demo"  # noqa: S105 - printed for people trying the demo
+DEMO_USERS = (
+    # role, ward slug, phone, name, email
+    (Role.ADMIN, None, "0901000001", "Quản trị Thành phố", "admin@example.vn"),
+    (Role.CHAIRMAN, "phuong-bo-de", "0901000002", "Nguyễn Văn Chủ", "chutich.bode@example.vn"),
+    (Role.STAFF, "phuong-bo-de", "0901000003", "Trần Thị Công", "congchuc.bode@example.vn"),
+    (Role.SUPERVISOR, "phuong-bo-de", "0901000004", "Lê Văn Giám", "mttq.bode@example.vn"),
+    (Role.STAFF, "phuong-viet-hung", "0901000005", "Phạm Thị Hưng", "congchuc.viethung@example.vn"),
+)
+DEMO_RESIDENT = ("phuong-bo-de", "0912345678", "Hoàng Thị Dân", "dan@example.vn")
+
+
+@demo_cli.command("load")
+def load_demo() -> None:
+    """Load demo wards and accounts (only the first time; running it again changes nothing)."""
+    ward_services.import_province("ha_noi")
+    wards = {}
+    for slug in DEMO_WARDS:
+        ward = ward_services.get_ward_by_slug(slug, enabled_only=False)
+        ward_services.set_enabled(ward, True)
+        wards[slug] = ward
+    db.session.flush()
+    created = 0
+    for role, slug, phone, name, email in DEMO_USERS:
+        if _exists(phone):
+            continue
+        auth_services.create_official(
+            None,
+            role=role,
+            full_name=name,
+            phone=phone,
+            email=email,
+            password=DEMO_PASSWORD,
+            ward_id=wards[slug].id if slug else None,
+        )
+        created += 1
+    slug, phone, name, email = DEMO_RESIDENT
+    if not _exists(phone):
+        auth_services.register_resident(
+            full_name=name,
+            phone=phone,
+            email=email,
+            password=DEMO_PASSWORD,
+            ward_id=wards[slug].id,
+            consent=True,
+            locale="vi",
+            policy_version="demo",
+        )
+        created += 1
+    db.session.commit()
+    click.echo(f"Demo data ready ({created} accounts created).")
+
+
+@demo_cli.command("logins")
+def demo_logins() -> None:
+    """Print the demo accounts and their password."""
+    click.echo("Demo logins (password for all: %s):" % DEMO_PASSWORD)
+    for role, slug, phone, name, _email in (*DEMO_USERS, (Role.RESIDENT, *DEMO_RESIDENT)):
+        click.echo(f"  {role.value:<10} {phone}  {name}" + (f"  ({slug})" if slug else ""))
+
+
+def _exists(phone: str) -> bool:
+    e164 = auth_services.clean_phone(phone)
+    return db.session.execute(sa.select(User.id).where(User.phone == e164)).first() is not None
+
+
+def register_cli(app: Flask) -> None:
+    for group in (wards_cli, users_cli, demo_cli):
+        app.cli.add_command(group)

@@ -1,0 +1,63 @@
+"""Translated, styled error pages that reveal nothing internal."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from portal.extensions import db
+
+MESSAGES = {
+    400: (_l("Bad request"), _l("The request could not be understood. Please go back and try again.")),
+    403: (_l("Access denied"), _l("You do not have permission to open this page.")),
+    404: (_l("Page not found"), _l("The page you are looking for does not exist or has moved.")),
+    405: (_l("Not allowed"), _l("This action is not allowed here.")),
+    413: (
+        _l("File too large"),
+        _l("What you sent is larger than the portal accepts. Please send a smaller file."),
+    ),
+    429: (
+        _l("Too many attempts"),
+        _l("You have tried too many times. Please wait a few minutes and try again."),
+    ),
+    500: (
+        _l("Something went wrong"),
+        _l("An error occurred on our side. It has been logged; please try again later."),
+    ),
+}
+CSRF_MESSAGE = (
+    _l("Your form has expired"),
+    _l("For your security the form expired or was sent from elsewhere. Reload the page and send it again."),
+)
+
+
+def _render(code: int, title, message):
+    if request.path.startswith("/healthz") or request.accept_mimetypes.best == "application/json":
+        return jsonify(error=code, message=str(message)), code
+    return render_template("errors/error.html", code=code, title=title, message=message), code
+
+
+def handle_http(error: HTTPException):
+    code = error.code or 500
+    title, message = MESSAGES.get(code, (error.name, MESSAGES[400][1]))
+    return _render(code, title, message)
+
+
+def handle_csrf(error: CSRFError):
+    return _render(400, *CSRF_MESSAGE)
+
+
+def handle_unexpected(error: Exception):
+    db.session.rollback()
+    from flask import current_app
+
+    current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
+    return _render(500, *MESSAGES[500])
+
+
+def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(CSRFError, handle_csrf)
+    app.register_error_handler(HTTPException, handle_http)
+    app.register_error_handler(Exception, handle_unexpected)

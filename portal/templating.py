@@ -1,0 +1,66 @@
+"""Template filters and globals: local time, masked personal data, role names, language switch."""
+
+from __future__ import annotations
+
+from flask import Flask, request
+from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import lazy_gettext as _l
+
+from portal.auth.models import Role
+from portal.auth.phones import mask_phone, national
+
+ROLE_LABELS = {
+    Role.RESIDENT: _l("Resident"),
+    Role.STAFF: _l("Ward officer"),
+    Role.CHAIRMAN: _l("Ward chairman"),
+    Role.SUPERVISOR: _l("Fatherland Front supervisor"),
+    Role.ADMIN: _l("City administrator"),
+}
+
+
+def role_label(role: Role | str) -> str:
+    return str(ROLE_LABELS[Role(role)])
+
+
+def local_datetime(value, fmt: str = "medium") -> str:
+    """A UTC timestamp shown in Hà Nội time, formatted for the current language."""
+    return format_datetime(value, fmt) if value is not None else ""
+
+
+def local_date(value, fmt: str = "medium") -> str:
+    return format_date(value, fmt) if value is not None else ""
+
+
+def field_attrs(field) -> dict:
+    """aria attributes linking an input to its hint and its error message."""
+    ids = []
+    if field.description and field.type != "BooleanField":
+        ids.append(f"{field.id}-hint")
+    if field.errors:
+        ids.append(f"{field.id}-error")
+    attrs = {"aria-describedby": " ".join(ids)} if ids else {}
+    if field.errors:
+        attrs["aria-invalid"] = "true"
+    return attrs
+
+
+def _context() -> dict:
+    return {
+        "current_locale": str(get_locale()),
+        "lang_next": request.full_path.rstrip("?") if request else "/",
+        "Role": Role,
+    }
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters.update(
+        datetime=local_datetime,
+        date=local_date,
+        mask_phone=mask_phone,
+        phone=national,
+        role=role_label,
+    )
+    app.jinja_env.globals["field_attrs"] = field_attrs
+    app.context_processor(_context)
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True

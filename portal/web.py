@@ -1,0 +1,39 @@
+"""Helpers for thin views: one commit per request, domain errors onto forms."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, request, url_for
+from flask_wtf import FlaskForm
+
+from portal.domain import DomainError, PermissionDenied
+from portal.extensions import db
+from portal.security import is_safe_next
+
+
+def commit() -> None:
+    """The one commit of a request; roll back and re-raise on failure."""
+    try:
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+def show_error(form: FlaskForm | None, error: DomainError) -> None:
+    """Put a service's error on its form field, or flash it when no field fits."""
+    db.session.rollback()
+    if isinstance(error, PermissionDenied) and form is None:
+        abort(403)
+    field = getattr(form, error.field, None) if form is not None and error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        flash(error.message, "error")
+
+
+def redirect_next(default_endpoint: str, **values):
+    """Redirect to a safe `next` from the form or query string, else to a default page."""
+    target = request.form.get("next") or request.args.get("next")
+    if is_safe_next(target):
+        return redirect(target)
+    return redirect(url_for(default_endpoint, **values))
