@@ -24,11 +24,12 @@ def show_error(form: FlaskForm | None, error: DomainError) -> None:
     db.session.rollback()
     if isinstance(error, PermissionDenied) and form is None:
         abort(403)
-    field = getattr(form, error.field, None) if form is not None and error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        flash(error.message, "error")
+    for name, message in (error.errors or {error.field: error.message}).items():
+        field = getattr(form, name, None) if form is not None and name else None
+        if field is not None:
+            field.errors = [*field.errors, message]
+        else:
+            flash(message, "error")
 
 
 def redirect_next(default_endpoint: str, **values):

@@ -74,5 +74,5 @@ class ChangePasswordForm(FlaskForm):
 
 
 class LanguageForm(FlaskForm):
-    lang = SelectField(_l("Language"), choices=[("vi", "Tiếng Việt"), ("en", "English")])
+    lang = StringField(_l("Language"), validators=[DataRequired(), max_len(5)])
     next = HiddenField()

@@ -22,7 +22,7 @@ from portal.auth.passwords import (
 )
 from portal.auth.phones import InvalidPhone, normalize_phone
 from portal.db import utcnow
-from portal.domain import DomainError, PermissionDenied
+from portal.domain import DomainError, PermissionDenied, Problems
 from portal.extensions import db
 from portal.wards.models import Ward
 
@@ -75,17 +75,14 @@ def check_password_strength(password: str, field: str = "password") -> None:
 
 
 def _check_unique(phone: str, email: str | None, exclude_id: int | None = None) -> None:
-    query = sa.select(User.id).where(User.phone == phone)
-    if exclude_id:
-        query = query.where(User.id != exclude_id)
-    if db.session.execute(query).first():
-        raise DomainError(_l("An account with this phone number already exists."), "phone")
-    if email:
-        query = sa.select(User.id).where(User.email == email)
-        if exclude_id:
-            query = query.where(User.id != exclude_id)
-        if db.session.execute(query).first():
-            raise DomainError(_l("An account with this e-mail address already exists."), "email")
+    """Refuse a phone number or e-mail address that another account already uses."""
+    problems = Problems()
+    taken = sa.select(User.id).where(User.id != (exclude_id or 0))
+    if db.session.execute(taken.where(User.phone == phone)).first():
+        problems.add("phone", _l("An account with this phone number already exists."))
+    if email and db.session.execute(taken.where(User.email == email)).first():
+        problems.add("email", _l("An account with this e-mail address already exists."))
+    problems.raise_if_any()
 
 
 def _flush_user(user: User) -> None:
@@ -130,16 +127,19 @@ def register_resident(
     policy_version: str,
 ) -> User:
     """Create a resident account and record the consent given. Raises DomainError."""
-    name = clean_name(full_name)
-    phone_e164 = clean_phone(phone)
+    problems = Problems()
+    name = problems.check(clean_name, full_name)
+    phone_e164 = problems.check(clean_phone, phone)
     email_clean = clean_email(email)
-    ward = enabled_ward(ward_id)
-    check_password_strength(password)
+    ward = problems.check(enabled_ward, ward_id)
+    problems.check(check_password_strength, password)
     if not consent:
-        raise DomainError(
-            _l("You must agree to the processing of your personal data to register."), "consent"
+        problems.add(
+            "consent", _l("You must agree to the processing of your personal data to register.")
         )
-    _check_unique(phone_e164, email_clean)
+    if phone_e164:
+        problems.check(_check_unique, phone_e164, email_clean)
+    problems.raise_if_any()
     user = User(
         full_name=name,
         phone=phone_e164,
@@ -259,6 +259,7 @@ def create_official(
     a chairman creates staff of his own ward only.
     """
     role = parse_role(role)
+    problems = Problems()
     if actor is not None:
         if role not in CREATABLE_BY.get(actor.role, set()):
             raise PermissionDenied(_l("You may not create this kind of account."), "role")
@@ -266,16 +267,18 @@ def create_official(
             ward_id = actor.ward_id
     if role == Role.RESIDENT:
         raise DomainError(_l("Residents register themselves."), "role")
-    name = clean_name(full_name)
-    phone_e164 = clean_phone(phone)
+    name = problems.check(clean_name, full_name)
+    phone_e164 = problems.check(clean_phone, phone)
     email_clean = clean_email(email)
     ward = None
     if role != Role.ADMIN:
         ward = db.session.get(Ward, ward_id) if ward_id else None
         if ward is None:
-            raise DomainError(_l("Choose the ward this official works for."), "ward_id")
-    check_password_strength(password)
-    _check_unique(phone_e164, email_clean)
+            problems.add("ward_id", _l("Choose the ward this official works for."))
+    problems.check(check_password_strength, password)
+    if phone_e164:
+        problems.check(_check_unique, phone_e164, email_clean)
+    problems.raise_if_any()
     user = User(
         full_name=name,
         phone=phone_e164,

@@ -12,6 +12,7 @@ from portal.auth.forms import ChangePasswordForm, LoginForm, RegisterForm
 from portal.auth.phones import national
 from portal.domain import DomainError
 from portal.extensions import limiter
+from portal.forms import options
 from portal.security import ANY_USER, public, role_required
 from portal.wards.services import enabled_wards
 from portal.web import commit, redirect_next, show_error
@@ -36,7 +37,7 @@ def register():
         return redirect(url_for("main.home"))
     form = RegisterForm()
     wards = enabled_wards()
-    form.ward_id.choices = [("", _("— Choose your ward —"))] + [(w.id, w.name) for w in wards]
+    form.ward_id.choices = options(((w.id, w.name) for w in wards), _("— Choose your ward —"))
     if form.validate_on_submit():
         try:
             user = services.register_resident(
@@ -75,6 +76,7 @@ def register():
 def login():
     """Log in with a mobile number or an e-mail address."""
     form = LoginForm()
+    status = 200
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
@@ -82,12 +84,13 @@ def login():
             user = services.authenticate(form.login.data, form.password.data)
         except DomainError as error:
             show_error(form, error)
+            status = 401
         else:
             commit()
             login_user(user)
             flash(_("You are logged in."), "success")
             return redirect_next("main.home")
-    return render_template("auth/login.html", form=form), (401 if form.errors else 200)
+    return render_template("auth/login.html", form=form), (422 if form.errors else status)
 
 
 @bp.post("/logout")

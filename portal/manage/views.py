@@ -10,6 +10,7 @@ from portal.auth import services as auth_services
 from portal.auth.models import Role, User
 from portal.domain import DomainError
 from portal.extensions import db
+from portal.forms import options
 from portal.manage.forms import OfficialForm, ToggleForm
 from portal.security import role_required
 from portal.wards import services as ward_services
@@ -46,13 +47,15 @@ def users():
 def create_user():
     """Create a staff account (chairman, own ward) or any official account (admin)."""
     form = OfficialForm()
-    form.role.choices = [(r.value, role_label(r)) for r in auth_services.creatable_roles(current_user)]
+    form.role.choices = options(
+        ((r.value, role_label(r)) for r in auth_services.creatable_roles(current_user)),
+        _("— Choose a role —"),
+    )
     if current_user.role == Role.ADMIN:
-        form.ward_id.choices = [("", _("— Choose a ward —"))] + [
-            (w.id, w.name) for w in ward_services.enabled_wards()
-        ]
+        wards = ward_services.enabled_wards()
+        form.ward_id.choices = options(((w.id, w.name) for w in wards), _("— Choose a ward —"))
     else:
-        form.ward_id.choices = [(current_user.ward_id, current_user.ward.name)]
+        form.ward_id.choices = options([(current_user.ward_id, current_user.ward.name)])
     if form.validate_on_submit():
         try:
             user = auth_services.create_official(

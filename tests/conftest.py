@@ -1,0 +1,210 @@
+"""Shared fixtures: the app on SQLite (always) and PostgreSQL (when TEST_DATABASE_URL is set),
+a client, ready-made wards and accounts, and helpers to log in and to send forms with CSRF."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask, g
+from flask.testing import FlaskClient
+
+from config import TestingConfig
+from portal import create_app
+from portal.auth.models import Role, User
+from portal.auth.passwords import hash_password
+from portal.auth.phones import normalize_phone
+from portal.extensions import db
+from portal.wards.models import Ward
+
+PASSWORD = "correct-horse-42"
+PASSWORD_HASH = hash_password(PASSWORD)  # hashed once: argon2 is slow on purpose
+PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def make_config(database_url: str, **overrides) -> type[TestingConfig]:
+    attrs = {"SQLALCHEMY_DATABASE_URI": database_url, **overrides}
+    return type("TestConfig", (TestingConfig,), attrs)
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request, tmp_path_factory) -> Iterator[str]:
+    """A database with the models' schema, once per backend for the whole session."""
+    if request.param == "postgresql":
+        if not PG_URL:
+            pytest.skip("PostgreSQL tests skipped: TEST_DATABASE_URL is not set")
+        url = PG_URL
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    app = create_app(make_config(url))
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        db.engine.dispose()
+    yield url
+    with app.app_context():
+        db.drop_all()
+        db.engine.dispose()
+
+
+def _empty_tables() -> None:
+    tables = list(reversed(db.metadata.sorted_tables))
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(t.name for t in tables)
+        db.session.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+def isolate_requests(app: Flask) -> Flask:
+    """Tests keep one app context open, so `g` would outlive a request; forget the user
+    loaded by Flask-Login after each request, as a fresh context in production would."""
+
+    @app.teardown_request
+    def _forget_loaded_user(exc=None):
+        g.pop("_login_user", None)
+
+    return app
+
+
+@pytest.fixture
+def app(database_url: str) -> Iterator[Flask]:
+    app = isolate_requests(create_app(make_config(database_url)))
+    with app.app_context():
+        yield app
+        db.session.rollback()
+        _empty_tables()
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def backend(app: Flask) -> str:
+    return db.engine.dialect.name
+
+
+# ---------------------------------------------------------------- factories
+
+
+def make_ward(code: int, name: str, slug: str, enabled: bool = True) -> Ward:
+    ward = Ward(
+        code=code,
+        name=name,
+        slug=slug,
+        division_type="phường",
+        province_code=1,
+        province_name="Thành phố Hà Nội",
+        enabled=enabled,
+    )
+    db.session.add(ward)
+    db.session.flush()
+    return ward
+
+
+_phone_counter = iter(range(1000, 10_000))
+
+
+def make_user(
+    role: Role = Role.RESIDENT,
+    ward: Ward | None = None,
+    *,
+    name: str = "Nguyễn Văn Thử",
+    phone: str | None = None,
+    email: str | None = None,
+    locale: str | None = None,
+) -> User:
+    user = User(
+        full_name=name,
+        phone=normalize_phone(phone or f"0912{next(_phone_counter):06d}"),
+        email=email,
+        password_hash=PASSWORD_HASH,
+        role=role,
+        ward=ward,
+        locale=locale,
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+@dataclass
+class World:
+    """Two served wards, one not served, and one account of every kind."""
+
+    ward: Ward
+    other_ward: Ward
+    unserved_ward: Ward
+    resident: User
+    staff: User
+    staff_other: User
+    chairman: User
+    supervisor: User
+    admin: User
+
+    def by_name(self, name: str) -> User | None:
+        return None if name == "anonymous" else getattr(self, name)
+
+
+@pytest.fixture
+def world(app: Flask) -> World:
+    ward = make_ward(130, "Phường Bồ Đề", "phuong-bo-de")
+    other = make_ward(127, "Phường Việt Hưng", "phuong-viet-hung")
+    unserved = make_ward(70, "Phường Hoàn Kiếm", "phuong-hoan-kiem", enabled=False)
+    w = World(
+        ward=ward,
+        other_ward=other,
+        unserved_ward=unserved,
+        resident=make_user(Role.RESIDENT, ward, name="Hoàng Thị Dân", phone="0912345678",
+                           email="dan@example.vn"),
+        staff=make_user(Role.STAFF, ward, name="Trần Thị Công"),
+        staff_other=make_user(Role.STAFF, other, name="Phạm Thị Hưng"),
+        chairman=make_user(Role.CHAIRMAN, ward, name="Nguyễn Văn Chủ"),
+        supervisor=make_user(Role.SUPERVISOR, ward, name="Lê Văn Giám"),
+        admin=make_user(Role.ADMIN, None, name="Quản Trị Viên"),
+    )
+    db.session.commit()
+    return w
+
+
+# ---------------------------------------------------------------- helpers
+
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_token(client: FlaskClient, path: str = "/") -> str:
+    """The CSRF token of the client's session, read from a page as a browser would."""
+    html = client.get(path).get_data(as_text=True)
+    match = CSRF_RE.search(html)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def post_form(client: FlaskClient, path: str, data: dict | None = None, **kwargs):
+    """POST a form with a valid CSRF token."""
+    payload = {"csrf_token": csrf_token(client), **(data or {})}
+    return client.post(path, data=payload, **kwargs)
+
+
+def login_as(client: FlaskClient, user: User | None) -> FlaskClient:
+    """Log a test client in as `user` (or leave it anonymous for None)."""
+    if user is not None:
+        with client.session_transaction() as session:
+            session["_user_id"] = user.get_id()
+            session["_fresh"] = True
+    return client
+
+
+def text_of(response) -> str:
+    return response.get_data(as_text=True)
