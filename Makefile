@@ -61,7 +61,9 @@ format: install-test
 
 ## Throughput of the home page against a bare hello route, under gunicorn on loopback.
 bench: install translations
-	$(BIN)/python bench/home_vs_hello.py
+	@command -v wrk >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq wrk >/dev/null; } \
+		|| echo "wrk is not available: using the Python load generator."
+	$(BIN)/python bench/home_vs_hello.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) instance/*.db .pytest_cache translations/*/LC_MESSAGES/*.mo

@@ -64,12 +64,13 @@ def _empty_tables() -> None:
 
 
 def isolate_requests(app: Flask) -> Flask:
-    """Tests keep one app context open, so `g` would outlive a request; forget the user
-    loaded by Flask-Login after each request, as a fresh context in production would."""
+    """Tests keep one app context open, so `g` would outlive a request; empty it
+    after each request (Flask-Login's user, Flask-Babel's locale), as production would."""
 
     @app.teardown_request
-    def _forget_loaded_user(exc=None):
-        g.pop("_login_user", None)
+    def _fresh_globals(exc=None):
+        for name in list(g):
+            g.pop(name, None)
 
     return app
 

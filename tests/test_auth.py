@@ -21,9 +21,14 @@ GOOD = {
 }
 
 
-def register(client, world: World, **changes):
+def register(client, world: World, lang: str = "en", **changes):
     data = {**GOOD, "ward_id": str(world.ward.id), **changes}
-    return post_form(client, "/register", {k: v for k, v in data.items() if v is not None})
+    return post_form(
+        client,
+        "/register",
+        {k: v for k, v in data.items() if v is not None},
+        headers={"Accept-Language": lang},
+    )
 
 
 def count_users() -> int:
@@ -31,7 +36,7 @@ def count_users() -> int:
 
 
 def test_register_creates_resident_with_consent_proof(client, world: World):
-    response = register(client, world)
+    response = register(client, world, lang="vi")
     assert response.status_code == 302
     user = db.session.execute(sa.select(User).where(User.phone == "+84987654321")).scalar_one()
     assert user.role == Role.RESIDENT
@@ -45,6 +50,7 @@ def test_register_creates_resident_with_consent_proof(client, world: World):
     assert consent.policy_version == "2026-11"
     assert consent.locale == "vi"
     assert "Phường Bồ Đề" in consent.text
+    assert consent.text.startswith("Tôi đồng ý")  # the wording exactly as shown, in Vietnamese
     assert consent.given_at.tzinfo is not None
     # logged in straight away
     assert client.get("/account").status_code == 200
@@ -113,8 +119,10 @@ def test_register_duplicate_phone_and_email(client, world: World):
 
 
 def test_register_messages_in_vietnamese(client, world: World):
-    response = register(client, world, phone="123")
-    assert "Nhập số điện thoại di động hợp lệ" in text_of(response)
+    response = register(client, world, lang="vi", phone="123", password="123")
+    html = text_of(response)
+    assert "Nhập số điện thoại di động hợp lệ tại Việt Nam, ví dụ 0912 345 678." in html
+    assert "Enter a valid" not in html
 
 
 def test_concurrent_duplicate_is_a_domain_error_not_a_crash(app, world: World):

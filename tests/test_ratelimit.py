@@ -1,0 +1,91 @@
+"""Login throttling per account and per IP, in memory or shared through Redis."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from conftest import PASSWORD, World, csrf_token, isolate_requests, make_config
+
+from portal import create_app
+from portal.extensions import db, limiter
+
+REDIS_URL = os.environ.get("REDIS_URL", "")
+
+
+def limited_app(database_url, storage="memory://"):
+    return isolate_requests(
+        create_app(
+            make_config(
+                database_url,
+                RATELIMIT_ENABLED=True,
+                RATELIMIT_STORAGE_URI=storage,
+                LOGIN_LIMIT_PER_ACCOUNT="3 per minute",
+                LOGIN_LIMIT_PER_IP="6 per minute",
+            )
+        )
+    )
+
+
+@pytest.fixture(params=["memory", "redis"])
+def app_limited(request, database_url, world: World):
+    if request.param == "redis":
+        if not REDIS_URL:
+            pytest.skip("Redis rate-limit test skipped: REDIS_URL is not set")
+        app = limited_app(database_url, REDIS_URL)
+    else:
+        app = limited_app(database_url)
+    with app.app_context():
+        limiter.reset()  # counters left by an earlier test in a shared Redis
+    yield app
+    with app.app_context():
+        limiter.reset()
+        db.engine.dispose()
+
+
+def attempt(client, login, password="wrong-password", ip="10.0.0.1"):
+    token = csrf_token(client)
+    return client.post(
+        "/login",
+        data={"csrf_token": token, "login": login, "password": password},
+        environ_base={"REMOTE_ADDR": ip},
+    )
+
+
+def test_failed_logins_are_throttled_per_account(app_limited, world: World):
+    client = app_limited.test_client()
+    # three failures for the account, typed three different ways, from three addresses
+    for login, ip in (("0912345678", "10.0.0.1"), ("+84912345678", "10.0.0.2"), ("0912 345 678", "10.0.0.3")):
+        assert attempt(client, login, ip=ip).status_code == 401
+    blocked = attempt(client, "0912345678", PASSWORD, ip="10.0.0.4")
+    assert blocked.status_code == 429
+    # another account is not affected
+    other = attempt(client, "0999888777", ip="10.0.0.5")
+    assert other.status_code == 401
+
+
+def test_failed_logins_are_throttled_per_ip(app_limited, world: World):
+    client = app_limited.test_client()
+    for n in range(6):
+        assert attempt(client, f"09770000{n:02d}", ip="10.9.9.9").status_code == 401
+    assert attempt(client, "0977000099", ip="10.9.9.9").status_code == 429
+    assert attempt(client, "0977000099", ip="10.9.9.8").status_code == 401
+
+
+def test_successful_logins_are_not_counted(app_limited, world: World):
+    for _ in range(5):
+        client = app_limited.test_client()
+        assert attempt(client, "0912345678", PASSWORD).status_code == 302
+
+
+def test_429_page_is_translated(app_limited, world: World):
+    client = app_limited.test_client()
+    for _ in range(3):
+        attempt(client, "0912345678")
+    response = client.post(
+        "/login",
+        data={"csrf_token": csrf_token(client), "login": "0912345678", "password": "x"},
+        headers={"Accept-Language": "en"},
+    )
+    assert response.status_code == 429
+    assert "Too many attempts" in response.get_data(as_text=True)

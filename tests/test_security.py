@@ -1,0 +1,59 @@
+"""Security headers, CSRF, cookies, production settings."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import World, text_of
+
+from config import DEFAULT_SECRET_KEY, ProductionConfig
+from portal import create_app
+
+
+@pytest.mark.parametrize("path", ["/", "/login", "/register", "/nope"])
+def test_security_headers_on_html(client, world: World, path):
+    response = client.get(path)
+    csp = response.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in csp
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+def test_no_inline_script_and_no_external_assets(client, world: World):
+    html = text_of(client.get("/"))
+    assert "<script>" not in html and "onclick=" not in html
+    assert "http://" not in html.replace("http://www.w3.org", "")
+    assert "https://" not in html
+
+
+def production(**overrides):
+    return type("Prod", (ProductionConfig,), overrides)
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"SECRET_KEY": DEFAULT_SECRET_KEY},
+        {"SECRET_KEY": ""},
+        {"SECRET_KEY": "short"},
+        {"SECRET_KEY": "x" * 40, "DEBUG": True},
+    ],
+)
+def test_production_refuses_unsafe_settings(overrides):
+    with pytest.raises(RuntimeError):
+        create_app(production(SQLALCHEMY_DATABASE_URI="sqlite://", **overrides))
+
+
+def test_production_starts_with_a_real_secret_and_secure_cookies():
+    app = create_app(production(SQLALCHEMY_DATABASE_URI="sqlite://", SECRET_KEY="k" * 48))
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+    assert app.debug is False
+
+
+def test_get_never_changes_state(app):
+    """Every route that changes state accepts POST only."""
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.split(".")[-1].startswith(("set_", "logout", "change_")):
+            assert "GET" not in rule.methods, rule
