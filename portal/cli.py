@@ -52,7 +52,9 @@ def enable_wards(slugs: tuple[str, ...], disable: bool) -> None:
 
 
 @users_cli.command("create")
-@click.option("--role", required=True, type=click.Choice([r.value for r in Role if r != Role.RESIDENT]))
+@click.option(
+    "--role", required=True, type=click.Choice([r.value for r in Role if r != Role.RESIDENT])
+)
 @click.option("--ward", "ward_slug", help="Ward slug (not for admin), e.g. phuong-bo-de.")
 @click.option("--phone", required=True)
 @click.option("--name", "full_name", required=True)
@@ -139,7 +141,7 @@ def load_demo() -> None:
 @demo_cli.command("logins")
 def demo_logins() -> None:
     """Print the demo accounts and their password."""
-    click.echo("Demo logins (password for all: %s):" % DEMO_PASSWORD)
+    click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
     for role, slug, phone, name, _email in (*DEMO_USERS, (Role.RESIDENT, *DEMO_RESIDENT)):
         click.echo(f"  {role.value:<10} {phone}  {name}" + (f"  ({slug})" if slug else ""))
 

@@ -10,7 +10,10 @@ from werkzeug.exceptions import HTTPException
 from portal.extensions import db
 
 MESSAGES = {
-    400: (_l("Bad request"), _l("The request could not be understood. Please go back and try again.")),
+    400: (
+        _l("Bad request"),
+        _l("The request could not be understood. Please go back and try again."),
+    ),
     403: (_l("Access denied"), _l("You do not have permission to open this page.")),
     404: (_l("Page not found"), _l("The page you are looking for does not exist or has moved.")),
     405: (_l("Not allowed"), _l("This action is not allowed here.")),
@@ -29,7 +32,10 @@ MESSAGES = {
 }
 CSRF_MESSAGE = (
     _l("Your form has expired"),
-    _l("For your security the form expired or was sent from elsewhere. Reload the page and send it again."),
+    _l(
+        "For your security the form expired or was sent from elsewhere. "
+        "Reload the page and send it again."
+    ),
 )
 
 

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
+from babel import Locale
 from flask import current_app, has_request_context, request, session
 from flask_login import current_user
 
 
-def select_locale() -> str:
+@cache
+def _parsed(code: str) -> Locale:
+    return Locale.parse(code)
+
+
+def select_locale() -> Locale:
     """The user's saved choice, then the session, then Accept-Language, then Vietnamese."""
+    return _parsed(_choose_locale())
+
+
+def _choose_locale() -> str:
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # command line, workers: the default language
         return current_app.config["BABEL_DEFAULT_LOCALE"]

@@ -167,8 +167,9 @@ def world(app: Flask) -> World:
         ward=ward,
         other_ward=other,
         unserved_ward=unserved,
-        resident=make_user(Role.RESIDENT, ward, name="Hoàng Thị Dân", phone="0912345678",
-                           email="dan@example.vn"),
+        resident=make_user(
+            Role.RESIDENT, ward, name="Hoàng Thị Dân", phone="0912345678", email="dan@example.vn"
+        ),
         staff=make_user(Role.STAFF, ward, name="Trần Thị Công"),
         staff_other=make_user(Role.STAFF, other, name="Phạm Thị Hưng"),
         chairman=make_user(Role.CHAIRMAN, ward, name="Nguyễn Văn Chủ"),

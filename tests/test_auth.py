@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from conftest import PASSWORD, World, csrf_token, login_as, post_form, text_of
 
 from portal.auth import services
-from portal.auth.models import Consent, ConsentPurpose, Role, User
+from portal.auth.models import ConsentPurpose, Role, User
 from portal.auth.passwords import hash_password, verify_password
 from portal.domain import DomainError
 from portal.extensions import db
@@ -237,7 +237,9 @@ def test_account_page_shows_own_phone_in_full(client, world: World):
 
 def test_csrf_token_is_required_for_every_form(client, world: World):
     assert client.post("/register", data={**GOOD, "ward_id": world.ward.id}).status_code == 400
-    assert client.post("/login", data={"login": "0912345678", "password": PASSWORD}).status_code == 400
+    assert (
+        client.post("/login", data={"login": "0912345678", "password": PASSWORD}).status_code == 400
+    )
     bad = client.post("/login", data={"login": "x", "password": "y", "csrf_token": "forged"})
     assert bad.status_code == 400
     assert csrf_token(client)  # a real token is on every page

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from conftest import World, login_as, text_of
+from conftest import World, isolate_requests, login_as, make_config, text_of
 from flask import abort
 
 from portal import create_app
-from conftest import make_config, isolate_requests
 from portal.extensions import db
 
 
@@ -56,9 +55,9 @@ def test_413_for_a_body_too_large(error_app, world: World):
     client = login_as(error_app.test_client(), world.resident)
     response = client.post("/login", data={"login": "x" * 5000})
     assert response.status_code == 413
-    assert "File too large" in text_of(client.post(
-        "/login", data={"login": "x" * 5000}, headers={"Accept-Language": "en"}
-    ))
+    assert "File too large" in text_of(
+        client.post("/login", data={"login": "x" * 5000}, headers={"Accept-Language": "en"})
+    )
 
 
 def test_csrf_failure_page(client, world: World):

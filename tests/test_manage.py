@@ -51,9 +51,7 @@ def test_admin_must_choose_a_ward_for_officials(client, world: World):
 def test_chairman_creates_staff_in_his_own_ward_only(client, world: World):
     login_as(client, world.chairman)
     # even a forged ward id lands in the chairman's own ward
-    response = post_form(
-        client, "/manage/users/new", official(ward_id=str(world.other_ward.id))
-    )
+    response = post_form(client, "/manage/users/new", official(ward_id=str(world.other_ward.id)))
     assert response.status_code == 302
     assert find("+84977111222").ward_id == world.ward.id
 
@@ -179,8 +177,18 @@ def test_cli_users_create(app, world: World):
     runner = app.test_cli_runner()
     result = runner.invoke(
         args=[
-            "users", "create", "--role", "staff", "--ward", "phuong-bo-de",
-            "--phone", "0977 333 444", "--name", "Vũ Thị Một Cửa", "--password", "mot-cua-2026",
+            "users",
+            "create",
+            "--role",
+            "staff",
+            "--ward",
+            "phuong-bo-de",
+            "--phone",
+            "0977 333 444",
+            "--name",
+            "Vũ Thị Một Cửa",
+            "--password",
+            "mot-cua-2026",
         ]
     )
     assert result.exit_code == 0, result.output
@@ -188,15 +196,35 @@ def test_cli_users_create(app, world: World):
     assert user.role == Role.STAFF and user.ward_id == world.ward.id
     duplicate = runner.invoke(
         args=[
-            "users", "create", "--role", "staff", "--ward", "phuong-bo-de",
-            "--phone", "0977333444", "--name", "Vũ Thị Một Cửa", "--password", "mot-cua-2026",
+            "users",
+            "create",
+            "--role",
+            "staff",
+            "--ward",
+            "phuong-bo-de",
+            "--phone",
+            "0977333444",
+            "--name",
+            "Vũ Thị Một Cửa",
+            "--password",
+            "mot-cua-2026",
         ]
     )
     assert duplicate.exit_code != 0
     unknown = runner.invoke(
         args=[
-            "users", "create", "--role", "chairman", "--ward", "phuong-khong-co",
-            "--phone", "0977333555", "--name", "Ai Đó", "--password", "mot-cua-2026",
+            "users",
+            "create",
+            "--role",
+            "chairman",
+            "--ward",
+            "phuong-khong-co",
+            "--phone",
+            "0977333555",
+            "--name",
+            "Ai Đó",
+            "--password",
+            "mot-cua-2026",
         ]
     )
     assert unknown.exit_code != 0 and "Unknown ward" in unknown.output

@@ -55,7 +55,11 @@ def attempt(client, login, password="wrong-password", ip="10.0.0.1"):
 def test_failed_logins_are_throttled_per_account(app_limited, world: World):
     client = app_limited.test_client()
     # three failures for the account, typed three different ways, from three addresses
-    for login, ip in (("0912345678", "10.0.0.1"), ("+84912345678", "10.0.0.2"), ("0912 345 678", "10.0.0.3")):
+    for login, ip in (
+        ("0912345678", "10.0.0.1"),
+        ("+84912345678", "10.0.0.2"),
+        ("0912 345 678", "10.0.0.3"),
+    ):
         assert attempt(client, login, ip=ip).status_code == 401
     blocked = attempt(client, "0912345678", PASSWORD, ip="10.0.0.4")
     assert blocked.status_code == 429

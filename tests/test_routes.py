@@ -96,10 +96,7 @@ def test_route_guard(guard_client, world: World, endpoint: str, role: str):
     method, url_for_world, data, expected = ROUTES[endpoint]
     client = login_as(guard_client, world.by_name(role))
     url = url_for_world(world)
-    if method == "GET":
-        response = client.get(url)
-    else:
-        response = client.post(url, data=data)
+    response = client.get(url) if method == "GET" else client.post(url, data=data)
     response.close()
     assert response.status_code == expected[role], f"{method} {url} as {role}"
     view = guard_client.application.view_functions[endpoint]

@@ -37,7 +37,9 @@ def clean_name(raw: str) -> str:
     if len(name) < 2:
         raise DomainError(_l("Please enter a full name."), "full_name")
     if len(name) > NAME_MAX:
-        raise DomainError(_l("The name is too long (at most %(n)d characters).", n=NAME_MAX), "full_name")
+        raise DomainError(
+            _l("The name is too long (at most %(n)d characters).", n=NAME_MAX), "full_name"
+        )
     if not _NAME_RE.match(name):
         raise DomainError(
             _l("A name may contain only letters, spaces, hyphens and apostrophes."), "full_name"
@@ -92,7 +94,9 @@ def _flush_user(user: User) -> None:
             db.session.add(user)
             db.session.flush()
     except sa.exc.IntegrityError as exc:
-        raise DomainError(_l("An account with this phone number or e-mail already exists."), "phone") from exc
+        raise DomainError(
+            _l("An account with this phone number or e-mail already exists."), "phone"
+        ) from exc
 
 
 def enabled_ward(ward_id: int | None) -> Ward:

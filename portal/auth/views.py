@@ -55,7 +55,10 @@ def register():
         else:
             commit()
             login_user(user)
-            flash(_("Welcome, %(name)s! Your account has been created.", name=user.full_name), "success")
+            flash(
+                _("Welcome, %(name)s! Your account has been created.", name=user.full_name),
+                "success",
+            )
             return redirect(url_for("main.home"))
     return render_template(
         "auth/register.html", form=form, consent_text=services.consent_text(), wards=wards
@@ -133,4 +136,3 @@ def change_password():
     return render_template(
         "auth/account.html", phone=national(current_user.phone), password_form=form
     ), 422
-

@@ -10,6 +10,7 @@ from portal.auth import services as auth_services
 from portal.auth.forms import LanguageForm
 from portal.domain import DomainError
 from portal.extensions import csrf, db
+from portal.pagecache import cached_page
 from portal.security import public
 from portal.wards.services import enabled_wards
 from portal.web import commit, redirect_next, show_error
@@ -19,6 +20,7 @@ bp = Blueprint("main", __name__)
 
 @bp.get("/")
 @public
+@cached_page
 def home():
     """The portal's front page: what it offers and the wards it serves."""
     return render_template("main/home.html", wards=enabled_wards())

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal import pagecache
 from portal.auth import services as auth_services
 from portal.auth.models import Role, User
 from portal.domain import DomainError
@@ -13,10 +14,10 @@ from portal.extensions import db
 from portal.forms import options
 from portal.manage.forms import OfficialForm, ToggleForm
 from portal.security import role_required
+from portal.templating import role_label
 from portal.wards import services as ward_services
 from portal.wards.models import Ward
 from portal.web import commit, show_error
-from portal.templating import role_label
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
 
@@ -103,9 +104,7 @@ def set_user_active(user_id: int):
 @role_required(Role.ADMIN)
 def wards():
     """Every imported ward; the admin chooses which ones this deployment serves."""
-    return render_template(
-        "manage/wards.html", wards=ward_services.all_wards()
-    )
+    return render_template("manage/wards.html", wards=ward_services.all_wards())
 
 
 @bp.post("/wards/<int:ward_id>/enabled")
@@ -120,6 +119,7 @@ def set_ward_enabled(ward_id: int):
         abort(400)
     ward_services.set_enabled(ward, form.value.data == "1")
     commit()
+    pagecache.clear()
     flash(
         _("%(ward)s is now served by the portal.", ward=ward.name)
         if ward.enabled
