@@ -37,9 +37,13 @@ def _init_proxy(app: Flask) -> None:
 
 def _init_extensions(app: Flask) -> None:
     from portal import models  # noqa: F401 - register every table on the metadata
+    from portal.db import configure_sqlite
     from portal.i18n import check_catalogues, select_locale, select_timezone
 
     db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            configure_sqlite(db.engine)
     migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True)
     csrf.init_app(app)
     check_catalogues(app)

@@ -1,4 +1,11 @@
 """Imports every feature's models so that the metadata (and Alembic) sees all tables."""
 
 from portal.auth.models import Consent, User  # noqa: F401
+from portal.dialogues.models import (  # noqa: F401
+    Booking,
+    DialogueSession,
+    Question,
+    ReceptionSchedule,
+)
+from portal.notifications.models import OutboxMessage  # noqa: F401
 from portal.wards.models import Ward  # noqa: F401

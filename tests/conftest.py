@@ -7,6 +7,7 @@ import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -18,6 +19,7 @@ from portal import create_app
 from portal.auth.models import Role, User
 from portal.auth.passwords import hash_password
 from portal.auth.phones import normalize_phone
+from portal.db import utcnow
 from portal.extensions import db
 from portal.wards.models import Ward
 
@@ -210,3 +212,40 @@ def login_as(client: FlaskClient, user: User | None) -> FlaskClient:
 
 def text_of(response) -> str:
     return response.get_data(as_text=True)
+
+
+# ---------------------------------------------------------------- dialogues
+
+
+def make_conference(
+    ward: Ward,
+    *,
+    capacity: int = 10,
+    walk_in_seats: int = 0,
+    starts_in: timedelta = timedelta(days=14),
+    status: str = "published",
+    title: str = "Hội nghị đối thoại quý IV",
+    **extra,
+):
+    from portal.dialogues.models import DialogueSession, SessionKind, SessionMode, SessionStatus
+
+    starts = utcnow() + starts_in
+    session = DialogueSession(
+        ward_id=ward.id,
+        kind=extra.pop("kind", SessionKind.CONFERENCE),
+        status=SessionStatus(status),
+        title=title,
+        agenda="Cải cách thủ tục hành chính; trật tự đô thị.",
+        mode=SessionMode.IN_PERSON,
+        venue="Hội trường UBND phường, số 1 Bồ Đề",
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=2),
+        capacity=capacity,
+        walk_in_seats=walk_in_seats,
+        seats_taken=0,
+        walk_ins=0,
+        **extra,
+    )
+    db.session.add(session)
+    db.session.flush()
+    return session

@@ -1,0 +1,224 @@
+"""Dialogue conferences, citizen-reception slots, their bookings and questions."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime, time
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.auth.models import User
+from portal.db import TimestampMixin, UTCDateTime, str_enum
+from portal.extensions import db
+from portal.wards.models import Ward
+
+
+class SessionKind(enum.StrEnum):
+    CONFERENCE = "conference"  # hội nghị đối thoại
+    RECEPTION = "reception"  # one slot of tiếp công dân
+
+
+class SessionMode(enum.StrEnum):
+    IN_PERSON = "in_person"
+    ONLINE = "online"
+    HYBRID = "hybrid"
+
+
+class SessionStatus(enum.StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    HELD = "held"
+    RESULTS_PUBLISHED = "results_published"
+    CANCELLED = "cancelled"
+
+
+class DialogueSession(TimestampMixin, db.Model):
+    """One conference or one reception slot: the thing residents book a place in."""
+
+    __tablename__ = "dialogue_sessions"
+    __table_args__ = (
+        sa.CheckConstraint("seats_taken >= 0", name="seats_not_negative"),
+        sa.CheckConstraint("seats_taken <= capacity - walk_in_seats", name="no_overbooking"),
+        sa.CheckConstraint("walk_in_seats >= 0 AND walk_in_seats <= capacity", name="walk_ins"),
+        sa.CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        sa.Index("ix_dialogue_sessions_ward_start", "ward_id", "kind", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ward_id: Mapped[int] = mapped_column(sa.ForeignKey("wards.id"))
+    kind: Mapped[SessionKind] = mapped_column(str_enum(SessionKind))
+    status: Mapped[SessionStatus] = mapped_column(
+        str_enum(SessionStatus), default=SessionStatus.DRAFT, index=True
+    )
+    title: Mapped[str] = mapped_column(sa.String(200))
+    agenda: Mapped[str] = mapped_column(sa.Text, default="")
+    mode: Mapped[SessionMode] = mapped_column(str_enum(SessionMode), default=SessionMode.IN_PERSON)
+    venue: Mapped[str] = mapped_column(sa.String(300), default="")
+    online_url: Mapped[str] = mapped_column(sa.String(500), default="")
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    capacity: Mapped[int] = mapped_column(sa.Integer)
+    walk_in_seats: Mapped[int] = mapped_column(sa.Integer, default=0)
+    # Confirmed bookings; kept by conditional UPDATEs so that no two workers take one seat.
+    seats_taken: Mapped[int] = mapped_column(sa.Integer, default=0)
+    walk_ins: Mapped[int] = mapped_column(sa.Integer, default=0)  # arrived without booking
+    booking_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    booking_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    residential_groups: Mapped[str] = mapped_column(sa.String(300), default="")
+    co_organiser: Mapped[str] = mapped_column(sa.String(200), default="")
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    published_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    # Published later than the legal notice (7 days): who confirmed it, recorded.
+    late_notice: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    held_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    results_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cancel_reason: Mapped[str] = mapped_column(sa.String(500), default="")
+    # Minutes (biên bản)
+    attendance_count: Mapped[int | None] = mapped_column(sa.Integer)
+    minutes_summary: Mapped[str] = mapped_column(sa.Text, default="")
+    secretary: Mapped[str] = mapped_column(sa.String(120), default="")
+    # Reception slots come from a weekly schedule and can be blocked (chairman away, holiday).
+    schedule_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("reception_schedules.id", ondelete="SET NULL"), index=True
+    )
+
+    ward: Mapped[Ward] = relationship(lazy="joined")
+
+    @property
+    def bookable_seats(self) -> int:
+        return self.capacity - self.walk_in_seats
+
+    @property
+    def seats_left(self) -> int:
+        return max(self.bookable_seats - self.seats_taken, 0)
+
+
+class BookingStatus(enum.StrEnum):
+    CONFIRMED = "confirmed"
+    WAITING = "waiting"  # on the waiting list, in order of id
+    ATTENDED = "attended"
+    NO_SHOW = "no_show"
+    CANCELLED = "cancelled"
+
+
+ACTIVE_BOOKING = (BookingStatus.CONFIRMED, BookingStatus.WAITING, BookingStatus.ATTENDED)
+_ACTIVE_SQL = "status IN ('confirmed', 'waiting', 'attended')"
+
+
+class Booking(TimestampMixin, db.Model):
+    """A resident's (or a walk-in caller's) place in a session, or on its waiting list."""
+
+    __tablename__ = "bookings"
+    __table_args__ = (
+        # One active booking per resident per session, whatever the number of workers.
+        sa.Index(
+            "uq_bookings_one_active_per_user",
+            "session_id",
+            "user_id",
+            unique=True,
+            sqlite_where=sa.text(_ACTIVE_SQL + " AND user_id IS NOT NULL"),
+            postgresql_where=sa.text(_ACTIVE_SQL + " AND user_id IS NOT NULL"),
+        ),
+        # One open reception booking per resident at a time.
+        sa.Index(
+            "uq_bookings_one_open_reception",
+            "user_id",
+            unique=True,
+            sqlite_where=sa.text(
+                "session_kind = 'reception' AND status = 'confirmed' AND user_id IS NOT NULL"
+            ),
+            postgresql_where=sa.text(
+                "session_kind = 'reception' AND status = 'confirmed' AND user_id IS NOT NULL"
+            ),
+        ),
+        sa.Index("ix_bookings_session_status", "session_id", "status", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ward_id: Mapped[int] = mapped_column(sa.ForeignKey("wards.id"), index=True)
+    session_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("dialogue_sessions.id", ondelete="CASCADE")
+    )
+    session_kind: Mapped[SessionKind] = mapped_column(str_enum(SessionKind))
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    # A caller or walk-in without an account, booked by staff.
+    guest_name: Mapped[str] = mapped_column(sa.String(120), default="")
+    guest_phone: Mapped[str] = mapped_column(sa.String(20), default="")
+    code: Mapped[str] = mapped_column(sa.String(12), unique=True)
+    status: Mapped[BookingStatus] = mapped_column(str_enum(BookingStatus))
+    question: Mapped[str] = mapped_column(sa.Text, default="")
+    booked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    promoted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cancelled_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    cancel_reason: Mapped[str] = mapped_column(sa.String(500), default="")
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    checked_in_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    session: Mapped[DialogueSession] = relationship(lazy="joined")
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id], lazy="joined")
+
+    @property
+    def holder_name(self) -> str:
+        return self.user.full_name if self.user else self.guest_name
+
+    @property
+    def holder_phone(self) -> str:
+        return self.user.phone if self.user else self.guest_phone
+
+
+class Question(TimestampMixin, db.Model):
+    """A question for the chairman: sent in advance with a booking, or raised from the floor."""
+
+    __tablename__ = "dialogue_questions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ward_id: Mapped[int] = mapped_column(sa.ForeignKey("wards.id"), index=True)
+    session_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("dialogue_sessions.id", ondelete="CASCADE"), index=True
+    )
+    booking_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("bookings.id", ondelete="SET NULL"), index=True
+    )
+    text: Mapped[str] = mapped_column(sa.Text)
+    from_floor: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    position: Mapped[int] = mapped_column(sa.Integer, default=0)
+    # Duplicates point at the question they were merged into.
+    merged_into_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("dialogue_questions.id", ondelete="SET NULL")
+    )
+    answer: Mapped[str] = mapped_column(sa.Text, default="")
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    answered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+
+class ReceptionSchedule(TimestampMixin, db.Model):
+    """The chairman's weekly reception hours, from which bookable slots are made."""
+
+    __tablename__ = "reception_schedules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ward_id: Mapped[int] = mapped_column(sa.ForeignKey("wards.id"), index=True)
+    weekday: Mapped[int] = mapped_column(sa.Integer)  # 0 = Monday
+    start_time: Mapped[time] = mapped_column(sa.Time)  # local Hà Nội time
+    end_time: Mapped[time] = mapped_column(sa.Time)
+    slot_minutes: Mapped[int] = mapped_column(sa.Integer, default=20)
+    venue: Mapped[str] = mapped_column(sa.String(300), default="")
+    active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+
+__all__ = [
+    "ACTIVE_BOOKING",
+    "Booking",
+    "BookingStatus",
+    "DialogueSession",
+    "Question",
+    "ReceptionSchedule",
+    "SessionKind",
+    "SessionMode",
+    "SessionStatus",
+]

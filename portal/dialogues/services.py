@@ -1,0 +1,691 @@
+"""Dialogue conferences and reception slots: lifecycle, booking without overbooking,
+the waiting list, check-in. Services flush, never commit; the view commits once.
+
+No overbooking, with any number of workers or servers: a seat is taken by a conditional
+UPDATE of the session's counter (`seats_taken < capacity - walk_in_seats`), which the
+database evaluates under its row lock (PostgreSQL) or its write lock (SQLite, BEGIN
+IMMEDIATE), and "one active booking per resident per session" is a partial unique index.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from portal.auth.models import Role, User
+from portal.auth.phones import InvalidPhone, normalize_phone
+from portal.db import utcnow
+from portal.dialogues import messages
+from portal.dialogues.models import (
+    Booking,
+    BookingStatus,
+    DialogueSession,
+    Question,
+    SessionKind,
+    SessionMode,
+    SessionStatus,
+)
+from portal.domain import DomainError, PermissionDenied, Problems
+from portal.extensions import db
+
+NOTICE_DAYS = 7  # publish at least 7 days before (Law on Local Government, Art. 43)
+RESULTS_DAYS = 10  # publish results within 10 days after
+QUESTION_MAX = 2000
+CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, no 1/I
+CODE_LENGTH = 8
+STAFF_ROLES = (Role.STAFF, Role.CHAIRMAN)
+
+
+# ---------------------------------------------------------------- codes
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def normalize_code(raw: str) -> str:
+    """What a person typed or scanned -> the stored form (upper case, no spaces or dashes)."""
+    return "".join(ch for ch in (raw or "").upper() if ch.isalnum())[: CODE_LENGTH + 4]
+
+
+def format_code(code: str) -> str:
+    """ABCD2345 -> ABCD-2345, easier to read aloud."""
+    return f"{code[:4]}-{code[4:]}" if len(code) == CODE_LENGTH else code
+
+
+# ---------------------------------------------------------------- creating and editing
+
+
+@dataclass
+class SessionInput:
+    title: str
+    agenda: str
+    mode: SessionMode | str
+    venue: str
+    online_url: str
+    starts_at: datetime
+    ends_at: datetime
+    capacity: int
+    walk_in_seats: int = 0
+    booking_opens_at: datetime | None = None
+    booking_closes_at: datetime | None = None
+    residential_groups: str = ""
+    co_organiser: str = ""
+
+
+def _check_official(actor: User, ward_id: int) -> None:
+    if actor.role not in STAFF_ROLES or actor.ward_id != ward_id:
+        raise PermissionDenied(_l("Only the ward's officers and chairman may do this."))
+
+
+def _validate(data: SessionInput, taken: int = 0) -> dict:
+    problems = Problems()
+    title = " ".join((data.title or "").split())
+    if not title:
+        problems.add("title", _l("Please enter a title."))
+    elif len(title) > 200:
+        problems.add("title", _l("At most %(max)d characters.", max=200))
+    try:
+        mode = SessionMode(data.mode)
+    except ValueError:
+        mode = None
+        problems.add("mode", _l("Choose how the conference is held."))
+    if mode in (SessionMode.IN_PERSON, SessionMode.HYBRID) and not (data.venue or "").strip():
+        problems.add("venue", _l("Enter the venue."))
+    url = (data.online_url or "").strip()
+    if mode in (SessionMode.ONLINE, SessionMode.HYBRID) and not url:
+        problems.add("online_url", _l("Enter the link to join online."))
+    if url and not url.startswith(("https://", "http://")):
+        problems.add("online_url", _l("The link must start with https://."))
+    if not data.starts_at or not data.ends_at:
+        problems.add("starts_at", _l("Enter when it starts and ends."))
+    elif data.ends_at <= data.starts_at:
+        problems.add("ends_at", _l("The end must be after the start."))
+    if data.capacity is None or data.capacity < 1 or data.capacity > 100_000:
+        problems.add("capacity", _l("Enter a capacity between 1 and 100000."))
+    walk_in = data.walk_in_seats or 0
+    if data.capacity and (walk_in < 0 or walk_in > data.capacity):
+        problems.add("walk_in_seats", _l("Seats for walk-ins cannot exceed the capacity."))
+    if data.capacity and data.capacity - walk_in < taken:
+        problems.add(
+            "capacity",
+            _l("%(n)d places are already booked; the bookable seats cannot be fewer.", n=taken),
+        )
+    opens, closes = data.booking_opens_at, data.booking_closes_at
+    if opens and closes and closes <= opens:
+        problems.add("booking_closes_at", _l("Booking must close after it opens."))
+    if closes and data.starts_at and closes > data.starts_at:
+        problems.add("booking_closes_at", _l("Booking must close before the start."))
+    problems.raise_if_any()
+    return {
+        "title": title,
+        "agenda": (data.agenda or "").strip(),
+        "mode": mode,
+        "venue": (data.venue or "").strip(),
+        "online_url": url,
+        "starts_at": data.starts_at,
+        "ends_at": data.ends_at,
+        "capacity": data.capacity,
+        "walk_in_seats": walk_in,
+        "booking_opens_at": opens,
+        "booking_closes_at": closes,
+        "residential_groups": (data.residential_groups or "").strip(),
+        "co_organiser": (data.co_organiser or "").strip(),
+    }
+
+
+def create_conference(actor: User, data: SessionInput) -> DialogueSession:
+    """A staff member or the chairman drafts a conference for their ward."""
+    _check_official(actor, actor.ward_id)
+    session = DialogueSession(
+        ward_id=actor.ward_id,
+        kind=SessionKind.CONFERENCE,
+        status=SessionStatus.DRAFT,
+        created_by_id=actor.id,
+        seats_taken=0,
+        walk_ins=0,
+        **_validate(data),
+    )
+    db.session.add(session)
+    db.session.flush()
+    return session
+
+
+def update_conference(actor: User, session: DialogueSession, data: SessionInput) -> None:
+    """Edit a draft or published conference; capacity never drops below what is booked."""
+    _check_official(actor, session.ward_id)
+    if session.status not in (SessionStatus.DRAFT, SessionStatus.PUBLISHED):
+        raise DomainError(_l("Only a draft or published conference can be edited."))
+    for key, value in _validate(data, taken=session.seats_taken).items():
+        setattr(session, key, value)
+    db.session.flush()
+    if session.status == SessionStatus.PUBLISHED:
+        promote_waiting(session)  # more seats may free places for the waiting list
+
+
+def notice_is_short(session: DialogueSession, now: datetime | None = None) -> bool:
+    return session.starts_at - (now or utcnow()) < timedelta(days=NOTICE_DAYS)
+
+
+def publish(actor: User, session: DialogueSession, *, confirm_late: bool = False, now=None) -> None:
+    """Publish a draft. Later than 7 days before the start needs an explicit confirmation,
+    which is recorded."""
+    _check_official(actor, session.ward_id)
+    now = now or utcnow()
+    if session.status != SessionStatus.DRAFT:
+        raise DomainError(_l("Only a draft can be published."))
+    if session.starts_at <= now:
+        raise DomainError(_l("This conference has already started; it cannot be published."))
+    late = notice_is_short(session, now)
+    if late and not confirm_late:
+        raise DomainError(
+            _l(
+                "The law asks for notice at least %(days)d days before. Tick the confirmation "
+                "to publish anyway; it will be recorded.",
+                days=NOTICE_DAYS,
+            ),
+            "confirm_late",
+        )
+    session.status = SessionStatus.PUBLISHED
+    session.published_at = now
+    session.published_by_id = actor.id
+    session.late_notice = late
+
+
+def cancel_session(actor: User, session: DialogueSession, reason: str, now=None) -> int:
+    """Cancel a session; everyone booked or waiting is told. Returns how many were told."""
+    _check_official(actor, session.ward_id)
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_l("Please give the reason."), "reason")
+    if len(reason) > 500:
+        raise DomainError(_l("At most %(max)d characters.", max=500), "reason")
+    if session.status not in (SessionStatus.DRAFT, SessionStatus.PUBLISHED):
+        raise DomainError(_l("This session can no longer be cancelled."))
+    now = now or utcnow()
+    session.status = SessionStatus.CANCELLED
+    session.cancelled_at = now
+    session.cancel_reason = reason
+    bookings = _bookings(session, BookingStatus.CONFIRMED, BookingStatus.WAITING)
+    for booking in bookings:
+        booking.status = BookingStatus.CANCELLED
+        booking.cancelled_at = now
+        booking.cancelled_by_id = actor.id
+        booking.cancel_reason = reason
+        messages.notify(booking, "booking_cancelled", reason=reason)
+    session.seats_taken = 0
+    db.session.flush()
+    return len(bookings)
+
+
+def mark_held(actor: User, session: DialogueSession, now=None) -> int:
+    """After the session: it was held; booked people who did not arrive become no-shows."""
+    _check_official(actor, session.ward_id)
+    now = now or utcnow()
+    if session.status != SessionStatus.PUBLISHED:
+        raise DomainError(_l("Only a published session can be marked as held."))
+    if session.starts_at > now:
+        raise DomainError(_l("The session has not started yet."))
+    session.status = SessionStatus.HELD
+    session.held_at = now
+    no_shows = db.session.execute(
+        sa.update(Booking)
+        .where(Booking.session_id == session.id, Booking.status == BookingStatus.CONFIRMED)
+        .values(status=BookingStatus.NO_SHOW)
+    ).rowcount
+    db.session.execute(
+        sa.update(Booking)
+        .where(Booking.session_id == session.id, Booking.status == BookingStatus.WAITING)
+        .values(status=BookingStatus.CANCELLED, cancelled_at=now)
+    )
+    db.session.flush()
+    return no_shows
+
+
+def results_overdue(session: DialogueSession, now=None) -> bool:
+    """Held, and no results published within 10 days of the end."""
+    now = now or utcnow()
+    return session.status == SessionStatus.HELD and now - session.ends_at > timedelta(
+        days=RESULTS_DAYS
+    )
+
+
+# ---------------------------------------------------------------- booking
+
+
+def _bookings(session: DialogueSession, *statuses: BookingStatus) -> list[Booking]:
+    return list(
+        db.session.execute(
+            sa.select(Booking)
+            .where(Booking.session_id == session.id, Booking.status.in_(statuses))
+            .order_by(Booking.id)
+        ).scalars()
+    )
+
+
+def check_bookable(session: DialogueSession, now: datetime) -> None:
+    """Raise a clear error when the session does not take bookings now."""
+    if session.status == SessionStatus.CANCELLED:
+        raise DomainError(_l("This session has been cancelled."))
+    if session.status != SessionStatus.PUBLISHED:
+        raise DomainError(_l("This session is not open for booking."))
+    if session.starts_at <= now:
+        raise DomainError(_l("This session has already started."))
+    if session.booking_opens_at and now < session.booking_opens_at:
+        raise DomainError(_l("Booking has not opened yet."))
+    if session.booking_closes_at and now >= session.booking_closes_at:
+        raise DomainError(_l("Booking for this session has closed."))
+
+
+def _take_seat(session_id: int) -> bool:
+    """Take one seat if one is left: a single conditional UPDATE, decided by the database."""
+    result = db.session.execute(
+        sa.update(DialogueSession)
+        .where(
+            DialogueSession.id == session_id,
+            DialogueSession.status == SessionStatus.PUBLISHED,
+            DialogueSession.seats_taken < DialogueSession.capacity - DialogueSession.walk_in_seats,
+        )
+        .values(seats_taken=DialogueSession.seats_taken + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def _free_seat(session_id: int) -> None:
+    db.session.execute(
+        sa.update(DialogueSession)
+        .where(DialogueSession.id == session_id, DialogueSession.seats_taken > 0)
+        .values(seats_taken=DialogueSession.seats_taken - 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def waiting_position(booking: Booking) -> int:
+    return db.session.execute(
+        sa.select(sa.func.count(Booking.id)).where(
+            Booking.session_id == booking.session_id,
+            Booking.status == BookingStatus.WAITING,
+            Booking.id <= booking.id,
+        )
+    ).scalar_one()
+
+
+def book(
+    session: DialogueSession,
+    *,
+    user: User | None = None,
+    guest_name: str = "",
+    guest_phone: str = "",
+    question: str = "",
+    booked_by: User | None = None,
+    now: datetime | None = None,
+) -> Booking:
+    """Book a place for a resident (or, by staff, for a caller without an account).
+
+    A full conference puts the resident on its waiting list; a taken reception slot is an
+    error. Raises DomainError with a clear message; changes nothing then.
+    """
+    now = now or utcnow()
+    question = (question or "").strip()
+    problems = Problems()
+    if len(question) > QUESTION_MAX:
+        problems.add("question", _l("At most %(max)d characters.", max=QUESTION_MAX))
+    if session.kind == SessionKind.RECEPTION and not question:
+        problems.add("question", _l("Please say what you want to raise with the chairman."))
+    if user is None:
+        guest_name = " ".join((guest_name or "").split())
+        if not guest_name or len(guest_name) > 120:
+            problems.add("guest_name", _l("Enter the caller's full name."))
+        try:
+            guest_phone = normalize_phone(guest_phone)
+        except InvalidPhone:
+            problems.add(
+                "guest_phone",
+                _l("Enter a valid Vietnamese mobile number, for example 0912 345 678."),
+            )
+    problems.raise_if_any()
+    check_bookable(session, now)
+    if user is not None and user.role != Role.RESIDENT:
+        raise DomainError(_l("Only residents book places; officers book for callers."))
+    if user is not None and session.kind == SessionKind.RECEPTION:
+        _close_past_reception_bookings(user, now)
+
+    for _attempt in range(5):
+        try:
+            with db.session.begin_nested():
+                confirmed = _take_seat(session.id)
+                if not confirmed and session.kind == SessionKind.RECEPTION:
+                    raise DomainError(_l("This reception slot has just been taken."))
+                booking = Booking(
+                    ward_id=session.ward_id,
+                    session_id=session.id,
+                    session_kind=session.kind,
+                    user_id=user.id if user else None,
+                    guest_name=guest_name if user is None else "",
+                    guest_phone=guest_phone if user is None else "",
+                    code=new_code(),
+                    status=BookingStatus.CONFIRMED if confirmed else BookingStatus.WAITING,
+                    question=question,
+                    booked_by_id=booked_by.id if booked_by else None,
+                )
+                db.session.add(booking)
+                db.session.flush()
+        except sa.exc.IntegrityError as error:
+            if "code" in str(error.orig).lower() and "user" not in str(error.orig).lower():
+                continue  # two codes collided (1 in 10^12): draw another
+            if session.kind == SessionKind.RECEPTION and _has_open_reception(user):
+                raise DomainError(
+                    _l("You already have an open reception booking. Cancel it to book another.")
+                ) from error
+            raise DomainError(_l("You have already booked this session.")) from error
+        break
+    else:  # pragma: no cover - five collisions in a row
+        raise DomainError(_l("Please try again."))
+
+    if question and session.kind == SessionKind.CONFERENCE:
+        db.session.add(
+            Question(
+                ward_id=session.ward_id, session_id=session.id, booking_id=booking.id, text=question
+            )
+        )
+    db.session.refresh(session)
+    if booking.status == BookingStatus.CONFIRMED:
+        messages.notify(booking, "booking_confirmed")
+    else:
+        messages.notify(booking, "booking_waitlisted", position=waiting_position(booking))
+    db.session.flush()
+    return booking
+
+
+def _has_open_reception(user: User | None) -> bool:
+    if user is None:
+        return False
+    return (
+        db.session.execute(
+            sa.select(Booking.id).where(
+                Booking.user_id == user.id,
+                Booking.session_kind == SessionKind.RECEPTION,
+                Booking.status == BookingStatus.CONFIRMED,
+            )
+        ).first()
+        is not None
+    )
+
+
+def _close_past_reception_bookings(user: User, now: datetime) -> None:
+    """A reception booking whose slot is over is no longer open (nobody marked it)."""
+    past = sa.select(DialogueSession.id).where(DialogueSession.starts_at <= now)
+    db.session.execute(
+        sa.update(Booking)
+        .where(
+            Booking.user_id == user.id,
+            Booking.session_kind == SessionKind.RECEPTION,
+            Booking.status == BookingStatus.CONFIRMED,
+            Booking.session_id.in_(past),
+        )
+        .values(status=BookingStatus.NO_SHOW)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def can_cancel(actor: User, booking: Booking, now: datetime | None = None) -> bool:
+    now = now or utcnow()
+    if booking.status not in (BookingStatus.CONFIRMED, BookingStatus.WAITING):
+        return False
+    if booking.session.starts_at <= now:
+        return False
+    if actor.role == Role.RESIDENT:
+        return booking.user_id == actor.id
+    return actor.role in STAFF_ROLES and actor.ward_id == booking.ward_id
+
+
+def cancel_booking(actor: User, booking: Booking, reason: str = "", now=None) -> Booking | None:
+    """Cancel a booking until the start: the resident their own, staff any of the ward's
+    (with a reason). A freed seat goes to the first on the waiting list, who is told.
+    Returns the promoted booking, if any."""
+    now = now or utcnow()
+    by_staff = actor.role in STAFF_ROLES
+    reason = (reason or "").strip()
+    if by_staff and not reason:
+        raise DomainError(_l("Please give the reason."), "reason")
+    if len(reason) > 500:
+        raise DomainError(_l("At most %(max)d characters.", max=500), "reason")
+    if not can_cancel(actor, booking, now):
+        if booking.status == BookingStatus.CANCELLED:
+            raise DomainError(_l("This booking is already cancelled."))
+        if booking.session.starts_at <= now:
+            raise DomainError(
+                _l("The session has started; the booking can no longer be cancelled.")
+            )
+        raise PermissionDenied(_l("You may not cancel this booking."))
+    was_confirmed = _set_status(booking, BookingStatus.CONFIRMED, BookingStatus.CANCELLED)
+    if not was_confirmed and not _set_status(
+        booking, BookingStatus.WAITING, BookingStatus.CANCELLED
+    ):
+        raise DomainError(_l("This booking is already cancelled."))
+    db.session.execute(
+        sa.update(Booking)
+        .where(Booking.id == booking.id)
+        .values(cancelled_at=now, cancelled_by_id=actor.id, cancel_reason=reason)
+    )
+    db.session.refresh(booking)
+    if by_staff:
+        messages.notify(booking, "booking_cancelled", reason=reason)
+    promoted = None
+    if was_confirmed:
+        _free_seat(booking.session_id)
+        promoted = promote_waiting(booking.session, now)
+    db.session.flush()
+    return promoted
+
+
+def _set_status(booking: Booking, old: BookingStatus, new: BookingStatus) -> bool:
+    """Move a booking from one status to another only if it is still in the old one."""
+    result = db.session.execute(
+        sa.update(Booking)
+        .where(Booking.id == booking.id, Booking.status == old)
+        .values(status=new)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def promote_waiting(session: DialogueSession, now=None) -> Booking | None:
+    """Give free seats to the waiting list, first come first served; tell each promoted one."""
+    now = now or utcnow()
+    first_promoted = None
+    while True:
+        query = (
+            sa.select(Booking)
+            .where(Booking.session_id == session.id, Booking.status == BookingStatus.WAITING)
+            .order_by(Booking.id)
+            .limit(1)
+        )
+        if db.session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(of=Booking, skip_locked=True)
+        waiting = db.session.execute(query).scalar_one_or_none()
+        if waiting is None or not _take_seat(session.id):
+            break
+        if not _set_status(waiting, BookingStatus.WAITING, BookingStatus.CONFIRMED):
+            _free_seat(session.id)
+            continue
+        db.session.execute(
+            sa.update(Booking).where(Booking.id == waiting.id).values(promoted_at=now)
+        )
+        db.session.refresh(waiting)
+        messages.notify(waiting, "booking_promoted")
+        first_promoted = first_promoted or waiting
+    db.session.refresh(session)
+    return first_promoted
+
+
+# ---------------------------------------------------------------- at the door
+
+
+@dataclass(frozen=True)
+class DoorCounts:
+    booked: int  # confirmed or arrived
+    arrived: int
+    walk_ins: int
+    waiting: int
+
+
+def door_counts(session: DialogueSession) -> DoorCounts:
+    rows = dict(
+        db.session.execute(
+            sa.select(Booking.status, sa.func.count(Booking.id))
+            .where(Booking.session_id == session.id)
+            .group_by(Booking.status)
+        ).all()
+    )
+    arrived = rows.get(BookingStatus.ATTENDED, 0)
+    return DoorCounts(
+        booked=rows.get(BookingStatus.CONFIRMED, 0) + arrived,
+        arrived=arrived,
+        walk_ins=session.walk_ins,
+        waiting=rows.get(BookingStatus.WAITING, 0),
+    )
+
+
+def check_in(actor: User, session: DialogueSession, raw_code: str, now=None) -> Booking:
+    """Mark the booking with this code as arrived, refusing codes that do not fit."""
+    _check_official(actor, session.ward_id)
+    now = now or utcnow()
+    if session.status not in (SessionStatus.PUBLISHED, SessionStatus.HELD):
+        raise DomainError(_l("Check-in is only open for a published session."))
+    code = normalize_code(raw_code)
+    if not code:
+        raise DomainError(_l("Enter the lookup code."), "code")
+    booking = db.session.execute(
+        sa.select(Booking).where(Booking.code == code)
+    ).scalar_one_or_none()
+    if booking is None:
+        raise DomainError(_l("No booking has this code."), "code")
+    if booking.session_id != session.id:
+        raise DomainError(_l("This code is for another session."), "code")
+    if booking.status == BookingStatus.ATTENDED:
+        raise DomainError(_l("This code has already been used."), "code")
+    if booking.status == BookingStatus.CANCELLED:
+        raise DomainError(_l("This booking was cancelled."), "code")
+    if booking.status == BookingStatus.WAITING:
+        raise DomainError(_l("This booking is on the waiting list, not confirmed."), "code")
+    if not _set_status(booking, BookingStatus.CONFIRMED, BookingStatus.ATTENDED) and not (
+        _set_status(booking, BookingStatus.NO_SHOW, BookingStatus.ATTENDED)
+    ):
+        raise DomainError(_l("This code has already been used."), "code")
+    db.session.execute(
+        sa.update(Booking)
+        .where(Booking.id == booking.id)
+        .values(checked_in_at=now, checked_in_by_id=actor.id)
+    )
+    db.session.refresh(booking)
+    return booking
+
+
+def record_walk_in(actor: User, session: DialogueSession) -> None:
+    """Count a person who arrived without booking (they use the seats held back)."""
+    _check_official(actor, session.ward_id)
+    if session.status not in (SessionStatus.PUBLISHED, SessionStatus.HELD):
+        raise DomainError(_l("Check-in is only open for a published session."))
+    db.session.execute(
+        sa.update(DialogueSession)
+        .where(DialogueSession.id == session.id)
+        .values(walk_ins=DialogueSession.walk_ins + 1)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(session)
+
+
+# ---------------------------------------------------------------- lists
+
+
+def upcoming_conferences(ward_id: int, now=None) -> list[DialogueSession]:
+    now = now or utcnow()
+    return list(
+        db.session.execute(
+            sa.select(DialogueSession)
+            .where(
+                DialogueSession.ward_id == ward_id,
+                DialogueSession.kind == SessionKind.CONFERENCE,
+                DialogueSession.status == SessionStatus.PUBLISHED,
+                DialogueSession.ends_at > now,
+            )
+            .order_by(DialogueSession.starts_at)
+        ).scalars()
+    )
+
+
+def past_conferences(ward_id: int, limit: int = 20) -> list[DialogueSession]:
+    return list(
+        db.session.execute(
+            sa.select(DialogueSession)
+            .where(
+                DialogueSession.ward_id == ward_id,
+                DialogueSession.kind == SessionKind.CONFERENCE,
+                DialogueSession.status == SessionStatus.RESULTS_PUBLISHED,
+            )
+            .order_by(DialogueSession.starts_at.desc())
+            .limit(limit)
+        ).scalars()
+    )
+
+
+def ward_sessions(ward_id: int, kind: SessionKind = SessionKind.CONFERENCE) -> list:
+    return list(
+        db.session.execute(
+            sa.select(DialogueSession)
+            .where(DialogueSession.ward_id == ward_id, DialogueSession.kind == kind)
+            .order_by(DialogueSession.starts_at.desc())
+        ).scalars()
+    )
+
+
+def bookings_of(user: User) -> list[Booking]:
+    return list(
+        db.session.execute(
+            sa.select(Booking)
+            .join(Booking.session)
+            .where(Booking.user_id == user.id)
+            .order_by(DialogueSession.starts_at.desc())
+        ).scalars()
+    )
+
+
+def booking_by_code(code: str) -> Booking | None:
+    return db.session.execute(
+        sa.select(Booking).where(Booking.code == normalize_code(code))
+    ).scalar_one_or_none()
+
+
+def session_bookings(session: DialogueSession) -> list[Booking]:
+    return list(
+        db.session.execute(
+            sa.select(Booking).where(Booking.session_id == session.id).order_by(Booking.id)
+        ).scalars()
+    )
+
+
+def queue_reminders(now=None, hours: int = 24) -> int:
+    """Queue a reminder for every confirmed booking of a session starting within `hours`;
+    running it again queues nothing twice."""
+    now = now or utcnow()
+    rows = db.session.execute(
+        sa.select(Booking)
+        .join(Booking.session)
+        .where(
+            Booking.status == BookingStatus.CONFIRMED,
+            DialogueSession.status == SessionStatus.PUBLISHED,
+            DialogueSession.starts_at > now,
+            DialogueSession.starts_at <= now + timedelta(hours=hours),
+        )
+    ).scalars()
+    queued = 0
+    for booking in rows:
+        if messages.notify(booking, "booking_reminder", dedupe_key=f"reminder:{booking.id}"):
+            queued += 1
+    return queued
