@@ -71,11 +71,13 @@ def _migrations_dir():
 
 def _register_blueprints(app: Flask) -> None:
     from portal.auth.views import bp as auth_bp
+    from portal.dialogues.views import bp as dialogues_bp
+    from portal.dialogues.views_staff import bp as dialogues_staff_bp
     from portal.main.views import bp as main_bp
     from portal.manage.views import bp as manage_bp
     from portal.wards.views import bp as wards_bp
 
-    for bp in (main_bp, auth_bp, wards_bp, manage_bp):
+    for bp in (main_bp, auth_bp, wards_bp, manage_bp, dialogues_bp, dialogues_staff_bp):
         app.register_blueprint(bp)
 
 

@@ -60,6 +60,9 @@ def init_app(app: Flask) -> None:
         phone=national,
         role=role_label,
     )
+    from portal.dialogues.labels import filters as dialogue_filters
+
+    app.jinja_env.filters.update(dialogue_filters())
     app.jinja_env.globals["field_attrs"] = field_attrs
     app.context_processor(_context)
     app.jinja_env.trim_blocks = True

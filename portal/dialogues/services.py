@@ -689,3 +689,16 @@ def queue_reminders(now=None, hours: int = 24) -> int:
         if messages.notify(booking, "booking_reminder", dedupe_key=f"reminder:{booking.id}"):
             queued += 1
     return queued
+
+
+def published_questions(session: DialogueSession) -> list[Question]:
+    """Questions and answers shown publicly once the results are published (no names)."""
+    if session.status != SessionStatus.RESULTS_PUBLISHED:
+        return []
+    return list(
+        db.session.execute(
+            sa.select(Question)
+            .where(Question.session_id == session.id, Question.merged_into_id.is_(None))
+            .order_by(Question.position, Question.id)
+        ).scalars()
+    )

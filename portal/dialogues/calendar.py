@@ -1,0 +1,55 @@
+"""iCalendar files and QR codes for bookings and ward feeds."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+
+import segno
+from icalendar import Calendar, Event
+
+from portal.db import utcnow
+from portal.dialogues.models import Booking, DialogueSession
+
+
+def _event(session: DialogueSession, uid: str, description: str) -> Event:
+    event = Event()
+    event.add("uid", uid)
+    event.add("dtstamp", utcnow())
+    event.add("dtstart", session.starts_at)
+    event.add("dtend", session.ends_at)
+    event.add("summary", session.title)
+    location = ", ".join(p for p in (session.venue, session.online_url) if p)
+    if location:
+        event.add("location", location)
+    event.add("description", description)
+    if session.status == "cancelled":
+        event.add("status", "CANCELLED")
+    return event
+
+
+def _calendar(name: str) -> Calendar:
+    calendar = Calendar()
+    calendar.add("prodid", "-//Ward Portal//Cong phuong//VI")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", name)
+    return calendar
+
+
+def booking_ics(booking: Booking, host: str, description: str) -> bytes:
+    calendar = _calendar(booking.session.title)
+    calendar.add_component(_event(booking.session, f"booking-{booking.code}@{host}", description))
+    return calendar.to_ical()
+
+
+def ward_feed(name: str, sessions: Iterable[DialogueSession], host: str) -> bytes:
+    calendar = _calendar(name)
+    for session in sessions:
+        calendar.add_component(_event(session, f"session-{session.id}@{host}", session.agenda))
+    return calendar.to_ical()
+
+
+def qr_svg(text: str) -> bytes:
+    buffer = io.BytesIO()
+    segno.make(text, error="m").save(buffer, kind="svg", scale=6, border=2, xmldecl=False)
+    return buffer.getvalue()

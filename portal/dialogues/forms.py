@@ -1,0 +1,132 @@
+"""Forms for conferences, bookings and the door. Rules live in services.py."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, NumberRange, Optional
+
+from portal.dialogues.models import SessionMode
+from portal.forms import max_len, options
+
+MODE_LABELS = {
+    SessionMode.IN_PERSON: _l("In person"),
+    SessionMode.ONLINE: _l("Online"),
+    SessionMode.HYBRID: _l("In person and online"),
+}
+
+
+class LocalDateTimeField(DateTimeLocalField):
+    """A date and time in Hà Nội time, with a translated message for bad input."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("format", ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
+        super().__init__(*args, **kwargs)
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as exc:
+            self.data = None
+            raise ValueError(str(_l("Enter a date and time, e.g. 2026-12-05 08:00."))) from exc
+
+
+class WholeNumberField(IntegerField):
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as exc:
+            self.data = None
+            raise ValueError(str(_l("Enter a whole number."))) from exc
+
+
+class ConferenceForm(FlaskForm):
+    title = StringField(
+        _l("Title"), validators=[InputRequired(_l("Please enter a title.")), max_len(200)]
+    )
+    agenda = TextAreaField(_l("Topic and agenda"), validators=[max_len(5000)])
+    mode = SelectField(_l("How it is held"), validate_choice=False)
+    venue = StringField(_l("Venue"), validators=[max_len(300)])
+    online_url = StringField(_l("Link to join online"), validators=[max_len(500)])
+    starts_at = LocalDateTimeField(
+        _l("Starts"), validators=[InputRequired(_l("Enter when it starts and ends."))]
+    )
+    ends_at = LocalDateTimeField(
+        _l("Ends"), validators=[InputRequired(_l("Enter when it starts and ends."))]
+    )
+    capacity = WholeNumberField(
+        _l("Capacity (seats)"),
+        validators=[
+            InputRequired(_l("Enter a capacity between 1 and 100000.")),
+            NumberRange(1, 100_000, _l("Enter a capacity between 1 and 100000.")),
+        ],
+    )
+    walk_in_seats = WholeNumberField(
+        _l("Seats held back for walk-ins"),
+        default=0,
+        validators=[Optional(), NumberRange(0, 100_000, _l("Enter a whole number."))],
+    )
+    booking_opens_at = LocalDateTimeField(_l("Booking opens (optional)"), validators=[Optional()])
+    booking_closes_at = LocalDateTimeField(_l("Booking closes (optional)"), validators=[Optional()])
+    residential_groups = StringField(
+        _l("For residential groups (optional)"),
+        validators=[max_len(300)],
+        description=_l("For example: Tổ dân phố 1 to 12. Leave empty for the whole ward."),
+    )
+    co_organiser = StringField(
+        _l("Co-organiser"),
+        default="Ủy ban MTTQ phường",
+        validators=[max_len(200)],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.mode.choices = options((m.value, label) for m, label in MODE_LABELS.items())
+
+
+class PublishForm(FlaskForm):
+    confirm_late = BooleanField(
+        _l("I confirm publishing with less than 7 days' notice; this will be recorded.")
+    )
+
+
+class ReasonForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Reason"), validators=[InputRequired(_l("Please give the reason.")), max_len(500)]
+    )
+
+
+class BookForm(FlaskForm):
+    question = TextAreaField(
+        _l("Your question or topic for the chairman (optional)"),
+        validators=[max_len(2000)],
+        description=_l("It will be answered at the conference; your name is never published."),
+    )
+
+
+class GuestBookForm(FlaskForm):
+    guest_name = StringField(
+        _l("Caller's full name"),
+        validators=[InputRequired(_l("Enter the caller's full name.")), max_len(120)],
+    )
+    guest_phone = StringField(
+        _l("Caller's mobile number"),
+        validators=[InputRequired(_l("Enter the caller's mobile number.")), max_len(20)],
+        render_kw={"inputmode": "tel"},
+    )
+    question = TextAreaField(_l("Question or topic (optional)"), validators=[max_len(2000)])
+
+
+class CheckInForm(FlaskForm):
+    code = StringField(
+        _l("Lookup code"),
+        validators=[InputRequired(_l("Enter the lookup code.")), max_len(20)],
+        description=_l("Type the code or scan the QR code on the resident's confirmation."),
+        render_kw={"autocomplete": "off", "autocapitalize": "characters", "autofocus": True},
+    )

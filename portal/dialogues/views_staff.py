@@ -1,0 +1,265 @@
+"""Officers' and the chairman's side of dialogues: drafting, publishing, the booking list,
+booking for callers, cancelling, check-in. The Fatherland Front supervisor may look."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal.auth.models import Role
+from portal.db import utcnow
+from portal.dialogues import services
+from portal.dialogues.forms import (
+    CheckInForm,
+    ConferenceForm,
+    GuestBookForm,
+    PublishForm,
+    ReasonForm,
+)
+from portal.dialogues.models import Booking, DialogueSession, SessionKind
+from portal.domain import DomainError, PermissionDenied
+from portal.extensions import db
+from portal.security import get_in_ward_or_404, role_required
+from portal.timeutil import to_local, to_utc
+from portal.web import commit, show_error
+
+bp = Blueprint("dialogues_staff", __name__, url_prefix="/staff/dialogues")
+
+WARD_OFFICIALS = (Role.STAFF, Role.CHAIRMAN, Role.SUPERVISOR)
+STAFF = (Role.STAFF, Role.CHAIRMAN)
+
+
+def session_or_404(session_id: int) -> DialogueSession:
+    return get_in_ward_or_404(DialogueSession, session_id)
+
+
+def _input(form: ConferenceForm) -> services.SessionInput:
+    return services.SessionInput(
+        title=form.title.data,
+        agenda=form.agenda.data,
+        mode=form.mode.data,
+        venue=form.venue.data,
+        online_url=form.online_url.data,
+        starts_at=to_utc(form.starts_at.data),
+        ends_at=to_utc(form.ends_at.data),
+        capacity=form.capacity.data,
+        walk_in_seats=form.walk_in_seats.data or 0,
+        booking_opens_at=to_utc(form.booking_opens_at.data),
+        booking_closes_at=to_utc(form.booking_closes_at.data),
+        residential_groups=form.residential_groups.data,
+        co_organiser=form.co_organiser.data,
+    )
+
+
+def _act(session: DialogueSession, action, success: str, form=None):
+    """Run one state change, commit, and go back to the session's page."""
+    try:
+        action()
+    except PermissionDenied:
+        db.session.rollback()
+        abort(403)
+    except DomainError as error:
+        show_error(form, error)
+    else:
+        commit()
+        flash(success, "success")
+    return redirect(url_for("dialogues_staff.detail", session_id=session.id))
+
+
+@bp.get("/")
+@role_required(*WARD_OFFICIALS)
+def index():
+    """The ward's conferences, newest first, with overdue results flagged."""
+    return render_template(
+        "dialogues/staff_index.html",
+        sessions=services.ward_sessions(current_user.ward_id),
+        overdue=services.results_overdue,
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@role_required(*STAFF)
+def create():
+    """Draft a new conference."""
+    form = ConferenceForm()
+    if form.validate_on_submit():
+        try:
+            session = services.create_conference(current_user, _input(form))
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            commit()
+            flash(_("The conference has been saved as a draft."), "success")
+            return redirect(url_for("dialogues_staff.detail", session_id=session.id))
+    return render_template("dialogues/staff_form.html", form=form, session=None), (
+        422 if form.errors else 200
+    )
+
+
+@bp.route("/<int:session_id>/edit", methods=["GET", "POST"])
+@role_required(*STAFF)
+def edit(session_id: int):
+    """Edit a draft or published conference."""
+    session = session_or_404(session_id)
+    form = ConferenceForm(obj=session)
+    if not form.is_submitted():
+        for name in ("starts_at", "ends_at", "booking_opens_at", "booking_closes_at"):
+            getattr(form, name).data = to_local(getattr(session, name))
+        form.mode.data = session.mode.value
+    if form.validate_on_submit():
+        try:
+            services.update_conference(current_user, session, _input(form))
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            commit()
+            flash(_("The conference has been updated."), "success")
+            return redirect(url_for("dialogues_staff.detail", session_id=session.id))
+    return render_template("dialogues/staff_form.html", form=form, session=session), (
+        422 if form.errors else 200
+    )
+
+
+@bp.get("/<int:session_id>")
+@role_required(*WARD_OFFICIALS)
+def detail(session_id: int):
+    """A conference's page for officials: actions, bookings, waiting list."""
+    session = session_or_404(session_id)
+    return render_template(
+        "dialogues/staff_detail.html",
+        session=session,
+        bookings=services.session_bookings(session),
+        counts=services.door_counts(session),
+        publish_form=PublishForm(),
+        reason_form=ReasonForm(),
+        guest_form=GuestBookForm(),
+        late=services.notice_is_short(session),
+        overdue=services.results_overdue(session),
+        format_code=services.format_code,
+        can_edit=current_user.role in STAFF,
+        started=session.starts_at <= utcnow(),
+    )
+
+
+@bp.post("/<int:session_id>/publish")
+@role_required(*STAFF)
+def publish(session_id: int):
+    """Publish a draft (late notice needs the confirmation box)."""
+    session = session_or_404(session_id)
+    form = PublishForm()
+    return _act(
+        session,
+        lambda: services.publish(current_user, session, confirm_late=form.confirm_late.data),
+        _("The conference is published."),
+    )
+
+
+@bp.post("/<int:session_id>/cancel")
+@role_required(*STAFF)
+def cancel(session_id: int):
+    """Cancel the conference; everyone booked is told why."""
+    session = session_or_404(session_id)
+    form = ReasonForm()
+    return _act(
+        session,
+        lambda: services.cancel_session(current_user, session, form.reason.data or ""),
+        _("The conference is cancelled; everyone booked will be told."),
+    )
+
+
+@bp.post("/<int:session_id>/held")
+@role_required(*STAFF)
+def held(session_id: int):
+    """Mark the session as held; unarrived bookings become no-shows."""
+    session = session_or_404(session_id)
+    return _act(
+        session,
+        lambda: services.mark_held(current_user, session),
+        _("The session is marked as held."),
+    )
+
+
+@bp.post("/<int:session_id>/book")
+@role_required(*STAFF)
+def book_for_caller(session_id: int):
+    """Book a place for a caller or walk-in who has no account (name and phone)."""
+    session = session_or_404(session_id)
+    form = GuestBookForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "error")
+        return redirect(url_for("dialogues_staff.detail", session_id=session.id))
+
+    def action():
+        booking = services.book(
+            session,
+            guest_name=form.guest_name.data,
+            guest_phone=form.guest_phone.data,
+            question=form.question.data,
+            booked_by=current_user,
+        )
+        flash(_("Lookup code for the caller: %(code)s", code=services.format_code(booking.code)))
+
+    return _act(session, action, _("The caller is booked."))
+
+
+@bp.post("/bookings/<int:booking_id>/cancel")
+@role_required(*STAFF)
+def cancel_booking(booking_id: int):
+    """Cancel one booking, with a reason the resident is told."""
+    booking = get_in_ward_or_404(Booking, booking_id)
+    form = ReasonForm()
+    return _act(
+        booking.session,
+        lambda: services.cancel_booking(current_user, booking, reason=form.reason.data or ""),
+        _("The booking has been cancelled."),
+    )
+
+
+@bp.route("/<int:session_id>/check-in", methods=["GET", "POST"])
+@role_required(*STAFF)
+def check_in(session_id: int):
+    """At the door: enter or scan a lookup code; live counts."""
+    session = session_or_404(session_id)
+    form = CheckInForm()
+    arrived = None
+    status = 200
+    if form.validate_on_submit():
+        try:
+            arrived = services.check_in(current_user, session, form.code.data)
+        except PermissionDenied:
+            db.session.rollback()
+            abort(403)
+        except DomainError as error:
+            show_error(form, error)
+            status = 422
+        else:
+            commit()
+            form = CheckInForm(formdata=None)
+    elif form.errors:
+        status = 422
+    return render_template(
+        "dialogues/checkin.html",
+        session=session,
+        form=form,
+        arrived=arrived,
+        counts=services.door_counts(session),
+        SessionKind=SessionKind,
+    ), status
+
+
+@bp.post("/<int:session_id>/walk-in")
+@role_required(*STAFF)
+def walk_in(session_id: int):
+    """Count someone who came without booking."""
+    session = session_or_404(session_id)
+    try:
+        services.record_walk_in(current_user, session)
+    except DomainError as error:
+        show_error(None, error)
+    else:
+        commit()
+        flash(_("Walk-in counted."), "success")
+    return redirect(url_for("dialogues_staff.check_in", session_id=session.id))

@@ -1,0 +1,267 @@
+"""The dialogue pages as residents, officers and the chairman use them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+from conftest import World, login_as, make_conference, make_user, post_form, text_of
+
+from portal.auth.models import Role
+from portal.dialogues import services
+from portal.dialogues.models import Booking, BookingStatus, DialogueSession, SessionStatus
+from portal.extensions import db
+
+
+def detail_url(world: World, session) -> str:
+    return f"/wards/{world.ward.slug}/dialogues/{session.id}"
+
+
+def test_public_list_shows_seats_left_and_full(client, world: World):
+    open_one = make_conference(world.ward, capacity=12, title="Còn chỗ")
+    full = make_conference(world.ward, capacity=1, title="Hết chỗ")
+    make_conference(world.ward, status="draft", title="Bản nháp")
+    services.book(full, user=world.resident)
+    db.session.commit()
+    vi = text_of(client.get(f"/wards/{world.ward.slug}/dialogues"))
+    assert "Còn chỗ" in vi and "Hết chỗ" in vi and "Bản nháp" not in vi
+    assert "Còn 12 chỗ" in vi
+    assert "Đã đủ chỗ — đăng ký danh sách chờ" in vi
+    en = text_of(
+        client.get(f"/wards/{world.ward.slug}/dialogues", headers={"Accept-Language": "en"})
+    )
+    assert "12 seats left" in en
+    assert client.get(detail_url(world, open_one)).status_code == 200
+
+
+def test_drafts_and_other_wards_sessions_are_not_public(client, world: World):
+    draft = make_conference(world.ward, status="draft")
+    elsewhere = make_conference(world.other_ward)
+    db.session.commit()
+    assert client.get(detail_url(world, draft)).status_code == 404
+    assert client.get(detail_url(world, elsewhere)).status_code == 404
+
+
+def test_resident_books_sees_code_qr_ics_and_cancels(client, world: World):
+    conference = make_conference(world.ward, capacity=5)
+    db.session.commit()
+    login_as(client, world.resident)
+    page = text_of(client.get(detail_url(world, conference)))
+    assert 'name="question"' in page
+    response = post_form(
+        client, f"/dialogues/{conference.id}/book", {"question": "Đường ngập <b>nước</b>"}
+    )
+    assert response.status_code == 302
+    booking = db.session.execute(sa.select(Booking)).scalar_one()
+    assert response.headers["Location"] == f"/bookings/{booking.code}"
+    html = text_of(client.get(response.headers["Location"]))
+    assert services.format_code(booking.code) in html
+    assert "&lt;b&gt;nước&lt;/b&gt;" in html  # inert markup
+    qr = client.get(f"/bookings/{booking.code}/qr.svg")
+    assert qr.status_code == 200 and qr.mimetype == "image/svg+xml" and b"<svg" in qr.data
+    ics = client.get(f"/bookings/{booking.code}.ics")
+    assert ics.mimetype == "text/calendar"
+    assert b"BEGIN:VEVENT" in ics.data and booking.code.encode() in ics.data
+    assert booking.code in text_of(client.get("/my/bookings"))
+    response = post_form(client, f"/bookings/{booking.code}/cancel")
+    assert response.status_code == 302
+    db.session.refresh(booking)
+    assert booking.status == BookingStatus.CANCELLED
+
+
+def test_full_conference_puts_resident_on_waiting_list(client, world: World):
+    conference = make_conference(world.ward, capacity=1)
+    services.book(conference, user=make_user(Role.RESIDENT, world.ward))
+    db.session.commit()
+    login_as(client, world.resident)
+    response = post_form(
+        client, f"/dialogues/{conference.id}/book", headers={"Accept-Language": "en"}
+    )
+    page = text_of(client.get(response.headers["Location"], headers={"Accept-Language": "en"}))
+    assert "number 1 on the waiting list" in page
+
+
+def test_booking_twice_and_closed_sessions_get_clear_messages(client, world: World):
+    conference = make_conference(world.ward)
+    past = make_conference(world.ward, starts_in=timedelta(hours=-3))
+    cancelled = make_conference(world.ward, status="cancelled")
+    db.session.commit()
+    login_as(client, world.resident)
+    post_form(client, f"/dialogues/{conference.id}/book")
+    second = post_form(
+        client,
+        f"/dialogues/{conference.id}/book",
+        follow_redirects=True,
+        headers={"Accept-Language": "en"},
+    )
+    assert "already booked" in text_of(second)
+    for session, message in ((past, "already started"), (cancelled, "cancelled")):
+        page = post_form(
+            client,
+            f"/dialogues/{session.id}/book",
+            follow_redirects=True,
+            headers={"Accept-Language": "en"},
+        )
+        assert message in text_of(page)
+    assert db.session.execute(sa.select(sa.func.count(Booking.id))).scalar_one() == 1
+    long = post_form(
+        client,
+        f"/dialogues/{conference.id}/book",
+        {"question": "x" * 2001},
+        follow_redirects=True,
+        headers={"Accept-Language": "en"},
+    )
+    assert "At most 2000 characters" in text_of(long)
+
+
+def test_other_people_cannot_see_a_booking(app, client, world: World):
+    conference = make_conference(world.ward)
+    booking = services.book(conference, user=world.resident)
+    db.session.commit()
+    stranger = login_as(app.test_client(), make_user(Role.RESIDENT, world.ward))
+    db.session.commit()
+    assert stranger.get(f"/bookings/{booking.code}").status_code == 404
+    assert stranger.get(f"/bookings/{booking.code}/qr.svg").status_code == 404
+    assert post_form(stranger, f"/bookings/{booking.code}/cancel").status_code == 404
+    other_ward_staff = login_as(app.test_client(), world.staff_other)
+    assert other_ward_staff.get(f"/bookings/{booking.code}").status_code == 404
+    staff = login_as(app.test_client(), world.staff)
+    assert staff.get(f"/bookings/{booking.code}").status_code == 200
+
+
+def test_ward_calendar_feed(client, world: World):
+    make_conference(world.ward, title="Đối thoại tháng 12")
+    make_conference(world.ward, status="draft", title="Nháp")
+    db.session.commit()
+    response = client.get(f"/wards/{world.ward.slug}/dialogues.ics")
+    assert response.mimetype == "text/calendar"
+    body = response.get_data(as_text=True)
+    assert body.count("BEGIN:VEVENT") == 1 and "Đối thoại tháng 12" in body
+
+
+def conference_form(**changes) -> dict:
+    return {
+        "title": "Đối thoại về cải cách hành chính",
+        "agenda": "Thủ tục một cửa",
+        "mode": "in_person",
+        "venue": "Hội trường UBND phường",
+        "online_url": "",
+        "starts_at": "2027-01-15T08:00",
+        "ends_at": "2027-01-15T11:00",
+        "capacity": "80",
+        "walk_in_seats": "10",
+        "co_organiser": "Ủy ban MTTQ phường",
+        **changes,
+    }
+
+
+def test_staff_creates_and_publishes_a_conference(client, world: World):
+    login_as(client, world.staff)
+    response = post_form(client, "/staff/dialogues/new", conference_form())
+    assert response.status_code == 302
+    session = db.session.execute(sa.select(DialogueSession)).scalar_one()
+    assert session.ward_id == world.ward.id and session.status == SessionStatus.DRAFT
+    assert session.starts_at.hour == 1  # 08:00 in Hà Nội is 01:00 UTC
+    post_form(client, f"/staff/dialogues/{session.id}/publish")
+    db.session.refresh(session)
+    assert session.status == SessionStatus.PUBLISHED and not session.late_notice
+
+
+def test_conference_form_rejects_bad_input(client, world: World):
+    login_as(client, world.staff)
+    response = post_form(
+        client,
+        "/staff/dialogues/new",
+        conference_form(title="", starts_at="not a date", capacity="-3", mode="online", venue=""),
+        headers={"Accept-Language": "en"},
+    )
+    html = text_of(response)
+    assert response.status_code == 422
+    for field in ("title", "starts_at", "capacity"):
+        assert f'id="{field}-error"' in html
+    response = post_form(
+        client,
+        "/staff/dialogues/new",
+        conference_form(ends_at="2027-01-15T07:00", walk_in_seats="100", mode="online"),
+        headers={"Accept-Language": "en"},
+    )
+    html = text_of(response)
+    assert 'id="ends_at-error"' in html and 'id="walk_in_seats-error"' in html
+    assert 'id="online_url-error"' in html
+    assert db.session.execute(sa.select(sa.func.count(DialogueSession.id))).scalar_one() == 0
+
+
+def test_short_notice_publish_needs_confirmation(client, world: World):
+    session = make_conference(world.ward, status="draft", starts_in=timedelta(days=2))
+    db.session.commit()
+    login_as(client, world.chairman)
+    refused = post_form(client, f"/staff/dialogues/{session.id}/publish", follow_redirects=True)
+    assert refused.status_code == 200
+    db.session.refresh(session)
+    assert session.status == SessionStatus.DRAFT
+    post_form(client, f"/staff/dialogues/{session.id}/publish", {"confirm_late": "y"})
+    db.session.refresh(session)
+    assert session.status == SessionStatus.PUBLISHED and session.late_notice
+
+
+def test_staff_of_another_ward_and_supervisor_cannot_change(app, world: World):
+    session = make_conference(world.ward, status="draft")
+    db.session.commit()
+    other = login_as(app.test_client(), world.staff_other)
+    assert other.get(f"/staff/dialogues/{session.id}").status_code == 403
+    assert post_form(other, f"/staff/dialogues/{session.id}/publish").status_code == 403
+    supervisor = login_as(app.test_client(), world.supervisor)
+    assert supervisor.get(f"/staff/dialogues/{session.id}").status_code == 200
+    assert post_form(supervisor, f"/staff/dialogues/{session.id}/publish").status_code == 403
+    db.session.refresh(session)
+    assert session.status == SessionStatus.DRAFT
+
+
+def test_staff_books_for_a_caller_with_masked_phone_in_list(client, world: World):
+    session = make_conference(world.ward)
+    db.session.commit()
+    login_as(client, world.staff)
+    post_form(
+        client,
+        f"/staff/dialogues/{session.id}/book",
+        {"guest_name": "Ông Lê Văn Gọi", "guest_phone": "0987 123 456", "question": ""},
+    )
+    html = text_of(client.get(f"/staff/dialogues/{session.id}"))
+    assert "Ông Lê Văn Gọi" in html
+    assert "098••••456" in html and "0987123456" not in html and "+84987123456" not in html
+
+
+def test_check_in_page(client, world: World):
+    session = make_conference(world.ward, capacity=5)
+    booking = services.book(session, user=world.resident)
+    db.session.commit()
+    login_as(client, world.staff)
+    ok = post_form(
+        client, f"/staff/dialogues/{session.id}/check-in", {"code": booking.code.lower()}
+    )
+    assert ok.status_code == 200 and world.resident.full_name in text_of(ok)
+    again = post_form(
+        client,
+        f"/staff/dialogues/{session.id}/check-in",
+        {"code": booking.code},
+        headers={"Accept-Language": "en"},
+    )
+    assert again.status_code == 422 and "already been used" in text_of(again)
+    post_form(client, f"/staff/dialogues/{session.id}/walk-in")
+    db.session.refresh(session)
+    assert session.walk_ins == 1
+    db.session.refresh(booking)
+    assert booking.status == BookingStatus.ATTENDED
+
+
+def test_staff_cancels_a_booking_with_reason(client, world: World):
+    session = make_conference(world.ward)
+    booking = services.book(session, user=world.resident)
+    db.session.commit()
+    login_as(client, world.staff)
+    post_form(client, f"/staff/dialogues/bookings/{booking.id}/cancel", {"reason": ""})
+    db.session.refresh(booking)
+    assert booking.status == BookingStatus.CONFIRMED
+    post_form(client, f"/staff/dialogues/bookings/{booking.id}/cancel", {"reason": "Trùng lịch"})
+    db.session.refresh(booking)
+    assert booking.status == BookingStatus.CANCELLED and booking.cancel_reason == "Trùng lịch"
