@@ -6,9 +6,8 @@ Create Date: 2026-11-26 09:35:05.513090
 
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "5ff4a75cd481"
