@@ -12,6 +12,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 from flask import Flask, g
+from flask_babel import force_locale
 from flask.testing import FlaskClient
 
 from config import TestingConfig
@@ -86,6 +87,13 @@ def app(database_url: str) -> Iterator[Flask]:
         _empty_tables()
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def english(app: Flask) -> Iterator[None]:
+    """Service messages in English for the test's assertions (Vietnamese is the default)."""
+    with force_locale("en"):
+        yield
 
 
 @pytest.fixture

@@ -16,6 +16,8 @@ from portal.domain import DomainError, PermissionDenied
 from portal.extensions import db
 from portal.notifications.models import OutboxMessage
 
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def residents(world: World, n: int):
     return [

@@ -11,6 +11,7 @@ from collections import Counter
 
 import sqlalchemy as sa
 from conftest import World, make_conference, make_user
+from flask_babel import force_locale
 
 from portal.auth.models import Role, User
 from portal.db import write_intent
@@ -27,7 +28,7 @@ def race(app, n: int, action) -> Counter:
     lock = threading.Lock()
 
     def worker(i: int) -> None:
-        with app.app_context():
+        with app.app_context(), force_locale("en"):
             barrier.wait()
             try:
                 with write_intent():

@@ -12,6 +12,7 @@ from portal.dialogues.forms import BookForm, ReasonForm
 from portal.dialogues.models import Booking, DialogueSession, SessionKind, SessionStatus
 from portal.domain import DomainError, PermissionDenied
 from portal.extensions import db
+from portal.pagecache import cached_page
 from portal.security import ANY_USER, OFFICIALS, can_see_ward, public, role_required
 from portal.wards.models import Ward
 from portal.wards.services import get_ward_by_slug
@@ -55,6 +56,7 @@ def booking_or_404(code: str) -> Booking:
 
 @bp.get("/wards/<slug>/dialogues")
 @public
+@cached_page
 def public_list(slug: str):
     """Upcoming conferences with seats left, and past ones with their results."""
     ward = ward_or_404(slug)
@@ -68,6 +70,7 @@ def public_list(slug: str):
 
 @bp.get("/wards/<slug>/dialogues/<int:session_id>")
 @public
+@cached_page
 def public_detail(slug: str, session_id: int):
     """A conference: what, when, where, seats left; the booking form for residents."""
     ward = ward_or_404(slug)
