@@ -208,12 +208,14 @@ def set_visitor(port: int, visitor: str) -> None:
     returning one sends the session cookie its first visit got, as a browser does."""
     HEADERS.pop("Cookie", None)
     if visitor == "returning":
-        request = urllib.request.Request(f"http://{HOST}:{port}/", headers=HEADERS)
-        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 - loopback
-            cookie = response.headers.get("Set-Cookie", "").split(";", 1)[0]
-        if not cookie:
+        for _visit in range(3):  # keep the cookie up to date, as a browser does
+            request = urllib.request.Request(f"http://{HOST}:{port}/", headers=HEADERS)
+            with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 - loopback
+                cookie = response.headers.get("Set-Cookie", "").split(";", 1)[0]
+            if cookie:
+                HEADERS["Cookie"] = cookie
+        if "Cookie" not in HEADERS:
             raise BenchError("the home page set no session cookie")
-        HEADERS["Cookie"] = cookie
 
 
 def run_wrk(port: int, path: str, seconds: float, concurrency: int) -> dict:

@@ -1,5 +1,6 @@
 """Extensions, created unbound and bound to the app in create_app()."""
 
+from flask import request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -16,3 +17,12 @@ csrf = CSRFProtect()
 babel = Babel()
 login_manager = LoginManager()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+# Endpoints that declare rate limits (with @limiter.limit). There are no app-wide limits, so
+# every other request skips the limiter's bookkeeping entirely.
+RATE_LIMITED_ENDPOINTS = {"auth.login"}
+
+
+@limiter.request_filter
+def _not_rate_limited() -> bool:
+    return request.endpoint not in RATE_LIMITED_ENDPOINTS
