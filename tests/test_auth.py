@@ -250,3 +250,21 @@ def test_session_cookie_flags(client, world: World):
     cookie = response.headers.get("Set-Cookie", "")
     assert "HttpOnly" in cookie
     assert "SameSite=Lax" in cookie
+
+
+def test_resident_downloads_own_data(client, world: World):
+    from conftest import make_conference
+
+    from portal.dialogues import services as dialogue_services
+
+    dialogue_services.book(make_conference(world.ward), user=world.resident, question="Hỏi gì?")
+    db.session.commit()
+    login_as(client, world.resident)
+    response = client.get("/account/export.json")
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    data = response.get_json()
+    assert data["account"]["phone"] == "+84912345678"
+    assert data["account"]["full_name"] == "Hoàng Thị Dân"
+    assert data["bookings"][0]["question"] == "Hỏi gì?"
+    assert world.staff.full_name not in response.get_data(as_text=True)

@@ -43,6 +43,12 @@ ROUTES = {
     "auth.login": ("GET", lambda w: "/login", None, everyone(200)),
     "auth.logout": ("POST", lambda w: "/logout", {}, everyone(302)),
     "auth.account": ("GET", lambda w: "/account", None, only(dict.fromkeys(ROLES[1:], 200))),
+    "auth.export_data": (
+        "GET",
+        lambda w: "/account/export.json",
+        None,
+        only(dict.fromkeys(ROLES[1:], 200)),
+    ),
     "auth.change_password": (
         "POST",
         lambda w: "/account/password",

@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+import json
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
+from portal import privacy
 from portal.auth import services
 from portal.auth.forms import ChangePasswordForm, LoginForm, RegisterForm
 from portal.auth.phones import national
@@ -113,6 +125,21 @@ def account():
         "auth/account.html",
         phone=national(current_user.phone),
         password_form=ChangePasswordForm(),
+    )
+
+
+@bp.get("/account/export.json")
+@role_required(*ANY_USER)
+def export_data():
+    """Download everything the portal holds about oneself, as JSON."""
+    body = json.dumps(privacy.export(current_user), ensure_ascii=False, indent=2)
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={
+            "Content-Disposition": 'attachment; filename="my-data.json"',
+            "Cache-Control": "no-store",
+        },
     )
 
 

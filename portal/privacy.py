@@ -1,0 +1,71 @@
+"""A resident's right to see and export their data (Decree 13/2023/ND-CP).
+
+Each feature contributes what it holds about a person; later features add their section here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlalchemy as sa
+
+from portal.auth.models import User
+from portal.extensions import db
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _account(user: User) -> dict:
+    return {
+        "full_name": user.full_name,
+        "phone": user.phone,
+        "email": user.email,
+        "role": user.role.value,
+        "ward": user.ward.name if user.ward else None,
+        "language": user.locale,
+        "created_at": _iso(user.created_at),
+        "last_login_at": _iso(user.last_login_at),
+        "consents": [
+            {
+                "purpose": c.purpose.value,
+                "policy_version": c.policy_version,
+                "text": c.text,
+                "given_at": _iso(c.given_at),
+                "withdrawn_at": _iso(c.withdrawn_at),
+            }
+            for c in user.consents
+        ],
+    }
+
+
+def _bookings(user: User) -> list[dict]:
+    from portal.dialogues.models import Booking
+
+    rows = db.session.execute(
+        sa.select(Booking).where(Booking.user_id == user.id).order_by(Booking.id)
+    ).scalars()
+    return [
+        {
+            "session": b.session.title,
+            "kind": b.session_kind.value,
+            "starts_at": _iso(b.session.starts_at),
+            "code": b.code,
+            "status": b.status.value,
+            "question": b.question,
+            "booked_at": _iso(b.created_at),
+        }
+        for b in rows
+    ]
+
+
+SECTIONS: dict[str, Callable[[User], object]] = {
+    "account": _account,
+    "bookings": _bookings,
+}
+
+
+def export(user: User) -> dict:
+    """Everything the portal holds about this person, as plain JSON-ready data."""
+    return {name: section(user) for name, section in SECTIONS.items()}
