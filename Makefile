@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export PYTHONDONTWRITEBYTECODE = 1
 
-.PHONY: run install install-test translations translate test lint format chromium bench clean
+.PHONY: run install install-test translations translate test lint format chromium bench bench-dialogues clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -64,6 +64,18 @@ bench: install translations
 	@command -v wrk >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq wrk >/dev/null; } \
 		|| echo "wrk is not available: using the Python load generator."
 	$(BIN)/python bench/home_vs_hello.py $(BENCH_ARGS)
+
+## Dialogues under load: a booking burst (never overbooked) and the conference list against hello,
+## on SQLite; the burst on PostgreSQL too when TEST_DATABASE_URL is set (a temporary database).
+bench-dialogues: install translations
+	@command -v wrk >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq wrk >/dev/null; } \
+		|| echo "wrk is not available: using the Python load generator."
+	$(BIN)/python bench/booking_burst.py $(BURST_ARGS)
+	$(BIN)/python bench/upcoming_vs_hello.py $(UPCOMING_ARGS)
+	@if [ -n "$(TEST_DATABASE_URL)" ]; then \
+		echo $(BIN)/python bench/booking_burst.py --database-url '<TEST_DATABASE_URL>' $(BURST_ARGS); \
+		$(BIN)/python bench/booking_burst.py --database-url "$(TEST_DATABASE_URL)" $(BURST_ARGS); \
+	fi
 
 clean:
 	rm -rf $(VENV) instance/*.db .pytest_cache translations/*/LC_MESSAGES/*.mo

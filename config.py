@@ -58,6 +58,22 @@ class Config:
     # Number of reverse proxies in front of the app (nginx = 1), for the client IP.
     PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR", "0"))
 
+    # Outbox worker (`flask outbox run`): how e-mail and SMS leave, and how failures are retried.
+    # Senders: "log" only writes messages to the log (development); "smtp" for e-mail; or a
+    # "package.module:Class" import path, e.g. a ward's SMS gateway (see notifications/senders.py).
+    OUTBOX_EMAIL_SENDER = os.environ.get("OUTBOX_EMAIL_SENDER", "log")
+    OUTBOX_SMS_SENDER = os.environ.get("OUTBOX_SMS_SENDER", "log")
+    SMTP_HOST = os.environ.get("SMTP_HOST", "localhost")
+    SMTP_PORT = int(os.environ.get("SMTP_PORT", "25"))
+    SMTP_USERNAME = os.environ.get("SMTP_USERNAME", "")
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
+    SMTP_STARTTLS = _bool("SMTP_STARTTLS", False)
+    SMTP_SSL = _bool("SMTP_SSL", False)
+    MAIL_FROM = os.environ.get("MAIL_FROM", "Cổng phường <no-reply@localhost>")
+    OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "6"))
+    OUTBOX_BACKOFF_SECONDS = int(os.environ.get("OUTBOX_BACKOFF_SECONDS", "60"))  # doubles, ≤ 6 h
+    OUTBOX_CLAIM_TIMEOUT = int(os.environ.get("OUTBOX_CLAIM_TIMEOUT", "300"))  # reclaim stuck rows
+
     DEBUG = False
     TESTING = False
 

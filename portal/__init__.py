@@ -72,6 +72,8 @@ def _migrations_dir():
 def _register_blueprints(app: Flask) -> None:
     from portal.auth.views import bp as auth_bp
     from portal.dialogues.views import bp as dialogues_bp
+    from portal.dialogues.views_reception import bp as reception_bp
+    from portal.dialogues.views_results import bp as dialogue_results_bp
     from portal.dialogues.views_staff import bp as dialogues_staff_bp
     from portal.main.views import bp as main_bp
     from portal.manage.views import bp as manage_bp
@@ -79,6 +81,8 @@ def _register_blueprints(app: Flask) -> None:
 
     for bp in (main_bp, auth_bp, wards_bp, manage_bp, dialogues_bp, dialogues_staff_bp):
         app.register_blueprint(bp)
+    app.register_blueprint(reception_bp)
+    app.register_blueprint(dialogue_results_bp)
 
 
 def _register_hooks(app: Flask) -> None:

@@ -152,5 +152,8 @@ def _exists(phone: str) -> bool:
 
 
 def register_cli(app: Flask) -> None:
-    for group in (wards_cli, users_cli, demo_cli):
+    from portal.dialogues.cli import reception_cli
+    from portal.notifications.cli import outbox_cli
+
+    for group in (wards_cli, users_cli, demo_cli, outbox_cli, reception_cli):
         app.cli.add_command(group)

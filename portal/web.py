@@ -24,7 +24,10 @@ def show_error(form: FlaskForm | None, error: DomainError) -> None:
     db.session.rollback()
     if isinstance(error, PermissionDenied) and form is None:
         abort(403)
-    for name, message in (error.errors or {error.field: error.message}).items():
+    for name, lazy_message in (error.errors or {error.field: error.message}).items():
+        # A plain str, never a lazy string: Flask-Babel's lazy strings claim to be safe HTML
+        # (__html__), so a message carrying user input would otherwise escape autoescaping.
+        message = str(lazy_message)
         field = getattr(form, name, None) if form is not None and name else None
         if field is not None:
             field.errors = [*field.errors, message]

@@ -12,8 +12,8 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 from flask import Flask, g
-from flask_babel import force_locale
 from flask.testing import FlaskClient
+from flask_babel import force_locale
 
 from config import TestingConfig
 from portal import create_app

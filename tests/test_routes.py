@@ -5,11 +5,14 @@ An endpoint missing from ROUTES fails the test: every new feature must extend th
 
 from __future__ import annotations
 
+from datetime import time, timedelta
+
 import pytest
 from conftest import World, isolate_requests, login_as, make_conference, make_config
 
 from portal import create_app
-from portal.dialogues import services
+from portal.dialogues import reception, services
+from portal.dialogues.models import Question, SessionKind
 from portal.extensions import db
 
 ROLES = ("anonymous", "resident", "staff", "staff_other", "chairman", "supervisor", "admin")
@@ -30,6 +33,13 @@ BOOKING_VIEW = {
     **only({"resident": 200, "staff": 200, "chairman": 200, "supervisor": 200, "admin": 200}),
     "staff_other": 404,
 }
+
+
+def asked(w: World) -> int:
+    """The id of the question the resident sent with the booking."""
+    query = db.select(Question.id).where(Question.booking_id == w.booking.id)
+    return db.session.execute(query).scalar_one()
+
 
 # endpoint: (method, url built from the world, form data, expected status per role)
 ROUTES = {
@@ -199,6 +209,105 @@ ROUTES = {
         {},
         only({"staff": 302, "chairman": 302}),
     ),
+    # ---- dialogues: questions, answers, minutes, results (the conference is not held yet:
+    # minutes and publishing answer staff with a flashed error and a redirect)
+    "dialogue_results.questions": (
+        "GET",
+        lambda w: f"/staff/dialogues/{w.conference.id}/questions",
+        None,
+        only({"staff": 200, "chairman": 200, "supervisor": 200}),
+    ),
+    "dialogue_results.add_floor_question": (
+        "POST",
+        lambda w: f"/staff/dialogues/{w.conference.id}/questions/floor",
+        {"text": "Khi nào lắp đèn đường ngõ 12?"},
+        only({"staff": 302, "chairman": 302}),
+    ),
+    "dialogue_results.answer": (
+        "POST",
+        lambda w: f"/staff/dialogues/{w.conference.id}/questions/{asked(w)}/answer",
+        {"answer": "Quý I năm sau phường sẽ lắp đèn."},
+        only({"staff": 302, "chairman": 302}),
+    ),
+    "dialogue_results.move": (
+        "POST",
+        lambda w: f"/staff/dialogues/{w.conference.id}/questions/{asked(w)}/move",
+        {"direction": "down"},
+        only({"staff": 302, "chairman": 302}),
+    ),
+    "dialogue_results.merge": (
+        "POST",
+        lambda w: f"/staff/dialogues/{w.conference.id}/questions/{asked(w)}/merge",
+        {"into_id": "999999"},
+        only({"staff": 302, "chairman": 302}),
+    ),
+    "dialogue_results.minutes": (
+        "GET",
+        lambda w: f"/staff/dialogues/{w.conference.id}/minutes",
+        None,
+        only({"staff": 200, "chairman": 200, "supervisor": 200}),
+    ),
+    "dialogue_results.save_minutes": (
+        "POST",
+        lambda w: f"/staff/dialogues/{w.conference.id}/minutes",
+        {"attendance_count": "42", "secretary": "Nguyễn Thị Thư", "summary": "Biên bản."},
+        only({"staff": 302, "chairman": 302}),
+    ),
+    "dialogue_results.publish": (
+        "POST",
+        lambda w: f"/staff/dialogues/{w.conference.id}/results/publish",
+        {},
+        only({"staff": 302, "chairman": 302}),
+    ),
+    # ---- citizen reception: public slots, the ward's officials (supervisor may look)
+    "reception.public_page": (
+        "GET",
+        lambda w: f"/wards/{w.ward.slug}/reception",
+        None,
+        everyone(200),
+    ),
+    "reception.staff_index": (
+        "GET",
+        lambda w: "/staff/reception",
+        None,
+        only({"staff": 200, "staff_other": 200, "chairman": 200, "supervisor": 200}),
+    ),
+    "reception.add_schedule": (
+        "POST",
+        lambda w: "/staff/reception/schedules",
+        {
+            "weekday": "4",
+            "start_time": "14:00",
+            "end_time": "16:00",
+            "slot_minutes": "20",
+            "venue": "Phòng tiếp công dân",
+        },
+        only({"staff": 302, "staff_other": 302, "chairman": 302}),
+    ),
+    "reception.deactivate_schedule": (
+        "POST",
+        lambda w: f"/staff/reception/schedules/{w.schedule.id}/deactivate",
+        {},
+        only({"staff": 302, "chairman": 302}),
+    ),
+    "reception.generate": (
+        "POST",
+        lambda w: "/staff/reception/generate",
+        {},
+        only({"staff": 302, "staff_other": 302, "chairman": 302}),
+    ),
+    "reception.block_slot": (
+        "POST",
+        lambda w: f"/staff/reception/slots/{w.slot.id}/block",
+        {"reason": "Chủ tịch đi họp"},
+        only({"staff": 302, "chairman": 302}),
+    ),
+    "reception.block_day": (
+        "POST",
+        lambda w: "/staff/reception/block-day",
+        {"day": "2099-01-06", "reason": "Chủ tịch đi họp"},
+        only({"staff": 302, "staff_other": 302, "chairman": 302}),
+    ),
 }
 
 
@@ -219,9 +328,21 @@ def test_every_view_declares_its_access(app):
 
 @pytest.fixture
 def guard_world(world: World) -> World:
-    """The world plus a published conference of the ward and the resident's booking in it."""
+    """The world plus a published conference of the ward and the resident's booking in it,
+    and the ward's weekly reception time with one open reception slot."""
     world.conference = make_conference(world.ward, capacity=5)
     world.booking = services.book(world.conference, user=world.resident, question="Hỏi")
+    world.schedule = reception.save_schedule(
+        world.staff, 1, time(8, 0), time(11, 0), 30, "Phòng tiếp công dân"
+    )
+    world.slot = make_conference(
+        world.ward,
+        kind=SessionKind.RECEPTION,
+        capacity=1,
+        starts_in=timedelta(days=3),
+        title=reception.SLOT_TITLE,
+        schedule_id=world.schedule.id,
+    )
     db.session.commit()
     return world
 

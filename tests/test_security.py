@@ -57,3 +57,18 @@ def test_get_never_changes_state(app):
     for rule in app.url_map.iter_rules():
         if rule.endpoint.split(".")[-1].startswith(("set_", "logout", "change_")):
             assert "GET" not in rule.methods, rule
+
+
+def test_lazy_messages_with_user_input_are_escaped(app):
+    """Flask-Babel's lazy strings claim to be safe HTML; show_error must turn them into text."""
+    from flask import get_flashed_messages, render_template_string
+    from flask_babel import lazy_gettext
+
+    from portal.domain import DomainError
+    from portal.web import show_error
+
+    with app.test_request_context("/"):
+        show_error(None, DomainError(lazy_gettext("Unknown province: %(key)s", key="<b>x</b>")))
+        (message,) = get_flashed_messages()
+        html = render_template_string("{{ m }}", m=message)
+    assert "&lt;b&gt;x&lt;/b&gt;" in html

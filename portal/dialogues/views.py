@@ -112,11 +112,14 @@ def book(session_id: int):
     if session is None or session.status == SessionStatus.DRAFT:
         abort(404)
     form = BookForm()
-    target = url_for("dialogues.public_detail", slug=session.ward.slug, session_id=session.id)
+    if session.kind == SessionKind.RECEPTION:
+        target = url_for("reception.public_page", slug=session.ward.slug)
+    else:
+        target = url_for("dialogues.public_detail", slug=session.ward.slug, session_id=session.id)
     if not form.validate_on_submit():
         for errors in form.errors.values():
             for error in errors:
-                flash(error, "error")
+                flash(str(error), "error")
         return redirect(target)
     try:
         booking = services.book(session, user=current_user, question=form.question.data)

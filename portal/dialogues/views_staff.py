@@ -189,7 +189,7 @@ def book_for_caller(session_id: int):
     if not form.validate_on_submit():
         for errors in form.errors.values():
             for error in errors:
-                flash(error, "error")
+                flash(str(error), "error")
         return redirect(url_for("dialogues_staff.detail", session_id=session.id))
 
     def action():

@@ -1,0 +1,207 @@
+"""Citizen reception: the public list of open slots (booked through `dialogues.book`) and the
+officers' page for the weekly schedule, slot generation and blocking. The Fatherland Front
+supervisor may look, not change."""
+
+from __future__ import annotations
+
+from itertools import groupby
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import format_time, ngettext
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal import pagecache
+from portal.auth.models import Role
+from portal.db import utcnow
+from portal.dialogues import reception
+from portal.dialogues.models import DialogueSession, ReceptionSchedule, SessionKind
+from portal.dialogues.reception_forms import (
+    BlockDayForm,
+    BlockSlotForm,
+    ScheduleForm,
+    weekday_label,
+)
+from portal.dialogues.views import ward_or_404
+from portal.dialogues.views_staff import STAFF, WARD_OFFICIALS
+from portal.domain import DomainError, PermissionDenied
+from portal.extensions import db
+from portal.forms import int_or_none
+from portal.pagecache import cached_page
+from portal.security import get_in_ward_or_404, public, role_required
+from portal.timeutil import to_local
+from portal.web import commit, show_error
+
+bp = Blueprint("reception", __name__)
+
+
+def _clock(value) -> str:
+    """A schedule's wall-clock time (already Hà Nội time) for the current language."""
+    return format_time(value, "short", rebase=False)
+
+
+# ---------------------------------------------------------------- public
+
+
+@bp.get("/wards/<slug>/reception")
+@public
+@cached_page
+def public_page(slug: str):
+    """The chairman's reception hours and the open slots, by day; residents book one with
+    their topic."""
+    ward = ward_or_404(slug)
+    now = utcnow()
+    slots = reception.open_slots(ward.id, now)
+    days = [
+        list(group) for _day, group in groupby(slots, key=lambda s: to_local(s.starts_at).date())
+    ]
+    mine = None
+    if current_user.is_authenticated and current_user.role == Role.RESIDENT:
+        mine = reception.open_booking_of(current_user, now)
+    return render_template(
+        "dialogues/reception_public.html",
+        ward=ward,
+        days=days,
+        mine=mine,
+        schedules=reception.active_schedules(ward.id),
+        weekday_label=weekday_label,
+        clock=_clock,
+        format_time=format_time,
+    )
+
+
+# ---------------------------------------------------------------- officers
+
+
+def _staff_page(schedule_form=None, block_day_form=None, status: int = 200):
+    ward_id = current_user.ward_id
+    return render_template(
+        "dialogues/reception_staff.html",
+        schedules=reception.ward_schedules(ward_id),
+        rows=reception.reception_overview(ward_id),
+        schedule_form=schedule_form or ScheduleForm(formdata=None),
+        block_day_form=block_day_form or BlockDayForm(formdata=None),
+        can_edit=current_user.role in STAFF,
+        weekday_label=weekday_label,
+        clock=_clock,
+        format_time=format_time,
+        weeks=reception.DEFAULT_WEEKS,
+        SessionKind=SessionKind,
+    ), status
+
+
+def _done(action, success) -> object:
+    """Run one service call, commit, flash, and go back to the officers' page."""
+    try:
+        result = action()
+    except PermissionDenied:
+        db.session.rollback()
+        abort(403)
+    except DomainError as error:
+        show_error(None, error)
+    else:
+        commit()
+        pagecache.clear()  # the public page shows slots: do not serve a stale copy here
+        flash(success(result) if callable(success) else success, "success")
+    return redirect(url_for("reception.staff_index"))
+
+
+@bp.get("/staff/reception")
+@role_required(*WARD_OFFICIALS)
+def staff_index():
+    """The ward's weekly reception times, upcoming slots and who booked them."""
+    return _staff_page()
+
+
+@bp.post("/staff/reception/schedules")
+@role_required(*STAFF)
+def add_schedule():
+    """Add a weekly reception time (e.g. Tuesdays 08:00–11:00, 20 minutes a person)."""
+    form = ScheduleForm()
+    if form.validate_on_submit():
+        try:
+            reception.save_schedule(
+                current_user,
+                int_or_none(form.weekday.data),
+                form.start_time.data,
+                form.end_time.data,
+                form.slot_minutes.data,
+                form.venue.data,
+            )
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            commit()
+            flash(_("The reception time has been added. Generate its slots next."), "success")
+            return redirect(url_for("reception.staff_index"))
+    return _staff_page(schedule_form=form, status=422)
+
+
+@bp.post("/staff/reception/schedules/<int:schedule_id>/deactivate")
+@role_required(*STAFF)
+def deactivate_schedule(schedule_id: int):
+    """Stop a weekly reception time; slots already published stay until blocked."""
+    schedule = get_in_ward_or_404(ReceptionSchedule, schedule_id)
+    return _done(
+        lambda: reception.deactivate_schedule(current_user, schedule),
+        _("The reception time is stopped. Slots already published stay until you block them."),
+    )
+
+
+@bp.post("/staff/reception/generate")
+@role_required(*STAFF)
+def generate():
+    """Publish the slots of the coming weeks from the active reception times."""
+    return _done(
+        lambda: reception.generate_slots(current_user.ward_id),
+        lambda n: ngettext("%(num)d new slot published.", "%(num)d new slots published.", n),
+    )
+
+
+@bp.post("/staff/reception/slots/<int:slot_id>/block")
+@role_required(*STAFF)
+def block_slot(slot_id: int):
+    """Block one slot; the resident who booked it is told the reason."""
+    slot = get_in_ward_or_404(DialogueSession, slot_id)
+    if slot.kind != SessionKind.RECEPTION:
+        abort(404)
+    form = BlockSlotForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(str(error), "error")
+        return redirect(url_for("reception.staff_index"))
+    return _done(
+        lambda: reception.block_slot(current_user, slot, form.reason.data),
+        _("The slot is blocked; whoever booked it will be told."),
+    )
+
+
+@bp.post("/staff/reception/block-day")
+@role_required(*STAFF)
+def block_day():
+    """Block every slot of one day (the chairman is away); booked residents are told."""
+    form = BlockDayForm()
+    if not form.validate_on_submit():
+        return _staff_page(block_day_form=form, status=422)
+    try:
+        blocked = reception.block_day(
+            current_user, current_user.ward_id, form.day.data, form.reason.data
+        )
+    except DomainError as error:
+        show_error(form, error)
+        return _staff_page(block_day_form=form, status=422)
+    commit()
+    pagecache.clear()
+    if blocked:
+        flash(
+            ngettext(
+                "%(num)d slot blocked; a resident who booked it will be told.",
+                "%(num)d slots blocked; residents who booked will be told.",
+                blocked,
+            ),
+            "success",
+        )
+    else:
+        flash(_("There is no reception on that day: nothing to block."), "info")
+    return redirect(url_for("reception.staff_index"))

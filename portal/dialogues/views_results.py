@@ -1,0 +1,258 @@
+"""After a conference, for the ward's officers and chairman: the questions (order, merge,
+answer, questions from the floor), the minutes and the publication of the results.
+The Fatherland Front supervisor may look. Rules live in results.py."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+
+from portal import pagecache
+from portal.dialogues import results, services
+from portal.dialogues.models import DialogueSession, Question, SessionKind
+from portal.dialogues.results_forms import (
+    AnswerForm,
+    FloorQuestionForm,
+    MergeForm,
+    MinutesForm,
+    MoveForm,
+)
+from portal.dialogues.views_staff import STAFF, WARD_OFFICIALS, session_or_404
+from portal.domain import DomainError, PermissionDenied
+from portal.extensions import db
+from portal.security import role_required
+from portal.web import commit, show_error
+
+bp = Blueprint("dialogue_results", __name__, url_prefix="/staff/dialogues")
+
+
+def conference_or_404(session_id: int) -> DialogueSession:
+    """The ward's conference: 404 when missing or a reception slot, 403 for another ward."""
+    session = session_or_404(session_id)
+    if session.kind != SessionKind.CONFERENCE:
+        abort(404)
+    return session
+
+
+def question_or_404(session: DialogueSession, question_id: int) -> Question:
+    """A question of this session; any other id (another session or ward) is a 404."""
+    question = db.session.get(Question, question_id)
+    if question is None or question.session_id != session.id:
+        abort(404)
+    return question
+
+
+def _flash_form_errors(form) -> None:
+    for name, errors in form.errors.items():
+        label = form[name].label.text if name in form else ""
+        for error in errors:
+            flash(_("%(field)s: %(error)s", field=label, error=error), "error")
+
+
+def _change(session: DialogueSession, action, success: str, anchor: str | None = None):
+    """Run one change to the question list, commit, and go back to the questions page."""
+    try:
+        action()
+    except PermissionDenied:
+        db.session.rollback()
+        abort(403)
+    except DomainError as error:
+        show_error(None, error)
+    else:
+        commit()
+        flash(success, "success")
+    return _to_questions(session, anchor)
+
+
+def _to_questions(session: DialogueSession, anchor: str | None = None):
+    return redirect(url_for("dialogue_results.questions", session_id=session.id, _anchor=anchor))
+
+
+def _questions_page(session: DialogueSession, floor_form=None, status: int = 200):
+    entries = results.question_list(session)
+    return render_template(
+        "dialogues/questions.html",
+        session=session,
+        entries=entries,
+        answered=sum(entry.answered for entry in entries),
+        floor_form=floor_form or FloorQuestionForm(formdata=None),
+        can_change=current_user.role in STAFF and results.questions_open(session),
+    ), status
+
+
+@bp.get("/<int:session_id>/questions")
+@role_required(*WARD_OFFICIALS)
+def questions(session_id: int):
+    """The conference's questions in order, with their answers and merged duplicates."""
+    return _questions_page(conference_or_404(session_id))
+
+
+@bp.post("/<int:session_id>/questions/floor")
+@role_required(*STAFF)
+def add_floor_question(session_id: int):
+    """Record a question raised from the floor (the page comes back with errors, if any)."""
+    session = conference_or_404(session_id)
+    form = FloorQuestionForm()
+    if form.validate_on_submit():
+        try:
+            results.add_floor_question(current_user, session, form.text.data)
+        except PermissionDenied:
+            db.session.rollback()
+            abort(403)
+        except DomainError as error:
+            show_error(form, error)
+            if not form.errors:  # not about the text: told in a flash
+                return _to_questions(session)
+        else:
+            commit()
+            flash(_("The question has been added."), "success")
+            return _to_questions(session)
+    return _questions_page(session, floor_form=form, status=422)
+
+
+@bp.post("/<int:session_id>/questions/<int:question_id>/answer")
+@role_required(*STAFF)
+def answer(session_id: int, question_id: int):
+    """Record the chairman's answer to one question."""
+    session = conference_or_404(session_id)
+    question = question_or_404(session, question_id)
+    form = AnswerForm()
+    if not form.validate_on_submit():
+        _flash_form_errors(form)
+        return _to_questions(session, f"q-{question.id}")
+    return _change(
+        session,
+        lambda: results.answer_question(current_user, session, question.id, form.answer.data),
+        _("The answer has been saved."),
+        f"q-{question.id}",
+    )
+
+
+@bp.post("/<int:session_id>/questions/<int:question_id>/move")
+@role_required(*STAFF)
+def move(session_id: int, question_id: int):
+    """Move one question up or down the list."""
+    session = conference_or_404(session_id)
+    question = question_or_404(session, question_id)
+    form = MoveForm()
+    if not form.validate_on_submit():
+        _flash_form_errors(form)
+        return _to_questions(session, f"q-{question.id}")
+    return _change(
+        session,
+        lambda: results.move_question(current_user, session, question.id, form.direction.data),
+        _("The order has been changed."),
+        f"q-{question.id}",
+    )
+
+
+@bp.post("/<int:session_id>/questions/<int:question_id>/merge")
+@role_required(*STAFF)
+def merge(session_id: int, question_id: int):
+    """Merge one question into the question it repeats."""
+    session = conference_or_404(session_id)
+    question = question_or_404(session, question_id)
+    form = MergeForm()
+    if not form.validate_on_submit():
+        _flash_form_errors(form)
+        return _to_questions(session, f"q-{question.id}")
+    return _change(
+        session,
+        lambda: results.merge_questions(current_user, session, question.id, form.into_id.data),
+        _("The question has been merged; its answer is the one of the question it repeats."),
+        f"q-{form.into_id.data}",
+    )
+
+
+def _minutes_page(session: DialogueSession, form: MinutesForm, status: int = 200):
+    entries = results.question_list(session)
+    return render_template(
+        "dialogues/minutes.html",
+        session=session,
+        form=form,
+        counts=services.door_counts(session),
+        total=len(entries),
+        unanswered=sum(not entry.answered for entry in entries),
+        overdue=services.results_overdue(session),
+        can_change=current_user.role in STAFF,
+    ), status
+
+
+@bp.get("/<int:session_id>/minutes")
+@role_required(*WARD_OFFICIALS)
+def minutes(session_id: int):
+    """The minutes form (once held), what is still missing, and the publish button."""
+    session = conference_or_404(session_id)
+    counts = services.door_counts(session)
+    attendance = session.attendance_count
+    if attendance is None and session.held_at is not None:
+        attendance = counts.arrived + counts.walk_ins  # a starting point from the door
+    form = MinutesForm(
+        formdata=None,
+        data={
+            "attendance_count": attendance,
+            "summary": session.minutes_summary,
+            "secretary": session.secretary,
+        },
+    )
+    return _minutes_page(session, form)
+
+
+@bp.post("/<int:session_id>/minutes")
+@role_required(*STAFF)
+def save_minutes(session_id: int):
+    """Save the minutes of a held conference (the form comes back with errors, if any)."""
+    session = conference_or_404(session_id)
+    form = MinutesForm()
+    if form.validate_on_submit():
+        try:
+            results.save_minutes(
+                current_user,
+                session,
+                form.attendance_count.data,
+                form.summary.data,
+                form.secretary.data,
+            )
+        except PermissionDenied:
+            db.session.rollback()
+            abort(403)
+        except DomainError as error:
+            show_error(form, error)
+            if not form.errors:  # e.g. not held yet: told in a flash
+                return redirect(url_for("dialogue_results.minutes", session_id=session.id))
+        else:
+            commit()
+            flash(_("The minutes have been saved."), "success")
+            return redirect(url_for("dialogue_results.minutes", session_id=session.id))
+    return _minutes_page(session, form, 422)
+
+
+@bp.post("/<int:session_id>/results/publish")
+@role_required(*STAFF)
+def publish(session_id: int):
+    """Publish the minutes and answers on the ward's public page; askers are told."""
+    session = conference_or_404(session_id)
+    public_url = url_for(
+        "dialogues.public_detail", slug=session.ward.slug, session_id=session.id, _external=True
+    )
+    try:
+        told = results.publish_results(current_user, session, public_url)
+    except PermissionDenied:
+        db.session.rollback()
+        abort(403)
+    except DomainError as error:
+        show_error(None, error)
+    else:
+        commit()
+        pagecache.clear()  # the public page now shows the results
+        flash(
+            ngettext(
+                "The results are published. %(num)d person who sent a question will be told.",
+                "The results are published. %(num)d people who sent questions will be told.",
+                told,
+            ),
+            "success",
+        )
+    return redirect(url_for("dialogue_results.minutes", session_id=session.id))

@@ -1,0 +1,98 @@
+"""`flask --app wsgi outbox run|queue-reminders|status`: operate the outbox from the shell."""
+
+from __future__ import annotations
+
+import logging
+
+import click
+import sqlalchemy as sa
+from flask import current_app
+from flask.cli import AppGroup
+
+from portal.db import utcnow, write_intent
+from portal.extensions import db
+from portal.notifications import worker
+from portal.notifications.models import OutboxMessage, OutboxStatus
+from portal.notifications.senders import senders_from_config
+
+outbox_cli = AppGroup("outbox", help="Send queued e-mail and SMS; queue reminders.")
+
+
+def _log_to_stderr() -> None:
+    """Show the worker's INFO lines (journald under systemd) unless logging is set up."""
+    logger = logging.getLogger("portal.outbox")
+    if logger.level == logging.NOTSET:
+        logger.setLevel(logging.INFO)
+    current_app.logger  # noqa: B018 - creates Flask's stderr handler on the "portal" logger
+
+
+@outbox_cli.command("run")
+@click.option("--once", is_flag=True, help="Stop when nothing is due instead of polling.")
+@click.option("--batch", default=50, show_default=True, type=click.IntRange(min=1))
+@click.option(
+    "--poll",
+    "poll_seconds",
+    default=5.0,
+    show_default=True,
+    type=click.FloatRange(min=0.1),
+    help="Seconds to wait when nothing is due.",
+)
+@click.option(
+    "--max", "max_messages", default=None, type=click.IntRange(min=1), help="Stop after N."
+)
+def run_outbox(once: bool, batch: int, poll_seconds: float, max_messages: int | None) -> None:
+    """Deliver due messages (several workers may run at once). Stops on SIGTERM or Ctrl-C."""
+    try:
+        senders = senders_from_config(current_app.config)
+    except (ValueError, TypeError, ImportError, AttributeError) as error:
+        raise click.ClickException(f"Outbox senders: {error}") from error
+    _log_to_stderr()
+    names = ", ".join(f"{channel}: {type(s).__name__}" for channel, s in senders.items())
+    click.echo(f"Outbox worker ({names}).", err=True)
+    stats = worker.run(
+        once=once,
+        batch=batch,
+        poll_seconds=poll_seconds,
+        max_messages=max_messages,
+        senders=senders,
+    )
+    click.echo(f"Sent: {stats.sent}, retried: {stats.retried}, failed: {stats.failed}.")
+
+
+@outbox_cli.command("queue-reminders")
+@click.option(
+    "--hours",
+    default=24,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Remind about sessions starting within this many hours.",
+)
+def queue_reminders(hours: int) -> None:
+    """Queue a reminder for each confirmed booking of a session starting soon (idempotent)."""
+    from portal.dialogues.services import queue_reminders as queue
+
+    db.session.rollback()  # the next transaction must begin as a writer (SQLite)
+    with write_intent():
+        queued = queue(hours=hours)
+        db.session.commit()
+    click.echo(f"Queued {queued} reminder{'' if queued == 1 else 's'}.")
+
+
+@outbox_cli.command("status")
+def outbox_status() -> None:
+    """Count messages per status, and how many are due now."""
+    counts = dict(
+        db.session.execute(
+            sa.select(OutboxMessage.status, sa.func.count()).group_by(OutboxMessage.status)
+        ).all()
+    )
+    for status in OutboxStatus:
+        click.echo(f"{status.value:<8} {counts.get(status, 0)}")
+    due = db.session.execute(
+        sa.select(sa.func.count()).where(
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.next_attempt_at <= utcnow(),
+        )
+    ).scalar_one()
+    click.echo(f"due now  {due}")
+    db.session.rollback()
