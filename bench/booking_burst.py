@@ -23,12 +23,9 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import json
 import re
 import secrets
-import signal
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter
@@ -38,23 +35,19 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
-REPO = Path(__file__).resolve().parent.parent
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
-
-import sqlalchemy as sa  # noqa: E402
-
-from bench.home_vs_hello import (  # noqa: E402
+import sqlalchemy as sa
+from common import (
     HEADERS,
     HOST,
     BenchError,
     app_env,
+    exit_on_sigterm,
     free_port,
+    gunicorn,
+    make_app,
     prepare_database,
-    start_gunicorn,
-    stop_gunicorn,
-    tail,
-    wait_healthy,
+    workspace,
+    write_json,
 )
 
 WARD_SLUG = "phuong-bo-de"  # a ward the demo data serves
@@ -97,43 +90,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 # --- Database ----------------------------------------------------------------------------------
-
-
-class TempPostgres:
-    """A fresh database on the given PostgreSQL server, dropped on exit."""
-
-    def __init__(self, server_url: str) -> None:
-        self.server = sa.engine.make_url(server_url)
-        self.name = f"portal_bench_{secrets.token_hex(4)}"
-        self.url = self.server.set(database=self.name).render_as_string(hide_password=False)
-        self._admin = sa.create_engine(
-            self.server, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool
-        )
-
-    def __enter__(self) -> str:
-        with self._admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{self.name}"')
-        return self.url
-
-    def __exit__(self, *exc) -> None:
-        try:
-            with self._admin.connect() as conn:
-                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
-        finally:
-            self._admin.dispose()
-
-
-def make_app(database_url: str, secret_key: str):
-    """The portal in this process, on the bench database, with the server's secret key."""
-    from config import DevelopmentConfig
-    from portal import create_app
-
-    config = type(
-        "BenchConfig",
-        (DevelopmentConfig,),
-        {"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": secret_key, "DEBUG": False},
-    )
-    return create_app(config)
 
 
 def seed(app, requests: int, seats: int) -> tuple[int, list[tuple[int, str, str]]]:
@@ -469,10 +425,7 @@ def _run(args, app, env, port, log_path) -> tuple[dict, list[str]]:
     detail_path = f"/wards/{WARD_SLUG}/dialogues/{session_id}"
     book_path = f"/dialogues/{session_id}/book"
 
-    proc = None
-    try:
-        proc = start_gunicorn(env, log_path)
-        wait_healthy(proc, port, log_path)
+    with gunicorn(env, port, log_path, during="the burst"):
         print(f"gunicorn gthread {args.workers} workers x {args.threads} threads on {HOST}:{port}")
         started = time.perf_counter()
         if args.login == "signed":
@@ -489,10 +442,6 @@ def _run(args, app, env, port, log_path) -> tuple[dict, list[str]]:
 
         print(f"Burst: {len(residents)} POST {book_path} from {args.concurrency} threads…")
         outcomes = burst(port, book_path, residents, args.concurrency, flash_reader(app))
-        if proc.poll() is not None:
-            raise BenchError(f"gunicorn died during the burst:\n{tail(log_path)}")
-    finally:
-        stop_gunicorn(proc)
 
     t = tally(outcomes)
     drain = max(o.done for o in outcomes) - min(o.sent for o in outcomes)
@@ -589,22 +538,18 @@ def print_report(report: dict, failures: list[str]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    exit_on_sigterm()
     try:
-        with tempfile.TemporaryDirectory(prefix="ward-portal-burst-") as tmp:
+        with workspace("ward-portal-burst-", args.database_url) as (url, workdir):
             if args.database_url:
-                with TempPostgres(args.database_url) as url:
-                    print(f"Fresh PostgreSQL database {url.rsplit('/', 1)[1]}")
-                    report, failures = run(args, url, Path(tmp))
-            else:
-                report, failures = run(args, f"sqlite:///{Path(tmp) / 'bench.db'}", Path(tmp))
+                print(f"Fresh PostgreSQL database {url.rsplit('/', 1)[1]}")
+            report, failures = run(args, url, workdir)
     except BenchError as error:
         print(f"bench failed: {error}", file=sys.stderr)
         return 2
     print_report(report, failures)
     if args.json:
-        args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-        print(f"Results written to {args.json}")
+        write_json(args.json, report)
     return 1 if failures else 0
 
 

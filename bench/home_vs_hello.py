@@ -13,53 +13,40 @@ the server does not start or a request fails.
 from __future__ import annotations
 
 import argparse
-import http.client
-import json
 import os
-import re
-import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
-import time
-import urllib.error
-import urllib.request
-from collections import Counter
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from threading import Thread
 
-REPO = Path(__file__).resolve().parent.parent
-HOST = "127.0.0.1"
-HEADERS = {"Accept-Language": "vi", "User-Agent": "ward-portal-bench"}
+from common import (
+    HOST,
+    BenchError,
+    add_load_options,
+    app_env,
+    check_load_options,
+    exit_on_sigterm,
+    free_port,
+    get,
+    gunicorn,
+    load_generator,
+    prepare_database,
+    print_table,
+    set_visitor,
+    write_json,
+)
+
 ROUTES = (("hello", "/hello/"), ("home", "/"))
 TARGET = 0.60
-MAX_REQUESTS_PER_THREAD = 10_000_000  # the Python generator's loops are bounded by count too
-
-
-class BenchError(Exception):
-    """The server did not start or did not answer as expected."""
+VISITORS = {"new": ("new",), "returning": ("returning",), "both": ("new", "returning")}
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=10.0, help="duration per route")
-    parser.add_argument("--warmup", type=float, default=2.0, help="warm-up seconds per route")
-    parser.add_argument("--concurrency", type=int, default=16, help="open connections")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
-    parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
+    add_load_options(parser)
     parser.add_argument(
         "--database-url",
         help="bench on this database (e.g. PostgreSQL) instead of a temporary SQLite file; "
         "it is migrated and the demo data is loaded into it",
-    )
-    parser.add_argument(
-        "--load-generator",
-        choices=("auto", "wrk", "python"),
-        default="auto",
-        help="wrk when on PATH (auto), or the Python one",
     )
     parser.add_argument(
         "--visitor",
@@ -69,109 +56,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write the results here")
     args = parser.parse_args(argv)
-    if args.seconds <= 0 or args.warmup < 0 or args.concurrency < 1:
-        parser.error("--seconds must be > 0, --warmup >= 0 and --concurrency >= 1")
-    if args.workers < 1 or args.threads < 1:
-        parser.error("--workers and --threads must be >= 1")
-    if args.load_generator == "wrk" and not shutil.which("wrk"):
-        parser.error("wrk is not on PATH")
+    check_load_options(parser, args)
     return args
-
-
-# --- Server ------------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
-def app_env(database_url: str, port: int, args: argparse.Namespace) -> dict[str, str]:
-    """Development settings with debug off, and gunicorn settings from gunicorn.conf.py's env."""
-    env = dict(os.environ)
-    env.update(
-        PORTAL_ENV="development",
-        FLASK_DEBUG="0",
-        DATABASE_URL=database_url,
-        PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")])),
-        GUNICORN_BIND=f"{HOST}:{port}",
-        GUNICORN_WORKERS=str(args.workers),
-        GUNICORN_THREADS=str(args.threads),
-        GUNICORN_ACCESSLOG="",  # no access log
-        GUNICORN_MAX_REQUESTS="0",  # no worker recycling in the middle of a measurement
-    )
-    return env
-
-
-def prepare_database(env: dict[str, str]) -> None:
-    for command in (["db", "upgrade"], ["demo", "load"]):
-        done = subprocess.run(
-            [sys.executable, "-m", "flask", "--app", "wsgi", *command],
-            cwd=REPO,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        if done.returncode != 0:
-            raise BenchError(f"flask {' '.join(command)} failed:\n{done.stdout}{done.stderr}")
-
-
-def start_gunicorn(env: dict[str, str], log_path: Path) -> subprocess.Popen:
-    log = log_path.open("wb")
-    try:
-        return subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "--config",
-                str(REPO / "gunicorn.conf.py"),
-                "bench.bench_wsgi:app",
-            ],
-            cwd=REPO,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    finally:
-        log.close()
-
-
-def stop_gunicorn(proc: subprocess.Popen | None) -> None:
-    if proc is None or proc.poll() is not None:
-        return
-    proc.terminate()  # SIGTERM: gunicorn's graceful shutdown
-    try:
-        proc.wait(timeout=35)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=10)
-
-
-def get(port: int, path: str, timeout: float = 5.0) -> tuple[int, bytes]:
-    request = urllib.request.Request(f"http://{HOST}:{port}{path}", headers=HEADERS)
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read()
-
-
-def wait_healthy(proc: subprocess.Popen, port: int, log_path: Path, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise BenchError(f"gunicorn exited with {proc.returncode}:\n{tail(log_path)}")
-        try:
-            status, _ = get(port, "/healthz", timeout=2)
-        except OSError:
-            status = None
-        if status == 200:
-            return
-        time.sleep(0.2)
-    raise BenchError(f"/healthz did not answer 200 within {timeout:.0f} s:\n{tail(log_path)}")
 
 
 def check_routes(port: int) -> None:
@@ -183,191 +69,8 @@ def check_routes(port: int) -> None:
             raise BenchError(f"GET {path} answered {status}: {body[:300]!r}")
 
 
-def tail(path: Path, lines: int = 40) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
-
-
-# --- Load generators ---------------------------------------------------------------------------
-
-_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
-
-
-def _ms(value: str) -> float | None:
-    match = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value)
-    return float(match[1]) * _UNITS[match[2]] if match else None
-
-
-VISITORS = {"new": ("new",), "returning": ("returning",), "both": ("new", "returning")}
-
-
-def set_visitor(port: int, visitor: str) -> None:
-    """A new visitor sends no cookie (the page makes a session and a CSRF token for it); a
-    returning one sends the session cookie its first visit got, as a browser does."""
-    HEADERS.pop("Cookie", None)
-    if visitor == "returning":
-        for _visit in range(3):  # keep the cookie up to date, as a browser does
-            request = urllib.request.Request(f"http://{HOST}:{port}/", headers=HEADERS)
-            with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 - loopback
-                cookie = response.headers.get("Set-Cookie", "").split(";", 1)[0]
-            if cookie:
-                HEADERS["Cookie"] = cookie
-        if "Cookie" not in HEADERS:
-            raise BenchError("the home page set no session cookie")
-
-
-def run_wrk(port: int, path: str, seconds: float, concurrency: int) -> dict:
-    threads = max(1, min(concurrency, os.cpu_count() or 1, 4))
-    header_args = [arg for name, value in HEADERS.items() for arg in ("-H", f"{name}: {value}")]
-    command = [
-        "wrk",
-        f"-t{threads}",
-        f"-c{concurrency}",
-        f"-d{max(1, round(seconds))}s",
-        "--timeout",
-        "10s",
-        "--latency",
-        *header_args,
-        f"http://{HOST}:{port}{path}",
-    ]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
-    out = done.stdout
-    rps = re.search(r"Requests/sec:\s*([\d.]+)", out)
-    if done.returncode != 0 or not rps:
-        raise BenchError(f"wrk failed ({done.returncode}):\n{out}{done.stderr}")
-    errors: Counter[str] = Counter()
-    non_2xx = re.search(r"Non-2xx or 3xx responses:\s*(\d+)", out)
-    if non_2xx and int(non_2xx[1]):
-        errors["non-2xx/3xx"] = int(non_2xx[1])
-    sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
-    if sock:
-        for kind, count in zip(("connect", "read", "write", "timeout"), sock.groups(), strict=True):
-            if int(count):
-                errors[f"socket {kind}"] = int(count)
-    total = re.search(r"(\d+) requests in ([\d.]+\w+)", out)
-    p50 = re.search(r"^\s*50%\s+(\S+)", out, re.MULTILINE)
-    p99 = re.search(r"^\s*99%\s+(\S+)", out, re.MULTILINE)
-    return {
-        "requests": int(total[1]) if total else None,
-        "requests_per_second": float(rps[1]),
-        "errors": dict(errors),
-        "p50_ms": _ms(p50[1]) if p50 else None,
-        "p99_ms": _ms(p99[1]) if p99 else None,
-    }
-
-
-def _client_thread(port: int, path: str, start_at: float, end_at: float, out: dict) -> None:
-    ok, errors, latencies, conn = 0, Counter(), [], None
-    last = start_at
-    time.sleep(max(0.0, start_at - time.time()))
-    for _ in range(MAX_REQUESTS_PER_THREAD):
-        if time.time() >= end_at:
-            break
-        began = time.perf_counter()
-        try:
-            if conn is None:
-                conn = http.client.HTTPConnection(HOST, port, timeout=10)
-            conn.request("GET", path, headers=HEADERS)
-            response = conn.getresponse()
-            response.read()
-            if 200 <= response.status < 300:
-                ok += 1
-                latencies.append((time.perf_counter() - began) * 1000)
-            else:
-                errors[f"HTTP {response.status}"] += 1
-            if response.will_close:
-                conn.close()
-                conn = None
-        except (OSError, http.client.HTTPException) as error:
-            errors[type(error).__name__] += 1
-            if conn is not None:
-                conn.close()
-            conn = None
-        last = time.time()
-    if conn is not None:
-        conn.close()
-    out.update(ok=ok, errors=errors, latencies=latencies, last=last)
-
-
-def _client_process(port: int, path: str, threads: int, start_at: float, end_at: float) -> dict:
-    outs = [{} for _ in range(threads)]
-    workers = [
-        Thread(target=_client_thread, args=(port, path, start_at, end_at, out), daemon=True)
-        for out in outs
-    ]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    errors: Counter[str] = Counter()
-    for out in outs:
-        errors.update(out["errors"])
-    return {
-        "ok": sum(out["ok"] for out in outs),
-        "errors": errors,
-        "latencies": [ms for out in outs for ms in out["latencies"]],
-        "last": max(out["last"] for out in outs),
-    }
-
-
-def run_python(port: int, path: str, seconds: float, concurrency: int) -> dict:
-    processes = max(1, min(concurrency, os.cpu_count() or 1))
-    shares = [concurrency // processes + (i < concurrency % processes) for i in range(processes)]
-    start_at = time.time() + 1.0  # every process is up and connected-ready before the start
-    end_at = start_at + seconds
-    with ProcessPoolExecutor(max_workers=processes) as pool:
-        futures = [
-            pool.submit(_client_process, port, path, share, start_at, end_at) for share in shares
-        ]
-        parts = [future.result(timeout=seconds + 60) for future in futures]
-    errors: Counter[str] = Counter()
-    for part in parts:
-        errors.update(part["errors"])
-    ok = sum(part["ok"] for part in parts)
-    elapsed = max(part["last"] for part in parts) - start_at
-    latencies = sorted(ms for part in parts for ms in part["latencies"])
-
-    def pct(q: float) -> float | None:
-        return latencies[min(len(latencies) - 1, int(q * len(latencies)))] if latencies else None
-
-    return {
-        "requests": ok + sum(errors.values()),
-        "requests_per_second": ok / elapsed if elapsed > 0 else 0.0,
-        "errors": dict(errors),
-        "p50_ms": pct(0.50),
-        "p99_ms": pct(0.99),
-    }
-
-
-# --- Report ------------------------------------------------------------------------------------
-
-
-def print_table(results: list[dict]) -> None:
-    def ms(value: float | None) -> str:
-        return f"{value:.1f}" if value is not None else "-"
-
-    print(
-        f"{'visitor':<11}{'route':<10}{'requests/s':>12}{'requests':>10}{'p50 ms':>9}"
-        f"{'p99 ms':>9}{'errors':>8}"
-    )
-    for row in results:
-        print(
-            f"{row['visitor']:<11}{row['route']:<10}{row['requests_per_second']:>12.1f}"
-            f"{row['requests'] or 0:>10}"
-            f"{ms(row['p50_ms']):>9}{ms(row['p99_ms']):>9}{sum(row['errors'].values()):>8}"
-        )
-    for row in results:
-        for kind, count in sorted(row["errors"].items()):
-            print(f"  error on {row['route']}: {kind} x {count}")
-
-
 def bench(args: argparse.Namespace, workdir: Path) -> tuple[dict, bool]:
-    use_wrk = args.load_generator == "wrk" or (
-        args.load_generator == "auto" and shutil.which("wrk") is not None
-    )
-    load = run_wrk if use_wrk else run_python
+    generator, load = load_generator(args)
     database_url = args.database_url or f"sqlite:///{workdir / 'bench.db'}"
     port = free_port()
     env = app_env(database_url, port, args)
@@ -375,12 +78,8 @@ def bench(args: argparse.Namespace, workdir: Path) -> tuple[dict, bool]:
 
     print(f"Preparing the database ({'given URL' if args.database_url else 'temporary SQLite'})…")
     prepare_database(env)
-    proc = None
-    try:
-        proc = start_gunicorn(env, log_path)
-        wait_healthy(proc, port, log_path)
+    with gunicorn(env, port, log_path):
         check_routes(port)
-        generator = "wrk" if use_wrk else "python"
         print(
             f"gunicorn gthread {args.workers} workers x {args.threads} threads on {HOST}:{port}; "
             f"load: {generator}, {args.concurrency} connections, {args.seconds:g} s per route"
@@ -395,13 +94,9 @@ def bench(args: argparse.Namespace, workdir: Path) -> tuple[dict, bool]:
                 row = load(port, path, args.seconds, args.concurrency)
                 results.append({"route": path, "name": name, "visitor": visitor, **row})
         set_visitor(port, "new")
-        if proc.poll() is not None:
-            raise BenchError(f"gunicorn died during the run:\n{tail(log_path)}")
-    finally:
-        stop_gunicorn(proc)
 
     print()
-    print_table(results)
+    print_table(results, "visitor", route_width=10)
     ratios = {}
     for visitor in VISITORS[args.visitor]:
         hello, home = (r for r in results if r["visitor"] == visitor)
@@ -432,8 +127,7 @@ def bench(args: argparse.Namespace, workdir: Path) -> tuple[dict, bool]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    # Turn SIGTERM into an exception so the finally blocks stop gunicorn and remove temp files.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    exit_on_sigterm()
     try:
         with tempfile.TemporaryDirectory(prefix="ward-portal-bench-") as tmp:
             report, failed = bench(args, Path(tmp))
@@ -441,8 +135,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bench failed: {error}", file=sys.stderr)
         return 2
     if args.json:
-        args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-        print(f"Results written to {args.json}")
+        write_json(args.json, report)
     if failed:
         print("Some requests failed: see the errors above.", file=sys.stderr)
         return 1

@@ -18,36 +18,29 @@ ratio is below the target); 2 when the bench could not run; 0 otherwise.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import shutil
-import signal
 import sys
-import tempfile
 from datetime import timedelta
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
-
-import sqlalchemy as sa  # noqa: E402
-
-from bench.booking_burst import TempPostgres, make_app  # noqa: E402
-from bench.home_vs_hello import (  # noqa: E402
+import sqlalchemy as sa
+from common import (
     HOST,
     BenchError,
+    add_load_options,
     app_env,
+    check_load_options,
+    exit_on_sigterm,
     free_port,
     get,
+    gunicorn,
+    load_generator,
+    make_app,
     prepare_database,
-    run_python,
-    run_wrk,
+    print_table,
     set_visitor,
-    start_gunicorn,
-    stop_gunicorn,
-    tail,
-    wait_healthy,
+    workspace,
+    write_json,
 )
 
 WARD_SLUG = "phuong-bo-de"
@@ -60,11 +53,7 @@ QUERY_COUNTS_FOR = (1, 50)
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=10.0, help="duration per route")
-    parser.add_argument("--warmup", type=float, default=2.0, help="warm-up seconds per route")
-    parser.add_argument("--concurrency", type=int, default=16, help="open connections")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
-    parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
+    add_load_options(parser)
     parser.add_argument(
         "--conferences", type=int, default=10, help="upcoming conferences on the benched page"
     )
@@ -74,22 +63,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "dropped afterwards; without it, a temporary SQLite file",
     )
     parser.add_argument(
-        "--load-generator",
-        choices=("auto", "wrk", "python"),
-        default="auto",
-        help="wrk when on PATH (auto), or the Python one",
-    )
-    parser.add_argument(
         "--strict", action="store_true", help="also exit 1 when a ratio is below the target"
     )
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write the results here")
     args = parser.parse_args(argv)
-    if args.seconds <= 0 or args.warmup < 0 or args.concurrency < 1:
-        parser.error("--seconds must be > 0, --warmup >= 0 and --concurrency >= 1")
-    if args.workers < 1 or args.threads < 1 or args.conferences < 0:
-        parser.error("--workers and --threads must be >= 1, --conferences >= 0")
-    if args.load_generator == "wrk" and not shutil.which("wrk"):
-        parser.error("wrk is not on PATH")
+    check_load_options(parser, args)
+    if args.conferences < 0:
+        parser.error("--conferences must be >= 0")
     if args.database_url and not args.database_url.startswith("postgresql"):
         parser.error("--database-url must be a PostgreSQL URL")
     return args
@@ -209,23 +189,17 @@ def check_routes(port: int, conferences: int) -> None:
 
 
 def measure(args, database_url: str, workdir: Path, mode: str, cache_seconds: str) -> list[dict]:
-    use_wrk = args.load_generator == "wrk" or (
-        args.load_generator == "auto" and shutil.which("wrk") is not None
-    )
-    load = run_wrk if use_wrk else run_python
+    generator, load = load_generator(args)
     port = free_port()
     env = app_env(database_url, port, args)
     env["PAGE_CACHE_SECONDS"] = cache_seconds
     log_path = workdir / f"gunicorn-{cache_seconds}.log"
-    proc = None
-    try:
-        proc = start_gunicorn(env, log_path)
-        wait_healthy(proc, port, log_path)
+    with gunicorn(env, port, log_path):
         check_routes(port, args.conferences)
         set_visitor(port, "new")  # anonymous: no cookie
         print(
             f"{mode} (PAGE_CACHE_SECONDS={cache_seconds}): gunicorn gthread {args.workers}x"
-            f"{args.threads} on {HOST}:{port}, load {'wrk' if use_wrk else 'python'}, "
+            f"{args.threads} on {HOST}:{port}, load {generator}, "
             f"{args.concurrency} connections, {args.seconds:g} s per route"
         )
         if args.warmup:
@@ -235,30 +209,7 @@ def measure(args, database_url: str, workdir: Path, mode: str, cache_seconds: st
         for name, path in (("hello", HELLO_PATH), ("list", LIST_PATH)):
             row = load(port, path, args.seconds, args.concurrency)
             rows.append({"mode": mode, "name": name, "route": path, **row})
-        if proc.poll() is not None:
-            raise BenchError(f"gunicorn died during the run:\n{tail(log_path)}")
-    finally:
-        stop_gunicorn(proc)
     return rows
-
-
-def print_table(results: list[dict]) -> None:
-    def ms(value: float | None) -> str:
-        return f"{value:.1f}" if value is not None else "-"
-
-    print(
-        f"{'mode':<11}{'route':<32}{'requests/s':>12}{'requests':>10}{'p50 ms':>9}"
-        f"{'p99 ms':>9}{'errors':>8}"
-    )
-    for row in results:
-        print(
-            f"{row['mode']:<11}{row['route']:<32}{row['requests_per_second']:>12.1f}"
-            f"{row['requests'] or 0:>10}{ms(row['p50_ms']):>9}{ms(row['p99_ms']):>9}"
-            f"{sum(row['errors'].values()):>8}"
-        )
-    for row in results:
-        for kind, count in sorted(row["errors"].items()):
-            print(f"  error on {row['route']} ({row['mode']}): {kind} x {count}")
 
 
 def bench(args: argparse.Namespace, database_url: str, workdir: Path) -> tuple[dict, list[str]]:
@@ -274,7 +225,7 @@ def bench(args: argparse.Namespace, database_url: str, workdir: Path) -> tuple[d
         results.extend(measure(args, database_url, workdir, mode, seconds))
 
     print()
-    print_table(results)
+    print_table(results, "mode", route_width=32)
     failures = []
     ratios = {}
     for mode, _seconds in CACHE_MODES:
@@ -317,20 +268,15 @@ def bench(args: argparse.Namespace, database_url: str, workdir: Path) -> tuple[d
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    exit_on_sigterm()
     try:
-        with tempfile.TemporaryDirectory(prefix="ward-portal-upcoming-") as tmp:
-            if args.database_url:
-                with TempPostgres(args.database_url) as url:
-                    report, failures = bench(args, url, Path(tmp))
-            else:
-                report, failures = bench(args, f"sqlite:///{Path(tmp) / 'bench.db'}", Path(tmp))
+        with workspace("ward-portal-upcoming-", args.database_url) as (url, workdir):
+            report, failures = bench(args, url, workdir)
     except BenchError as error:
         print(f"bench failed: {error}", file=sys.stderr)
         return 2
     if args.json:
-        args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-        print(f"Results written to {args.json}")
+        write_json(args.json, report)
     for failure in failures:
         print(f"FAILED: {failure}", file=sys.stderr)
     return 1 if failures else 0

@@ -5,6 +5,27 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
 
 
+class TranslatedParseError:
+    """Mixin for a WTForms field: input it cannot parse fails with `parse_error` (a lazy
+    translated string) instead of WTForms' English message. `formats`, when set, are the
+    accepted formats unless the field is given its own `format`."""
+
+    parse_error = None
+    formats: list[str] | None = None
+
+    def __init__(self, *args, **kwargs):
+        if self.formats is not None:
+            kwargs.setdefault("format", list(self.formats))
+        super().__init__(*args, **kwargs)
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as exc:
+            self.data = None
+            raise ValueError(str(self.parse_error)) from exc
+
+
 def max_len(n: int) -> Length:
     """A length limit with a translated message naming the limit."""
     return Length(max=n, message=_l("At most %(max)d characters.", max=n))

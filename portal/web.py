@@ -35,6 +35,30 @@ def show_error(form: FlaskForm | None, error: DomainError) -> None:
             flash(message, "error")
 
 
+def perform(action, success, target: str, form: FlaskForm | None = None):
+    """The shape of a state-changing POST: run one service call, then commit and flash
+    `success` (text, or a function of the call's result); a refusal by permission is a 403,
+    a broken rule is shown to the user. Always ends with a redirect to `target`."""
+    try:
+        result = action()
+    except PermissionDenied:
+        db.session.rollback()
+        abort(403)
+    except DomainError as error:
+        show_error(form, error)
+        return redirect(target)
+    commit()
+    flash(success(result) if callable(success) else success, "success")
+    return redirect(target)
+
+
+def flash_form_errors(form: FlaskForm) -> None:
+    """Flash a small form's validation errors (for forms posted from a list page)."""
+    for errors in form.errors.values():
+        for error in errors:
+            flash(str(error), "error")
+
+
 def redirect_next(default_endpoint: str, **values):
     """Redirect to a safe `next` from the form or query string, else to a default page."""
     target = request.form.get("next") or request.args.get("next")

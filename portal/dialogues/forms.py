@@ -13,7 +13,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from portal.dialogues.models import SessionMode
-from portal.forms import max_len, options
+from portal.forms import TranslatedParseError, max_len, options
 
 MODE_LABELS = {
     SessionMode.IN_PERSON: _l("In person"),
@@ -22,28 +22,15 @@ MODE_LABELS = {
 }
 
 
-class LocalDateTimeField(DateTimeLocalField):
+class LocalDateTimeField(TranslatedParseError, DateTimeLocalField):
     """A date and time in Hà Nội time, with a translated message for bad input."""
 
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("format", ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
-        super().__init__(*args, **kwargs)
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as exc:
-            self.data = None
-            raise ValueError(str(_l("Enter a date and time, e.g. 2026-12-05 08:00."))) from exc
+    formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+    parse_error = _l("Enter a date and time, e.g. 2026-12-05 08:00.")
 
 
-class WholeNumberField(IntegerField):
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as exc:
-            self.data = None
-            raise ValueError(str(_l("Enter a whole number."))) from exc
+class WholeNumberField(TranslatedParseError, IntegerField):
+    parse_error = _l("Enter a whole number.")
 
 
 class ConferenceForm(FlaskForm):

@@ -10,7 +10,7 @@ from wtforms.validators import InputRequired, NumberRange
 
 from portal.dialogues.forms import WholeNumberField
 from portal.dialogues.reception import SLOT_MINUTES_MAX, SLOT_MINUTES_MIN
-from portal.forms import max_len, options
+from portal.forms import TranslatedParseError, max_len, options
 
 WEEKDAY_LABELS = (
     _l("Monday"),
@@ -28,34 +28,18 @@ def weekday_label(weekday: int) -> str:
     return str(WEEKDAY_LABELS[weekday])
 
 
-class LocalTimeField(TimeField):
+class LocalTimeField(TranslatedParseError, TimeField):
     """A wall-clock time in Hà Nội time, with a translated message for bad input."""
 
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("format", ["%H:%M", "%H:%M:%S"])
-        super().__init__(*args, **kwargs)
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as exc:
-            self.data = None
-            raise ValueError(str(_l("Enter a time, e.g. 08:00."))) from exc
+    formats = ["%H:%M", "%H:%M:%S"]
+    parse_error = _l("Enter a time, e.g. 08:00.")
 
 
-class LocalDateField(DateField):
+class LocalDateField(TranslatedParseError, DateField):
     """A calendar day (2026-12-05 or 05/12/2026), with a translated message for bad input."""
 
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("format", ["%Y-%m-%d", "%d/%m/%Y"])
-        super().__init__(*args, **kwargs)
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as exc:
-            self.data = None
-            raise ValueError(str(_l("Enter a date, e.g. 2026-12-05."))) from exc
+    formats = ["%Y-%m-%d", "%d/%m/%Y"]
+    parse_error = _l("Enter a date, e.g. 2026-12-05.")
 
 
 _SLOT_MESSAGE = _l(

@@ -24,13 +24,12 @@ from portal.dialogues.reception_forms import (
 )
 from portal.dialogues.views import ward_or_404
 from portal.dialogues.views_staff import STAFF, WARD_OFFICIALS
-from portal.domain import DomainError, PermissionDenied
-from portal.extensions import db
+from portal.domain import DomainError
 from portal.forms import int_or_none
 from portal.pagecache import cached_page
 from portal.security import get_in_ward_or_404, public, role_required
 from portal.timeutil import to_local
-from portal.web import commit, show_error
+from portal.web import commit, flash_form_errors, perform, show_error
 
 bp = Blueprint("reception", __name__)
 
@@ -92,18 +91,13 @@ def _staff_page(schedule_form=None, block_day_form=None, status: int = 200):
 
 def _done(action, success) -> object:
     """Run one service call, commit, flash, and go back to the officers' page."""
-    try:
+
+    def action_then_refresh_public_page():
         result = action()
-    except PermissionDenied:
-        db.session.rollback()
-        abort(403)
-    except DomainError as error:
-        show_error(None, error)
-    else:
-        commit()
         pagecache.clear()  # the public page shows slots: do not serve a stale copy here
-        flash(success(result) if callable(success) else success, "success")
-    return redirect(url_for("reception.staff_index"))
+        return result
+
+    return perform(action_then_refresh_public_page, success, url_for("reception.staff_index"))
 
 
 @bp.get("/staff/reception")
@@ -167,9 +161,7 @@ def block_slot(slot_id: int):
         abort(404)
     form = BlockSlotForm()
     if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for error in errors:
-                flash(str(error), "error")
+        flash_form_errors(form)
         return redirect(url_for("reception.staff_index"))
     return _done(
         lambda: reception.block_slot(current_user, slot, form.reason.data),

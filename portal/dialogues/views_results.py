@@ -23,7 +23,7 @@ from portal.dialogues.views_staff import STAFF, WARD_OFFICIALS, session_or_404
 from portal.domain import DomainError, PermissionDenied
 from portal.extensions import db
 from portal.security import role_required
-from portal.web import commit, show_error
+from portal.web import commit, perform, show_error
 
 bp = Blueprint("dialogue_results", __name__, url_prefix="/staff/dialogues")
 
@@ -53,17 +53,8 @@ def _flash_form_errors(form) -> None:
 
 def _change(session: DialogueSession, action, success: str, anchor: str | None = None):
     """Run one change to the question list, commit, and go back to the questions page."""
-    try:
-        action()
-    except PermissionDenied:
-        db.session.rollback()
-        abort(403)
-    except DomainError as error:
-        show_error(None, error)
-    else:
-        commit()
-        flash(success, "success")
-    return _to_questions(session, anchor)
+    target = url_for("dialogue_results.questions", session_id=session.id, _anchor=anchor)
+    return perform(action, success, target)
 
 
 def _to_questions(session: DialogueSession, anchor: str | None = None):
@@ -112,21 +103,46 @@ def add_floor_question(session_id: int):
     return _questions_page(session, floor_form=form, status=422)
 
 
+def _change_question(
+    session_id: int,
+    question_id: int,
+    form_class,
+    field: str,
+    change,
+    success: str,
+    *,
+    anchor_on_value: bool = False,
+):
+    """Check the small form posted about one question, then make the change
+    `change(user, session, question_id, value of the form's field)` to the question list.
+    Back on the questions page at that question (or, with anchor_on_value, at the one the
+    value names); a form with errors goes back with them flashed."""
+    session = conference_or_404(session_id)
+    question = question_or_404(session, question_id)
+    form = form_class()
+    if not form.validate_on_submit():
+        _flash_form_errors(form)
+        return _to_questions(session, f"q-{question.id}")
+    value = form[field].data
+    return _change(
+        session,
+        lambda: change(current_user, session, question.id, value),
+        success,
+        f"q-{value if anchor_on_value else question.id}",
+    )
+
+
 @bp.post("/<int:session_id>/questions/<int:question_id>/answer")
 @role_required(*STAFF)
 def answer(session_id: int, question_id: int):
     """Record the chairman's answer to one question."""
-    session = conference_or_404(session_id)
-    question = question_or_404(session, question_id)
-    form = AnswerForm()
-    if not form.validate_on_submit():
-        _flash_form_errors(form)
-        return _to_questions(session, f"q-{question.id}")
-    return _change(
-        session,
-        lambda: results.answer_question(current_user, session, question.id, form.answer.data),
+    return _change_question(
+        session_id,
+        question_id,
+        AnswerForm,
+        "answer",
+        results.answer_question,
         _("The answer has been saved."),
-        f"q-{question.id}",
     )
 
 
@@ -134,17 +150,13 @@ def answer(session_id: int, question_id: int):
 @role_required(*STAFF)
 def move(session_id: int, question_id: int):
     """Move one question up or down the list."""
-    session = conference_or_404(session_id)
-    question = question_or_404(session, question_id)
-    form = MoveForm()
-    if not form.validate_on_submit():
-        _flash_form_errors(form)
-        return _to_questions(session, f"q-{question.id}")
-    return _change(
-        session,
-        lambda: results.move_question(current_user, session, question.id, form.direction.data),
+    return _change_question(
+        session_id,
+        question_id,
+        MoveForm,
+        "direction",
+        results.move_question,
         _("The order has been changed."),
-        f"q-{question.id}",
     )
 
 
@@ -152,17 +164,14 @@ def move(session_id: int, question_id: int):
 @role_required(*STAFF)
 def merge(session_id: int, question_id: int):
     """Merge one question into the question it repeats."""
-    session = conference_or_404(session_id)
-    question = question_or_404(session, question_id)
-    form = MergeForm()
-    if not form.validate_on_submit():
-        _flash_form_errors(form)
-        return _to_questions(session, f"q-{question.id}")
-    return _change(
-        session,
-        lambda: results.merge_questions(current_user, session, question.id, form.into_id.data),
+    return _change_question(
+        session_id,
+        question_id,
+        MergeForm,
+        "into_id",
+        results.merge_questions,
         _("The question has been merged; its answer is the one of the question it repeats."),
-        f"q-{form.into_id.data}",
+        anchor_on_value=True,
     )
 
 

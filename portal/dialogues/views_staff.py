@@ -22,7 +22,7 @@ from portal.domain import DomainError, PermissionDenied
 from portal.extensions import db
 from portal.security import get_in_ward_or_404, role_required
 from portal.timeutil import to_local, to_utc
-from portal.web import commit, show_error
+from portal.web import commit, flash_form_errors, perform, show_error
 
 bp = Blueprint("dialogues_staff", __name__, url_prefix="/staff/dialogues")
 
@@ -54,17 +54,7 @@ def _input(form: ConferenceForm) -> services.SessionInput:
 
 def _act(session: DialogueSession, action, success: str, form=None):
     """Run one state change, commit, and go back to the session's page."""
-    try:
-        action()
-    except PermissionDenied:
-        db.session.rollback()
-        abort(403)
-    except DomainError as error:
-        show_error(form, error)
-    else:
-        commit()
-        flash(success, "success")
-    return redirect(url_for("dialogues_staff.detail", session_id=session.id))
+    return perform(action, success, url_for("dialogues_staff.detail", session_id=session.id), form)
 
 
 @bp.get("/")
@@ -187,9 +177,7 @@ def book_for_caller(session_id: int):
     session = session_or_404(session_id)
     form = GuestBookForm()
     if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for error in errors:
-                flash(str(error), "error")
+        flash_form_errors(form)
         return redirect(url_for("dialogues_staff.detail", session_id=session.id))
 
     def action():

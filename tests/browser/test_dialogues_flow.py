@@ -6,27 +6,31 @@ over real HTTP on a fresh SQLite file, CSRF on, rate limits and the page cache o
 (TestingConfig). Assertions rely on structure, URLs and the database rather than on wording,
 so that they hold while the translations change.
 
-The fixtures live in this module on purpose (see test_smoke.py): a tests/browser/conftest.py
-would replace tests/conftest.py in sys.modules.
+The server, browser and checks are in browser_support.py (a plain module, not a conftest.py:
+see there why).
 """
 
 from __future__ import annotations
 
-import json
 import re
-import shutil
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from axe_playwright_python.sync_playwright import Axe
+from browser_support import (
+    PHONE_VIEWPORT,
+    LiveServer,
+    assert_no_horizontal_scroll,
+    browser_fixture,  # noqa: F401 - the `browser` fixture
+    check_accessibility,
+    open_page_fixture,  # noqa: F401 - the `open_page` fixture
+    screenshot,
+    serve,
+    url_is,
+)
 from conftest import PASSWORD, make_conference, make_config, make_user, make_ward
-from flask import Flask
-from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
-from werkzeug.serving import WSGIRequestHandler, make_server
+from playwright.sync_api import Locator, Page, expect
 
 from portal import create_app
 from portal.auth.models import Role
@@ -35,19 +39,6 @@ from portal.dialogues.models import Booking, BookingStatus, DialogueSession
 from portal.extensions import db
 
 pytestmark = pytest.mark.browser
-
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-TIMEOUT_MS = 10_000
-BLOCKING_IMPACTS = {"serious", "critical"}
 
 SLUG = "phuong-bo-de"
 RESIDENT_PHONE = "0912 300 001"
@@ -59,10 +50,8 @@ CHECKIN_TITLE = "Hội nghị đối thoại về cải cách hành chính"
 OTHER_TITLE = "Hội nghị đối thoại về môi trường"
 CODE_RE = re.compile(r"^[2-9A-Z]{4}-[2-9A-Z]{4}$")
 
-expect.set_options(timeout=TIMEOUT_MS)
 
-
-# ---------------------------------------------------------------- live server and browser
+# ---------------------------------------------------------------- live server
 
 
 @dataclass
@@ -77,27 +66,8 @@ class Seed:
 
 
 @dataclass
-class LiveServer:
-    app: Flask
-    base_url: str
+class SeededServer(LiveServer):
     seed: Seed
-
-    def url(self, path: str = "/") -> str:
-        return self.base_url + path
-
-
-class _QuietHandler(WSGIRequestHandler):
-    """Keep the request log out of the test output; errors are still logged."""
-
-    def log_request(self, *args, **kwargs) -> None:
-        pass
-
-
-def _chromium_path() -> str | None:
-    found = shutil.which("chromium")
-    if found:
-        return found
-    return "/usr/bin/chromium" if Path("/usr/bin/chromium").is_file() else None
 
 
 def _seed() -> Seed:
@@ -123,7 +93,7 @@ def _seed() -> Seed:
 
 
 @pytest.fixture(scope="module")
-def live_server(tmp_path_factory) -> Iterator[LiveServer]:
+def live_server(tmp_path_factory) -> Iterator[SeededServer]:
     """The app on a fresh SQLite file with one ward, its people and three conferences."""
     url = f"sqlite:///{tmp_path_factory.mktemp('browser-dialogues-db') / 'portal.db'}"
     app = create_app(make_config(url))
@@ -131,82 +101,11 @@ def live_server(tmp_path_factory) -> Iterator[LiveServer]:
         db.create_all()
         seed = _seed()
         db.session.remove()
-
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    try:
-        yield LiveServer(app=app, base_url=f"http://127.0.0.1:{server.server_port}", seed=seed)
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-        with app.app_context():
-            db.engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser(live_server: LiveServer) -> Iterator[Browser]:
-    """Headless Debian chromium (never a downloaded one); closed before the server stops."""
-    executable = _chromium_path()
-    if executable is None:
-        pytest.skip("Browser tests skipped: Debian's chromium was not found (apt install chromium)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=executable, headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-@pytest.fixture
-def open_page(browser: Browser, live_server: LiveServer) -> Iterator[Callable[..., Page]]:
-    """Open a page in a fresh context (own cookies), Vietnamese browser by default."""
-    contexts = []
-
-    def _open(locale: str = "vi-VN", **context_options) -> Page:
-        context = browser.new_context(
-            base_url=live_server.base_url, locale=locale, **context_options
-        )
-        context.set_default_timeout(TIMEOUT_MS)
-        contexts.append(context)
-        return context.new_page()
-
-    yield _open
-    for context in contexts:
-        context.close()
+    with serve(app) as base_url:
+        yield SeededServer(app=app, base_url=base_url, seed=seed)
 
 
 # ---------------------------------------------------------------- helpers
-
-
-def check_accessibility(page: Page, name: str) -> None:
-    """Run axe-core on the page; fail on any serious or critical violation."""
-    results = Axe().run(page)
-    violations = results.response["violations"]
-    ARTIFACTS.mkdir(exist_ok=True)
-    (ARTIFACTS / f"axe-{name}.json").write_text(
-        json.dumps(violations, ensure_ascii=False, indent=2), encoding="utf-8"
-    )
-    blocking = [v for v in violations if v.get("impact") in BLOCKING_IMPACTS]
-    lines = []
-    for violation in blocking:
-        targets = [node.get("target") for node in violation["nodes"]]
-        node = violation["nodes"][0] if violation["nodes"] else {}
-        lines.append(
-            f"- {violation['id']} ({violation['impact']}, {len(violation['nodes'])} node(s)): "
-            f"{violation.get('help', '')}\n"
-            f"    targets={targets} html={node.get('html')}\n"
-            f"    {node.get('failureSummary', '')}"
-        )
-    assert not blocking, f"axe-core on {name} ({page.url}):\n" + "\n".join(lines)
-
-
-def screenshot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
 def expect_vietnamese(page: Page) -> None:
@@ -220,11 +119,6 @@ def log_in(page: Page, live_server: LiveServer, login: str) -> None:
     page.locator("form.form button[type=submit]").click()
     page.wait_for_url(live_server.url("/"))
     expect(page.locator('form[action="/logout"] button')).to_be_visible()
-
-
-def url_is(live_server: LiveServer, path: str) -> re.Pattern:
-    """Match the page URL exactly (no query string), for expect(page).to_have_url."""
-    return re.compile("^" + re.escape(live_server.url(path)) + "$")
 
 
 def list_path() -> str:
@@ -454,14 +348,13 @@ def test_staff_checks_people_in_at_the_door(open_page, live_server):
 
 def test_booking_confirmation_fits_a_phone(open_page, live_server):
     code = live_server.seed.other_code
-    page = open_page("vi-VN", viewport={"width": 375, "height": 812})
+    page = open_page("vi-VN", viewport=PHONE_VIEWPORT)
     log_in(page, live_server, RESIDENT_PHONE)
     response = page.goto(f"/bookings/{code}")
     assert response is not None and response.status == 200
     expect_vietnamese(page)
     expect(page.locator(".booking-code .code")).to_have_text(services.format_code(code))
     expect_image_loaded(page, page.locator(".booking-code img"))
-    scroll_width = page.evaluate("document.documentElement.scrollWidth")
-    assert scroll_width <= 375 + 1, f"the booking page scrolls sideways: {scroll_width} px"
+    assert_no_horizontal_scroll(page, "the booking page")
     screenshot(page, "booking-confirmation-phone")
     check_accessibility(page, "booking-confirmation-phone")

@@ -4,28 +4,30 @@ The app runs once, on a fresh SQLite file, with CSRF on and rate limits off (Tes
 Every page visited is checked with axe-core: a "serious" or "critical" violation fails the test.
 Screenshots and axe reports are written to test-artifacts/ for humans; nothing asserts on them.
 
-The fixtures live in this module on purpose: a tests/browser/conftest.py would be imported
-under the module name "conftest" and replace tests/conftest.py in sys.modules, which breaks
-every `from conftest import ...` in the rest of the suite.
+The server, browser and checks are in browser_support.py (a plain module, not a conftest.py:
+see there why).
 """
 
 from __future__ import annotations
 
-import json
 import re
-import shutil
-import threading
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
-from axe_playwright_python.sync_playwright import Axe
+from browser_support import (
+    PHONE_VIEWPORT,
+    LiveServer,
+    assert_no_horizontal_scroll,
+    browser_fixture,  # noqa: F401 - the `browser` fixture
+    check_accessibility,
+    open_page_fixture,  # noqa: F401 - the `open_page` fixture
+    screenshot,
+    serve,
+    url_is,
+)
 from conftest import PASSWORD, make_config, make_user, make_ward
-from flask import Flask
-from playwright.sync_api import Browser, Page, expect, sync_playwright
-from werkzeug.serving import WSGIRequestHandler, make_server
+from playwright.sync_api import Page, expect
 
 from portal import create_app
 from portal.auth.models import Role, User
@@ -34,50 +36,9 @@ from portal.wards.models import Ward
 
 pytestmark = pytest.mark.browser
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-TIMEOUT_MS = 10_000
-BLOCKING_IMPACTS = {"serious", "critical"}
-
 WARD = "Phường Bồ Đề"
 OTHER_WARD = "Phường Việt Hưng"
 NEW_PASSWORD = "a-strong-pass-2026"
-
-expect.set_options(timeout=TIMEOUT_MS)
-
-
-# ---------------------------------------------------------------- live server and browser
-
-
-@dataclass
-class LiveServer:
-    app: Flask
-    base_url: str
-
-    def url(self, path: str = "/") -> str:
-        return self.base_url + path
-
-
-class _QuietHandler(WSGIRequestHandler):
-    """Keep the request log out of the test output; errors are still logged."""
-
-    def log_request(self, *args, **kwargs) -> None:
-        pass
-
-
-def _chromium_path() -> str | None:
-    found = shutil.which("chromium")
-    if found:
-        return found
-    return "/usr/bin/chromium" if Path("/usr/bin/chromium").is_file() else None
 
 
 @pytest.fixture(scope="module")
@@ -90,81 +51,11 @@ def live_server(tmp_path_factory) -> Iterator[LiveServer]:
         make_ward(130, WARD, "phuong-bo-de")
         make_ward(127, OTHER_WARD, "phuong-viet-hung")
         db.session.commit()
-
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    try:
-        yield LiveServer(app=app, base_url=f"http://127.0.0.1:{server.server_port}")
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-        with app.app_context():
-            db.engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser(live_server: LiveServer) -> Iterator[Browser]:
-    """Headless Debian chromium (never a downloaded one); closed before the server stops."""
-    executable = _chromium_path()
-    if executable is None:
-        pytest.skip("Browser tests skipped: Debian's chromium was not found (apt install chromium)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=executable, headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-@pytest.fixture
-def open_page(browser: Browser, live_server: LiveServer) -> Iterator[Callable[..., Page]]:
-    """Open a page in a fresh context (own cookies), Vietnamese browser by default."""
-    contexts = []
-
-    def _open(locale: str = "vi-VN", **context_options) -> Page:
-        context = browser.new_context(
-            base_url=live_server.base_url, locale=locale, **context_options
-        )
-        context.set_default_timeout(TIMEOUT_MS)
-        contexts.append(context)
-        return context.new_page()
-
-    yield _open
-    for context in contexts:
-        context.close()
+    with serve(app) as base_url:
+        yield LiveServer(app=app, base_url=base_url)
 
 
 # ---------------------------------------------------------------- helpers
-
-
-def check_accessibility(page: Page, name: str) -> None:
-    """Run axe-core on the page; fail on any serious or critical violation."""
-    results = Axe().run(page)
-    violations = results.response["violations"]
-    ARTIFACTS.mkdir(exist_ok=True)
-    (ARTIFACTS / f"axe-{name}.json").write_text(
-        json.dumps(violations, ensure_ascii=False, indent=2), encoding="utf-8"
-    )
-    blocking = [v for v in violations if v.get("impact") in BLOCKING_IMPACTS]
-    lines = []
-    for violation in blocking:
-        node = violation["nodes"][0] if violation["nodes"] else {}
-        lines.append(
-            f"- {violation['id']} ({violation['impact']}, {len(violation['nodes'])} node(s)): "
-            f"{violation.get('help', '')}\n"
-            f"    target={node.get('target')} html={node.get('html')}\n"
-            f"    {node.get('failureSummary', '')}"
-        )
-    assert not blocking, f"axe-core on {name} ({page.url}):\n" + "\n".join(lines)
-
-
-def screenshot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
 def lang_button(page: Page, lang: str):
@@ -224,11 +115,6 @@ def user_by_phone(live_server: LiveServer, e164: str) -> User | None:
     with live_server.app.app_context():
         query = sa.select(User).where(User.phone == e164)
         return db.session.execute(query).scalar_one_or_none()
-
-
-def url_is(live_server: LiveServer, path: str) -> re.Pattern:
-    """Match the page URL exactly (no query string), for expect(page).to_have_url."""
-    return re.compile("^" + re.escape(live_server.url(path)) + "$")
 
 
 # ---------------------------------------------------------------- tests
@@ -361,8 +247,7 @@ def test_not_found_page(open_page):
 
 @pytest.mark.parametrize("path", ["/", "/register", "/login"])
 def test_mobile_has_no_horizontal_scroll(open_page, path):
-    page = open_page("vi-VN", viewport={"width": 375, "height": 812})
+    page = open_page("vi-VN", viewport=PHONE_VIEWPORT)
     page.goto(path)
     expect(page.locator("main h1")).to_be_visible()
-    scroll_width = page.evaluate("document.documentElement.scrollWidth")
-    assert scroll_width <= 375 + 1, f"{path} scrolls sideways at 375 px: scrollWidth={scroll_width}"
+    assert_no_horizontal_scroll(page, path)
