@@ -134,8 +134,56 @@ def load_demo() -> None:
             policy_version="demo",
         )
         created += 1
+    _demo_dialogues(wards["phuong-bo-de"])
     db.session.commit()
     click.echo(f"Demo data ready ({created} accounts created).")
+
+
+def _demo_dialogues(ward) -> None:
+    """A published conference three weeks ahead and Tuesday-morning reception hours in Bồ Đề,
+    made once (by the demo chairman, through the same services as the web pages)."""
+    from datetime import time, timedelta
+
+    from portal.db import utcnow
+    from portal.dialogues import reception
+    from portal.dialogues import services as dialogue_services
+    from portal.dialogues.models import DialogueSession, ReceptionSchedule
+
+    chairman = db.session.execute(
+        sa.select(User).where(User.role == Role.CHAIRMAN, User.ward_id == ward.id)
+    ).scalar_one_or_none()
+    if chairman is None:
+        return
+    has_conference = db.session.execute(
+        sa.select(DialogueSession.id).where(DialogueSession.ward_id == ward.id)
+    ).first()
+    if not has_conference:
+        start = (utcnow() + timedelta(days=21)).replace(hour=1, minute=0, second=0, microsecond=0)
+        conference = dialogue_services.create_conference(
+            chairman,
+            dialogue_services.SessionInput(
+                title="Hội nghị đối thoại về cải cách thủ tục hành chính",
+                agenda="Kết quả giải quyết thủ tục tại Bộ phận Một cửa; trật tự đô thị; "
+                "ý kiến, kiến nghị của người dân.",
+                mode="hybrid",
+                venue="Hội trường UBND phường Bồ Đề",
+                online_url="https://example.vn/doi-thoai",
+                starts_at=start,
+                ends_at=start + timedelta(hours=3),
+                capacity=120,
+                walk_in_seats=20,
+                co_organiser="Ủy ban MTTQ phường Bồ Đề",
+            ),
+        )
+        dialogue_services.publish(chairman, conference)
+    has_schedule = db.session.execute(
+        sa.select(ReceptionSchedule.id).where(ReceptionSchedule.ward_id == ward.id)
+    ).first()
+    if not has_schedule:
+        reception.save_schedule(
+            chairman, 1, time(8, 0), time(11, 0), 30, "Phòng tiếp công dân, UBND phường Bồ Đề"
+        )
+        reception.generate_slots(ward.id, weeks=4)
 
 
 @demo_cli.command("logins")
