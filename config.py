@@ -49,6 +49,13 @@ class Config:
     WTF_CSRF_TIME_LIMIT = 8 * 3600
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 10 * 1024 * 1024))
 
+    # Feedback: attachments (checked by content), days a resident has to reopen an answer.
+    FEEDBACK_MAX_ATTACHMENTS = int(os.environ.get("FEEDBACK_MAX_ATTACHMENTS", "5"))
+    FEEDBACK_MAX_ATTACHMENT_BYTES = int(
+        os.environ.get("FEEDBACK_MAX_ATTACHMENT_BYTES", 5 * 1024 * 1024)
+    )
+    FEEDBACK_REOPEN_DAYS = int(os.environ.get("FEEDBACK_REOPEN_DAYS", "14"))
+
     # Public pages for anonymous visitors are reused for this many seconds (0 turns it off).
     PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "10"))
 

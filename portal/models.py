@@ -7,5 +7,13 @@ from portal.dialogues.models import (  # noqa: F401
     Question,
     ReceptionSchedule,
 )
+from portal.feedback.models import (  # noqa: F401
+    ApiKey,
+    CannedResponse,
+    Feedback,
+    FeedbackAttachment,
+    FeedbackCategory,
+    FeedbackEvent,
+)
 from portal.notifications.models import OutboxMessage  # noqa: F401
 from portal.wards.models import Ward  # noqa: F401

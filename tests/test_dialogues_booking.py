@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from conftest import World, make_conference, make_user
 
 from portal.auth.models import Role
+from portal.codes import format_code
 from portal.db import utcnow
 from portal.dialogues import services
 from portal.dialogues.models import Booking, BookingStatus, SessionKind, SessionStatus
@@ -221,7 +222,7 @@ def test_check_in_at_the_door(app, world: World):
     elsewhere = services.book(other, user=world.resident)
     cancelled = services.book(conference, user=make_user(Role.RESIDENT, world.ward))
     services.cancel_booking(world.staff, cancelled, reason="Hủy")
-    arrived = services.check_in(world.staff, conference, services.format_code(booking.code).lower())
+    arrived = services.check_in(world.staff, conference, format_code(booking.code).lower())
     assert arrived.status == BookingStatus.ATTENDED and arrived.checked_in_by_id == world.staff.id
     for code, message in (
         (booking.code, "already been used"),

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from conftest import World, login_as, make_conference, make_user, post_form, text_of
 
 from portal.auth.models import Role
+from portal.codes import format_code
 from portal.dialogues import services
 from portal.dialogues.models import Booking, BookingStatus, DialogueSession, SessionStatus
 from portal.extensions import db
@@ -55,7 +56,7 @@ def test_resident_books_sees_code_qr_ics_and_cancels(client, world: World):
     booking = db.session.execute(sa.select(Booking)).scalar_one()
     assert response.headers["Location"] == f"/bookings/{booking.code}"
     html = text_of(client.get(response.headers["Location"]))
-    assert services.format_code(booking.code) in html
+    assert format_code(booking.code) in html
     assert "&lt;b&gt;nước&lt;/b&gt;" in html  # inert markup
     qr = client.get(f"/bookings/{booking.code}/qr.svg")
     assert qr.status_code == 200 and qr.mimetype == "image/svg+xml" and b"<svg" in qr.data

@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-import holidays
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
@@ -34,6 +33,7 @@ from portal.domain import DomainError, Problems
 from portal.extensions import db
 from portal.timeutil import local_zone
 from portal.wards.models import Ward
+from portal.workdays import is_holiday
 
 # Stored as is in both languages; pages show the translated kind ("Citizen reception").
 SLOT_TITLE = "Tiếp công dân / Citizen reception"
@@ -203,10 +203,6 @@ def _new_slot(schedule: ReceptionSchedule, starts: datetime, ends: datetime) -> 
     )
 
 
-def _holidays(first: date, last: date):
-    return holidays.country_holidays("VN", years=range(first.year, last.year + 1))
-
-
 def generate_slots(ward_id: int, weeks: int = DEFAULT_WEEKS, now: datetime | None = None) -> int:
     """Publish the reception slots of the ward's active schedules for the coming `weeks`
     weeks (from today, Hà Nội time), only in the future, skipping public holidays.
@@ -221,12 +217,11 @@ def generate_slots(ward_id: int, weeks: int = DEFAULT_WEEKS, now: datetime | Non
     _lock_ward(ward_id)
     first = now.astimezone(local_zone()).date()
     last = first + timedelta(days=7 * weeks - 1)
-    days_off = _holidays(first, last)
     existing = _existing_starts(ward_id, _day_bounds(first)[0], _day_bounds(last)[1])
     created = 0
     day = first
     while day <= last:
-        if day not in days_off:
+        if not is_holiday(day):
             for schedule in schedules:
                 if schedule.weekday != day.weekday():
                     continue

@@ -9,7 +9,6 @@ IMMEDIATE), and "one active booking per resident per session" is a partial uniqu
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -18,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 
 from portal.auth.models import Role, User
 from portal.auth.phones import InvalidPhone, normalize_phone
+from portal.codes import new_code, normalize_code
 from portal.db import utcnow
 from portal.dialogues import messages
 from portal.dialogues.models import (
@@ -35,26 +35,7 @@ from portal.extensions import db
 NOTICE_DAYS = 7  # publish at least 7 days before (Law on Local Government, Art. 43)
 RESULTS_DAYS = 10  # publish results within 10 days after
 QUESTION_MAX = 2000
-CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, no 1/I
-CODE_LENGTH = 8
 STAFF_ROLES = (Role.STAFF, Role.CHAIRMAN)
-
-
-# ---------------------------------------------------------------- codes
-
-
-def new_code() -> str:
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-
-
-def normalize_code(raw: str) -> str:
-    """What a person typed or scanned -> the stored form (upper case, no spaces or dashes)."""
-    return "".join(ch for ch in (raw or "").upper() if ch.isalnum())[: CODE_LENGTH + 4]
-
-
-def format_code(code: str) -> str:
-    """ABCD2345 -> ABCD-2345, easier to read aloud."""
-    return f"{code[:4]}-{code[4:]}" if len(code) == CODE_LENGTH else code
 
 
 # ---------------------------------------------------------------- creating and editing

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.auth.models import Role
+from portal.codes import format_code
 from portal.dialogues import calendar, services
 from portal.dialogues.forms import BookForm, ReasonForm
 from portal.dialogues.models import Booking, DialogueSession, SessionKind, SessionStatus
@@ -154,7 +155,7 @@ def booking_detail(code: str):
         position=services.waiting_position(booking) if booking.status == "waiting" else None,
         can_cancel=services.can_cancel(current_user, booking),
         reason_form=ReasonForm(),
-        code=services.format_code(booking.code),
+        code=format_code(booking.code),
         SessionKind=SessionKind,
     )
 
@@ -164,7 +165,7 @@ def booking_detail(code: str):
 def booking_ics(code: str):
     """The booking as a calendar file."""
     booking = booking_or_404(code)
-    description = _("Lookup code: %(code)s", code=services.format_code(booking.code))
+    description = _("Lookup code: %(code)s", code=format_code(booking.code))
     return Response(
         calendar.booking_ics(booking, request.host, description),
         mimetype="text/calendar",

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.auth.models import Role
+from portal.codes import format_code
 from portal.db import utcnow
 from portal.dialogues import services
 from portal.dialogues.forms import (
@@ -126,7 +127,7 @@ def detail(session_id: int):
         guest_form=GuestBookForm(),
         late=services.notice_is_short(session),
         overdue=services.results_overdue(session),
-        format_code=services.format_code,
+        format_code=format_code,
         can_edit=current_user.role in STAFF,
         started=session.starts_at <= utcnow(),
     )
@@ -188,7 +189,7 @@ def book_for_caller(session_id: int):
             question=form.question.data,
             booked_by=current_user,
         )
-        flash(_("Lookup code for the caller: %(code)s", code=services.format_code(booking.code)))
+        flash(_("Lookup code for the caller: %(code)s", code=format_code(booking.code)))
 
     return _act(session, action, _("The caller is booked."))
 

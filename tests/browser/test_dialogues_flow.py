@@ -34,6 +34,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from portal import create_app
 from portal.auth.models import Role
+from portal.codes import format_code
 from portal.dialogues import services
 from portal.dialogues.models import Booking, BookingStatus, DialogueSession
 from portal.extensions import db
@@ -224,7 +225,7 @@ def test_resident_books_sees_confirmation_and_cancels(open_page, live_server):
     code = page.url.rsplit("/", 1)[1]
     expect_vietnamese(page)
     expect(page.locator(".booking-code .code")).to_have_text(CODE_RE)
-    expect(page.locator(".booking-code .code")).to_have_text(services.format_code(code))
+    expect(page.locator(".booking-code .code")).to_have_text(format_code(code))
     expect(page.locator(".flash-success")).to_be_visible()
     expect(page.locator("main .prewrap")).to_have_text(question)
     expect_image_loaded(page, page.locator(".booking-code img"))
@@ -259,7 +260,7 @@ def test_resident_books_sees_confirmation_and_cancels(open_page, live_server):
     row = booking_row(page, code)
     expect(row).to_have_count(1)
     expect(row).to_contain_text(BOOKING_TITLE)
-    expect(row.locator("a")).to_have_text(services.format_code(code))
+    expect(row.locator("a")).to_have_text(format_code(code))
     status_cell = row.locator("td").nth(2)
     status_before = status_cell.inner_text()
     check_accessibility(page, "my-bookings")
@@ -310,7 +311,7 @@ def test_staff_checks_people_in_at_the_door(open_page, live_server):
     check_accessibility(page, "check-in")
 
     # A valid code, typed in lower case with its dash.
-    typed = services.format_code(seed.checkin_code).lower()
+    typed = format_code(seed.checkin_code).lower()
     assert "-" in typed and typed != typed.upper()
     assert submit_code(page, live_server, session_id, typed) == 200
     expect(page.locator("main p.flash-success[role=status]")).to_contain_text(GUEST_NAME)
@@ -353,7 +354,7 @@ def test_booking_confirmation_fits_a_phone(open_page, live_server):
     response = page.goto(f"/bookings/{code}")
     assert response is not None and response.status == 200
     expect_vietnamese(page)
-    expect(page.locator(".booking-code .code")).to_have_text(services.format_code(code))
+    expect(page.locator(".booking-code .code")).to_have_text(format_code(code))
     expect_image_loaded(page, page.locator(".booking-code img"))
     assert_no_horizontal_scroll(page, "the booking page")
     screenshot(page, "booking-confirmation-phone")

@@ -1,0 +1,49 @@
+"""Working days in Việt Nam: weekends and public holidays (the `holidays` package) do not
+count. Legal deadlines for feedback and dossiers are counted with these functions."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from functools import lru_cache
+
+import holidays
+
+
+@lru_cache(maxsize=64)
+def _holidays_of(year: int) -> frozenset[date]:
+    return frozenset(holidays.country_holidays("VN", years=year))
+
+
+def is_holiday(day: date) -> bool:
+    return day in _holidays_of(day.year)
+
+
+def is_working_day(day: date) -> bool:
+    return day.weekday() < 5 and not is_holiday(day)
+
+
+def add_working_days(start: date, days: int) -> date:
+    """The date `days` working days after `start` (the day of receipt is not counted).
+    With days == 0, the first working day from `start` on."""
+    day = start
+    if days <= 0:
+        while not is_working_day(day):
+            day += timedelta(days=1)
+        return day
+    counted = 0
+    while counted < days:
+        day += timedelta(days=1)
+        if is_working_day(day):
+            counted += 1
+    return day
+
+
+def working_days_between(start: date, end: date) -> int:
+    """Working days after `start` up to and including `end` (0 when end <= start)."""
+    count = 0
+    day = start
+    while day < end:
+        day += timedelta(days=1)
+        if is_working_day(day):
+            count += 1
+    return count
