@@ -257,3 +257,23 @@ def make_conference(
     db.session.add(session)
     db.session.flush()
     return session
+
+
+# ---------------------------------------------------------------- feedback
+
+
+def make_feedback(ward: Ward, user: User | None = None, *, now=None, **fields):
+    """Feedback filed through the service (default categories made if needed)."""
+    from portal.feedback import services as feedback_services
+
+    feedback_services.ensure_categories(ward.id)
+    category = feedback_services.category_by_code(ward.id, fields.pop("category", "environment"))
+    data = feedback_services.FeedbackInput(
+        category_id=category.id,
+        title=fields.pop("title", "Rác thải ở ngõ 12"),
+        body=fields.pop("body", "Rác để ở đầu ngõ 12 Bồ Đề ba ngày chưa được thu gom."),
+        **fields,
+    )
+    if user is None and not data.contact_name:
+        data.contact_name = "Người Gọi Điện"
+    return feedback_services.submit(ward, data, user=user, now=now)

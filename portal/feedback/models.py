@@ -75,9 +75,7 @@ class Feedback(TimestampMixin, db.Model):
     __tablename__ = "feedback"
     __table_args__ = (
         sa.CheckConstraint("latitude IS NULL OR latitude BETWEEN -90 AND 90", name="latitude"),
-        sa.CheckConstraint(
-            "longitude IS NULL OR longitude BETWEEN -180 AND 180", name="longitude"
-        ),
+        sa.CheckConstraint("longitude IS NULL OR longitude BETWEEN -180 AND 180", name="longitude"),
         sa.CheckConstraint(
             "answer_rating IS NULL OR answer_rating BETWEEN 1 AND 5", name="answer_rating"
         ),

@@ -505,7 +505,11 @@ def officers(ward_id: int) -> list[User]:
     """Who feedback can be assigned to: the ward's active officers and chairman."""
     query = (
         sa.select(User)
-        .where(User.ward_id == ward_id, User.role.in_(OFFICER_ROLES), User.is_active.is_(True))
+        .where(
+            User.ward_id == ward_id,
+            User.role.in_(OFFICER_ROLES),
+            User.is_active_account.is_(True),
+        )
         .order_by(User.full_name, User.id)
     )
     return list(db.session.execute(query).scalars())

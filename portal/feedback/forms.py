@@ -1,0 +1,185 @@
+"""Forms for feedback: sending, the officers' actions, the resident's verdict, settings.
+Rules live in services.py; these only parse."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    FloatField,
+    IntegerField,
+    MultipleFileField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, NumberRange, Optional
+
+from portal.feedback.models import Channel
+from portal.feedback.uploads import Upload
+from portal.forms import TranslatedParseError, max_len, options
+
+
+class CoordinateField(TranslatedParseError, FloatField):
+    parse_error = _l("Enter a number, e.g. 21.0430.")
+
+
+class WholeNumberField(TranslatedParseError, IntegerField):
+    parse_error = _l("Enter a whole number.")
+
+
+def uploads_of(field: MultipleFileField) -> list[Upload]:
+    """The files a form carried, as name and bytes (empty file inputs are skipped)."""
+    files = field.data or []
+    return [Upload(f.filename or "", f.read()) for f in files if f and (f.filename or "")]
+
+
+ATTACHMENTS_HINT = _l("Photos (JPEG, PNG, GIF, WebP) or PDF; up to 5 files of 5 MB each.")
+
+
+class FeedbackForm(FlaskForm):
+    category = SelectField(
+        _l("Category"),
+        validate_choice=False,
+        validators=[InputRequired(_l("Choose one of the listed categories."))],
+    )
+    title = StringField(
+        _l("Title"), validators=[InputRequired(_l("Please enter a title.")), max_len(200)]
+    )
+    body = TextAreaField(
+        _l("What is it about?"),
+        validators=[InputRequired(_l("Please describe the matter.")), max_len(5000)],
+    )
+    address = StringField(_l("Address (optional)"), validators=[max_len(300)])
+    residential_group = StringField(_l("Residential group (optional)"), validators=[max_len(100)])
+    latitude = CoordinateField(_l("Latitude (optional)"), validators=[Optional()])
+    longitude = CoordinateField(_l("Longitude (optional)"), validators=[Optional()])
+    attachments = MultipleFileField(_l("Attachments (optional)"), description=ATTACHMENTS_HINT)
+    publish_allowed = BooleanField(
+        _l("The ward may publish my feedback and its answer, without my name or contact details.")
+    )
+
+
+CHANNEL_CHOICES = (
+    (Channel.PHONE.value, _l("By phone")),
+    (Channel.WALK_IN.value, _l("At the desk")),
+)
+
+
+class StaffFeedbackForm(FeedbackForm):
+    """Feedback an officer enters for a caller or a walk-in."""
+
+    channel = SelectField(_l("Received"), choices=options(CHANNEL_CHOICES))
+    contact_name = StringField(
+        _l("Name of the person"),
+        validators=[InputRequired(_l("Enter the person's name.")), max_len(120)],
+    )
+    contact_phone = StringField(
+        _l("Phone number"),
+        validators=[InputRequired(_l("Enter a phone number so that we can answer.")), max_len(20)],
+    )
+    contact_email = StringField(_l("E-mail (optional)"), validators=[max_len(254)])
+
+
+class AssignForm(FlaskForm):
+    assignee_id = SelectField(_l("Assign to"), validate_choice=False)
+
+
+class NoteForm(FlaskForm):
+    note = TextAreaField(
+        _l("Internal note (never shown to the resident)"),
+        validators=[InputRequired(_l("Write the note.")), max_len(5000)],
+    )
+
+
+class ReplyForm(FlaskForm):
+    body = TextAreaField(
+        _l("Public reply"),
+        description=_l("The resident sees this. Published answers are public: no personal data."),
+        validators=[InputRequired(_l("Write the reply.")), max_len(5000)],
+    )
+    answer = BooleanField(_l("This is the answer (mark the feedback as answered)"), default=True)
+    attachments = MultipleFileField(_l("Attachments (optional)"), description=ATTACHMENTS_HINT)
+
+
+class InfoRequestForm(FlaskForm):
+    body = TextAreaField(
+        _l("What information is needed?"),
+        validators=[InputRequired(_l("Say what information is needed.")), max_len(5000)],
+    )
+
+
+class TransferForm(FlaskForm):
+    authority = StringField(
+        _l("Competent authority"),
+        validators=[InputRequired(_l("Say which authority it goes to.")), max_len(300)],
+    )
+    note = TextAreaField(_l("Note for the resident (optional)"), validators=[max_len(5000)])
+
+
+class RejectForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Reason"), validators=[InputRequired(_l("Give the reason.")), max_len(1000)]
+    )
+
+
+class ActionForm(FlaskForm):
+    """A button that changes state: only the CSRF token."""
+
+
+class MessageForm(FlaskForm):
+    body = TextAreaField(
+        _l("Add information"),
+        validators=[InputRequired(_l("Write your message.")), max_len(5000)],
+    )
+    attachments = MultipleFileField(_l("Attachments (optional)"), description=ATTACHMENTS_HINT)
+
+
+RESOLVED_CHOICES = (("yes", _l("Yes, it is resolved")), ("no", _l("No, it is not resolved")))
+RATING_CHOICES = tuple((str(n), str(n)) for n in range(1, 6))
+
+
+class RespondForm(FlaskForm):
+    resolved = RadioField(
+        _l("Did the answer resolve the matter?"),
+        choices=options(RESOLVED_CHOICES),
+        validators=[InputRequired(_l("Say whether the answer resolved the matter."))],
+    )
+    rating = RadioField(
+        _l("How good was the answer? (1 = poor, 5 = very good)"),
+        choices=options(RATING_CHOICES),
+        validators=[Optional()],
+    )
+    comment = TextAreaField(_l("Comment (optional)"), validators=[max_len(2000)])
+
+
+class CategoryForm(FlaskForm):
+    code = StringField(
+        _l("Code (the Open311 service code)"),
+        validators=[InputRequired(_l("Enter a code.")), max_len(40)],
+    )
+    name_vi = StringField(
+        _l("Name in Vietnamese"),
+        validators=[InputRequired(_l("Enter the Vietnamese name.")), max_len(120)],
+    )
+    name_en = StringField(_l("Name in English"), validators=[max_len(120)])
+    description_vi = StringField(_l("Description in Vietnamese"), validators=[max_len(500)])
+    description_en = StringField(_l("Description in English"), validators=[max_len(500)])
+    deadline_days = WholeNumberField(
+        _l("Deadline (working days)"),
+        default=10,
+        validators=[
+            InputRequired(_l("Enter between 1 and 90 working days.")),
+            NumberRange(1, 90, _l("Enter between 1 and 90 working days.")),
+        ],
+    )
+    active = BooleanField(_l("Residents can choose it"), default=True)
+
+
+class CannedForm(FlaskForm):
+    title = StringField(
+        _l("Title"), validators=[InputRequired(_l("Please enter a title.")), max_len(120)]
+    )
+    body = TextAreaField(
+        _l("Text"), validators=[InputRequired(_l("Enter the text.")), max_len(5000)]
+    )

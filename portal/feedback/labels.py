@@ -1,0 +1,47 @@
+"""Translated names of the feedback lifecycle, for templates."""
+
+from flask_babel import lazy_gettext as _l
+
+from portal.feedback.models import Channel, EventKind, FeedbackStatus
+
+STATUS = {
+    FeedbackStatus.RECEIVED: _l("Received"),
+    FeedbackStatus.IN_PROGRESS: _l("In progress"),
+    FeedbackStatus.WAITING: _l("Waiting for the resident"),
+    FeedbackStatus.ANSWERED: _l("Answered"),
+    FeedbackStatus.CLOSED: _l("Closed"),
+    FeedbackStatus.TRANSFERRED: _l("Transferred"),
+    FeedbackStatus.REJECTED: _l("Rejected"),
+}
+CHANNEL = {
+    Channel.WEB: _l("Online"),
+    Channel.PHONE: _l("By phone"),
+    Channel.WALK_IN: _l("At the desk"),
+    Channel.OPEN311: _l("Open311 application"),
+    Channel.SATISFACTION: _l("Satisfaction rating"),
+}
+EVENT = {
+    EventKind.SUBMITTED: _l("Received"),
+    EventKind.ASSIGNED: _l("Assigned"),
+    EventKind.STATUS: _l("Status changed"),
+    EventKind.NOTE: _l("Internal note"),
+    EventKind.REPLY: _l("Reply from the ward"),
+    EventKind.INFO_REQUESTED: _l("More information requested"),
+    EventKind.RESIDENT_MESSAGE: _l("Information from the resident"),
+    EventKind.TRANSFERRED: _l("Transferred to the competent authority"),
+    EventKind.REJECTED: _l("Rejected"),
+    EventKind.RESOLVED: _l("The resident confirmed it is resolved"),
+    EventKind.REOPENED: _l("Reopened: the resident says it is not resolved"),
+    EventKind.NOT_RESOLVED: _l("The resident says it is not resolved"),
+    EventKind.CLOSED: _l("Closed"),
+}
+DUE = {"overdue": _l("Overdue"), "due_soon": _l("Due soon")}
+
+
+def filters() -> dict:
+    return {
+        "feedback_status": lambda v: str(STATUS[FeedbackStatus(v)]),
+        "feedback_channel": lambda v: str(CHANNEL[Channel(v)]),
+        "feedback_event": lambda v: str(EVENT[EventKind(v)]),
+        "due_label": lambda v: str(DUE[v]) if v else "",
+    }

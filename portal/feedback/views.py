@@ -1,0 +1,236 @@
+"""Residents' side of feedback: sending, tracking, adding information, saying whether the
+answer resolved it; the public page of published answers; complaints routed out."""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal.auth.models import Role
+from portal.codes import format_code
+from portal.db import write_intent
+from portal.domain import DomainError
+from portal.extensions import db
+from portal.feedback import services
+from portal.feedback.forms import FeedbackForm, MessageForm, RespondForm, uploads_of
+from portal.feedback.models import Feedback, FeedbackAttachment
+from portal.forms import options
+from portal.pagecache import cached_page
+from portal.security import ANY_USER, public, role_required
+from portal.wards.models import Ward
+from portal.web import commit, perform, show_error
+
+bp = Blueprint("feedback", __name__)
+
+ROUTED_OUT_LABELS = {
+    "complaint": lambda: _("Complaint (khiếu nại): see how to file it"),
+    "denunciation": lambda: _("Denunciation (tố cáo): see how to file it"),
+}
+
+
+def category_options(ward_id: int, placeholder: bool = True) -> list:
+    """The ward's categories, then complaints and denunciations, which are routed out."""
+    locale = str(get_locale())
+    pairs = [(c.id, c.name(locale)) for c in services.categories(ward_id)]
+    pairs += [(kind, label()) for kind, label in ROUTED_OUT_LABELS.items()]
+    return options(pairs, _("Choose…") if placeholder else None)
+
+
+def categories_ready(ward_id: int) -> None:
+    """Give the ward its default categories the first time someone needs them."""
+    if services.categories(ward_id, active_only=False):
+        return
+    db.session.commit()  # end the read transaction: the next one writes (SQLite: IMMEDIATE)
+    with write_intent():
+        services.ensure_categories(ward_id)
+        commit()
+
+
+def feedback_input(form: FeedbackForm, **extra) -> services.FeedbackInput:
+    """The service's input from a submitted feedback form (resident's or officer's)."""
+    category = form.category.data or ""
+    return services.FeedbackInput(
+        category_id=int(category) if category.isdigit() and len(category) < 10 else None,
+        title=form.title.data,
+        body=form.body.data,
+        address=form.address.data,
+        residential_group=form.residential_group.data,
+        latitude=form.latitude.data,
+        longitude=form.longitude.data,
+        publish_allowed=form.publish_allowed.data,
+        attachments=uploads_of(form.attachments),
+        **extra,
+    )
+
+
+def _served_ward_or_403() -> Ward:
+    ward = current_user.ward
+    if ward is None or not ward.enabled:
+        abort(403)
+    return ward
+
+
+@bp.route("/feedback/new", methods=["GET", "POST"])
+@role_required(Role.RESIDENT)
+def new():
+    """A resident sends feedback to their ward."""
+    ward = _served_ward_or_403()
+    categories_ready(ward.id)
+    form = FeedbackForm()
+    form.category.choices = category_options(ward.id)
+    if form.is_submitted() and form.category.data in services.ROUTED_OUT:
+        return redirect(url_for("feedback.complaints", kind=form.category.data))
+    if form.validate_on_submit():
+        try:
+            item = services.submit(ward, feedback_input(form), user=current_user)
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            commit()
+            flash(
+                _(
+                    "Thank you. Your feedback has been received; its tracking code is %(code)s.",
+                    code=format_code(item.code),
+                ),
+                "success",
+            )
+            return redirect(url_for("feedback.mine_detail", code=item.code))
+    return render_template("feedback/new.html", form=form, ward=ward), (422 if form.errors else 200)
+
+
+@bp.get("/feedback/complaints")
+@public
+def complaints():
+    """Where and how to file a complaint or a denunciation: they are not feedback."""
+    kind = request.args.get("kind", "")
+    return render_template("feedback/complaints.html", kind=kind)
+
+
+@bp.get("/my/feedback")
+@role_required(Role.RESIDENT)
+def mine():
+    """The resident's feedback with status and deadline."""
+    return render_template(
+        "feedback/my_list.html",
+        items=services.my_feedback(current_user),
+        due_state=services.due_state,
+        format_code=format_code,
+    )
+
+
+def own_or_404(code: str) -> Feedback:
+    item = services.by_code(code)
+    if item is None or item.user_id != current_user.id:
+        abort(404)
+    return item
+
+
+@bp.get("/my/feedback/<code>")
+@role_required(Role.RESIDENT)
+def mine_detail(code: str):
+    """One of the resident's items: its public timeline, and what they can do next."""
+    item = own_or_404(code)
+    return render_template(
+        "feedback/my_detail.html",
+        item=item,
+        events=services.timeline(item, internal=False),
+        message_form=MessageForm(),
+        respond_form=RespondForm(),
+        reopen_until=services.reopen_deadline(item),
+        format_code=format_code,
+        due=services.due_state(item),
+    )
+
+
+@bp.post("/my/feedback/<code>/message")
+@role_required(Role.RESIDENT)
+def add_message(code: str):
+    """The resident adds information (a waiting item goes back into work)."""
+    item = own_or_404(code)
+    form = MessageForm()
+    target = url_for("feedback.mine_detail", code=item.code)
+    if not form.validate_on_submit():
+        return _form_failed(form, target)
+    return perform(
+        lambda: services.add_information(
+            current_user, item, form.body.data, uploads_of(form.attachments)
+        ),
+        _("Your message has been added."),
+        target,
+    )
+
+
+@bp.post("/my/feedback/<code>/respond")
+@role_required(Role.RESIDENT)
+def respond(code: str):
+    """The resident says whether the answer resolved the matter and rates it."""
+    item = own_or_404(code)
+    form = RespondForm()
+    target = url_for("feedback.mine_detail", code=item.code)
+    if not form.validate_on_submit():
+        return _form_failed(form, target)
+    rating = int(form.rating.data) if (form.rating.data or "").isdigit() else None
+    return perform(
+        lambda: services.respond(
+            current_user,
+            item,
+            resolved=form.resolved.data == "yes",
+            rating=rating,
+            comment=form.comment.data,
+        ),
+        lambda reopened: (
+            _("Your feedback has been reopened; the ward will answer again.")
+            if reopened
+            else _("Thank you for your response. The feedback is closed.")
+        ),
+        target,
+    )
+
+
+def _form_failed(form, target: str):
+    for errors in form.errors.values():
+        for error in errors:
+            flash(str(error), "error")
+    return redirect(target)
+
+
+@bp.get("/feedback/files/<int:attachment_id>")
+@role_required(*ANY_USER)
+def attachment(attachment_id: int):
+    """A file of a feedback item, for its sender and the ward's officials only."""
+    item = db.session.get(FeedbackAttachment, attachment_id)
+    if item is None or not services.attachment_visible(item, current_user):
+        abort(404)
+    inline = item.content_type.startswith("image/") or item.content_type == "application/pdf"
+    response = send_file(
+        BytesIO(item.data),
+        mimetype=item.content_type,
+        as_attachment=not inline,
+        download_name=item.filename,
+        max_age=0,
+    )
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/wards/<slug>/feedback")
+@public
+@cached_page
+def public_list(slug: str):
+    """A ward's answered feedback that the senders allowed to publish, without personal data."""
+    ward = db.session.execute(db.select(Ward).where(Ward.slug == slug)).scalar_one_or_none()
+    if ward is None or not ward.enabled:
+        abort(404)
+    page = services.public_answered(ward.id, request.args.get("page", 1, type=int) or 1)
+    return render_template(
+        "feedback/public_list.html",
+        ward=ward,
+        page=page,
+        answers=services.public_answers(page.rows),
+        redact=services.redact,
+    )

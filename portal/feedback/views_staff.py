@@ -1,0 +1,367 @@
+"""Officers' side of feedback: the inbox, one item's page and its actions, the chairman's
+overdue list, feedback entered for callers, canned replies and categories. The Fatherland
+Front supervisor may look but not act; internal notes are for the committee only."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal.auth.models import Role
+from portal.codes import format_code
+from portal.domain import DomainError
+from portal.extensions import db
+from portal.feedback import services
+from portal.feedback.forms import (
+    ActionForm,
+    AssignForm,
+    CannedForm,
+    CategoryForm,
+    InfoRequestForm,
+    NoteForm,
+    RejectForm,
+    ReplyForm,
+    StaffFeedbackForm,
+    TransferForm,
+    uploads_of,
+)
+from portal.feedback.labels import STATUS
+from portal.feedback.models import CannedResponse, Channel, Feedback, FeedbackCategory
+from portal.feedback.views import categories_ready, category_options, feedback_input
+from portal.forms import options
+from portal.security import get_in_ward_or_404, role_required
+from portal.web import commit, flash_form_errors, perform, show_error
+
+bp = Blueprint("feedback_staff", __name__, url_prefix="/staff/feedback")
+
+WARD_OFFICIALS = (Role.STAFF, Role.CHAIRMAN, Role.SUPERVISOR)
+OFFICERS = (Role.STAFF, Role.CHAIRMAN)
+
+
+def item_or_404(item_id: int) -> Feedback:
+    return get_in_ward_or_404(Feedback, item_id)
+
+
+def _filter_from_args() -> services.InboxFilter:
+    args = request.args
+    return services.InboxFilter(
+        status=args.get("status", ""),
+        category_id=args.get("category", type=int),
+        assignee=args.get("assignee", ""),
+        due=args.get("due", ""),
+        q=args.get("q", ""),
+        sort=args.get("sort", "due"),
+        page=args.get("page", 1, type=int) or 1,
+    )
+
+
+@bp.get("/")
+@role_required(*WARD_OFFICIALS)
+def inbox():
+    """The ward's feedback, filtered, searched and sorted, 50 to a page."""
+    flt = _filter_from_args()
+    ward_id = current_user.ward_id
+    locale = str(get_locale())
+    return render_template(
+        "feedback/staff_inbox.html",
+        flt=flt,
+        page=services.inbox(ward_id, flt, current_user),
+        today=services.local_today(),
+        due_state=services.due_state,
+        statuses=[(s.value, label) for s, label in STATUS.items()],
+        categories=[
+            (c.id, c.name(locale)) for c in services.categories(ward_id, active_only=False)
+        ],
+        officers=services.officers(ward_id),
+        format_code=format_code,
+        pager_query=lambda n: urlencode({**request.args.to_dict(), "page": n}),
+    )
+
+
+@bp.get("/overdue")
+@role_required(*WARD_OFFICIALS)
+def overdue():
+    """The chairman's list: feedback past its deadline and still unanswered, oldest first."""
+    return render_template(
+        "feedback/overdue.html",
+        items=services.overdue(current_user.ward_id),
+        today=services.local_today(),
+        due_state=services.due_state,
+        format_code=format_code,
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@role_required(*OFFICERS)
+def create():
+    """An officer enters feedback for a caller or a walk-in."""
+    ward = current_user.ward
+    categories_ready(ward.id)
+    form = StaffFeedbackForm()
+    form.category.choices = category_options(ward.id)
+    if form.is_submitted() and form.category.data in services.ROUTED_OUT:
+        return redirect(url_for("feedback.complaints", kind=form.category.data))
+    if form.validate_on_submit():
+        data = feedback_input(
+            form,
+            contact_name=form.contact_name.data,
+            contact_phone=form.contact_phone.data,
+            contact_email=form.contact_email.data,
+            channel=Channel(form.channel.data),
+        )
+        try:
+            item = services.submit(ward, data, actor=current_user)
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            commit()
+            flash(
+                _(
+                    "Feedback recorded; tell the person its code: %(code)s",
+                    code=format_code(item.code),
+                ),
+                "success",
+            )
+            return redirect(url_for("feedback_staff.detail", item_id=item.id))
+    return render_template("feedback/staff_new.html", form=form), (422 if form.errors else 200)
+
+
+@bp.get("/<int:item_id>")
+@role_required(*WARD_OFFICIALS)
+def detail(item_id: int):
+    """One item for officials: the sender, the full history and the actions."""
+    item = item_or_404(item_id)
+    acting = services.is_officer_of(current_user, item)
+    reply_form = ReplyForm()
+    canned_id = request.args.get("canned", type=int)
+    canned = db.session.get(CannedResponse, canned_id) if canned_id else None
+    if canned is not None and canned.ward_id == item.ward_id:
+        reply_form.body.data = canned.body
+    assign_form = AssignForm(assignee_id=str(item.assignee_id or ""))
+    assign_form.assignee_id.choices = options(
+        [(u.id, u.full_name) for u in services.officers(item.ward_id)], _("Nobody")
+    )
+    return render_template(
+        "feedback/staff_detail.html",
+        item=item,
+        events=services.timeline(item, internal=current_user.role in OFFICERS),
+        acting=acting,
+        due=services.due_state(item),
+        format_code=format_code,
+        assign_form=assign_form,
+        note_form=NoteForm(),
+        reply_form=reply_form,
+        info_form=InfoRequestForm(),
+        transfer_form=TransferForm(),
+        reject_form=RejectForm(),
+        action_form=ActionForm(),
+        canned=services.canned_responses(item.ward_id) if acting else [],
+        show_contact=acting,
+    )
+
+
+def _act(item: Feedback, form, action, success):
+    """Validate a small action form, run one service call, commit, back to the item."""
+    target = url_for("feedback_staff.detail", item_id=item.id)
+    if not form.validate_on_submit():
+        flash_form_errors(form)
+        return redirect(target)
+    return perform(action, success, target)
+
+
+@bp.post("/<int:item_id>/assign")
+@role_required(*OFFICERS)
+def assign(item_id: int):
+    item = item_or_404(item_id)
+    form = AssignForm()
+    value = request.form.get("assignee_id", "")
+    assignee_id = int(value) if value.isdigit() and len(value) < 10 else None
+    return _act(
+        item,
+        form,
+        lambda: services.assign(current_user, item, assignee_id),
+        _("The assignment has been saved."),
+    )
+
+
+@bp.post("/<int:item_id>/note")
+@role_required(*OFFICERS)
+def note(item_id: int):
+    item = item_or_404(item_id)
+    form = NoteForm()
+    return _act(
+        item,
+        form,
+        lambda: services.add_note(current_user, item, form.note.data),
+        _("The note has been added."),
+    )
+
+
+@bp.post("/<int:item_id>/reply")
+@role_required(*OFFICERS)
+def reply(item_id: int):
+    item = item_or_404(item_id)
+    form = ReplyForm()
+    return _act(
+        item,
+        form,
+        lambda: services.reply(
+            current_user,
+            item,
+            form.body.data,
+            answer=form.answer.data,
+            attachments=uploads_of(form.attachments),
+        ),
+        _("The reply has been sent to the resident."),
+    )
+
+
+@bp.post("/<int:item_id>/request-info")
+@role_required(*OFFICERS)
+def request_info(item_id: int):
+    item = item_or_404(item_id)
+    form = InfoRequestForm()
+    return _act(
+        item,
+        form,
+        lambda: services.request_info(current_user, item, form.body.data),
+        _("The resident has been asked; the deadline is paused."),
+    )
+
+
+@bp.post("/<int:item_id>/resume")
+@role_required(*OFFICERS)
+def resume(item_id: int):
+    item = item_or_404(item_id)
+    return _act(
+        item,
+        ActionForm(),
+        lambda: services.resume(current_user, item),
+        _("The feedback is back in progress."),
+    )
+
+
+@bp.post("/<int:item_id>/transfer")
+@role_required(*OFFICERS)
+def transfer(item_id: int):
+    item = item_or_404(item_id)
+    form = TransferForm()
+    return _act(
+        item,
+        form,
+        lambda: services.transfer(current_user, item, form.authority.data, form.note.data),
+        _("The feedback has been transferred."),
+    )
+
+
+@bp.post("/<int:item_id>/reject")
+@role_required(*OFFICERS)
+def reject(item_id: int):
+    item = item_or_404(item_id)
+    form = RejectForm()
+    return _act(
+        item,
+        form,
+        lambda: services.reject(current_user, item, form.reason.data),
+        _("The feedback has been rejected."),
+    )
+
+
+@bp.post("/<int:item_id>/close")
+@role_required(*OFFICERS)
+def close(item_id: int):
+    item = item_or_404(item_id)
+    return _act(
+        item,
+        ActionForm(),
+        lambda: services.close(current_user, item),
+        _("The feedback is closed."),
+    )
+
+
+# ---------------------------------------------------------------- canned replies
+
+
+@bp.route("/canned", methods=["GET", "POST"])
+@role_required(*OFFICERS)
+def canned():
+    """The ward's ready-made replies: list and add."""
+    form = CannedForm()
+    if form.validate_on_submit():
+        try:
+            services.save_canned(current_user, form.title.data, form.body.data)
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            commit()
+            flash(_("The canned reply has been saved."), "success")
+            return redirect(url_for("feedback_staff.canned"))
+    return render_template(
+        "feedback/canned.html",
+        form=form,
+        items=services.canned_responses(current_user.ward_id),
+        action_form=ActionForm(),
+    ), (422 if form.errors else 200)
+
+
+@bp.post("/canned/<int:canned_id>/delete")
+@role_required(*OFFICERS)
+def delete_canned(canned_id: int):
+    canned_reply = get_in_ward_or_404(CannedResponse, canned_id)
+    return perform(
+        lambda: services.delete_canned(current_user, canned_reply),
+        _("The canned reply has been deleted."),
+        url_for("feedback_staff.canned"),
+    )
+
+
+# ---------------------------------------------------------------- categories
+
+
+@bp.get("/categories")
+@role_required(Role.CHAIRMAN)
+def categories():
+    """The ward's categories and their deadlines (the chairman configures them)."""
+    return render_template(
+        "feedback/categories.html",
+        items=services.categories(current_user.ward_id, active_only=False),
+    )
+
+
+def _category_input(form: CategoryForm) -> services.CategoryInput:
+    return services.CategoryInput(
+        code=form.code.data,
+        name_vi=form.name_vi.data,
+        name_en=form.name_en.data,
+        description_vi=form.description_vi.data,
+        description_en=form.description_en.data,
+        deadline_days=form.deadline_days.data,
+        active=form.active.data,
+    )
+
+
+@bp.route("/categories/new", methods=["GET", "POST"])
+@bp.route("/categories/<int:category_id>", methods=["GET", "POST"])
+@role_required(Role.CHAIRMAN)
+def edit_category(category_id: int | None = None):
+    """Add a category, or change one's names, deadline or availability."""
+    category = get_in_ward_or_404(FeedbackCategory, category_id) if category_id else None
+    form = CategoryForm(obj=category)
+    if form.validate_on_submit():
+        try:
+            services.save_category(
+                current_user, current_user.ward_id, _category_input(form), category
+            )
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            commit()
+            flash(_("The category has been saved."), "success")
+            return redirect(url_for("feedback_staff.categories"))
+    return render_template("feedback/category_form.html", form=form, category=category), (
+        422 if form.errors else 200
+    )

@@ -1,0 +1,434 @@
+"""Feedback pages: residents send and track, officers work the inbox, the public reads
+published answers. Markup is inert everywhere; files are checked; other wards are shut out."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+import sqlalchemy as sa
+from conftest import csrf_token, login_as, make_feedback, post_form, text_of
+
+from portal.codes import format_code
+from portal.extensions import db
+from portal.feedback import services
+from portal.feedback.models import Feedback, FeedbackAttachment, FeedbackStatus
+from portal.feedback.uploads import Upload
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PDF = b"%PDF-1.7\n" + b"0" * 64
+SCRIPT = '<script>alert("x")</script><b>đậm</b>'
+EN = {"Accept-Language": "en"}
+
+
+def count(model) -> int:
+    return db.session.execute(sa.select(sa.func.count(model.id))).scalar_one()
+
+
+def env_category(world) -> str:
+    services.ensure_categories(world.ward.id)
+    db.session.commit()
+    return str(services.category_by_code(world.ward.id, "environment").id)
+
+
+def form(world, **overrides) -> dict:
+    fields = {
+        "category": env_category(world),
+        "title": "Rác ở ngõ 12",
+        "body": "Rác để ở đầu ngõ 12 ba ngày chưa thu gom.",
+        "address": "Ngõ 12 Bồ Đề",
+        "residential_group": "Tổ 5",
+        "latitude": "21.0452",
+        "longitude": "105.8781",
+        "publish_allowed": "y",
+    }
+    fields.update(overrides)
+    return fields
+
+
+# ---------------------------------------------------------------- residents
+
+
+def test_resident_sends_feedback_with_a_photo(client, world):
+    login_as(client, world.resident)
+    page = client.get("/feedback/new")
+    assert page.status_code == 200
+    assert "Môi trường" in text_of(page) and "khiếu nại" in text_of(page)
+    data = form(world, attachments=[(io.BytesIO(PNG), "ảnh rác.png")])
+    response = post_form(client, "/feedback/new", data, content_type="multipart/form-data")
+    assert response.status_code == 302
+    item = db.session.execute(sa.select(Feedback)).scalar_one()
+    assert response.headers["Location"] == f"/my/feedback/{item.code}"
+    assert item.user_id == world.resident.id and item.publish_allowed
+    assert (item.latitude, item.longitude) == (21.0452, 105.8781)
+    detail = text_of(client.get(response.headers["Location"]))
+    assert format_code(item.code) in detail and "ảnh rác.png" in detail
+    listing = text_of(client.get("/my/feedback"))
+    assert format_code(item.code) in listing
+
+
+def test_feedback_form_reports_every_problem(client, world):
+    login_as(client, world.resident)
+    data = form(world, title="", body="x" * 5001, latitude="abc", category="999999")
+    response = post_form(client, "/feedback/new", data, headers=EN)
+    assert response.status_code == 422
+    html = text_of(response)
+    assert "Please enter a title." in html
+    assert "At most 5000 characters." in html
+    assert "Enter a number, e.g. 21.0430." in html
+    assert count(Feedback) == 0
+
+
+def test_unknown_category_and_bad_position(client, world):
+    login_as(client, world.resident)
+    response = post_form(
+        client, "/feedback/new", form(world, category="999999", latitude="95"), headers=EN
+    )
+    assert response.status_code == 422
+    html = text_of(response)
+    assert "Choose one of the listed categories." in html
+    assert "latitude (−90 to 90)" in html
+    assert count(Feedback) == 0
+
+
+def test_complaints_are_routed_out(client, world):
+    login_as(client, world.resident)
+    response = post_form(client, "/feedback/new", form(world, category="complaint"))
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/feedback/complaints?kind=complaint"
+    guide = text_of(client.get(response.headers["Location"]))
+    assert "Luật Khiếu nại" in guide or "khiếu nại" in guide.lower()
+    assert count(Feedback) == 0
+
+
+def test_a_file_that_lies_about_its_type_is_refused(client, world):
+    login_as(client, world.resident)
+    data = form(world, attachments=[(io.BytesIO(PDF), "anh.jpg")])
+    response = post_form(
+        client, "/feedback/new", data, content_type="multipart/form-data", headers=EN
+    )
+    assert response.status_code == 422
+    assert "is not what its name says" in text_of(response)
+    data = form(world, attachments=[(io.BytesIO(b"MZ\x90\x00binary"), "virus.pdf")])
+    response = post_form(
+        client, "/feedback/new", data, content_type="multipart/form-data", headers=EN
+    )
+    assert "is not an image (JPEG, PNG, GIF, WebP) or a PDF" in text_of(response)
+    assert count(Feedback) == 0 and count(FeedbackAttachment) == 0
+
+
+def test_a_file_over_the_limit_is_refused(client, world, app):
+    app.config["FEEDBACK_MAX_ATTACHMENT_BYTES"] = 1000
+    login_as(client, world.resident)
+    data = form(world, attachments=[(io.BytesIO(PNG + b"\x00" * 2000), "lon.png")])
+    response = post_form(
+        client, "/feedback/new", data, content_type="multipart/form-data", headers=EN
+    )
+    assert response.status_code == 422
+    assert "is larger than" in text_of(response)
+    assert count(Feedback) == 0
+
+
+def test_a_request_over_the_upload_limit_gets_413(client, world, app):
+    app.config["MAX_CONTENT_LENGTH"] = 2048
+    login_as(client, world.resident)
+    data = form(world, attachments=[(io.BytesIO(PNG + b"\x00" * 4096), "lon.png")])
+    response = post_form(
+        client, "/feedback/new", data, content_type="multipart/form-data", headers=EN
+    )
+    assert response.status_code == 413
+    assert "too large" in text_of(response).lower()
+    assert count(Feedback) == 0
+
+
+def test_markup_is_inert_on_every_page(client, world):
+    item = make_feedback(
+        world.ward,
+        world.resident,
+        title=SCRIPT,
+        body=SCRIPT,
+        address=SCRIPT,
+        residential_group="Tổ <i>5</i>",
+        publish_allowed=True,
+    )
+    services.add_note(world.staff, item, SCRIPT)
+    services.reply(world.staff, item, SCRIPT, answer=True)
+    db.session.commit()
+    pages = [
+        (world.resident, f"/my/feedback/{item.code}"),
+        (world.resident, "/my/feedback"),
+        (world.staff, f"/staff/feedback/{item.id}"),
+        (world.staff, "/staff/feedback/?status=all"),
+        (world.chairman, f"/staff/feedback/{item.id}"),
+        (world.supervisor, f"/staff/feedback/{item.id}"),
+        (None, f"/wards/{world.ward.slug}/feedback"),
+    ]
+    for user, path in pages:
+        client.get("/")  # new client state per page
+        with client.session_transaction() as session:
+            session.clear()
+        login_as(client, user)
+        html = text_of(client.get(path))
+        assert "<script>alert" not in html, path
+        assert "<b>đậm</b>" not in html, path
+        assert "&lt;script&gt;" in html, path
+
+
+def test_resident_adds_information_and_responds(client, world):
+    item = make_feedback(world.ward, world.resident)
+    services.request_info(world.staff, item, "Xin cho biết số nhà.")
+    db.session.commit()
+    login_as(client, world.resident)
+    page = text_of(client.get(f"/my/feedback/{item.code}"))
+    assert "Xin cho biết số nhà." in page
+    response = post_form(client, f"/my/feedback/{item.code}/message", {"body": "Số nhà 12."})
+    assert response.status_code == 302
+    db.session.refresh(item)
+    assert item.status == FeedbackStatus.IN_PROGRESS
+    services.reply(world.staff, item, "Đã thu gom.", answer=True)
+    db.session.commit()
+    response = post_form(
+        client,
+        f"/my/feedback/{item.code}/respond",
+        {"resolved": "no", "rating": "2", "comment": "Vẫn còn rác."},
+    )
+    assert response.status_code == 302
+    db.session.refresh(item)
+    assert item.status == FeedbackStatus.IN_PROGRESS and item.reopened_count == 1
+
+
+def test_respond_without_a_verdict_is_refused(client, world):
+    item = make_feedback(world.ward, world.resident)
+    services.reply(world.staff, item, "Đã thu gom.", answer=True)
+    db.session.commit()
+    login_as(client, world.resident)
+    response = post_form(client, f"/my/feedback/{item.code}/respond", {"rating": "4"}, headers=EN)
+    assert response.status_code == 302
+    page = text_of(client.get(f"/my/feedback/{item.code}", headers=EN))
+    assert "Say whether the answer resolved the matter." in page
+    db.session.refresh(item)
+    assert item.status == FeedbackStatus.ANSWERED
+
+
+def test_another_residents_feedback_is_not_found(client, world):
+    from conftest import make_user
+
+    from portal.auth.models import Role
+
+    item = make_feedback(world.ward, world.resident)
+    other = make_user(Role.RESIDENT, world.ward, name="Người Khác")
+    db.session.commit()
+    login_as(client, other)
+    assert client.get(f"/my/feedback/{item.code}").status_code == 404
+    response = post_form(client, f"/my/feedback/{item.code}/message", {"body": "x"})
+    assert response.status_code == 404
+
+
+# ---------------------------------------------------------------- officers
+
+
+def test_staff_enter_feedback_for_a_caller(client, world):
+    login_as(client, world.staff)
+    data = form(
+        world,
+        channel="phone",
+        contact_name="Bà Lê Thị Gọi",
+        contact_phone="0987654321",
+        publish_allowed="",
+    )
+    response = post_form(client, "/staff/feedback/new", data)
+    assert response.status_code == 302
+    item = db.session.execute(sa.select(Feedback)).scalar_one()
+    assert item.channel.value == "phone" and item.entered_by_id == world.staff.id
+    assert response.headers["Location"] == f"/staff/feedback/{item.id}"
+
+
+def test_inbox_filters_and_highlights(client, world):
+    first = make_feedback(world.ward, world.resident, title="Ngập nước ngõ 3")
+    make_feedback(world.ward, world.resident, title="Cây đổ")
+    make_feedback(world.other_ward, None, title="Ở phường khác")
+    db.session.commit()
+    login_as(client, world.staff)
+    html = text_of(client.get("/staff/feedback/"))
+    assert "Ngập nước ngõ 3" in html and "Cây đổ" in html and "Ở phường khác" not in html
+    html = text_of(client.get("/staff/feedback/?q=ng%E1%BA%ADp"))
+    assert "Ngập nước ngõ 3" in html and "Cây đổ" not in html
+    html = text_of(client.get(f"/staff/feedback/?q={first.code}&sort=oldest&status=all"))
+    assert "Ngập nước ngõ 3" in html and "Cây đổ" not in html
+    # nonsense parameters are ignored, never a 500
+    bad = client.get("/staff/feedback/?status=zzz&category=abc&assignee=x&due=y&sort=z&page=-4")
+    assert bad.status_code == 200
+
+
+def test_staff_work_an_item_to_the_answer(client, world):
+    item = make_feedback(world.ward, world.resident)
+    db.session.commit()
+    login_as(client, world.staff)
+    base = f"/staff/feedback/{item.id}"
+    assert (
+        post_form(client, f"{base}/assign", {"assignee_id": str(world.staff.id)}).status_code == 302
+    )
+    assert post_form(client, f"{base}/note", {"note": "Đã gọi tổ trưởng."}).status_code == 302
+    reply = {
+        "body": "Đã cử tổ môi trường thu gom.",
+        "answer": "y",
+        "attachments": [(io.BytesIO(PDF), "bien-ban.pdf")],
+    }
+    response = post_form(client, f"{base}/reply", reply, content_type="multipart/form-data")
+    assert response.status_code == 302
+    db.session.refresh(item)
+    assert item.status == FeedbackStatus.ANSWERED and item.assignee_id == world.staff.id
+    html = text_of(client.get(base))
+    assert "Đã gọi tổ trưởng." in html and "bien-ban.pdf" in html
+    assert post_form(client, f"{base}/close", {}).status_code == 302
+    db.session.refresh(item)
+    assert item.status == FeedbackStatus.CLOSED
+
+
+def test_wrong_status_actions_say_so(client, world):
+    item = make_feedback(world.ward, world.resident)
+    db.session.commit()
+    login_as(client, world.staff)
+    post_form(client, f"/staff/feedback/{item.id}/close", {}, headers=EN)
+    html = text_of(client.get(f"/staff/feedback/{item.id}", headers=EN))
+    assert "Only answered feedback can be closed." in html
+    post_form(client, f"/staff/feedback/{item.id}/reject", {"reason": ""}, headers=EN)
+    html = text_of(client.get(f"/staff/feedback/{item.id}", headers=EN))
+    assert "Give the reason." in html
+    db.session.refresh(item)
+    assert item.status == FeedbackStatus.RECEIVED
+
+
+def test_supervisor_reads_without_notes_or_full_phone(client, world):
+    item = make_feedback(world.ward, world.resident)
+    services.add_note(world.staff, item, "Ghi chú nội bộ bí mật")
+    db.session.commit()
+    login_as(client, world.supervisor)
+    html = text_of(client.get(f"/staff/feedback/{item.id}"))
+    assert "Ghi chú nội bộ bí mật" not in html
+    assert "0912 345 678" not in html and "678" in html  # masked
+    assert "/assign" not in html
+
+
+def test_staff_see_the_full_phone(client, world):
+    item = make_feedback(world.ward, world.resident)
+    db.session.commit()
+    login_as(client, world.staff)
+    assert "0912 345 678" in text_of(client.get(f"/staff/feedback/{item.id}"))
+
+
+def test_another_wards_item_is_forbidden(client, world):
+    item = make_feedback(world.ward, world.resident)
+    db.session.commit()
+    login_as(client, world.staff_other)
+    assert client.get(f"/staff/feedback/{item.id}").status_code == 403
+    response = post_form(client, f"/staff/feedback/{item.id}/reply", {"body": "x", "answer": "y"})
+    assert response.status_code == 403
+    db.session.refresh(item)
+    assert item.status == FeedbackStatus.RECEIVED
+
+
+def test_canned_reply_fills_the_reply_form(client, world):
+    item = make_feedback(world.ward, world.resident)
+    db.session.commit()
+    login_as(client, world.staff)
+    response = post_form(
+        client,
+        "/staff/feedback/canned",
+        {"title": "Đã tiếp nhận", "body": "UBND phường đã tiếp nhận và sẽ trả lời."},
+    )
+    assert response.status_code == 302
+    canned = services.canned_responses(world.ward.id)[0]
+    html = text_of(client.get(f"/staff/feedback/{item.id}?canned={canned.id}"))
+    assert re.search(r"<textarea[^>]*>\s*UBND phường đã tiếp nhận", html)
+    login_as(client, world.staff_other)
+    assert post_form(client, f"/staff/feedback/canned/{canned.id}/delete").status_code == 403
+    login_as(client, world.staff)
+    assert post_form(client, f"/staff/feedback/canned/{canned.id}/delete").status_code == 302
+    assert services.canned_responses(world.ward.id) == []
+
+
+def test_chairman_edits_a_categorys_deadline(client, world):
+    env_category(world)
+    category = services.category_by_code(world.ward.id, "environment")
+    login_as(client, world.chairman)
+    assert "environment" in text_of(client.get("/staff/feedback/categories"))
+    data = {
+        "code": "environment",
+        "name_vi": "Môi trường",
+        "name_en": "Environment",
+        "deadline_days": "5",
+        "active": "y",
+    }
+    response = post_form(client, f"/staff/feedback/categories/{category.id}", data)
+    assert response.status_code == 302
+    db.session.refresh(category)
+    assert category.deadline_days == 5
+    response = post_form(
+        client, "/staff/feedback/categories/new", {**data, "deadline_days": "0"}, headers=EN
+    )
+    assert response.status_code == 422
+    assert "Enter between 1 and 90 working days." in text_of(response)
+
+
+def test_overdue_list(client, world):
+    from datetime import timedelta
+
+    from portal.db import utcnow
+
+    late = make_feedback(world.ward, world.resident, now=utcnow() - timedelta(days=30))
+    make_feedback(world.ward, world.resident, title="Mới gửi")
+    db.session.commit()
+    login_as(client, world.chairman)
+    html = text_of(client.get("/staff/feedback/overdue"))
+    assert format_code(late.code) in html and "Mới gửi" not in html
+
+
+# ---------------------------------------------------------------- files and the public page
+
+
+def test_attachment_download_is_private_and_sandboxed(client, world):
+    make_feedback(world.ward, world.resident, attachments=[Upload("ảnh.png", PNG)])
+    db.session.commit()
+    attachment = db.session.execute(sa.select(FeedbackAttachment)).scalar_one()
+    url = f"/feedback/files/{attachment.id}"
+    login_as(client, world.resident)
+    response = client.get(url)
+    assert response.status_code == 200 and response.data == PNG
+    assert response.mimetype == "image/png"
+    assert "sandbox" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    login_as(client, world.staff_other)
+    assert client.get(url).status_code == 404
+
+
+def test_public_page_shows_allowed_answers_without_personal_data(client, world):
+    item = make_feedback(
+        world.ward,
+        world.resident,
+        body="Liên hệ tôi 0912 345 678 về rác ở ngõ 12.",
+        address="Số 7 ngõ 12",
+        publish_allowed=True,
+    )
+    services.reply(world.staff, item, "Đã thu gom, cảm ơn bà.", answer=True)
+    hidden = make_feedback(world.ward, world.resident, title="Không công khai")
+    services.reply(world.staff, hidden, "Đã xử lý.", answer=True)
+    db.session.commit()
+    html = text_of(client.get(f"/wards/{world.ward.slug}/feedback"))
+    assert "Rác thải ở ngõ 12" in html and "Đã thu gom, cảm ơn bà." in html
+    assert "Không công khai" not in html
+    for secret in ("0912", "345 678", "Hoàng Thị Dân", "Số 7 ngõ 12", "dan@example.vn"):
+        assert secret not in html
+    assert client.get("/wards/khong-co/feedback").status_code == 404
+    assert client.get(f"/wards/{world.unserved_ward.slug}/feedback").status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/feedback/new", "/staff/feedback/new"])
+def test_csrf_is_required(app, world, path):
+    client = app.test_client()
+    login_as(client, world.resident if path == "/feedback/new" else world.staff)
+    csrf_token(client)
+    response = client.post(path, data=form(world))
+    assert response.status_code == 400
+    assert count(Feedback) == 0
