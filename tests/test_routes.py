@@ -8,12 +8,21 @@ from __future__ import annotations
 from datetime import time, timedelta
 
 import pytest
-from conftest import World, isolate_requests, login_as, make_conference, make_config
+from conftest import (
+    World,
+    isolate_requests,
+    login_as,
+    make_conference,
+    make_config,
+    make_feedback,
+)
 
 from portal import create_app
 from portal.dialogues import reception, services
 from portal.dialogues.models import Question, SessionKind
 from portal.extensions import db
+from portal.feedback import services as feedback_services
+from portal.feedback.uploads import Upload
 
 ROLES = ("anonymous", "resident", "staff", "staff_other", "chairman", "supervisor", "admin")
 
@@ -27,12 +36,19 @@ def only(allowed: dict[str, int], others: int = 403) -> dict[str, int]:
     return {role: allowed.get(role, 302 if role == "anonymous" else others) for role in ROLES}
 
 
+# The ward's lists for officials: each official sees their own ward's.
+WARD_LISTS = only({"staff": 200, "staff_other": 200, "chairman": 200, "supervisor": 200})
 LOGGED_IN_302 = {**everyone(302), "anonymous": 200}
 # A resident's booking: the holder and the ward's officials see it; others get a 404.
 BOOKING_VIEW = {
     **only({"resident": 200, "staff": 200, "chairman": 200, "supervisor": 200, "admin": 200}),
     "staff_other": 404,
 }
+
+
+def feedback_action(path: str):
+    """The URL of an officer's action on the resident's feedback."""
+    return lambda w: f"/staff/feedback/{w.feedback.id}/{path}"
 
 
 def asked(w: World) -> int:
@@ -308,6 +324,96 @@ ROUTES = {
         {"day": "2099-01-06", "reason": "Chủ tịch đi họp"},
         only({"staff": 302, "staff_other": 302, "chairman": 302}),
     ),
+    # ---------------------------------------------------------------- feedback
+    "feedback.new": ("GET", lambda w: "/feedback/new", None, only({"resident": 200})),
+    "feedback.complaints": ("GET", lambda w: "/feedback/complaints", None, everyone(200)),
+    "feedback.mine": ("GET", lambda w: "/my/feedback", None, only({"resident": 200})),
+    "feedback.mine_detail": (
+        "GET",
+        lambda w: f"/my/feedback/{w.feedback.code}",
+        None,
+        only({"resident": 200}),
+    ),
+    "feedback.add_message": (
+        "POST",
+        lambda w: f"/my/feedback/{w.feedback.code}/message",
+        {"body": "Bổ sung: số nhà 12."},
+        only({"resident": 302}),
+    ),
+    "feedback.respond": (
+        "POST",
+        lambda w: f"/my/feedback/{w.feedback.code}/respond",
+        {"resolved": "yes"},
+        only({"resident": 302}),
+    ),
+    "feedback.attachment": (
+        "GET",
+        lambda w: f"/feedback/files/{w.attachment.id}",
+        None,
+        {**only(dict.fromkeys(ROLES[1:], 200)), "staff_other": 404},
+    ),
+    "feedback.public_list": (
+        "GET",
+        lambda w: f"/wards/{w.ward.slug}/feedback",
+        None,
+        everyone(200),
+    ),
+    "feedback_staff.inbox": ("GET", lambda w: "/staff/feedback/", None, WARD_LISTS),
+    "feedback_staff.overdue": ("GET", lambda w: "/staff/feedback/overdue", None, WARD_LISTS),
+    "feedback_staff.create": (
+        "GET",
+        lambda w: "/staff/feedback/new",
+        None,
+        only({"staff": 200, "staff_other": 200, "chairman": 200}),
+    ),
+    "feedback_staff.detail": (
+        "GET",
+        lambda w: f"/staff/feedback/{w.feedback.id}",
+        None,
+        only({"staff": 200, "chairman": 200, "supervisor": 200}),
+    ),
+    **{
+        f"feedback_staff.{name}": (
+            "POST",
+            feedback_action(path),
+            data,
+            only({"staff": 302, "chairman": 302}),
+        )
+        for name, path, data in (
+            ("assign", "assign", {"assignee_id": ""}),
+            ("note", "note", {"note": "Ghi chú nội bộ"}),
+            ("reply", "reply", {"body": "Trả lời", "answer": "y"}),
+            ("request_info", "request-info", {"body": "Xin cho biết số nhà."}),
+            ("resume", "resume", {}),
+            ("transfer", "transfer", {"authority": "Công an phường Bồ Đề"}),
+            ("reject", "reject", {"reason": "Trùng lặp"}),
+            ("close", "close", {}),
+        )
+    },
+    "feedback_staff.canned": (
+        "GET",
+        lambda w: "/staff/feedback/canned",
+        None,
+        only({"staff": 200, "staff_other": 200, "chairman": 200}),
+    ),
+    "feedback_staff.delete_canned": (
+        "POST",
+        lambda w: f"/staff/feedback/canned/{w.canned.id}/delete",
+        {},
+        only({"staff": 302, "chairman": 302}),
+    ),
+    "feedback_staff.categories": (
+        "GET",
+        lambda w: "/staff/feedback/categories",
+        None,
+        only({"chairman": 200}),
+    ),
+    "feedback_staff.edit_category": (
+        "GET",
+        lambda w: f"/staff/feedback/categories/{w.category.id}",
+        None,
+        only({"chairman": 200}),
+    ),
 }
 
 
@@ -329,7 +435,7 @@ def test_every_view_declares_its_access(app):
 @pytest.fixture
 def guard_world(world: World) -> World:
     """The world plus a published conference of the ward and the resident's booking in it,
-    and the ward's weekly reception time with one open reception slot."""
+    the ward's weekly reception time with one open reception slot, and feedback."""
     world.conference = make_conference(world.ward, capacity=5)
     world.booking = services.book(world.conference, user=world.resident, question="Hỏi")
     world.schedule = reception.save_schedule(
@@ -343,6 +449,13 @@ def guard_world(world: World) -> World:
         title=reception.SLOT_TITLE,
         schedule_id=world.schedule.id,
     )
+    # The resident's feedback with a photo, the ward's categories and a canned reply.
+    world.feedback = make_feedback(
+        world.ward, world.resident, attachments=[Upload("anh.png", b"\x89PNG\r\n\x1a\n" + bytes(8))]
+    )
+    world.attachment = feedback_services.attachments_of(world.feedback)[0]
+    world.category = feedback_services.category_by_code(world.ward.id, "environment")
+    world.canned = feedback_services.save_canned(world.staff, "Đã tiếp nhận", "Đã tiếp nhận.")
     db.session.commit()
     return world
 
