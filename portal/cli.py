@@ -11,6 +11,7 @@ from portal.auth import services as auth_services
 from portal.auth.models import Role, User
 from portal.domain import DomainError
 from portal.extensions import db
+from portal.feedback import services as feedback_services
 from portal.wards import services as ward_services
 
 wards_cli = AppGroup("wards", help="Import and enable wards.")
@@ -135,6 +136,9 @@ def load_demo() -> None:
         )
         created += 1
     _demo_dialogues(wards["phuong-bo-de"])
+    for ward in wards.values():
+        feedback_services.ensure_categories(ward.id)
+    _demo_feedback(wards["phuong-bo-de"])
     db.session.commit()
     click.echo(f"Demo data ready ({created} accounts created).")
 
@@ -184,6 +188,65 @@ def _demo_dialogues(ward) -> None:
             chairman, 1, time(8, 0), time(11, 0), 30, "Phòng tiếp công dân, UBND phường Bồ Đề"
         )
         reception.generate_slots(ward.id, weeks=4)
+
+
+def _demo_feedback(ward) -> None:
+    """Three pieces of feedback from the demo resident in Bồ Đề: one new, one in progress,
+    one answered and published (made once, through the services)."""
+    from datetime import timedelta
+
+    from portal.db import utcnow
+    from portal.feedback.models import Feedback
+
+    if db.session.execute(sa.select(Feedback.id).where(Feedback.ward_id == ward.id)).first():
+        return
+    resident = db.session.execute(
+        sa.select(User).where(User.phone == auth_services.clean_phone(DEMO_RESIDENT[1]))
+    ).scalar_one_or_none()
+    staff = db.session.execute(
+        sa.select(User).where(User.role == Role.STAFF, User.ward_id == ward.id)
+    ).scalar_one_or_none()
+    if resident is None or staff is None:
+        return
+
+    def send(code: str, title: str, body: str, days_ago: int, **extra):
+        category = feedback_services.category_by_code(ward.id, code)
+        data = feedback_services.FeedbackInput(
+            category_id=category.id, title=title, body=body, **extra
+        )
+        now = utcnow() - timedelta(days=days_ago)
+        return feedback_services.submit(ward, data, user=resident, now=now)
+
+    send(
+        "environment",
+        "Rác thải tồn đọng đầu ngõ 12",
+        "Rác sinh hoạt để ở đầu ngõ 12 phố Bồ Đề đã ba ngày chưa được thu gom.",
+        1,
+        residential_group="Tổ dân phố 5",
+        latitude=21.0452,
+        longitude=105.8781,
+    )
+    lighting = send(
+        "urban_order",
+        "Đèn chiếu sáng ngõ 5 bị hỏng",
+        "Hai cột đèn trong ngõ 5 tắt đã một tuần, buổi tối đi lại nguy hiểm.",
+        6,
+    )
+    feedback_services.assign(staff, lighting, staff.id)
+    answered = send(
+        "procedures",
+        "Thời gian chứng thực bản sao",
+        "Xin hỏi chứng thực bản sao giấy tờ tại Bộ phận Một cửa của phường mất bao lâu?",
+        9,
+        publish_allowed=True,
+    )
+    feedback_services.reply(
+        staff,
+        answered,
+        "Chứng thực bản sao được trả ngay trong ngày làm việc; hồ sơ nhận sau 15 giờ được "
+        "trả vào ngày làm việc tiếp theo.",
+        answer=True,
+    )
 
 
 @demo_cli.command("logins")

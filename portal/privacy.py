@@ -60,9 +60,49 @@ def _bookings(user: User) -> list[dict]:
     ]
 
 
+def _feedback(user: User) -> list[dict]:
+    from portal.feedback.models import Feedback, FeedbackEvent
+
+    items = db.session.execute(
+        sa.select(Feedback).where(Feedback.user_id == user.id).order_by(Feedback.id)
+    ).scalars()
+    result = []
+    for item in items:
+        events = db.session.execute(
+            sa.select(FeedbackEvent)
+            .where(FeedbackEvent.feedback_id == item.id, FeedbackEvent.public.is_(True))
+            .order_by(FeedbackEvent.id)
+        ).scalars()
+        result.append(
+            {
+                "code": item.code,
+                "ward": item.ward.name,
+                "category": item.category.name_vi,
+                "title": item.title,
+                "text": item.body,
+                "address": item.address,
+                "residential_group": item.residential_group,
+                "latitude": item.latitude,
+                "longitude": item.longitude,
+                "may_be_published": item.publish_allowed,
+                "status": item.status.value,
+                "received_at": _iso(item.received_at),
+                "due_on": item.due_on.isoformat(),
+                "resolved": item.resolved,
+                "answer_rating": item.answer_rating,
+                "timeline": [
+                    {"kind": e.kind.value, "text": e.body, "at": _iso(e.created_at)}
+                    for e in events
+                ],
+            }
+        )
+    return result
+
+
 SECTIONS: dict[str, Callable[[User], object]] = {
     "account": _account,
     "bookings": _bookings,
+    "feedback": _feedback,
 }
 
 

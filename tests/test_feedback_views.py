@@ -432,3 +432,16 @@ def test_csrf_is_required(app, world, path):
     response = client.post(path, data=form(world))
     assert response.status_code == 400
     assert count(Feedback) == 0
+
+
+def test_resident_data_export_includes_feedback_but_not_internal_notes(client, world):
+    item = make_feedback(world.ward, world.resident, title="Đèn hỏng")
+    services.add_note(world.staff, item, "Ghi chú nội bộ")
+    services.reply(world.staff, item, "Đã sửa đèn.", answer=True)
+    db.session.commit()
+    login_as(client, world.resident)
+    data = client.get("/account/export.json").get_json()
+    [exported] = data["feedback"]
+    assert exported["code"] == item.code and exported["title"] == "Đèn hỏng"
+    texts = [event["text"] for event in exported["timeline"]]
+    assert "Đã sửa đèn." in texts and "Ghi chú nội bộ" not in texts
