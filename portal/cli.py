@@ -264,7 +264,8 @@ def _exists(phone: str) -> bool:
 
 def register_cli(app: Flask) -> None:
     from portal.dialogues.cli import reception_cli
+    from portal.feedback.cli import feedback_cli
     from portal.notifications.cli import outbox_cli
 
-    for group in (wards_cli, users_cli, demo_cli, outbox_cli, reception_cli):
+    for group in (wards_cli, users_cli, demo_cli, outbox_cli, reception_cli, feedback_cli):
         app.cli.add_command(group)

@@ -452,3 +452,17 @@ def test_attachment_visibility(world):
     assert not services.attachment_visible(attachment, other)
     assert not services.attachment_visible(attachment, world.staff_other)
     assert item.id == attachment.feedback_id
+
+
+def test_answered_items_close_after_the_reopening_period(world, app):
+    stale = make_feedback(world.ward, world.resident, now=hanoi(2026, 12, 1))
+    services.reply(world.staff, stale, "Đã xử lý.", answer=True, now=hanoi(2026, 12, 2))
+    recent = make_feedback(world.ward, world.resident, now=hanoi(2026, 12, 10))
+    services.reply(world.staff, recent, "Đã xử lý.", answer=True, now=hanoi(2026, 12, 14))
+    db.session.commit()
+    assert services.close_unanswered_responses(now=hanoi(2026, 12, 20)) == 1
+    db.session.commit()
+    assert stale.status == FeedbackStatus.CLOSED and recent.status == FeedbackStatus.ANSWERED
+    assert events_of(stale)[-1] == EventKind.CLOSED
+    result = app.test_cli_runner().invoke(args=["feedback", "close-answered"])
+    assert result.exit_code == 0 and "item(s) closed" in result.output

@@ -690,6 +690,21 @@ def respond(
     return False
 
 
+def close_unanswered_responses(now: datetime | None = None) -> int:
+    """Close answered items whose reopening period has passed without the resident's
+    response (run daily by `flask feedback close-answered`). Returns how many closed."""
+    now = now or utcnow()
+    cutoff = now - timedelta(days=current_app.config["FEEDBACK_REOPEN_DAYS"])
+    query = sa.select(Feedback).where(
+        Feedback.status == FeedbackStatus.ANSWERED, Feedback.answered_at < cutoff
+    )
+    closed = 0
+    for item in db.session.execute(query.with_for_update(skip_locked=True, of=Feedback)).scalars():
+        _move(item, FeedbackStatus.CLOSED, None, EventKind.CLOSED, now=now)
+        closed += 1
+    return closed
+
+
 # ---------------------------------------------------------------- queries
 
 
