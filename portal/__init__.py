@@ -70,11 +70,15 @@ def _migrations_dir():
 
 
 def _register_blueprints(app: Flask) -> None:
+    from portal.api.open311 import bp as open311_bp
+    from portal.api.views_keys import bp as api_keys_bp
     from portal.auth.views import bp as auth_bp
     from portal.dialogues.views import bp as dialogues_bp
     from portal.dialogues.views_reception import bp as reception_bp
     from portal.dialogues.views_results import bp as dialogue_results_bp
     from portal.dialogues.views_staff import bp as dialogues_staff_bp
+    from portal.feedback.views import bp as feedback_bp
+    from portal.feedback.views_staff import bp as feedback_staff_bp
     from portal.main.views import bp as main_bp
     from portal.manage.views import bp as manage_bp
     from portal.wards.views import bp as wards_bp
@@ -83,6 +87,10 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(bp)
     app.register_blueprint(reception_bp)
     app.register_blueprint(dialogue_results_bp)
+    app.register_blueprint(api_keys_bp)
+    app.register_blueprint(open311_bp)
+    app.register_blueprint(feedback_bp)
+    app.register_blueprint(feedback_staff_bp)
 
 
 def _register_hooks(app: Flask) -> None:

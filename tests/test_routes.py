@@ -18,6 +18,7 @@ from conftest import (
 )
 
 from portal import create_app
+from portal.api import keys
 from portal.dialogues import reception, services
 from portal.dialogues.models import Question, SessionKind
 from portal.extensions import db
@@ -60,6 +61,59 @@ def asked(w: World) -> int:
 # endpoint: (method, url built from the world, form data, expected status per role)
 ROUTES = {
     "static": ("GET", lambda w: "/static/css/app.css", None, everyone(200)),
+    # ---- Open311 API keys (the city administrator) and the Open311 GeoReport v2 API: open to
+    # everyone, filing needs an API key (a wrong one is 403 whoever is logged in)
+    "api_keys.index": ("GET", lambda w: "/manage/api-keys/", None, only({"admin": 200})),
+    "api_keys.create": (
+        "POST",
+        lambda w: "/manage/api-keys/",
+        {"name": "Ứng dụng 1022", "ward_id": ""},
+        only({"admin": 200}),
+    ),
+    "api_keys.revoke": (
+        "POST",
+        lambda w: f"/manage/api-keys/{w.api_key.id}/revoke",
+        {},
+        only({"admin": 302}),
+    ),
+    "open311.discovery": ("GET", lambda w: "/open311/v2/discovery.json", None, everyone(200)),
+    "open311.service_list": (
+        "GET",
+        lambda w: "/open311/v2/services.xml?jurisdiction_id=phuong-bo-de",
+        None,
+        everyone(200),
+    ),
+    "open311.service_definition": (
+        "GET",
+        lambda w: "/open311/v2/services/environment.json?jurisdiction_id=phuong-bo-de",
+        None,
+        everyone(200),
+    ),
+    "open311.create_request": (
+        "POST",
+        lambda w: "/open311/v2/requests.json",
+        {"api_key": "not-a-key", "service_code": "environment", "description": "Rác"},
+        everyone(403),
+    ),
+    "open311.request_list": (
+        "GET",
+        lambda w: "/open311/v2/requests.json?jurisdiction_id=phuong-bo-de",
+        None,
+        everyone(200),
+    ),
+    "open311.request_detail": (
+        "GET",
+        lambda w: "/open311/v2/requests/NOPE2345.xml?jurisdiction_id=phuong-bo-de",
+        None,
+        everyone(404),
+    ),
+    "open311.token": (
+        "GET",
+        lambda w: "/open311/v2/tokens/no-such-token.json",
+        None,
+        everyone(404),
+    ),
+    "open311.unknown": ("GET", lambda w: "/open311/v2/nothing-here", None, everyone(404)),
     "main.home": ("GET", lambda w: "/", None, everyone(200)),
     "main.healthz": ("GET", lambda w: "/healthz", None, everyone(200)),
     "main.set_language": ("POST", lambda w: "/language", {"lang": "en"}, everyone(302)),
@@ -456,6 +510,7 @@ def guard_world(world: World) -> World:
     world.attachment = feedback_services.attachments_of(world.feedback)[0]
     world.category = feedback_services.category_by_code(world.ward.id, "environment")
     world.canned = feedback_services.save_canned(world.staff, "Đã tiếp nhận", "Đã tiếp nhận.")
+    world.api_key, _ = keys.issue_key(world.admin, "Test client", None)
     db.session.commit()
     return world
 
