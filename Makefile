@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export PYTHONDONTWRITEBYTECODE = 1
 
-.PHONY: run install install-test translations translate test lint format chromium bench bench-dialogues clean
+.PHONY: run install install-test translations translate test lint format chromium bench bench-dialogues bench-feedback clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -75,6 +75,18 @@ bench-dialogues: install translations
 	@if [ -n "$(TEST_DATABASE_URL)" ]; then \
 		echo $(BIN)/python bench/booking_burst.py --database-url '<TEST_DATABASE_URL>' $(BURST_ARGS); \
 		$(BIN)/python bench/booking_burst.py --database-url "$(TEST_DATABASE_URL)" $(BURST_ARGS); \
+	fi
+
+## Feedback under load: the staff inbox (50 rows) and sending feedback against hello, and the
+## inbox's query count, on SQLite; on PostgreSQL too when TEST_DATABASE_URL is set (a temporary
+## database).
+bench-feedback: install translations
+	@command -v wrk >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq wrk >/dev/null; } \
+		|| echo "wrk is not available: using the Python load generator."
+	$(BIN)/python bench/feedback_vs_hello.py $(FEEDBACK_ARGS)
+	@if [ -n "$(TEST_DATABASE_URL)" ]; then \
+		echo $(BIN)/python bench/feedback_vs_hello.py --database-url '<TEST_DATABASE_URL>' $(FEEDBACK_ARGS); \
+		$(BIN)/python bench/feedback_vs_hello.py --database-url "$(TEST_DATABASE_URL)" $(FEEDBACK_ARGS); \
 	fi
 
 clean:

@@ -30,6 +30,7 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from threading import Thread
+from urllib.parse import urlencode
 
 import sqlalchemy as sa
 
@@ -219,6 +220,71 @@ def get(port: int, path: str, timeout: float = 5.0) -> tuple[int, bytes]:
         return error.code, error.read()
 
 
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+
+
+def fetch(
+    port: int, method: str, path: str, cookie: str = "", form: dict | None = None
+) -> tuple[int, dict[str, str], bytes]:
+    """One request with HEADERS, `cookie` ("session=...") and a form-encoded body; redirects
+    are not followed. Returns the status, the headers (lower-case names; the `session=...`
+    pair of a Set-Cookie under "session") and the body."""
+    headers = {k: v for k, v in HEADERS.items() if k != "Cookie"}
+    if cookie:
+        headers["Cookie"] = cookie
+    body = urlencode(form).encode() if form is not None else None
+    if body is not None:
+        headers["Content-Type"] = FORM_CONTENT_TYPE
+    conn = http.client.HTTPConnection(HOST, port, timeout=30)
+    try:
+        conn.request(method, path, body=body, headers=headers)
+        response = conn.getresponse()
+        data = response.read()
+        found = {name.lower(): value for name, value in response.getheaders()}
+        for name, value in response.getheaders():
+            if name.lower() == "set-cookie" and value.startswith("session="):
+                found["session"] = value.split(";", 1)[0]
+        return response.status, found, data
+    finally:
+        conn.close()
+
+
+def csrf_token_of(html: bytes) -> str | None:
+    match = CSRF_RE.search(html.decode(errors="replace"))
+    return match[1] if match else None
+
+
+def log_in(port: int, login: str, password: str) -> str:
+    """Log in through the login form as a browser would (GET /login for the CSRF token, POST
+    /login), then open the home page until the session stops changing (the "logged in"
+    message shown and gone). Returns the session cookie ("session=...")."""
+    status, headers, body = fetch(port, "GET", "/login")
+    token, cookie = csrf_token_of(body), headers.get("session", "")
+    if status != 200 or not token or not cookie:
+        raise BenchError(f"GET /login answered {status} without a CSRF token or a session")
+    form = {"csrf_token": token, "login": login, "password": password, "next": ""}
+    status, headers, _body = fetch(port, "POST", "/login", cookie, form)
+    if status != 302 or "session" not in headers:
+        raise BenchError(f"POST /login as {login} answered {status}: not logged in")
+    cookie = headers["session"]
+    for _visit in range(3):
+        status, headers, _body = fetch(port, "GET", "/", cookie)
+        if status != 200:
+            raise BenchError(f"GET / after logging in as {login} answered {status}")
+        if "session" not in headers:
+            return cookie
+        cookie = headers["session"]
+    raise BenchError(f"the session of {login} keeps changing")
+
+
+def set_cookie(cookie: str | None) -> None:
+    """The cookie the load generators (and get()) send from now on; None for none."""
+    HEADERS.pop("Cookie", None)
+    if cookie:
+        HEADERS["Cookie"] = cookie
+
+
 def wait_healthy(proc: subprocess.Popen, port: int, log_path: Path, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -292,21 +358,39 @@ def set_visitor(port: int, visitor: str) -> None:
             raise BenchError("the home page set no session cookie")
 
 
-def run_wrk(port: int, path: str, seconds: float, concurrency: int) -> dict:
+def run_wrk(
+    port: int, path: str, seconds: float, concurrency: int, method: str = "GET", body: str = ""
+) -> dict:
+    """wrk on one route. With `body` (form-encoded), every request sends it with `method`
+    (POST); wrk counts a redirect as done (Post/Redirect/Get)."""
     threads = max(1, min(concurrency, os.cpu_count() or 1, 4))
-    header_args = [arg for name, value in HEADERS.items() for arg in ("-H", f"{name}: {value}")]
-    command = [
-        "wrk",
-        f"-t{threads}",
-        f"-c{concurrency}",
-        f"-d{max(1, round(seconds))}s",
-        "--timeout",
-        "10s",
-        "--latency",
-        *header_args,
-        f"http://{HOST}:{port}{path}",
-    ]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
+    headers = dict(HEADERS)
+    if body:
+        headers["Content-Type"] = FORM_CONTENT_TYPE
+    header_args = [arg for name, value in headers.items() for arg in ("-H", f"{name}: {value}")]
+    with tempfile.TemporaryDirectory(prefix="ward-portal-wrk-") as tmp:
+        script_args = []
+        if method != "GET" or body:
+            script = Path(tmp) / "request.lua"  # wrk sets a method and a body only from Lua
+            # A form-encoded body is ASCII: a JSON string is a valid Lua string literal.
+            script.write_text(
+                f"wrk.method = {json.dumps(method)}\nwrk.body = {json.dumps(body)}\n",
+                encoding="ascii",
+            )
+            script_args = ["--script", str(script)]
+        command = [
+            "wrk",
+            f"-t{threads}",
+            f"-c{concurrency}",
+            f"-d{max(1, round(seconds))}s",
+            "--timeout",
+            "10s",
+            "--latency",
+            *script_args,
+            *header_args,
+            f"http://{HOST}:{port}{path}",
+        ]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
     out = done.stdout
     rps = re.search(r"Requests/sec:\s*([\d.]+)", out)
     if done.returncode != 0 or not rps:
@@ -332,7 +416,14 @@ def run_wrk(port: int, path: str, seconds: float, concurrency: int) -> dict:
     }
 
 
-def _client_thread(port: int, path: str, start_at: float, end_at: float, out: dict) -> None:
+def _client_thread(
+    port: int, path: str, start_at: float, end_at: float, out: dict, send: tuple | None = None
+) -> None:
+    """Requests in a loop on one keep-alive connection. `send` is (method, body bytes,
+    headers) for anything but a plain GET with HEADERS; a POST answered with a redirect
+    (Post/Redirect/Get) counts as done."""
+    method, body, headers = send or ("GET", None, HEADERS)
+    done_below = 400 if method == "POST" else 300
     ok, errors, latencies, conn = 0, Counter(), [], None
     last = start_at
     time.sleep(max(0.0, start_at - time.time()))
@@ -343,10 +434,10 @@ def _client_thread(port: int, path: str, start_at: float, end_at: float, out: di
         try:
             if conn is None:
                 conn = http.client.HTTPConnection(HOST, port, timeout=10)
-            conn.request("GET", path, headers=HEADERS)
+            conn.request(method, path, body=body, headers=headers)
             response = conn.getresponse()
             response.read()
-            if 200 <= response.status < 300:
+            if 200 <= response.status < done_below:
                 ok += 1
                 latencies.append((time.perf_counter() - began) * 1000)
             else:
@@ -365,10 +456,12 @@ def _client_thread(port: int, path: str, start_at: float, end_at: float, out: di
     out.update(ok=ok, errors=errors, latencies=latencies, last=last)
 
 
-def _client_process(port: int, path: str, threads: int, start_at: float, end_at: float) -> dict:
+def _client_process(
+    port: int, path: str, threads: int, start_at: float, end_at: float, send: tuple | None = None
+) -> dict:
     outs = [{} for _ in range(threads)]
     workers = [
-        Thread(target=_client_thread, args=(port, path, start_at, end_at, out), daemon=True)
+        Thread(target=_client_thread, args=(port, path, start_at, end_at, out, send), daemon=True)
         for out in outs
     ]
     for worker in workers:
@@ -386,14 +479,24 @@ def _client_process(port: int, path: str, threads: int, start_at: float, end_at:
     }
 
 
-def run_python(port: int, path: str, seconds: float, concurrency: int) -> dict:
+def run_python(
+    port: int, path: str, seconds: float, concurrency: int, method: str = "GET", body: str = ""
+) -> dict:
+    """The Python load generator on one route; `method` and a form-encoded `body` as run_wrk."""
+    send = None
+    if method != "GET" or body:
+        headers = dict(HEADERS)
+        if body:
+            headers["Content-Type"] = FORM_CONTENT_TYPE
+        send = (method, body.encode() if body else None, headers)
     processes = max(1, min(concurrency, os.cpu_count() or 1))
     shares = [concurrency // processes + (i < concurrency % processes) for i in range(processes)]
     start_at = time.time() + 1.0  # every process is up and connected-ready before the start
     end_at = start_at + seconds
     with ProcessPoolExecutor(max_workers=processes) as pool:
         futures = [
-            pool.submit(_client_process, port, path, share, start_at, end_at) for share in shares
+            pool.submit(_client_process, port, path, share, start_at, end_at, send)
+            for share in shares
         ]
         parts = [future.result(timeout=seconds + 60) for future in futures]
     errors: Counter[str] = Counter()
