@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from functools import lru_cache
+
+from babel import dates as babel_dates
 from flask import Flask, request
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 
 from portal.auth.models import Role
 from portal.auth.phones import mask_phone, national
+from portal.timeutil import local_zone
 
 ROLE_LABELS = {
     Role.RESIDENT: _l("Resident"),
@@ -27,8 +32,19 @@ def local_datetime(value, fmt: str = "medium") -> str:
     return format_datetime(value, fmt) if value is not None else ""
 
 
+@lru_cache(maxsize=4096)
+def _formatted_date(value: date, fmt: str, locale) -> str:
+    return babel_dates.format_date(value, fmt, locale=locale)
+
+
 def local_date(value, fmt: str = "medium") -> str:
-    return format_date(value, fmt) if value is not None else ""
+    """A date (or the Hà Nội date of a UTC timestamp), formatted for the current language.
+    Lists show the same few dates again and again, so each is formatted once."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(local_zone()).date()
+    return _formatted_date(value, fmt, get_locale())
 
 
 def field_attrs(field) -> dict:
