@@ -91,8 +91,7 @@ def _feedback(user: User) -> list[dict]:
                 "resolved": item.resolved,
                 "answer_rating": item.answer_rating,
                 "timeline": [
-                    {"kind": e.kind.value, "text": e.body, "at": _iso(e.created_at)}
-                    for e in events
+                    {"kind": e.kind.value, "text": e.body, "at": _iso(e.created_at)} for e in events
                 ],
             }
         )
