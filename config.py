@@ -56,6 +56,10 @@ class Config:
     )
     FEEDBACK_REOPEN_DAYS = int(os.environ.get("FEEDBACK_REOPEN_DAYS", "14"))
 
+    # Satisfaction: days a rating link on a receipt slip stays valid; rating attempts per IP.
+    SATISFACTION_TOKEN_DAYS = int(os.environ.get("SATISFACTION_TOKEN_DAYS", "30"))
+    RATING_LIMIT_PER_IP = os.environ.get("RATING_LIMIT_PER_IP", "30 per 10 minutes")
+
     # Public pages for anonymous visitors are reused for this many seconds (0 turns it off).
     PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "10"))
 

@@ -16,4 +16,9 @@ from portal.feedback.models import (  # noqa: F401
     FeedbackEvent,
 )
 from portal.notifications.models import OutboxMessage  # noqa: F401
+from portal.satisfaction.models import (  # noqa: F401
+    Dossier,
+    Procedure,
+    SatisfactionRating,
+)
 from portal.wards.models import Ward  # noqa: F401

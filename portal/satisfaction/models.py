@@ -1,0 +1,145 @@
+"""Satisfaction with administrative procedures (Decree 61/2018, Circular 01/2018): the
+ward's procedure catalogue, the dossiers of its one-stop desk, and residents' ratings."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.auth.models import User
+from portal.db import TimestampMixin, UTCDateTime, str_enum, utcnow
+from portal.extensions import db
+
+
+class Procedure(TimestampMixin, db.Model):
+    """One administrative procedure (thủ tục hành chính) the ward's one-stop desk handles."""
+
+    __tablename__ = "procedures"
+    __table_args__ = (
+        sa.UniqueConstraint("ward_id", "name_vi", name="uq_procedures_ward_name"),
+        sa.CheckConstraint("time_limit_days BETWEEN 0 AND 365", name="time_limit_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ward_id: Mapped[int] = mapped_column(sa.ForeignKey("wards.id"), index=True)
+    code: Mapped[str] = mapped_column(sa.String(20), default="")  # national TTHC code
+    name_vi: Mapped[str] = mapped_column(sa.String(300))
+    name_en: Mapped[str] = mapped_column(sa.String(300), default="")
+    field_vi: Mapped[str] = mapped_column(sa.String(120), default="")
+    field_en: Mapped[str] = mapped_column(sa.String(120), default="")
+    # Legal time limit in working days; 0 = returned the same working day.
+    time_limit_days: Mapped[int] = mapped_column(sa.Integer, default=0)
+    active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
+
+    def name(self, locale: str) -> str:
+        return self.name_en if locale == "en" and self.name_en else self.name_vi
+
+    def field(self, locale: str) -> str:
+        return self.field_en if locale == "en" and self.field_en else self.field_vi
+
+
+class Timeliness(enum.StrEnum):
+    EARLY = "early"  # Trước hạn
+    ON_TIME = "on_time"  # Đúng hạn
+    LATE = "late"  # Trễ hạn
+
+
+class Dossier(TimestampMixin, db.Model):
+    """A dossier (hồ sơ) received and returned at the one-stop desk. When it is returned, a
+    one-time rating token is issued; only the token's SHA-256 is kept."""
+
+    __tablename__ = "dossiers"
+    __table_args__ = (
+        sa.UniqueConstraint("ward_id", "receipt_number", name="uq_dossiers_ward_receipt"),
+        sa.CheckConstraint("extra_visits >= 0", name="extra_visits_not_negative"),
+        sa.Index("ix_dossiers_ward_received", "ward_id", "received_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ward_id: Mapped[int] = mapped_column(sa.ForeignKey("wards.id"))
+    procedure_id: Mapped[int] = mapped_column(sa.ForeignKey("procedures.id"), index=True)
+    receipt_number: Mapped[str] = mapped_column(sa.String(40))  # số biên nhận
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    due_on: Mapped[date] = mapped_column(sa.Date)  # by the legal limit, in working days
+    returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Times the applicant had to come back or supplement the dossier.
+    extra_visits: Mapped[int] = mapped_column(sa.Integer, default=0)
+    receiving_officer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    timeliness: Mapped[Timeliness | None] = mapped_column(str_enum(Timeliness))
+    # The one-time rating link: hash only, who issued it, until when it works.
+    token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    token_issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    token_issued_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    token_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    token_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    procedure: Mapped[Procedure] = relationship(lazy="joined")
+    receiving_officer: Mapped[User | None] = relationship(foreign_keys=[receiving_officer_id])
+
+
+class Level(enum.StrEnum):
+    VERY_SATISFIED = "very_satisfied"  # Rất hài lòng
+    SATISFIED = "satisfied"  # Hài lòng
+    DISSATISFIED = "dissatisfied"  # Không hài lòng
+
+
+class Attitude(enum.StrEnum):
+    """The resident's view of the officer's attitude (indicator 7)."""
+
+    GOOD = "good"
+    ACCEPTABLE = "acceptable"
+    POOR = "poor"
+
+
+class RatingChannel(enum.StrEnum):
+    LINK = "link"  # the QR code or link on the receipt slip, later, in private
+    KIOSK = "kiosk"  # the tablet at the desk
+
+
+class SatisfactionRating(db.Model):
+    """A resident's rating of one dossier: at most one per dossier, enforced by the database.
+    The dossier's timeliness and contacts are copied in, so that scores can be reported
+    without joining back."""
+
+    __tablename__ = "satisfaction_ratings"
+    __table_args__ = (
+        sa.Index("ix_satisfaction_ratings_ward_created", "ward_id", "created_at"),
+        sa.CheckConstraint("visits_reported IS NULL OR visits_reported >= 0", name="visits"),
+        sa.CheckConstraint("score IS NULL OR score BETWEEN 0 AND 6", name="score_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ward_id: Mapped[int] = mapped_column(sa.ForeignKey("wards.id"))
+    dossier_id: Mapped[int] = mapped_column(sa.ForeignKey("dossiers.id"), unique=True)
+    procedure_id: Mapped[int] = mapped_column(sa.ForeignKey("procedures.id"), index=True)
+    officer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    level: Mapped[Level] = mapped_column(str_enum(Level))
+    reason: Mapped[str] = mapped_column(sa.Text, default="")  # required when dissatisfied
+    attitude: Mapped[Attitude | None] = mapped_column(str_enum(Attitude))
+    visits_reported: Mapped[int | None] = mapped_column(sa.Integer)
+    comment: Mapped[str] = mapped_column(sa.Text, default="")
+    channel: Mapped[RatingChannel] = mapped_column(str_enum(RatingChannel))
+    issued_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    timeliness: Mapped[Timeliness | None] = mapped_column(str_enum(Timeliness))
+    contacts_needed: Mapped[int] = mapped_column(sa.Integer, default=0)
+    # Indicators 1, 3 and 7 of the 18-point scale (0–2 each), where the data exists.
+    score: Mapped[int | None] = mapped_column(sa.Integer)
+    feedback_id: Mapped[int | None] = mapped_column(sa.ForeignKey("feedback.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    dossier: Mapped[Dossier] = relationship()
+
+
+__all__ = [
+    "Attitude",
+    "Dossier",
+    "Level",
+    "Procedure",
+    "RatingChannel",
+    "SatisfactionRating",
+    "Timeliness",
+]
