@@ -41,13 +41,11 @@ from common import (
     HOST,
     BenchError,
     app_env,
-    exit_on_sigterm,
     free_port,
     gunicorn,
     make_app,
     prepare_database,
-    workspace,
-    write_json,
+    run_in_workspace,
 )
 
 WARD_SLUG = "phuong-bo-de"  # a ward the demo data serves
@@ -537,20 +535,7 @@ def print_report(report: dict, failures: list[str]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    exit_on_sigterm()
-    try:
-        with workspace("ward-portal-burst-", args.database_url) as (url, workdir):
-            if args.database_url:
-                print(f"Fresh PostgreSQL database {url.rsplit('/', 1)[1]}")
-            report, failures = run(args, url, workdir)
-    except BenchError as error:
-        print(f"bench failed: {error}", file=sys.stderr)
-        return 2
-    print_report(report, failures)
-    if args.json:
-        write_json(args.json, report)
-    return 1 if failures else 0
+    return run_in_workspace(parse_args(argv), "ward-portal-burst-", run, report_to=print_report)
 
 
 if __name__ == "__main__":

@@ -126,6 +126,29 @@ def workspace(prefix: str, server_url: str | None) -> Iterator[tuple[str, Path]]
             yield f"sqlite:///{workdir / 'bench.db'}", workdir
 
 
+def run_in_workspace(args, prefix: str, bench, report_to=None) -> int:
+    """The `main` of a bench that takes --database-url: run `bench(args, url, workdir)` in a
+    fresh workspace, print failures (or hand the report to `report_to`), write --json.
+    Exit status: 2 when the bench could not run, 1 on failures, else 0."""
+    exit_on_sigterm()
+    try:
+        with workspace(prefix, args.database_url) as (url, workdir):
+            if args.database_url:
+                print(f"Fresh PostgreSQL database {url.rsplit('/', 1)[1]}")
+            report, failures = bench(args, url, workdir)
+    except BenchError as error:
+        print(f"bench failed: {error}", file=sys.stderr)
+        return 2
+    if report_to is not None:
+        report_to(report, failures)
+    else:
+        for failure in failures:
+            print(f"FAILED: {failure}", file=sys.stderr)
+    if args.json:
+        write_json(args.json, report)
+    return 1 if failures else 0
+
+
 def make_app(database_url: str, secret_key: str):
     """The portal in this process, on the bench database, with the server's secret key."""
     from config import DevelopmentConfig

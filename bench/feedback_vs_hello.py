@@ -40,7 +40,6 @@ from common import (
     app_env,
     check_load_options,
     csrf_token_of,
-    exit_on_sigterm,
     fetch,
     free_port,
     get,
@@ -50,9 +49,8 @@ from common import (
     make_app,
     prepare_database,
     print_table,
+    run_in_workspace,
     set_cookie,
-    workspace,
-    write_json,
 )
 
 WARD_SLUG = "phuong-bo-de"
@@ -439,21 +437,7 @@ def bench(args: argparse.Namespace, database_url: str, workdir: Path) -> tuple[d
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    exit_on_sigterm()
-    try:
-        with workspace("ward-portal-feedback-", args.database_url) as (url, workdir):
-            if args.database_url:
-                print(f"Fresh PostgreSQL database {url.rsplit('/', 1)[1]}")
-            report, failures = bench(args, url, workdir)
-    except BenchError as error:
-        print(f"bench failed: {error}", file=sys.stderr)
-        return 2
-    if args.json:
-        write_json(args.json, report)
-    for failure in failures:
-        print(f"FAILED: {failure}", file=sys.stderr)
-    return 1 if failures else 0
+    return run_in_workspace(parse_args(argv), "ward-portal-feedback-", bench)
 
 
 if __name__ == "__main__":

@@ -38,7 +38,12 @@ def _init_proxy(app: Flask) -> None:
 def _init_extensions(app: Flask) -> None:
     from portal import models  # noqa: F401 - register every table on the metadata
     from portal.db import configure_sqlite
-    from portal.i18n import check_catalogues, select_locale, select_timezone
+    from portal.i18n import (
+        check_catalogues,
+        install_template_gettext,
+        select_locale,
+        select_timezone,
+    )
 
     db.init_app(app)
     with app.app_context():
@@ -48,6 +53,7 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     check_catalogues(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    install_template_gettext(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "basic"

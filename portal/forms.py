@@ -42,3 +42,12 @@ def options(pairs, placeholder=None) -> list[SelectChoice]:
     result = [SelectChoice("", str(placeholder))] if placeholder is not None else []
     result.extend(SelectChoice(str(value), str(label)) for value, label in pairs)
     return result
+
+
+def with_id_prefix(form, prefix: str):
+    """Give a form's fields page-unique ids (`prefix-name`) when several forms share a page;
+    the field names, and so the posted data, stay the same."""
+    for field in form:
+        field.id = f"{prefix}-{field.name}"
+        field.label.field_id = field.id
+    return form

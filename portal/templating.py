@@ -7,7 +7,7 @@ from functools import lru_cache
 
 from babel import dates as babel_dates
 from flask import Flask, request
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_datetime, format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 
 from portal.auth.models import Role
@@ -47,6 +47,13 @@ def local_date(value, fmt: str = "medium") -> str:
     return _formatted_date(value, fmt, get_locale())
 
 
+def file_size(size: int) -> str:
+    """Bytes as KB or MB with one decimal, in the current language's number format."""
+    if size >= 1024 * 1024:
+        return f"{format_decimal(round(size / (1024 * 1024), 1))} MB"
+    return f"{format_decimal(max(round(size / 1024, 1), 0.1))} KB"
+
+
 def field_attrs(field) -> dict:
     """aria attributes linking an input to its hint and its error message."""
     ids = []
@@ -75,6 +82,7 @@ def init_app(app: Flask) -> None:
         mask_phone=mask_phone,
         phone=national,
         role=role_label,
+        filesize=file_size,
     )
     from portal.dialogues.labels import filters as dialogue_filters
     from portal.feedback.labels import filters as feedback_filters

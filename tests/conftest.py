@@ -3,6 +3,7 @@ a client, ready-made wards and accounts, and helpers to log in and to send forms
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 from collections.abc import Iterator
@@ -124,7 +125,7 @@ def make_ward(code: int, name: str, slug: str, enabled: bool = True) -> Ward:
     return ward
 
 
-_phone_counter = iter(range(1000, 10_000))
+_phone_counter = itertools.count(1000)  # 0912001000, 0912001001, … (a million numbers)
 
 
 def make_user(

@@ -515,13 +515,18 @@ def guard_world(world: World) -> World:
     return world
 
 
-@pytest.fixture
-def guard_client(database_url, guard_world: World):
-    """A client of an app without CSRF checks, so the table tests access alone."""
+@pytest.fixture(scope="session")
+def guard_app(database_url):
+    """An app without CSRF checks, so the table tests access alone (one per backend)."""
     app = isolate_requests(create_app(make_config(database_url, WTF_CSRF_ENABLED=False)))
-    yield app.test_client()
+    yield app
     with app.app_context():
         db.engine.dispose()
+
+
+@pytest.fixture
+def guard_client(guard_app, guard_world: World):
+    return guard_app.test_client()
 
 
 @pytest.mark.parametrize("role", ROLES)

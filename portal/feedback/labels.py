@@ -45,3 +45,8 @@ def filters() -> dict:
         "feedback_event": lambda v: str(EVENT[EventKind(v)]),
         "due_label": lambda v: str(DUE[v]) if v else "",
     }
+
+
+def names(mapping: dict) -> dict[str, str]:
+    """A label table translated once, for a list that would otherwise translate per row."""
+    return {key.value: str(label) for key, label in mapping.items()}

@@ -123,17 +123,23 @@ def deadline_for(received_at: datetime, days: int) -> date:
     return add_working_days(received_at.astimezone(local_zone()).date(), days)
 
 
-def due_state(item: Feedback, today: date | None = None) -> str | None:
-    """'overdue' or 'due_soon' (within DUE_SOON_DAYS working days) for items still to be
-    answered; None otherwise (and while the clock is paused)."""
+def due_state(item, today: date | None = None, soon: date | None = None) -> str | None:
+    """'overdue' or 'due_soon' (due within DUE_SOON_DAYS working days) for an item (or inbox
+    row) still to be answered; None otherwise, and while the clock is paused. Lists pass
+    `soon` (= soon_limit(today)) so that it is worked out once, not per row."""
     if item.status not in OPEN_STATUSES:
         return None
     today = today or local_today()
     if today > item.due_on:
         return "overdue"
-    if working_days_between(today, item.due_on) <= DUE_SOON_DAYS:
+    if item.due_on <= (soon or soon_limit(today)):
         return "due_soon"
     return None
+
+
+def soon_limit(today: date) -> date:
+    """The last day counted as "due soon" (deadlines always fall on working days)."""
+    return add_working_days(today, DUE_SOON_DAYS)
 
 
 # ---------------------------------------------------------------- categories
@@ -775,9 +781,27 @@ SORTS = {
 }
 
 
+# What a list row shows: one flat SELECT, no objects, no query per row.
+ROW_COLUMNS = (
+    Feedback.id,
+    Feedback.code,
+    Feedback.title,
+    Feedback.status,
+    Feedback.channel,
+    Feedback.received_at,
+    Feedback.due_on,
+    Feedback.category_id,
+    User.full_name.label("assignee_name"),
+)
+
+
+def _rows_query() -> sa.Select:
+    return sa.select(*ROW_COLUMNS).outerjoin(User, User.id == Feedback.assignee_id)
+
+
 @dataclass
 class Page:
-    rows: list[Feedback]
+    rows: list
     total: int
     page: int
     pages: int
@@ -787,7 +811,7 @@ def inbox(ward_id: int, flt: InboxFilter, viewer: User, today: date | None = Non
     """The ward's feedback for officers, filtered and sorted, PAGE_SIZE a page, in a fixed
     number of queries whatever the page size."""
     today = today or local_today()
-    query = sa.select(Feedback).where(Feedback.ward_id == ward_id)
+    query = _rows_query().where(Feedback.ward_id == ward_id)
     if flt.status == "all":
         pass
     elif flt.status in {s.value for s in FeedbackStatus}:
@@ -805,7 +829,7 @@ def inbox(ward_id: int, flt: InboxFilter, viewer: User, today: date | None = Non
     if flt.due == "overdue":
         query = query.where(Feedback.status.in_(OPEN_STATUSES), Feedback.due_on < today)
     elif flt.due == "due_soon":
-        soon = add_working_days(today, DUE_SOON_DAYS)
+        soon = soon_limit(today)
         query = query.where(
             Feedback.status.in_(OPEN_STATUSES), Feedback.due_on.between(today, soon)
         )
@@ -825,21 +849,19 @@ def inbox(ward_id: int, flt: InboxFilter, viewer: User, today: date | None = Non
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(flt.page, 1), pages)
     rows = db.session.execute(
-        query.options(joinedload(Feedback.assignee))
-        .order_by(*SORTS.get(flt.sort, SORTS["due"]))
+        query.order_by(*SORTS.get(flt.sort, SORTS["due"]))
         .limit(PAGE_SIZE)
         .offset((page - 1) * PAGE_SIZE)
-    ).scalars()
-    return Page(rows=list(rows), total=total, page=page, pages=pages)
+    ).all()
+    return Page(rows=rows, total=total, page=page, pages=pages)
 
 
-def overdue(ward_id: int, today: date | None = None) -> list[Feedback]:
-    """Items past their deadline and still unanswered, oldest deadline first (the
-    chairman's list)."""
+def overdue(ward_id: int, today: date | None = None) -> list:
+    """Rows of the items past their deadline and still unanswered, oldest deadline first
+    (the chairman's list)."""
     today = today or local_today()
     query = (
-        sa.select(Feedback)
-        .options(joinedload(Feedback.assignee))
+        _rows_query()
         .where(
             Feedback.ward_id == ward_id,
             Feedback.status.in_(OPEN_STATUSES),
@@ -847,7 +869,7 @@ def overdue(ward_id: int, today: date | None = None) -> list[Feedback]:
         )
         .order_by(Feedback.due_on, Feedback.id)
     )
-    return list(db.session.execute(query).scalars())
+    return db.session.execute(query).all()
 
 
 def canned_responses(ward_id: int) -> list[CannedResponse]:

@@ -32,22 +32,20 @@ ROUTED_OUT_LABELS = {
 }
 
 
-def category_options(ward_id: int, placeholder: bool = True) -> list:
-    """The ward's categories, then complaints and denunciations, which are routed out."""
+def category_options(ward_id: int) -> list:
+    """The ward's active categories, then complaints and denunciations (routed out). A ward
+    gets its default categories the first time someone needs them."""
+    found = services.categories(ward_id)
+    if not found and not services.categories(ward_id, active_only=False):
+        db.session.commit()  # end the read transaction: the next one writes (SQLite: IMMEDIATE)
+        with write_intent():
+            services.ensure_categories(ward_id)
+            commit()
+        found = services.categories(ward_id)
     locale = str(get_locale())
-    pairs = [(c.id, c.name(locale)) for c in services.categories(ward_id)]
+    pairs = [(c.id, c.name(locale)) for c in found]
     pairs += [(kind, label()) for kind, label in ROUTED_OUT_LABELS.items()]
-    return options(pairs, _("Choose…") if placeholder else None)
-
-
-def categories_ready(ward_id: int) -> None:
-    """Give the ward its default categories the first time someone needs them."""
-    if services.categories(ward_id, active_only=False):
-        return
-    db.session.commit()  # end the read transaction: the next one writes (SQLite: IMMEDIATE)
-    with write_intent():
-        services.ensure_categories(ward_id)
-        commit()
+    return options(pairs, _("Choose…"))
 
 
 def feedback_input(form: FeedbackForm, **extra) -> services.FeedbackInput:
@@ -79,7 +77,6 @@ def _served_ward_or_403() -> Ward:
 def new():
     """A resident sends feedback to their ward."""
     ward = _served_ward_or_403()
-    categories_ready(ward.id)
     form = FeedbackForm()
     form.category.choices = category_options(ward.id)
     if form.is_submitted() and form.category.data in services.ROUTED_OUT:

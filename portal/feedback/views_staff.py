@@ -4,6 +4,7 @@ Front supervisor may look but not act; internal notes are for the committee only
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from urllib.parse import urlencode
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -15,7 +16,7 @@ from portal.auth.models import Role
 from portal.codes import format_code
 from portal.domain import DomainError
 from portal.extensions import db
-from portal.feedback import services
+from portal.feedback import labels, services
 from portal.feedback.forms import (
     ActionForm,
     AssignForm,
@@ -29,10 +30,9 @@ from portal.feedback.forms import (
     TransferForm,
     uploads_of,
 )
-from portal.feedback.labels import STATUS
 from portal.feedback.models import CannedResponse, Channel, Feedback, FeedbackCategory
-from portal.feedback.views import categories_ready, category_options, feedback_input
-from portal.forms import options
+from portal.feedback.views import category_options, feedback_input
+from portal.forms import options, with_id_prefix
 from portal.security import get_in_ward_or_404, role_required
 from portal.web import commit, flash_form_errors, perform, show_error
 
@@ -59,25 +59,34 @@ def _filter_from_args() -> services.InboxFilter:
     )
 
 
+def _list_context(ward_id: int) -> SimpleNamespace:
+    """What every row of a list needs, worked out once: dates, translated names, helpers."""
+    locale = str(get_locale())
+    today = services.local_today()
+    return SimpleNamespace(
+        today=today,
+        soon=services.soon_limit(today),
+        statuses=labels.names(labels.STATUS),
+        channels=labels.names(labels.CHANNEL),
+        due_labels={key: str(label) for key, label in labels.DUE.items()},
+        categories={c.id: c.name(locale) for c in services.categories(ward_id, active_only=False)},
+        due_state=services.due_state,
+        format_code=format_code,
+    )
+
+
 @bp.get("/")
 @role_required(*WARD_OFFICIALS)
 def inbox():
     """The ward's feedback, filtered, searched and sorted, 50 to a page."""
     flt = _filter_from_args()
     ward_id = current_user.ward_id
-    locale = str(get_locale())
     return render_template(
         "feedback/staff_inbox.html",
         flt=flt,
         page=services.inbox(ward_id, flt, current_user),
-        today=services.local_today(),
-        due_state=services.due_state,
-        statuses=[(s.value, label) for s, label in STATUS.items()],
-        categories=[
-            (c.id, c.name(locale)) for c in services.categories(ward_id, active_only=False)
-        ],
+        v=_list_context(ward_id),
         officers=services.officers(ward_id),
-        format_code=format_code,
         pager_query=lambda n: urlencode({**request.args.to_dict(), "page": n}),
     )
 
@@ -89,9 +98,7 @@ def overdue():
     return render_template(
         "feedback/overdue.html",
         items=services.overdue(current_user.ward_id),
-        today=services.local_today(),
-        due_state=services.due_state,
-        format_code=format_code,
+        v=_list_context(current_user.ward_id),
     )
 
 
@@ -100,7 +107,6 @@ def overdue():
 def create():
     """An officer enters feedback for a caller or a walk-in."""
     ward = current_user.ward
-    categories_ready(ward.id)
     form = StaffFeedbackForm()
     form.category.choices = category_options(ward.id)
     if form.is_submitted() and form.category.data in services.ROUTED_OUT:
@@ -152,13 +158,13 @@ def detail(item_id: int):
         acting=acting,
         due=services.due_state(item),
         format_code=format_code,
-        assign_form=assign_form,
-        note_form=NoteForm(),
-        reply_form=reply_form,
-        info_form=InfoRequestForm(),
-        transfer_form=TransferForm(),
-        reject_form=RejectForm(),
-        action_form=ActionForm(),
+        assign_form=with_id_prefix(assign_form, "assign"),
+        note_form=with_id_prefix(NoteForm(), "note"),
+        reply_form=with_id_prefix(reply_form, "reply"),
+        info_form=with_id_prefix(InfoRequestForm(), "info"),
+        transfer_form=with_id_prefix(TransferForm(), "transfer"),
+        reject_form=with_id_prefix(RejectForm(), "reject"),
+        action_form=with_id_prefix(ActionForm(), "action"),
         canned=services.canned_responses(item.ward_id) if acting else [],
         show_contact=acting,
     )
