@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export PYTHONDONTWRITEBYTECODE = 1
 
-.PHONY: run install install-test translations translate test lint format chromium bench bench-dialogues bench-feedback clean
+.PHONY: run install install-test translations translate test lint format chromium wrk bench bench-dialogues bench-feedback clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -59,17 +59,18 @@ format: install-test
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-## Throughput of the home page against a bare hello route, under gunicorn on loopback.
-bench: install translations
+## wrk, the benches' load generator (they fall back to a Python one when it cannot be installed).
+wrk:
 	@command -v wrk >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq wrk >/dev/null; } \
 		|| echo "wrk is not available: using the Python load generator."
+
+## Throughput of the home page against a bare hello route, under gunicorn on loopback.
+bench: install translations wrk
 	$(BIN)/python bench/home_vs_hello.py $(BENCH_ARGS)
 
 ## Dialogues under load: a booking burst (never overbooked) and the conference list against hello,
 ## on SQLite; the burst on PostgreSQL too when TEST_DATABASE_URL is set (a temporary database).
-bench-dialogues: install translations
-	@command -v wrk >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq wrk >/dev/null; } \
-		|| echo "wrk is not available: using the Python load generator."
+bench-dialogues: install translations wrk
 	$(BIN)/python bench/booking_burst.py $(BURST_ARGS)
 	$(BIN)/python bench/upcoming_vs_hello.py $(UPCOMING_ARGS)
 	@if [ -n "$(TEST_DATABASE_URL)" ]; then \
@@ -80,9 +81,7 @@ bench-dialogues: install translations
 ## Feedback under load: the staff inbox (50 rows) and sending feedback against hello, and the
 ## inbox's query count, on SQLite; on PostgreSQL too when TEST_DATABASE_URL is set (a temporary
 ## database).
-bench-feedback: install translations
-	@command -v wrk >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq wrk >/dev/null; } \
-		|| echo "wrk is not available: using the Python load generator."
+bench-feedback: install translations wrk
 	$(BIN)/python bench/feedback_vs_hello.py $(FEEDBACK_ARGS)
 	@if [ -n "$(TEST_DATABASE_URL)" ]; then \
 		echo $(BIN)/python bench/feedback_vs_hello.py --database-url '<TEST_DATABASE_URL>' $(FEEDBACK_ARGS); \
