@@ -99,7 +99,7 @@ def test_catalogue_csv_keeps_good_rows_and_reports_bad_ones(world, english):
 # ---------------------------------------------------------------- dossiers
 
 
-def test_due_dates_in_working_days_and_the_three_pm_rule():
+def test_due_dates_in_working_days_and_the_three_pm_rule(app):
     assert services.due_date(hanoi(2026, 12, 1, 10), 3) == date(2026, 12, 4)
     assert services.due_date(hanoi(2026, 12, 1, 10), 0) == date(2026, 12, 1)
     assert services.due_date(hanoi(2026, 12, 1, 15, 30), 0) == date(2026, 12, 2)
