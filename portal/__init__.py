@@ -87,6 +87,8 @@ def _register_blueprints(app: Flask) -> None:
     from portal.feedback.views_staff import bp as feedback_staff_bp
     from portal.main.views import bp as main_bp
     from portal.manage.views import bp as manage_bp
+    from portal.satisfaction.views import bp as satisfaction_bp
+    from portal.satisfaction.views_staff import bp as satisfaction_staff_bp
     from portal.wards.views import bp as wards_bp
 
     for bp in (main_bp, auth_bp, wards_bp, manage_bp, dialogues_bp, dialogues_staff_bp):
@@ -97,6 +99,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(open311_bp)
     app.register_blueprint(feedback_bp)
     app.register_blueprint(feedback_staff_bp)
+    app.register_blueprint(satisfaction_bp)
+    app.register_blueprint(satisfaction_staff_bp)
 
 
 def _register_hooks(app: Flask) -> None:

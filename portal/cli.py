@@ -139,6 +139,7 @@ def load_demo() -> None:
     for ward in wards.values():
         feedback_services.ensure_categories(ward.id)
     _demo_feedback(wards["phuong-bo-de"])
+    _demo_satisfaction(wards.values(), wards["phuong-bo-de"])
     db.session.commit()
     click.echo(f"Demo data ready ({created} accounts created).")
 
@@ -246,6 +247,50 @@ def _demo_feedback(ward) -> None:
         "Chứng thực bản sao được trả ngay trong ngày làm việc; hồ sơ nhận sau 15 giờ được "
         "trả vào ngày làm việc tiếp theo.",
         answer=True,
+    )
+
+
+def _demo_satisfaction(all_wards, ward) -> None:
+    """The procedure catalogue of every demo ward, and three dossiers at the Bồ Đề one-stop
+    desk: one being processed, one returned with its rating link, one rated "satisfied"
+    (made once, through the services)."""
+    from datetime import timedelta
+
+    from portal.db import utcnow
+    from portal.satisfaction import services as satisfaction_services
+    from portal.satisfaction.models import Dossier
+
+    for each in all_wards:
+        satisfaction_services.seed_catalogue(each.id)
+    if db.session.execute(sa.select(Dossier.id).where(Dossier.ward_id == ward.id)).first():
+        return
+    staff = db.session.execute(
+        sa.select(User).where(User.role == Role.STAFF, User.ward_id == ward.id)
+    ).scalar_one_or_none()
+    if staff is None:
+        return
+    by_code = {p.code: p for p in satisfaction_services.procedures(ward.id) if p.code}
+    now = utcnow()
+
+    def register(number: str, code: str, days_ago: int):
+        data = satisfaction_services.DossierInput(
+            procedure_id=by_code[code].id,
+            receipt_number=number,
+            received_at=now - timedelta(days=days_ago),
+        )
+        return satisfaction_services.register_dossier(staff, ward.id, data, now=now)
+
+    register("BD-DEMO-0003", "1.001612", 1)  # household business: being processed
+    returned = register("BD-DEMO-0002", "1.000894", 2)  # marriage: returned, not yet rated
+    satisfaction_services.return_dossier(staff, returned, now=now - timedelta(days=1))
+    rated = register("BD-DEMO-0001", "2.000815", 3)  # certified copy: returned and rated
+    token = satisfaction_services.return_dossier(staff, rated, now=now - timedelta(days=3))
+    satisfaction_services.rate(
+        token,
+        satisfaction_services.RatingInput(
+            level="satisfied", attitude="good", comment="Cán bộ hướng dẫn tận tình."
+        ),
+        now=now,
     )
 
 

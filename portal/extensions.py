@@ -20,7 +20,7 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 # Endpoints that declare rate limits (with @limiter.limit). There are no app-wide limits, so
 # every other request skips the limiter's bookkeeping entirely.
-RATE_LIMITED_ENDPOINTS = {"auth.login"}
+RATE_LIMITED_ENDPOINTS = {"auth.login", "satisfaction.rate"}
 
 
 @limiter.request_filter

@@ -97,7 +97,8 @@ STATIC_HEADERS = (
 
 def security_headers(response):
     """Headers on every response; the CSP forbids inline script. No view sets these itself."""
-    response.headers.extend(STATIC_HEADERS)
+    for name, value in STATIC_HEADERS:  # a view may have set its own (e.g. no-referrer)
+        response.headers.setdefault(name, value)
     if request.is_secure:
         response.headers["Strict-Transport-Security"] = "max-age=31536000"
     return response

@@ -86,9 +86,11 @@ def init_app(app: Flask) -> None:
     )
     from portal.dialogues.labels import filters as dialogue_filters
     from portal.feedback.labels import filters as feedback_filters
+    from portal.satisfaction.labels import filters as satisfaction_filters
 
     app.jinja_env.filters.update(dialogue_filters())
     app.jinja_env.filters.update(feedback_filters())
+    app.jinja_env.filters.update(satisfaction_filters())
     app.jinja_env.globals["field_attrs"] = field_attrs
     app.context_processor(_context)
     app.jinja_env.trim_blocks = True

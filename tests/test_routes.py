@@ -19,11 +19,13 @@ from conftest import (
 
 from portal import create_app
 from portal.api import keys
+from portal.db import utcnow
 from portal.dialogues import reception, services
 from portal.dialogues.models import Question, SessionKind
 from portal.extensions import db
 from portal.feedback import services as feedback_services
 from portal.feedback.uploads import Upload
+from portal.satisfaction import services as satisfaction_services
 
 ROLES = ("anonymous", "resident", "staff", "staff_other", "chairman", "supervisor", "admin")
 
@@ -378,6 +380,69 @@ ROUTES = {
         {"day": "2099-01-06", "reason": "Chủ tịch đi họp"},
         only({"staff": 302, "staff_other": 302, "chairman": 302}),
     ),
+    # ---------------------------------------------------------------- satisfaction
+    "satisfaction.rate": ("GET", lambda w: f"/r/{w.rating_token}", None, everyone(200)),
+    "satisfaction.thanks": ("GET", lambda w: "/r/thanks", None, everyone(200)),
+    "satisfaction_staff.dossiers": (
+        "GET",
+        lambda w: "/staff/satisfaction/dossiers",
+        None,
+        WARD_LISTS,
+    ),
+    "satisfaction_staff.new_dossier": (
+        "GET",
+        lambda w: "/staff/satisfaction/dossiers/new",
+        None,
+        only({"staff": 200, "staff_other": 200, "chairman": 200}),
+    ),
+    "satisfaction_staff.import_dossiers": (
+        "GET",
+        lambda w: "/staff/satisfaction/dossiers/import",
+        None,
+        only({"staff": 200, "staff_other": 200, "chairman": 200}),
+    ),
+    "satisfaction_staff.dossier": (
+        "GET",
+        lambda w: f"/staff/satisfaction/dossiers/{w.dossier.id}",
+        None,
+        only({"staff": 200, "chairman": 200, "supervisor": 200}),
+    ),
+    "satisfaction_staff.return_dossier": (
+        "POST",
+        lambda w: f"/staff/satisfaction/dossiers/{w.dossier.id}/return",
+        {},
+        only({"staff": 200, "chairman": 200}),
+    ),
+    "satisfaction_staff.kiosk": (
+        "GET",
+        lambda w: "/staff/satisfaction/kiosk",
+        None,
+        only({"staff": 200, "staff_other": 200, "chairman": 200}),
+    ),
+    "satisfaction_staff.kiosk_rate": (
+        "POST",
+        lambda w: f"/staff/satisfaction/kiosk/{w.dossier.id}",
+        {"level": "satisfied"},
+        only({"staff": 302, "chairman": 302}),
+    ),
+    "satisfaction_staff.catalogue": (
+        "GET",
+        lambda w: f"/staff/satisfaction/catalogue?ward={w.ward.slug}",
+        None,
+        only(dict.fromkeys(("staff", "staff_other", "chairman", "supervisor", "admin"), 200)),
+    ),
+    "satisfaction_staff.edit_procedure": (
+        "GET",
+        lambda w: f"/staff/satisfaction/catalogue/{w.procedure.id}",
+        None,
+        only({"admin": 200}),
+    ),
+    "satisfaction_staff.import_procedures": (
+        "GET",
+        lambda w: f"/staff/satisfaction/catalogue/import?ward={w.ward.slug}",
+        None,
+        only({"admin": 200}),
+    ),
     # ---------------------------------------------------------------- feedback
     "feedback.new": ("GET", lambda w: "/feedback/new", None, only({"resident": 200})),
     "feedback.complaints": ("GET", lambda w: "/feedback/complaints", None, everyone(200)),
@@ -511,6 +576,19 @@ def guard_world(world: World) -> World:
     world.category = feedback_services.category_by_code(world.ward.id, "environment")
     world.canned = feedback_services.save_canned(world.staff, "Đã tiếp nhận", "Đã tiếp nhận.")
     world.api_key, _ = keys.issue_key(world.admin, "Test client", None)
+    # A procedure of the ward's catalogue and a dossier returned with its rating link.
+    satisfaction_services.seed_catalogue(world.ward.id)
+    world.procedure = satisfaction_services.procedures(world.ward.id)[0]
+    world.dossier = satisfaction_services.register_dossier(
+        world.staff,
+        world.ward.id,
+        satisfaction_services.DossierInput(
+            procedure_id=world.procedure.id,
+            receipt_number="BN-2026-0001",
+            received_at=utcnow() - timedelta(days=1),
+        ),
+    )
+    world.rating_token = satisfaction_services.return_dossier(world.staff, world.dossier)
     db.session.commit()
     return world
 

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable
 
-import segno
 from icalendar import Calendar, Event
 
 from portal.db import utcnow
@@ -47,9 +45,3 @@ def ward_feed(name: str, sessions: Iterable[DialogueSession], host: str) -> byte
     for session in sessions:
         calendar.add_component(_event(session, f"session-{session.id}@{host}", session.agenda))
     return calendar.to_ical()
-
-
-def qr_svg(text: str) -> bytes:
-    buffer = io.BytesIO()
-    segno.make(text, error="m").save(buffer, kind="svg", scale=6, border=2, xmldecl=False)
-    return buffer.getvalue()

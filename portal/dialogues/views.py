@@ -14,6 +14,7 @@ from portal.dialogues.models import Booking, DialogueSession, SessionKind, Sessi
 from portal.domain import DomainError, PermissionDenied
 from portal.extensions import db
 from portal.pagecache import cached_page
+from portal.qrcode import qr_svg
 from portal.security import ANY_USER, OFFICIALS, can_see_ward, public, role_required
 from portal.wards.models import Ward
 from portal.wards.services import get_ward_by_slug
@@ -178,7 +179,7 @@ def booking_ics(code: str):
 def booking_qr(code: str):
     """The lookup code as a QR code for the door."""
     booking = booking_or_404(code)
-    return Response(calendar.qr_svg(booking.code), mimetype="image/svg+xml")
+    return Response(qr_svg(booking.code), mimetype="image/svg+xml")
 
 
 @bp.post("/bookings/<code>/cancel")

@@ -33,6 +33,7 @@ from portal.feedback.forms import (
 from portal.feedback.models import CannedResponse, Channel, Feedback, FeedbackCategory
 from portal.feedback.views import category_options, feedback_input
 from portal.forms import options, with_id_prefix
+from portal.satisfaction import services as satisfaction_services
 from portal.security import get_in_ward_or_404, role_required
 from portal.web import commit, flash_form_errors, perform, show_error
 
@@ -167,6 +168,11 @@ def detail(item_id: int):
         action_form=with_id_prefix(ActionForm(), "action"),
         canned=services.canned_responses(item.ward_id) if acting else [],
         show_contact=acting,
+        rating=(
+            satisfaction_services.rating_for_feedback(item.id)
+            if item.channel == Channel.SATISFACTION
+            else None
+        ),
     )
 
 

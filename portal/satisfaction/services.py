@@ -162,14 +162,15 @@ def save_procedure(
     _check_admin(actor)
     problems = _procedure_problems(data)
     problems.raise_if_any()
-    if procedure is None:
-        procedure = Procedure(ward_id=ward_id)
-        db.session.add(procedure)
-    for name in ("code", "name_vi", "name_en", "field_vi", "field_en", "time_limit_days"):
-        setattr(procedure, name, getattr(data, name))
-    procedure.active = data.active
     try:
+        # Everything in a savepoint: a duplicate name undoes this change alone.
         with db.session.begin_nested():
+            if procedure is None:
+                procedure = Procedure(ward_id=ward_id)
+                db.session.add(procedure)
+            for name in ("code", "name_vi", "name_en", "field_vi", "field_en", "time_limit_days"):
+                setattr(procedure, name, getattr(data, name))
+            procedure.active = data.active
             db.session.flush()
     except sa.exc.IntegrityError as exc:
         raise DomainError(

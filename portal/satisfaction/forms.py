@@ -1,0 +1,127 @@
+"""Forms for satisfaction: registering and returning dossiers, CSV imports, the resident's
+rating and the procedure catalogue. Rules live in services.py; these only parse."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, NumberRange, Optional
+
+from portal.dialogues.forms import LocalDateTimeField
+from portal.feedback.forms import WholeNumberField
+from portal.forms import max_len, options
+from portal.satisfaction import labels
+from portal.satisfaction.services import COMMENT_MAX, REASON_MAX
+
+VISITS_MESSAGE = _l("Enter a number of visits between 0 and 50.")
+
+
+class DossierForm(FlaskForm):
+    procedure_id = SelectField(_l("Procedure"), validate_choice=False)
+    receipt_number = StringField(
+        _l("Receipt number"),
+        validators=[
+            InputRequired(_l("Enter the receipt number (at most 40 characters).")),
+            max_len(40),
+        ],
+    )
+    received_at = LocalDateTimeField(
+        _l("Received on"),
+        description=_l("Hà Nội time."),
+        validators=[InputRequired(_l("Enter when it was received (not in the future)."))],
+    )
+    returned_at = LocalDateTimeField(
+        _l("Returned on (optional)"),
+        description=_l("Leave empty while the dossier is being processed."),
+        validators=[Optional()],
+    )
+    extra_visits = WholeNumberField(
+        _l("Extra visits"),
+        default=0,
+        description=_l("Times the applicant had to come back or supplement the dossier."),
+        validators=[Optional(), NumberRange(0, 50, VISITS_MESSAGE)],
+    )
+    receiving_officer_id = SelectField(_l("Receiving officer"), validate_choice=False)
+
+
+class ReturnForm(FlaskForm):
+    extra_visits = WholeNumberField(
+        _l("Extra visits (optional)"),
+        description=_l("Leave empty to keep the number recorded so far."),
+        validators=[Optional(), NumberRange(0, 50, VISITS_MESSAGE)],
+    )
+
+
+class CsvUploadForm(FlaskForm):
+    file = FileField(
+        _l("CSV file"),
+        description=_l("UTF-8 text with a header line (Excel: “CSV UTF-8”)."),
+        validators=[FileRequired(_l("Choose a CSV file."))],
+    )
+
+
+LEVEL_CHOICES = tuple((level.value, label) for level, label in labels.LEVEL.items())
+ATTITUDE_CHOICES = tuple((value.value, label) for value, label in labels.ATTITUDE.items())
+
+
+class RatingForm(FlaskForm):
+    """The resident's rating; the three answers and the reason rule are the service's."""
+
+    level = RadioField(
+        _l("How satisfied are you with how your dossier was handled?"),
+        choices=options(LEVEL_CHOICES),
+        validate_choice=False,
+    )
+    reason = TextAreaField(
+        _l("Why are you dissatisfied?"),
+        description=_l("Required if you are dissatisfied: tell us what went wrong."),
+        validators=[max_len(REASON_MAX)],
+    )
+    attitude = RadioField(
+        _l("How was the officers' attitude? (optional)"),
+        choices=options(ATTITUDE_CHOICES),
+        validate_choice=False,
+    )
+    visits_reported = WholeNumberField(
+        _l("How many times did you come to the desk for this dossier? (optional)"),
+        validators=[Optional(), NumberRange(0, 50, VISITS_MESSAGE)],
+    )
+    comment = TextAreaField(_l("Comment (optional)"), validators=[max_len(COMMENT_MAX)])
+
+
+class ProcedureForm(FlaskForm):
+    code = StringField(
+        _l("National code (optional)"),
+        description=_l("For example 1.001193."),
+        validators=[max_len(20)],
+    )
+    name_vi = StringField(
+        _l("Name in Vietnamese"),
+        validators=[InputRequired(_l("Enter the Vietnamese name.")), max_len(300)],
+    )
+    name_en = StringField(_l("Name in English"), validators=[max_len(300)])
+    field_vi = StringField(_l("Field in Vietnamese"), validators=[max_len(120)])
+    field_en = StringField(_l("Field in English"), validators=[max_len(120)])
+    time_limit_days = WholeNumberField(
+        _l("Legal time limit (working days)"),
+        default=0,
+        description=_l("0 = returned the same working day (the next one if received after 15:00)."),
+        validators=[
+            InputRequired(_l("Enter between 0 and 365 working days.")),
+            NumberRange(0, 365, _l("Enter between 0 and 365 working days.")),
+        ],
+    )
+    active = BooleanField(_l("Officers can choose it for new dossiers"), default=True)
+
+
+def rating_input(form: RatingForm):
+    """The service's input from a submitted rating form (the link's or the kiosk's)."""
+    from portal.satisfaction.services import RatingInput
+
+    return RatingInput(
+        level=form.level.data or None,
+        reason=form.reason.data or "",
+        attitude=form.attitude.data or None,
+        visits_reported=form.visits_reported.data,
+        comment=form.comment.data or "",
+    )

@@ -1,0 +1,67 @@
+"""Residents' side of satisfaction: the one-time rating link printed on the receipt slip
+(no login). Every link that cannot be used gets the same neutral page, whatever the reason."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+
+from portal.domain import DomainError
+from portal.extensions import db, limiter
+from portal.satisfaction import services
+from portal.satisfaction.forms import RatingForm, rating_input
+from portal.security import public
+from portal.wards.models import Ward
+from portal.web import commit, show_error
+
+bp = Blueprint("satisfaction", __name__)
+
+
+@bp.after_app_request
+def _private_headers(response):
+    """A rating page carries its secret in the address: never cached, never passed on as a
+    referrer. This runs after security_headers (an app hook registered later runs earlier),
+    so it replaces that hook's site-wide Referrer-Policy instead of adding a second one."""
+    if request.blueprint == bp.name:
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _unusable():
+    """The one answer for a guessed, used, expired or malformed link: same page, same status."""
+    return render_template("satisfaction/invalid.html"), 404
+
+
+@bp.get("/r/thanks")
+@public
+def thanks():
+    return render_template("satisfaction/thanks.html")
+
+
+@bp.route("/r/<token>", methods=["GET", "POST"])
+@public
+@limiter.limit(lambda: current_app.config["RATING_LIMIT_PER_IP"], methods=["POST"])
+def rate(token: str):
+    """The rating form of a returned dossier: three answers, a reason when dissatisfied."""
+    try:
+        dossier = services.dossier_for_token(token)
+    except services.InvalidToken:
+        return _unusable()
+    form = RatingForm()
+    if form.validate_on_submit():
+        try:
+            services.rate(token, rating_input(form))
+        except services.InvalidToken:
+            db.session.rollback()
+            return _unusable()
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            commit()
+            return redirect(url_for("satisfaction.thanks"))
+    return render_template(
+        "satisfaction/rate.html",
+        form=form,
+        dossier=dossier,
+        ward=db.session.get(Ward, dossier.ward_id),
+    ), (422 if form.errors else 200)

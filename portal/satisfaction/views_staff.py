@@ -1,0 +1,395 @@
+"""Officers' side of satisfaction: the ward's dossier register (list, entry, CSV import),
+returning a dossier with its printed rating slip, the desk's rating tablet, and the
+procedure catalogue (edited by the city administrator, read by the ward's officials). The
+Fatherland Front supervisor may look but not act."""
+
+from __future__ import annotations
+
+import csv
+from urllib.parse import urlencode
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from markupsafe import Markup
+
+from portal.auth.models import Role, User
+from portal.db import utcnow, write_intent
+from portal.domain import DomainError, PermissionDenied
+from portal.extensions import db
+from portal.feedback import services as feedback_services
+from portal.feedback.labels import names
+from portal.forms import int_or_none, options
+from portal.qrcode import qr_svg
+from portal.satisfaction import labels, services
+from portal.satisfaction.forms import (
+    CsvUploadForm,
+    DossierForm,
+    ProcedureForm,
+    RatingForm,
+    ReturnForm,
+    rating_input,
+)
+from portal.satisfaction.models import Dossier, Procedure, SatisfactionRating
+from portal.security import get_in_ward_or_404, role_required
+from portal.timeutil import to_utc
+from portal.wards.models import Ward
+from portal.wards.services import enabled_wards, get_ward_by_slug
+from portal.web import commit, flash_form_errors, show_error
+
+bp = Blueprint("satisfaction_staff", __name__, url_prefix="/staff/satisfaction")
+
+WARD_OFFICIALS = (Role.STAFF, Role.CHAIRMAN, Role.SUPERVISOR)
+OFFICERS = (Role.STAFF, Role.CHAIRMAN)
+PAGE_SIZE = 50
+SEARCH_MAX = 40
+
+
+def _private(body, status: int = 200):
+    """A page that must not be kept by the browser or any cache (a slip, the kiosk)."""
+    response = make_response(body, status)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _catalogue(ward_id: int, *, active_only: bool = True) -> list[Procedure]:
+    """The ward's procedures. A ward gets the default catalogue the first time someone needs
+    it (the same way feedback categories are made)."""
+    found = services.procedures(ward_id, active_only=active_only)
+    if not found and not services.procedures(ward_id, active_only=False):
+        db.session.commit()  # end the read transaction: the next one writes (SQLite: IMMEDIATE)
+        with write_intent():
+            services.seed_catalogue(ward_id)
+            commit()
+        found = services.procedures(ward_id, active_only=active_only)
+    return found
+
+
+def _uploaded_text(form: CsvUploadForm) -> str | None:
+    """The uploaded file as text: UTF-8, with or without a byte-order mark; otherwise None
+    and a message on the form."""
+    try:
+        return form.file.data.read().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        form.file.errors = [
+            *form.file.errors,
+            _("The file is not UTF-8 text. In Excel, save it as “CSV UTF-8” and upload it again."),
+        ]
+        return None
+
+
+def _import(form: CsvUploadForm, run):
+    """Run a CSV import on an uploaded file: the report, or None with the problem on the form."""
+    text = _uploaded_text(form)
+    if text is None:
+        return None
+    try:
+        report = run(text)
+    except DomainError as error:
+        show_error(form, error)
+        return None
+    except csv.Error:
+        db.session.rollback()
+        form.file.errors = [*form.file.errors, _("The file could not be read as CSV.")]
+        return None
+    commit()
+    return report
+
+
+# ---------------------------------------------------------------- dossiers
+
+
+def _dossier_rows(ward_id: int, q: str, page: int) -> feedback_services.Page:
+    """One page of the ward's dossiers, newest first, as flat rows (two queries in all)."""
+    query = (
+        sa.select(
+            Dossier.id,
+            Dossier.receipt_number,
+            Dossier.received_at,
+            Dossier.due_on,
+            Dossier.returned_at,
+            Dossier.timeliness,
+            Dossier.token_used_at,
+            Procedure.name_vi,
+            Procedure.name_en,
+        )
+        .join(Procedure, Procedure.id == Dossier.procedure_id)
+        .where(Dossier.ward_id == ward_id)
+    )
+    if q:
+        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(Dossier.receipt_number.ilike(pattern, escape="\\"))
+    total = db.session.execute(
+        query.with_only_columns(sa.func.count(Dossier.id)).order_by(None)
+    ).scalar_one()
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    rows = db.session.execute(
+        query.order_by(Dossier.received_at.desc(), Dossier.id.desc())
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+    ).all()
+    return feedback_services.Page(rows=rows, total=total, page=page, pages=pages)
+
+
+@bp.get("/dossiers")
+@role_required(*WARD_OFFICIALS)
+def dossiers():
+    """The ward's dossiers, newest first, 50 to a page, searched by receipt number."""
+    q = request.args.get("q", "").strip()[:SEARCH_MAX]
+    return render_template(
+        "satisfaction/dossiers.html",
+        q=q,
+        page=_dossier_rows(current_user.ward_id, q, request.args.get("page", 1, type=int) or 1),
+        timeliness=names(labels.TIMELINESS),
+        english=str(get_locale()) == "en",
+        pager_query=lambda n: urlencode({**request.args.to_dict(), "page": n}),
+    )
+
+
+def _procedure_options(ward_id: int) -> list:
+    locale = str(get_locale())
+    pairs = [
+        (p.id, f"{p.field(locale)} · {p.name(locale)}" if p.field(locale) else p.name(locale))
+        for p in _catalogue(ward_id)
+    ]
+    return options(pairs, _("Choose…"))
+
+
+@bp.route("/dossiers/new", methods=["GET", "POST"])
+@role_required(*OFFICERS)
+def new_dossier():
+    """Register a dossier received at the one-stop desk."""
+    ward_id = current_user.ward_id
+    form = DossierForm()
+    form.procedure_id.choices = _procedure_options(ward_id)
+    form.receiving_officer_id.choices = options(
+        (u.id, u.full_name) for u in feedback_services.officers(ward_id)
+    )
+    if not form.is_submitted():
+        form.receiving_officer_id.data = str(current_user.id)
+    if form.validate_on_submit():
+        data = services.DossierInput(
+            procedure_id=int_or_none(form.procedure_id.data),
+            receipt_number=form.receipt_number.data,
+            received_at=to_utc(form.received_at.data),
+            returned_at=to_utc(form.returned_at.data),
+            extra_visits=form.extra_visits.data or 0,
+            receiving_officer_id=int_or_none(form.receiving_officer_id.data),
+        )
+        try:
+            item = services.register_dossier(current_user, ward_id, data)
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            commit()
+            flash(
+                _("Dossier %(number)s has been registered.", number=item.receipt_number),
+                "success",
+            )
+            return redirect(url_for("satisfaction_staff.dossier", dossier_id=item.id))
+    return render_template("satisfaction/dossier_form.html", form=form), (
+        422 if form.errors else 200
+    )
+
+
+@bp.route("/dossiers/import", methods=["GET", "POST"])
+@role_required(*OFFICERS)
+def import_dossiers():
+    """Register dossiers from the one-stop software's CSV export: the good rows are kept and
+    the bad ones listed by line with the reason."""
+    ward_id = current_user.ward_id
+    form = CsvUploadForm()
+    report = None
+    if form.validate_on_submit():
+        _catalogue(ward_id)
+        report = _import(
+            form, lambda text: services.import_dossiers_csv(current_user, ward_id, text)
+        )
+    return render_template("satisfaction/dossier_import.html", form=form, report=report), (
+        422 if form.errors else 200
+    )
+
+
+@bp.get("/dossiers/<int:dossier_id>")
+@role_required(*WARD_OFFICIALS)
+def dossier(dossier_id: int):
+    """One dossier: dates and timeliness, its rating link, the rating; returning it."""
+    item = get_in_ward_or_404(Dossier, dossier_id)
+    rating = db.session.execute(
+        sa.select(SatisfactionRating).where(SatisfactionRating.dossier_id == item.id)
+    ).scalar_one_or_none()
+    issued_by = db.session.get(User, item.token_issued_by_id) if item.token_issued_by_id else None
+    return render_template(
+        "satisfaction/dossier.html",
+        dossier=item,
+        rating=rating,
+        issued_by=issued_by,
+        acting=current_user.role in OFFICERS,
+        return_form=ReturnForm(),
+        now=utcnow(),
+    )
+
+
+@bp.post("/dossiers/<int:dossier_id>/return")
+@role_required(*OFFICERS)
+def return_dossier(dossier_id: int):
+    """Hand the dossier back and print the slip with its one-time rating link and QR code.
+    The page is rendered, never redirected to: the link exists only in this response."""
+    item = get_in_ward_or_404(Dossier, dossier_id)
+    target = url_for("satisfaction_staff.dossier", dossier_id=item.id)
+    form = ReturnForm()
+    if not form.validate_on_submit():
+        flash_form_errors(form)
+        return redirect(target)
+    try:
+        raw = services.return_dossier(current_user, item, extra_visits=form.extra_visits.data)
+    except DomainError as error:
+        show_error(None, error)  # a refusal by permission is a 403
+        return redirect(target)
+    commit()
+    link = url_for("satisfaction.rate", token=raw, _external=True)
+    body = render_template(
+        "satisfaction/slip.html",
+        dossier=item,
+        ward=db.session.get(Ward, item.ward_id),
+        link=link,
+        qr=Markup(qr_svg(link).decode("utf-8")),  # noqa: S704 - segno's SVG of our own URL
+    )
+    return _private(body)
+
+
+# ---------------------------------------------------------------- the desk's tablet
+
+
+def _kiosk_page(dossier: Dossier | None, form: RatingForm, status: int = 200):
+    ward = db.session.get(Ward, current_user.ward_id)
+    return _private(
+        render_template("satisfaction/kiosk.html", dossier=dossier, form=form, ward=ward), status
+    )
+
+
+@bp.get("/kiosk")
+@role_required(*OFFICERS)
+def kiosk():
+    """The tablet at the desk: the rating form of the dossier this officer returned last,
+    or a waiting screen that looks again every 10 seconds."""
+    return _kiosk_page(services.kiosk_dossier(current_user), RatingForm())
+
+
+@bp.post("/kiosk/<int:dossier_id>")
+@role_required(*OFFICERS)
+def kiosk_rate(dossier_id: int):
+    """A resident rates at the tablet; the screen then resets for the next one."""
+    item = get_in_ward_or_404(Dossier, dossier_id)
+    form = RatingForm()
+    if form.validate_on_submit():
+        try:
+            services.rate_at_kiosk(current_user, item, rating_input(form))
+        except PermissionDenied:
+            db.session.rollback()
+            abort(403)
+        except services.InvalidToken as error:
+            show_error(None, error)
+            return redirect(url_for("satisfaction_staff.kiosk"))
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            commit()
+            flash(_("Thank you! Your rating has been recorded."), "success")
+            return redirect(url_for("satisfaction_staff.kiosk"))
+    return _kiosk_page(item, form, 422)
+
+
+# ---------------------------------------------------------------- the procedure catalogue
+
+
+def _ward_from_args() -> Ward | None:
+    """The ward whose catalogue is shown: the administrator picks one of the served wards
+    with ?ward=<slug>; officials always see their own ward's."""
+    if current_user.role != Role.ADMIN:
+        return current_user.ward
+    slug = request.args.get("ward", "")
+    return get_ward_by_slug(slug) if slug else None
+
+
+@bp.get("/catalogue")
+@role_required(*WARD_OFFICIALS, Role.ADMIN)
+def catalogue():
+    """A ward's procedures with their legal time limits (read-only for the ward's officials)."""
+    ward = _ward_from_args()
+    if ward is None:
+        if current_user.role != Role.ADMIN:
+            abort(403)
+        return render_template("satisfaction/catalogue.html", ward=None, wards=enabled_wards())
+    return render_template(
+        "satisfaction/catalogue.html",
+        ward=ward,
+        items=_catalogue(ward.id, active_only=False),
+        editable=current_user.role == Role.ADMIN,
+    )
+
+
+def _procedure_input(form: ProcedureForm) -> services.ProcedureInput:
+    return services.ProcedureInput(
+        code=form.code.data,
+        name_vi=form.name_vi.data,
+        name_en=form.name_en.data,
+        field_vi=form.field_vi.data,
+        field_en=form.field_en.data,
+        time_limit_days=form.time_limit_days.data,
+        active=form.active.data,
+    )
+
+
+@bp.route("/catalogue/new", methods=["GET", "POST"])
+@bp.route("/catalogue/<int:procedure_id>", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def edit_procedure(procedure_id: int | None = None):
+    """Add a procedure to a ward's catalogue, or change one (the city administrator)."""
+    procedure = get_in_ward_or_404(Procedure, procedure_id) if procedure_id else None
+    ward = db.session.get(Ward, procedure.ward_id) if procedure else _ward_from_args()
+    if ward is None:
+        abort(404)
+    form = ProcedureForm(obj=procedure)
+    if form.validate_on_submit():
+        try:
+            services.save_procedure(current_user, ward.id, _procedure_input(form), procedure)
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            commit()
+            flash(_("The procedure has been saved."), "success")
+            return redirect(url_for("satisfaction_staff.catalogue", ward=ward.slug))
+    return render_template(
+        "satisfaction/procedure_form.html", form=form, procedure=procedure, ward=ward
+    ), (422 if form.errors else 200)
+
+
+@bp.route("/catalogue/import", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def import_procedures():
+    """Add or update a ward's procedures from a CSV file (matched by Vietnamese name)."""
+    ward = _ward_from_args()
+    if ward is None:
+        abort(404)
+    form = CsvUploadForm()
+    report = None
+    if form.validate_on_submit():
+        report = _import(
+            form, lambda text: services.import_procedures_csv(current_user, ward.id, text)
+        )
+    return render_template(
+        "satisfaction/procedure_import.html", form=form, report=report, ward=ward
+    ), (422 if form.errors else 200)
