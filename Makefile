@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export PYTHONDONTWRITEBYTECODE = 1
 
-.PHONY: run install install-test translations translate test lint format chromium wrk bench bench-dialogues bench-feedback clean
+.PHONY: run install install-test translations translate test lint format chromium wrk bench bench-dialogues bench-feedback bench-satisfaction clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -86,6 +86,17 @@ bench-feedback: install translations wrk
 	@if [ -n "$(TEST_DATABASE_URL)" ]; then \
 		echo $(BIN)/python bench/feedback_vs_hello.py --database-url '<TEST_DATABASE_URL>' $(FEEDBACK_ARGS); \
 		$(BIN)/python bench/feedback_vs_hello.py --database-url "$(TEST_DATABASE_URL)" $(FEEDBACK_ARGS); \
+	fi
+
+## Satisfaction under load: the rating page and the one-time rating POST (one token per
+## request; the per-IP rating limit raised for the bench server) against hello, with the
+## ratings counted in the database, on SQLite; on PostgreSQL too when TEST_DATABASE_URL is set
+## (a temporary database).
+bench-satisfaction: install translations wrk
+	$(BIN)/python bench/rating_vs_hello.py $(SATISFACTION_ARGS)
+	@if [ -n "$(TEST_DATABASE_URL)" ]; then \
+		echo $(BIN)/python bench/rating_vs_hello.py --database-url '<TEST_DATABASE_URL>' $(SATISFACTION_ARGS); \
+		$(BIN)/python bench/rating_vs_hello.py --database-url "$(TEST_DATABASE_URL)" $(SATISFACTION_ARGS); \
 	fi
 
 clean:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import itertools
 import json
 import os
 import re
@@ -25,7 +26,7 @@ import time
 import urllib.error
 import urllib.request
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -381,11 +382,68 @@ def set_visitor(port: int, visitor: str) -> None:
             raise BenchError("the home page set no session cookie")
 
 
+# wrk's Lua for `paths` (every thread's Lua state runs the whole script, after PATHS_FILE and
+# STEP, the number of threads, are set): thread i requests paths[i], paths[i + STEP], … of the
+# file, so each path is requested once over all threads before any is requested again; done()
+# prints how many requests the threads sent and the index after the last path requested.
+_WRK_PATHS_LUA = """
+local threads = {}
+function setup(thread)
+  thread:set("first", #threads)
+  table.insert(threads, thread)
+end
+function init(args)
+  paths, sent = {}, 0
+  for line in io.lines(PATHS_FILE) do paths[#paths + 1] = line end
+end
+function request()
+  local p = paths[((first + sent * STEP) % #paths) + 1]
+  sent = sent + 1
+  return wrk.format(nil, p)
+end
+function done(summary, latency, requests)
+  local total, reached = 0, 0
+  for _, thread in ipairs(threads) do
+    local sent = thread:get("sent")
+    total = total + sent
+    if sent > 0 then
+      reached = math.max(reached, thread:get("first") + (sent - 1) * STEP + 1)
+    end
+  end
+  io.write(string.format("Paths sent: %d, reached: %d\\n", total, reached))
+end
+"""
+
+
+def _check_paths(paths: Sequence[str], concurrency: int) -> None:
+    if len(paths) < concurrency:
+        raise BenchError(f"{len(paths)} paths for {concurrency} connections: too few")
+    if any(not p.isascii() or not p.startswith("/") or "\n" in p for p in paths):
+        raise BenchError("`paths` must be ASCII paths starting with /")
+
+
+def _write_paths(paths_file: Path, paths: Sequence[str]) -> None:
+    paths_file.write_text("\n".join(paths) + "\n", encoding="ascii")
+
+
 def run_wrk(
-    port: int, path: str, seconds: float, concurrency: int, method: str = "GET", body: str = ""
+    port: int,
+    path: str,
+    seconds: float,
+    concurrency: int,
+    method: str = "GET",
+    body: str = "",
+    *,
+    paths: Sequence[str] | None = None,
 ) -> dict:
     """wrk on one route. With `body` (form-encoded), every request sends it with `method`
-    (POST); wrk counts a redirect as done (Post/Redirect/Get)."""
+    (POST); wrk counts a redirect as done (Post/Redirect/Get). With `paths`, the requests go
+    to those paths in turn instead of `path`, each once (over all connections) before any is
+    repeated, e.g. one-time links; the result then has "sent", the requests sent (some may
+    still have been in flight when wrk stopped, so "sent" >= "requests"), and "next_path",
+    the index in `paths` after the last one requested (the connections do not all send as
+    many requests, so some paths before it may not have been used; a next run can start at
+    it; above len(paths) when paths were requested again)."""
     threads = max(1, min(concurrency, os.cpu_count() or 1, 4))
     headers = dict(HEADERS)
     if body:
@@ -393,7 +451,18 @@ def run_wrk(
     header_args = [arg for name, value in headers.items() for arg in ("-H", f"{name}: {value}")]
     with tempfile.TemporaryDirectory(prefix="ward-portal-wrk-") as tmp:
         script_args = []
-        if method != "GET" or body:
+        if paths is not None:
+            _check_paths(paths, threads)
+            paths_file = Path(tmp) / "paths.txt"
+            _write_paths(paths_file, paths)
+            script = Path(tmp) / "paths.lua"
+            script.write_text(
+                f"wrk.method = {json.dumps(method)}\nwrk.body = {json.dumps(body)}\n"
+                f"PATHS_FILE = {json.dumps(str(paths_file))}\nSTEP = {threads}\n" + _WRK_PATHS_LUA,
+                encoding="ascii",
+            )
+            script_args = ["--script", str(script)]
+        elif method != "GET" or body:
             script = Path(tmp) / "request.lua"  # wrk sets a method and a body only from Lua
             # A form-encoded body is ASCII: a JSON string is a valid Lua string literal.
             script.write_text(
@@ -430,24 +499,38 @@ def run_wrk(
     total = re.search(r"(\d+) requests in ([\d.]+\w+)", out)
     p50 = re.search(r"^\s*50%\s+(\S+)", out, re.MULTILINE)
     p99 = re.search(r"^\s*99%\s+(\S+)", out, re.MULTILINE)
-    return {
+    result = {
         "requests": int(total[1]) if total else None,
         "requests_per_second": float(rps[1]),
         "errors": dict(errors),
         "p50_ms": _ms(p50[1]) if p50 else None,
         "p99_ms": _ms(p99[1]) if p99 else None,
     }
+    if paths is not None:
+        sent = re.search(r"^Paths sent: (\d+), reached: (\d+)$", out, re.MULTILINE)
+        if not sent:
+            raise BenchError(f"wrk's script did not report the requests sent:\n{out}")
+        result["sent"], result["next_path"] = int(sent[1]), int(sent[2])
+    return result
 
 
 def _client_thread(
-    port: int, path: str, start_at: float, end_at: float, out: dict, send: tuple | None = None
+    port: int,
+    path: str,
+    start_at: float,
+    end_at: float,
+    out: dict,
+    send: tuple | None = None,
+    paths: Sequence[str] | None = None,
 ) -> None:
     """Requests in a loop on one keep-alive connection. `send` is (method, body bytes,
     headers) for anything but a plain GET with HEADERS; a POST answered with a redirect
-    (Post/Redirect/Get) counts as done."""
+    (Post/Redirect/Get) counts as done. With `paths`, each request goes to the next of them
+    (from the start again after the last) instead of `path`."""
     method, body, headers = send or ("GET", None, HEADERS)
     done_below = 400 if method == "POST" else 300
     ok, errors, latencies, conn = 0, Counter(), [], None
+    next_path = itertools.cycle(paths).__next__ if paths else itertools.repeat(path).__next__
     last = start_at
     time.sleep(max(0.0, start_at - time.time()))
     for _ in range(MAX_REQUESTS_PER_THREAD):
@@ -457,7 +540,7 @@ def _client_thread(
         try:
             if conn is None:
                 conn = http.client.HTTPConnection(HOST, port, timeout=10)
-            conn.request(method, path, body=body, headers=headers)
+            conn.request(method, next_path(), body=body, headers=headers)
             response = conn.getresponse()
             response.read()
             if 200 <= response.status < done_below:
@@ -480,12 +563,30 @@ def _client_thread(
 
 
 def _client_process(
-    port: int, path: str, threads: int, start_at: float, end_at: float, send: tuple | None = None
+    port: int,
+    path: str,
+    threads: int,
+    start_at: float,
+    end_at: float,
+    send: tuple | None = None,
+    thread_paths: Sequence[Sequence[str]] | None = None,
 ) -> dict:
     outs = [{} for _ in range(threads)]
     workers = [
-        Thread(target=_client_thread, args=(port, path, start_at, end_at, out, send), daemon=True)
-        for out in outs
+        Thread(
+            target=_client_thread,
+            args=(
+                port,
+                path,
+                start_at,
+                end_at,
+                out,
+                send,
+                thread_paths[i] if thread_paths else None,
+            ),
+            daemon=True,
+        )
+        for i, out in enumerate(outs)
     ]
     for worker in workers:
         worker.start()
@@ -496,6 +597,7 @@ def _client_process(
         errors.update(out["errors"])
     return {
         "ok": sum(out["ok"] for out in outs),
+        "sent_by_thread": [out["ok"] + sum(out["errors"].values()) for out in outs],
         "errors": errors,
         "latencies": [ms for out in outs for ms in out["latencies"]],
         "last": max(out["last"] for out in outs),
@@ -503,9 +605,20 @@ def _client_process(
 
 
 def run_python(
-    port: int, path: str, seconds: float, concurrency: int, method: str = "GET", body: str = ""
+    port: int,
+    path: str,
+    seconds: float,
+    concurrency: int,
+    method: str = "GET",
+    body: str = "",
+    *,
+    paths: Sequence[str] | None = None,
 ) -> dict:
-    """The Python load generator on one route; `method` and a form-encoded `body` as run_wrk."""
+    """The Python load generator on one route; `method`, a form-encoded `body` and `paths` as
+    run_wrk (with `paths`, connection i of n requests paths[i], paths[i + n], …; "sent" counts
+    every request, and none is left in flight at the end)."""
+    if paths is not None:
+        _check_paths(paths, concurrency)
     send = None
     if method != "GET" or body:
         headers = dict(HEADERS)
@@ -516,10 +629,22 @@ def run_python(
     shares = [concurrency // processes + (i < concurrency % processes) for i in range(processes)]
     start_at = time.time() + 1.0  # every process is up and connected-ready before the start
     end_at = start_at + seconds
+    firsts = list(itertools.accumulate(shares, initial=0))[:-1]  # each one's first connection
     with ProcessPoolExecutor(max_workers=processes) as pool:
         futures = [
-            pool.submit(_client_process, port, path, share, start_at, end_at, send)
-            for share in shares
+            pool.submit(
+                _client_process,
+                port,
+                path,
+                share,
+                start_at,
+                end_at,
+                send,
+                [paths[first + i :: concurrency] for i in range(share)]
+                if paths is not None
+                else None,
+            )
+            for share, first in zip(shares, firsts, strict=True)
         ]
         parts = [future.result(timeout=seconds + 60) for future in futures]
     errors: Counter[str] = Counter()
@@ -532,13 +657,21 @@ def run_python(
     def pct(q: float) -> float | None:
         return latencies[min(len(latencies) - 1, int(q * len(latencies)))] if latencies else None
 
-    return {
+    result = {
         "requests": ok + sum(errors.values()),
         "requests_per_second": ok / elapsed if elapsed > 0 else 0.0,
         "errors": dict(errors),
         "p50_ms": pct(0.50),
         "p99_ms": pct(0.99),
     }
+    if paths is not None:
+        sent_by_connection = [n for part in parts for n in part["sent_by_thread"]]
+        result["sent"] = sum(sent_by_connection)
+        result["next_path"] = max(
+            (i + (n - 1) * concurrency + 1 for i, n in enumerate(sent_by_connection) if n),
+            default=0,
+        )
+    return result
 
 
 # --- Report ------------------------------------------------------------------------------------
