@@ -86,6 +86,38 @@ def serve(app: Flask) -> Iterator[str]:
             db.engine.dispose()
 
 
+@contextmanager
+def serve_seeded(tmp_path_factory, name: str, seed: Callable[[], object]) -> Iterator[tuple]:
+    """The app on a fresh SQLite file, filled by `seed()` in an app context and served:
+    yields (app, base_url, what seed returned)."""
+    from conftest import make_config
+
+    from portal import create_app
+
+    url = f"sqlite:///{tmp_path_factory.mktemp(f'browser-{name}-db') / 'portal.db'}"
+    app = create_app(make_config(url))
+    with app.app_context():
+        db.create_all()
+        seeded = seed()
+        db.session.remove()
+    with serve(app) as base_url:
+        yield app, base_url, seeded
+
+
+def expect_vietnamese(page: Page) -> None:
+    expect(page.locator("html")).to_have_attribute("lang", "vi")
+
+
+def log_in(page: Page, live_server: LiveServer, login: str, password: str) -> None:
+    """Log in through the form as a person would, and wait for the home page."""
+    page.goto("/login")
+    page.locator("#login").fill(login)
+    page.locator("#password").fill(password)
+    page.locator("form.form button[type=submit]").click()
+    page.wait_for_url(live_server.url("/"))
+    expect(page.locator('form[action="/logout"] button')).to_be_visible()
+
+
 def url_is(live_server: LiveServer, path: str) -> re.Pattern:
     """Match the page URL exactly (no query string), for expect(page).to_have_url."""
     return re.compile("^" + re.escape(live_server.url(path)) + "$")

@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 
+import browser_support
 import pytest
 import segno
 import sqlalchemy as sa
@@ -31,15 +32,15 @@ from browser_support import (
     assert_no_horizontal_scroll,
     browser_fixture,  # noqa: F401 - the `browser` fixture
     check_accessibility,
+    expect_vietnamese,
     open_page_fixture,  # noqa: F401 - the `open_page` fixture
     screenshot,
-    serve,
+    serve_seeded,
     url_is,
 )
-from conftest import PASSWORD, make_config, make_user, make_ward
+from conftest import PASSWORD, make_user, make_ward
 from playwright.sync_api import Locator, Page, expect
 
-from portal import create_app
 from portal.auth.models import Role, User
 from portal.db import utcnow
 from portal.extensions import db
@@ -113,30 +114,15 @@ def _seed() -> Seed:
 def live_server(tmp_path_factory) -> Iterator[SeededServer]:
     """The app on a fresh SQLite file with one ward, its officer, the ward's procedure
     catalogue and one dossier waiting to be returned."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('browser-satisfaction-db') / 'portal.db'}"
-    app = create_app(make_config(url))
-    with app.app_context():
-        db.create_all()
-        seed = _seed()
-        db.session.remove()
-    with serve(app) as base_url:
+    with serve_seeded(tmp_path_factory, "satisfaction", _seed) as (app, base_url, seed):
         yield SeededServer(app=app, base_url=base_url, seed=seed)
 
 
 # ---------------------------------------------------------------- helpers
 
 
-def expect_vietnamese(page: Page) -> None:
-    expect(page.locator("html")).to_have_attribute("lang", "vi")
-
-
 def log_in(page: Page, live_server: LiveServer, login: str) -> None:
-    page.goto("/login")
-    page.locator("#login").fill(login)
-    page.locator("#password").fill(PASSWORD)
-    page.locator("form.form button[type=submit]").click()
-    page.wait_for_url(live_server.url("/"))
-    expect(page.locator('form[action="/logout"] button')).to_be_visible()
+    browser_support.log_in(page, live_server, login, PASSWORD)
 
 
 def rating_form(page: Page) -> Locator:
