@@ -67,6 +67,19 @@ def add_load_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_ratio_options(parser: argparse.ArgumentParser) -> None:
+    """--database-url, --strict and --json: the options of a bench that prints ratios."""
+    parser.add_argument(
+        "--database-url",
+        help="a PostgreSQL server URL: a fresh database is created on it for the bench and "
+        "dropped afterwards; without it, a temporary SQLite file",
+    )
+    parser.add_argument(
+        "--strict", action="store_true", help="also exit 1 when a ratio is below its target"
+    )
+    parser.add_argument("--json", type=Path, metavar="PATH", help="also write the results here")
+
+
 def check_load_options(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     if args.seconds <= 0 or args.warmup < 0 or args.concurrency < 1:
         parser.error("--seconds must be > 0, --warmup >= 0 and --concurrency >= 1")
@@ -74,6 +87,9 @@ def check_load_options(parser: argparse.ArgumentParser, args: argparse.Namespace
         parser.error("--workers and --threads must be >= 1")
     if args.load_generator == "wrk" and not shutil.which("wrk"):
         parser.error("wrk is not on PATH")
+    url = getattr(args, "database_url", None)
+    if url and not url.startswith("postgresql"):
+        parser.error("--database-url must be a PostgreSQL URL")
 
 
 def exit_on_sigterm() -> None:

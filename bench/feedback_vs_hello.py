@@ -37,6 +37,7 @@ from common import (
     HOST,
     BenchError,
     add_load_options,
+    add_ratio_options,
     app_env,
     check_load_options,
     csrf_token_of,
@@ -76,21 +77,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=PAGE_ROWS,
         help=f"feedback items in the ward before the inbox is measured (>= {PAGE_ROWS})",
     )
-    parser.add_argument(
-        "--database-url",
-        help="a PostgreSQL server URL: a fresh database is created on it for the bench and "
-        "dropped afterwards; without it, a temporary SQLite file",
-    )
-    parser.add_argument(
-        "--strict", action="store_true", help="also exit 1 when a ratio is below the target"
-    )
-    parser.add_argument("--json", type=Path, metavar="PATH", help="also write the results here")
+    add_ratio_options(parser)
     args = parser.parse_args(argv)
     check_load_options(parser, args)
     if args.items < PAGE_ROWS:
         parser.error(f"--items must be >= {PAGE_ROWS} (a full page of the inbox)")
-    if args.database_url and not args.database_url.startswith("postgresql"):
-        parser.error("--database-url must be a PostgreSQL URL")
     return args
 
 

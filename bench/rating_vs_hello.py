@@ -43,6 +43,7 @@ import sqlalchemy as sa
 from common import (
     BenchError,
     add_load_options,
+    add_ratio_options,
     app_env,
     check_load_options,
     fetch,
@@ -88,21 +89,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default="satisfied",
         help="the answer every POST sends (dissatisfied also sends a reason and opens a case)",
     )
-    parser.add_argument(
-        "--database-url",
-        help="a PostgreSQL server URL (a temporary database is created on it and dropped); "
-        "default: a temporary SQLite file",
-    )
-    parser.add_argument(
-        "--strict", action="store_true", help="also exit 1 when a ratio is below its target"
-    )
-    parser.add_argument("--json", type=Path, metavar="PATH", help="also write the results here")
+    add_ratio_options(parser)
     args = parser.parse_args(argv)
     check_load_options(parser, args)
     if args.tokens < 100:
         parser.error("--tokens must be >= 100")
-    if args.database_url and not args.database_url.startswith("postgresql"):
-        parser.error("--database-url must be a PostgreSQL URL")
     return args
 
 
