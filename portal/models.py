@@ -20,5 +20,6 @@ from portal.satisfaction.models import (  # noqa: F401
     Dossier,
     Procedure,
     SatisfactionRating,
+    SatisfactionRollup,
 )
 from portal.wards.models import Ward  # noqa: F401

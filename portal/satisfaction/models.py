@@ -143,3 +143,51 @@ __all__ = [
     "SatisfactionRating",
     "Timeliness",
 ]
+
+
+class SatisfactionRollup(db.Model):
+    """Running totals per ward, procedure, receiving officer and (Hà Nội) month, kept in the
+    same transaction as each return and each rating, so that reports read a few rows per
+    group instead of every rating."""
+
+    __tablename__ = "satisfaction_rollups"
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "ward_id", "procedure_id", "officer_id", "month", name="uq_satisfaction_rollups_group"
+        ),
+        sa.Index("ix_satisfaction_rollups_ward_month", "ward_id", "month"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ward_id: Mapped[int] = mapped_column(sa.ForeignKey("wards.id"))
+    procedure_id: Mapped[int] = mapped_column(sa.ForeignKey("procedures.id"))
+    officer_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    month: Mapped[date] = mapped_column(sa.Date)  # the first day of the month
+    # Dossiers returned in the month, by timeliness against the legal limit.
+    returned: Mapped[int] = mapped_column(sa.Integer, default=0)
+    early: Mapped[int] = mapped_column(sa.Integer, default=0)
+    on_time: Mapped[int] = mapped_column(sa.Integer, default=0)
+    late: Mapped[int] = mapped_column(sa.Integer, default=0)
+    contacts: Mapped[int] = mapped_column(sa.Integer, default=0)  # extra visits, summed
+    # Ratings given in the month, by level, and the per-dossier scores.
+    ratings: Mapped[int] = mapped_column(sa.Integer, default=0)
+    very_satisfied: Mapped[int] = mapped_column(sa.Integer, default=0)
+    satisfied: Mapped[int] = mapped_column(sa.Integer, default=0)
+    dissatisfied: Mapped[int] = mapped_column(sa.Integer, default=0)
+    scored: Mapped[int] = mapped_column(sa.Integer, default=0)
+    score_sum: Mapped[int] = mapped_column(sa.Integer, default=0)
+
+
+COUNTERS = (
+    "returned",
+    "early",
+    "on_time",
+    "late",
+    "contacts",
+    "ratings",
+    "very_satisfied",
+    "satisfied",
+    "dissatisfied",
+    "scored",
+    "score_sum",
+)

@@ -23,6 +23,7 @@ from portal.domain import DomainError, PermissionDenied, Problems
 from portal.extensions import db
 from portal.feedback import services as feedback_services
 from portal.feedback.models import Channel
+from portal.satisfaction import rollups
 from portal.satisfaction.models import (
     Attitude,
     Dossier,
@@ -336,6 +337,8 @@ def register_dossier(actor: User, ward_id: int, data: DossierInput, now=None) ->
         raise DomainError(
             _l("A dossier with this receipt number already exists."), "receipt_number"
         ) from exc
+    if dossier.returned_at is not None:
+        rollups.dossier_returned(dossier)
     return dossier
 
 
@@ -443,9 +446,12 @@ def return_dossier(actor: User, dossier: Dossier, *, now=None, extra_visits=None
         if not 0 <= extra_visits <= 50:
             raise DomainError(_l("Enter a number of visits between 0 and 50."), "extra_visits")
         dossier.extra_visits = extra_visits
-    if dossier.returned_at is None:
+    first_return = dossier.returned_at is None
+    if first_return:
         dossier.returned_at = now
     dossier.timeliness = timeliness_of(dossier)
+    if first_return:
+        rollups.dossier_returned(dossier)
     raw = secrets.token_urlsafe(TOKEN_BYTES)
     dossier.token_hash = hash_token(raw)
     dossier.token_issued_at = now
@@ -552,6 +558,7 @@ def _record_rating(dossier: Dossier, level, attitude, data: RatingInput, channel
             db.session.flush()
     except sa.exc.IntegrityError as exc:  # one rating per dossier, whatever the race
         raise InvalidToken() from exc
+    rollups.rating_recorded(rating)
     if level == Level.DISSATISFIED:
         rating.feedback_id = open_case(dossier, rating, now).id
         db.session.flush()

@@ -1,8 +1,8 @@
-"""Satisfaction: the procedure catalogue, dossiers with one-time rating tokens, ratings.
+"""Satisfaction: procedure catalogue, dossiers with one-time rating tokens, ratings, rollups.
 
-Revision ID: 190fdb445f65
+Revision ID: 8c8d42a8fb3f
 Revises: 7f185e86273f
-Create Date: 2026-11-26 11:41:35.571296
+Create Date: 2026-11-26 12:12:05.172306
 
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "190fdb445f65"
+revision = "8c8d42a8fb3f"
 down_revision = "7f185e86273f"
 branch_labels = None
 depends_on = None
@@ -98,6 +98,45 @@ def upgrade():
             batch_op.f("ix_dossiers_token_issued_by_id"), ["token_issued_by_id"], unique=False
         )
         batch_op.create_index("ix_dossiers_ward_received", ["ward_id", "received_at"], unique=False)
+
+    op.create_table(
+        "satisfaction_rollups",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("ward_id", sa.Integer(), nullable=False),
+        sa.Column("procedure_id", sa.Integer(), nullable=False),
+        sa.Column("officer_id", sa.Integer(), nullable=False),
+        sa.Column("month", sa.Date(), nullable=False),
+        sa.Column("returned", sa.Integer(), nullable=False),
+        sa.Column("early", sa.Integer(), nullable=False),
+        sa.Column("on_time", sa.Integer(), nullable=False),
+        sa.Column("late", sa.Integer(), nullable=False),
+        sa.Column("contacts", sa.Integer(), nullable=False),
+        sa.Column("ratings", sa.Integer(), nullable=False),
+        sa.Column("very_satisfied", sa.Integer(), nullable=False),
+        sa.Column("satisfied", sa.Integer(), nullable=False),
+        sa.Column("dissatisfied", sa.Integer(), nullable=False),
+        sa.Column("scored", sa.Integer(), nullable=False),
+        sa.Column("score_sum", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["officer_id"], ["users.id"], name=op.f("fk_satisfaction_rollups_officer_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["procedure_id"],
+            ["procedures.id"],
+            name=op.f("fk_satisfaction_rollups_procedure_id_procedures"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["ward_id"], ["wards.id"], name=op.f("fk_satisfaction_rollups_ward_id_wards")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_satisfaction_rollups")),
+        sa.UniqueConstraint(
+            "ward_id", "procedure_id", "officer_id", "month", name="uq_satisfaction_rollups_group"
+        ),
+    )
+    with op.batch_alter_table("satisfaction_rollups", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_satisfaction_rollups_ward_month", ["ward_id", "month"], unique=False
+        )
 
     op.create_table(
         "satisfaction_ratings",
@@ -202,6 +241,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_satisfaction_ratings_issued_by_id"))
 
     op.drop_table("satisfaction_ratings")
+    with op.batch_alter_table("satisfaction_rollups", schema=None) as batch_op:
+        batch_op.drop_index("ix_satisfaction_rollups_ward_month")
+
+    op.drop_table("satisfaction_rollups")
     with op.batch_alter_table("dossiers", schema=None) as batch_op:
         batch_op.drop_index("ix_dossiers_ward_received")
         batch_op.drop_index(batch_op.f("ix_dossiers_token_issued_by_id"))

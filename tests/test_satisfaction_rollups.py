@@ -1,0 +1,109 @@
+"""The monthly rollups always equal a fresh aggregation of dossiers and ratings, whatever
+the mix of returns, ratings, months, officers and CSV imports; concurrent ratings add up."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+from conftest import World, make_user
+from test_dialogues_concurrency import race
+
+from portal.auth.models import Role
+from portal.extensions import db
+from portal.satisfaction import rollups, services
+from portal.satisfaction.models import Dossier
+
+
+def hanoi(y, m, d, hour=9) -> datetime:
+    return datetime(y, m, d, hour, tzinfo=UTC) - timedelta(hours=7)
+
+
+def test_rollups_equal_a_fresh_aggregation(world: World):
+    services.seed_catalogue(world.ward.id)
+    services.seed_catalogue(world.other_ward.id)
+    second_officer = make_user(Role.STAFF, world.ward, name="Lê Thị Một Cửa")
+    rng = random.Random(20261126)
+    levels = ["very_satisfied", "satisfied", "dissatisfied"]
+    for n in range(120):
+        ward, officer = (
+            (world.other_ward, world.staff_other)
+            if n % 5 == 0
+            else (world.ward, rng.choice([world.staff, second_officer]))
+        )
+        procedure = rng.choice(services.procedures(ward.id))
+        received = hanoi(2026, rng.randint(1, 11), rng.randint(1, 28), rng.randint(7, 17))
+        returned = received + timedelta(days=rng.randint(0, 20))
+        data = services.DossierInput(
+            procedure_id=procedure.id,
+            receipt_number=f"BN-{n}",
+            received_at=received,
+            returned_at=returned if n % 3 == 0 else None,  # some registered already returned
+            extra_visits=rng.randint(0, 3),
+            receiving_officer_id=officer.id,
+        )
+        dossier = services.register_dossier(officer, ward.id, data, now=hanoi(2026, 12, 31))
+        if n % 3 == 1:
+            continue  # still being processed
+        # Returned at the desk (again, for one registered already returned: a new slip).
+        raw = services.return_dossier(officer, dossier, now=returned)
+        if rng.random() < 0.8:
+            level = rng.choice(levels)
+            services.rate(
+                raw,
+                services.RatingInput(
+                    level=level,
+                    reason="Chậm" if level == "dissatisfied" else "",
+                    attitude=rng.choice([None, "good", "acceptable", "poor"]),
+                ),
+                # Some are rated in the following month.
+                now=returned + timedelta(days=rng.randint(0, 25)),
+            )
+    db.session.commit()
+    fresh = rollups.fresh_totals()
+    assert fresh == rollups.stored_totals()
+    assert sum(c["ratings"] for c in fresh.values()) > 50
+    assert len({key[3] for key in fresh}) > 6  # several months
+    assert rollups.stored_totals(world.ward.id) == rollups.fresh_totals(world.ward.id)
+
+
+def test_a_rating_counts_in_the_hanoi_month(world: World):
+    services.seed_catalogue(world.ward.id)
+    procedure = services.procedures(world.ward.id)[0]
+    data = services.DossierInput(
+        procedure_id=procedure.id, receipt_number="BN-1", received_at=hanoi(2026, 10, 30)
+    )
+    dossier = services.register_dossier(world.staff, world.ward.id, data, now=hanoi(2026, 12, 1))
+    # 31 October 18:00 UTC is already 1 November in Hà Nội.
+    raw = services.return_dossier(world.staff, dossier, now=datetime(2026, 10, 31, 18, tzinfo=UTC))
+    services.rate(raw, services.RatingInput(level="satisfied"), now=hanoi(2026, 11, 2))
+    [(key, counter)] = rollups.stored_totals().items()
+    assert key[3].isoformat() == "2026-11-01"
+    assert counter["returned"] == 1 and counter["ratings"] == 1 and counter["satisfied"] == 1
+
+
+def test_concurrent_ratings_add_up(app, world: World):
+    services.seed_catalogue(world.ward.id)
+    procedure = services.procedures(world.ward.id)[0]
+    now = datetime.now(UTC)
+    tokens = []
+    for n in range(12):
+        data = services.DossierInput(
+            procedure_id=procedure.id, receipt_number=f"BN-{n}", received_at=now
+        )
+        dossier = services.register_dossier(world.staff, world.ward.id, data, now=now)
+        tokens.append(services.return_dossier(world.staff, dossier, now=now))
+    db.session.commit()
+
+    def rate(i: int) -> str:
+        services.rate(tokens[i], services.RatingInput(level="very_satisfied"))
+        return "rated"
+
+    outcomes = race(app, 12, rate)
+    assert outcomes == {"rated": 12}, outcomes
+    db.session.rollback()  # see the other threads' work (SQLite WAL snapshot)
+    [(key, counter)] = rollups.stored_totals().items()
+    assert counter["ratings"] == 12 and counter["very_satisfied"] == 12
+    assert rollups.stored_totals() == rollups.fresh_totals()
+    assert db.session.scalar(sa.select(sa.func.count(Dossier.id))) == 12
