@@ -1,6 +1,7 @@
 """Small helpers shared by every feature's forms."""
 
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
 
@@ -37,10 +38,16 @@ def int_or_none(value) -> int | None:
     return int(text) if text.isdigit() and len(text) < 10 else None
 
 
+def _label(label):
+    """A translatable label stays lazy (forms built at import time show it in the language of
+    each request); anything else, such as a name from the database, becomes plain text."""
+    return label if isinstance(label, LazyString) else str(label)
+
+
 def options(pairs, placeholder=None) -> list[SelectChoice]:
     """Select options from (value, label) pairs, with an optional empty first choice."""
-    result = [SelectChoice("", str(placeholder))] if placeholder is not None else []
-    result.extend(SelectChoice(str(value), str(label)) for value, label in pairs)
+    result = [SelectChoice("", _label(placeholder))] if placeholder is not None else []
+    result.extend(SelectChoice(str(value), _label(label)) for value, label in pairs)
     return result
 
 

@@ -445,3 +445,15 @@ def test_resident_data_export_includes_feedback_but_not_internal_notes(client, w
     assert exported["code"] == item.code and exported["title"] == "Đèn hỏng"
     texts = [event["text"] for event in exported["timeline"]]
     assert "Đã sửa đèn." in texts and "Ghi chú nội bộ" not in texts
+
+
+def test_choice_labels_follow_the_language_of_each_request(client, world):
+    """Forms are built at import time; their translatable labels must not be frozen then."""
+    item = make_feedback(world.ward, world.resident)
+    services.reply(world.staff, item, "Đã thu gom.", answer=True)
+    db.session.commit()
+    login_as(client, world.resident)
+    vietnamese = text_of(client.get(f"/my/feedback/{item.code}"))
+    assert "Có, vấn đề đã được giải quyết" in vietnamese
+    english = text_of(client.get(f"/my/feedback/{item.code}", headers=EN))
+    assert "Yes, it is resolved" in english
