@@ -443,6 +443,13 @@ ROUTES = {
         None,
         only({"admin": 200}),
     ),
+    # ---------------------------------------------------------------- dashboard
+    "dashboard.index": (
+        "GET",
+        lambda w: "/dashboard/",
+        None,
+        only({"chairman": 200, "supervisor": 200, "admin": 200}),
+    ),
     # ---------------------------------------------------------------- feedback
     "feedback.new": ("GET", lambda w: "/feedback/new", None, only({"resident": 200})),
     "feedback.complaints": ("GET", lambda w: "/feedback/complaints", None, everyone(200)),

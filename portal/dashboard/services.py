@@ -1,0 +1,430 @@
+"""The figures of the chairman's dashboard. Satisfaction is read from the monthly rollups
+(SatisfactionRollup), a few rows per group, never from every rating; feedback from the
+ward's feedback rows of the period. Every share is None when its denominator is 0, so that
+the page says "no data" instead of dividing by zero.
+
+Each section is its own function returning a plain dataclass (the period's figures and the
+previous period's beside them), so later sections (dialogues, charts, exports) add a
+function and a template block without touching these."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+
+from portal.auth.models import User
+from portal.dashboard.periods import Period
+from portal.extensions import db
+from portal.feedback import services as feedback_services
+from portal.feedback.models import Feedback, FeedbackCategory
+from portal.satisfaction.models import (
+    Level,
+    Procedure,
+    SatisfactionRating,
+    SatisfactionRollup,
+)
+from portal.timeutil import local_zone
+from portal.wards.models import Ward
+from portal.workdays import working_days_between
+
+LOWEST_COUNT = 5  # procedures listed as the lowest rated
+REASONS_COUNT = 10  # latest dissatisfied reasons listed
+
+# The rollup counters the dashboard reads (contacts is kept for the next step's reports).
+FIGURES = (
+    "returned",
+    "early",
+    "on_time",
+    "late",
+    "ratings",
+    "very_satisfied",
+    "satisfied",
+    "dissatisfied",
+    "scored",
+    "score_sum",
+)
+
+
+def share(part: int | float, whole: int | float) -> float | None:
+    """part / whole, or None when there is nothing to divide by."""
+    return part / whole if whole else None
+
+
+# ---------------------------------------------------------------- satisfaction
+
+
+@dataclass
+class Figures:
+    """Satisfaction totals of a group (a ward, a procedure, an officer) over a period.
+
+    returned: dossiers returned in the period; early/on_time/late: of those, by timeliness
+    against the legal limit. ratings: ratings given in the period, by level. scored and
+    score_sum: the ratings that carry a per-dossier score (0–6) and the sum of the scores.
+    A rating counts in the month it is given, a return in the month of the return."""
+
+    returned: int = 0
+    early: int = 0
+    on_time: int = 0
+    late: int = 0
+    ratings: int = 0
+    very_satisfied: int = 0
+    satisfied: int = 0
+    dissatisfied: int = 0
+    scored: int = 0
+    score_sum: int = 0
+
+    @property
+    def response_rate(self) -> float | None:
+        """Ratings over dossiers returned (may exceed 1 when dossiers returned late in the
+        previous period are rated in this one)."""
+        return share(self.ratings, self.returned)
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        """(Very satisfied + satisfied) over all ratings."""
+        return share(self.very_satisfied + self.satisfied, self.ratings)
+
+    def level_share(self, level: Level | str) -> float | None:
+        """One level's share of the ratings."""
+        return share(getattr(self, Level(level).value), self.ratings)
+
+    @property
+    def early_share(self) -> float | None:
+        return share(self.early, self.returned)
+
+    @property
+    def on_time_share(self) -> float | None:
+        return share(self.on_time, self.returned)
+
+    @property
+    def late_share(self) -> float | None:
+        return share(self.late, self.returned)
+
+    @property
+    def average_score(self) -> float | None:
+        """The mean per-dossier score out of 6 (indicators 1, 3 and 7), over scored ratings."""
+        return share(self.score_sum, self.scored)
+
+
+def _sums() -> list:
+    return [
+        sa.func.coalesce(sa.func.sum(getattr(SatisfactionRollup, name)), 0).label(name)
+        for name in FIGURES
+    ]
+
+
+def _figures(row) -> Figures:
+    return Figures(**{name: int(getattr(row, name)) for name in FIGURES})
+
+
+def _in_period(period: Period) -> list:
+    return [SatisfactionRollup.month >= period.start, SatisfactionRollup.month < period.end]
+
+
+def satisfaction_totals(ward_id: int, period: Period) -> Figures:
+    """A ward's satisfaction totals over a period (one aggregate over its rollup rows)."""
+    row = db.session.execute(
+        sa.select(*_sums()).where(SatisfactionRollup.ward_id == ward_id, *_in_period(period))
+    ).one()
+    return _figures(row)
+
+
+@dataclass
+class ProcedureRow:
+    procedure_id: int
+    name_vi: str
+    name_en: str
+    figures: Figures
+
+    def name(self, locale: str) -> str:
+        return self.name_en if locale == "en" and self.name_en else self.name_vi
+
+
+@dataclass
+class OfficerRow:
+    officer_id: int
+    full_name: str
+    figures: Figures
+
+
+@dataclass
+class DissatisfiedReason:
+    """A dissatisfied rating's reason and the feedback case it opened (if any)."""
+
+    rating_id: int
+    created_at: object  # aware UTC datetime
+    reason: str
+    procedure_name_vi: str
+    procedure_name_en: str
+    feedback_id: int | None
+    feedback_code: str | None
+
+    def procedure_name(self, locale: str) -> str:
+        if locale == "en" and self.procedure_name_en:
+            return self.procedure_name_en
+        return self.procedure_name_vi
+
+
+@dataclass
+class SatisfactionSummary:
+    period: Period
+    previous_period: Period
+    totals: Figures
+    previous: Figures
+    by_procedure: list[ProcedureRow] = field(default_factory=list)
+    by_officer: list[OfficerRow] = field(default_factory=list)
+    lowest: list[ProcedureRow] = field(default_factory=list)
+    reasons: list[DissatisfiedReason] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.totals.returned or self.totals.ratings)
+
+
+def by_procedure(ward_id: int, period: Period) -> list[ProcedureRow]:
+    """The period's figures per procedure (one GROUP BY over the rollups), by name."""
+    query = (
+        sa.select(Procedure.id, Procedure.name_vi, Procedure.name_en, *_sums())
+        .join(Procedure, Procedure.id == SatisfactionRollup.procedure_id)
+        .where(SatisfactionRollup.ward_id == ward_id, *_in_period(period))
+        .group_by(Procedure.id, Procedure.name_vi, Procedure.name_en)
+        .order_by(Procedure.name_vi, Procedure.id)
+    )
+    return [
+        ProcedureRow(row.id, row.name_vi, row.name_en, _figures(row))
+        for row in db.session.execute(query)
+    ]
+
+
+def by_officer(ward_id: int, period: Period) -> list[OfficerRow]:
+    """The period's figures per receiving officer (one GROUP BY over the rollups), by name."""
+    query = (
+        sa.select(User.id, User.full_name, *_sums())
+        .join(User, User.id == SatisfactionRollup.officer_id)
+        .where(SatisfactionRollup.ward_id == ward_id, *_in_period(period))
+        .group_by(User.id, User.full_name)
+        .order_by(User.full_name, User.id)
+    )
+    return [OfficerRow(row.id, row.full_name, _figures(row)) for row in db.session.execute(query)]
+
+
+def lowest_rated(rows: list[ProcedureRow], count: int = LOWEST_COUNT) -> list[ProcedureRow]:
+    """The `count` procedures with the lowest satisfaction rate among those rated at least
+    once; ties go to the one with more ratings (more certain), then by name."""
+    rated = [row for row in rows if row.figures.ratings]
+    rated.sort(key=lambda r: (r.figures.satisfaction_rate, -r.figures.ratings, r.name_vi))
+    return rated[:count]
+
+
+def latest_dissatisfied(
+    ward_id: int, period: Period, count: int = REASONS_COUNT
+) -> list[DissatisfiedReason]:
+    """The newest dissatisfied ratings given in the period, with their reason and the
+    feedback case each opened. Bounded: reads the ward's ratings backwards along the
+    (ward_id, created_at) index and stops after `count`."""
+    since, until = period.utc_bounds()
+    query = (
+        sa.select(
+            SatisfactionRating.id,
+            SatisfactionRating.created_at,
+            SatisfactionRating.reason,
+            SatisfactionRating.feedback_id,
+            Procedure.name_vi,
+            Procedure.name_en,
+            Feedback.code,
+        )
+        .join(Procedure, Procedure.id == SatisfactionRating.procedure_id)
+        .outerjoin(Feedback, Feedback.id == SatisfactionRating.feedback_id)
+        .where(
+            SatisfactionRating.ward_id == ward_id,
+            SatisfactionRating.level == Level.DISSATISFIED,
+            SatisfactionRating.created_at >= since,
+            SatisfactionRating.created_at < until,
+        )
+        .order_by(SatisfactionRating.created_at.desc(), SatisfactionRating.id.desc())
+        .limit(count)
+    )
+    return [
+        DissatisfiedReason(
+            rating_id=row.id,
+            created_at=row.created_at,
+            reason=row.reason,
+            procedure_name_vi=row.name_vi,
+            procedure_name_en=row.name_en,
+            feedback_id=row.feedback_id,
+            feedback_code=row.code,
+        )
+        for row in db.session.execute(query)
+    ]
+
+
+def satisfaction_summary(ward_id: int, period: Period) -> SatisfactionSummary:
+    """A ward's satisfaction over `period`, with the previous period's totals beside it, the
+    figures per procedure and per officer, the lowest-rated procedures and the latest
+    dissatisfied reasons. Five queries, whatever the number of ratings."""
+    procedures = by_procedure(ward_id, period)
+    previous_period = period.previous()
+    return SatisfactionSummary(
+        period=period,
+        previous_period=previous_period,
+        totals=satisfaction_totals(ward_id, period),
+        previous=satisfaction_totals(ward_id, previous_period),
+        by_procedure=procedures,
+        by_officer=by_officer(ward_id, period),
+        lowest=lowest_rated(procedures),
+        reasons=latest_dissatisfied(ward_id, period),
+    )
+
+
+# ---------------------------------------------------------------- feedback
+
+
+@dataclass
+class FeedbackFigures:
+    """received: feedback received in the period. answered: feedback whose (latest) answer
+    was given in the period, whenever it was received; answered_on_time: of those, answered
+    on or before its deadline (the Hà Nội date of the answer <= due_on). working_days: the
+    working days from receipt to answer, summed over the answered ones."""
+
+    received: int = 0
+    answered: int = 0
+    answered_on_time: int = 0
+    working_days: int = 0
+
+    @property
+    def on_time_share(self) -> float | None:
+        return share(self.answered_on_time, self.answered)
+
+    @property
+    def average_working_days(self) -> float | None:
+        """Mean working days from receipt to answer of the feedback answered in the period."""
+        return share(self.working_days, self.answered)
+
+
+@dataclass
+class CategoryRow:
+    category_id: int
+    name_vi: str
+    name_en: str
+    figures: FeedbackFigures
+
+    def name(self, locale: str) -> str:
+        return self.name_en if locale == "en" and self.name_en else self.name_vi
+
+
+@dataclass
+class FeedbackSummary:
+    period: Period
+    previous_period: Period
+    totals: FeedbackFigures
+    previous: FeedbackFigures
+    by_category: list[CategoryRow]
+    overdue: list  # flat inbox rows (feedback services.ROW_COLUMNS), oldest deadline first
+    today: date
+
+
+def _feedback_figures(ward_id: int, period: Period) -> dict[int, FeedbackFigures]:
+    """FeedbackFigures per category id over a period: received by one GROUP BY; the answers
+    of the period read as (received_at, answered_at, due_on) to count working days, which
+    depend on the holiday calendar."""
+    since, until = period.utc_bounds()
+    result: dict[int, FeedbackFigures] = {}
+    received = db.session.execute(
+        sa.select(Feedback.category_id, sa.func.count(Feedback.id))
+        .where(
+            Feedback.ward_id == ward_id,
+            Feedback.received_at >= since,
+            Feedback.received_at < until,
+        )
+        .group_by(Feedback.category_id)
+    )
+    for category_id, count in received:
+        result.setdefault(category_id, FeedbackFigures()).received = count
+    answered = db.session.execute(
+        sa.select(
+            Feedback.category_id, Feedback.received_at, Feedback.answered_at, Feedback.due_on
+        ).where(
+            Feedback.ward_id == ward_id,
+            Feedback.answered_at >= since,
+            Feedback.answered_at < until,
+        )
+    )
+    zone = local_zone()
+    for category_id, received_at, answered_at, due_on in answered:
+        figures = result.setdefault(category_id, FeedbackFigures())
+        answered_on = answered_at.astimezone(zone).date()
+        figures.answered += 1
+        figures.answered_on_time += answered_on <= due_on
+        figures.working_days += working_days_between(
+            received_at.astimezone(zone).date(), answered_on
+        )
+    return result
+
+
+def _total(figures: list[FeedbackFigures]) -> FeedbackFigures:
+    total = FeedbackFigures()
+    for item in figures:
+        total.received += item.received
+        total.answered += item.answered
+        total.answered_on_time += item.answered_on_time
+        total.working_days += item.working_days
+    return total
+
+
+def feedback_summary(ward_id: int, period: Period, today: date | None = None) -> FeedbackSummary:
+    """A ward's feedback over `period` with the previous period's totals beside it, per
+    category (every category of the ward, zeros included), and the items overdue now
+    (`today`, Hà Nội date), oldest deadline first."""
+    today = today or feedback_services.local_today()
+    previous_period = period.previous()
+    current = _feedback_figures(ward_id, period)
+    categories = db.session.execute(
+        sa.select(FeedbackCategory.id, FeedbackCategory.name_vi, FeedbackCategory.name_en)
+        .where(FeedbackCategory.ward_id == ward_id)
+        .order_by(FeedbackCategory.position, FeedbackCategory.id)
+    ).all()
+    return FeedbackSummary(
+        period=period,
+        previous_period=previous_period,
+        totals=_total(list(current.values())),
+        previous=_total(list(_feedback_figures(ward_id, previous_period).values())),
+        by_category=[
+            CategoryRow(id_, vi, en, current.get(id_, FeedbackFigures()))
+            for id_, vi, en in categories
+        ],
+        overdue=feedback_services.overdue(ward_id, today),
+        today=today,
+    )
+
+
+# ---------------------------------------------------------------- the city
+
+
+@dataclass
+class WardRow:
+    ward_id: int
+    name: str
+    slug: str
+    figures: Figures
+
+
+def ward_comparison(period: Period) -> list[WardRow]:
+    """Every served ward's satisfaction totals over a period, side by side (one GROUP BY
+    over the rollups; wards without data are listed with zeros), by ward name."""
+    totals = {
+        row.ward_id: _figures(row)
+        for row in db.session.execute(
+            sa.select(SatisfactionRollup.ward_id, *_sums())
+            .where(*_in_period(period))
+            .group_by(SatisfactionRollup.ward_id)
+        )
+    }
+    wards = db.session.execute(
+        sa.select(Ward.id, Ward.name, Ward.slug).where(Ward.enabled).order_by(Ward.name, Ward.id)
+    )
+    return [
+        WardRow(ward_id, name, slug, totals.get(ward_id, Figures()))
+        for ward_id, name, slug in wards
+    ]

@@ -1,0 +1,117 @@
+"""The chairman's dashboard page. The chairman and the Fatherland Front supervisor see their
+own ward (read-only: the page only reads); the city administrator picks a served ward with
+?ward=<slug>, or sees all served wards side by side. The period comes from the query string;
+one that cannot be understood is answered with a 400 page saying why."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template, request
+from flask_babel import format_decimal, format_percent, get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal.auth.models import Role
+from portal.codes import format_code
+from portal.dashboard import services
+from portal.dashboard.periods import KINDS, InvalidPeriod, Period, parse_period
+from portal.feedback import services as feedback_services
+from portal.satisfaction.models import Level
+from portal.security import role_required
+from portal.wards.models import Ward
+from portal.wards.services import get_ward_by_slug
+
+bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
+
+VIEWERS = (Role.CHAIRMAN, Role.SUPERVISOR, Role.ADMIN)
+# Who may open a feedback case from the list of dissatisfied reasons.
+CASE_READERS = (Role.STAFF, Role.CHAIRMAN, Role.SUPERVISOR)
+
+
+def percent(value: float | None) -> str:
+    """A share as a percentage with one decimal, or "no data"."""
+    if value is None:
+        return _("no data")
+    return format_percent(value, "#,##0.0%")
+
+
+def number(value: float | None, decimals: int = 0) -> str:
+    """A count or a mean in the language's number format, or "no data"."""
+    if value is None:
+        return _("no data")
+    return format_decimal(value, "#,##0" + ("." + "0" * decimals if decimals else ""))
+
+
+def _ward_to_show() -> Ward | None:
+    """The ward the viewer asked for and may see. Ward officials: their own ward, and a 403
+    when ?ward= names another. The administrator: the served ward named by ?ward= (404 when
+    there is none such), or None for the city-wide comparison."""
+    slug = request.args.get("ward", "").strip()
+    if current_user.role == Role.ADMIN:
+        if not slug:
+            return None
+        ward = get_ward_by_slug(slug)
+        if ward is None:
+            abort(404)
+        return ward
+    ward = current_user.ward
+    if ward is None or (slug and slug != ward.slug):
+        abort(403)
+    return ward
+
+
+def _period_links(period: Period, ward: Ward | None, today) -> dict:
+    """Query values of the previous and next periods (None outside the accepted years, or
+    when the next period has not begun)."""
+
+    def args(p: Period) -> dict:
+        values = {"period": p.kind, "date": p.key}
+        if ward is not None and current_user.role == Role.ADMIN:
+            values["ward"] = ward.slug
+        return values
+
+    previous, following = period.previous(), period.next()
+    return {
+        "previous": args(previous) if previous.in_range else None,
+        "next": args(following) if following.in_range and following.start <= today else None,
+    }
+
+
+@bp.get("/")
+@role_required(*VIEWERS)
+def index():
+    """The dashboard for a period: one ward's satisfaction and feedback, or (administrator,
+    no ward chosen) the served wards side by side."""
+    ward = _ward_to_show()  # who may see what comes before reading the period
+    today = feedback_services.local_today()
+    try:
+        period = parse_period(request.args.get("period"), request.args.get("date"), today)
+    except InvalidPeriod as error:
+        body = render_template(
+            "errors/error.html", code=400, title=_("Unknown period"), message=str(error.message)
+        )
+        return body, 400
+    context = {
+        "period": period,
+        "ward": ward,
+        "kinds": KINDS,
+        "links": _period_links(period, ward, today),
+        "percent": percent,
+        "number": number,
+        "locale": str(get_locale()),
+        "levels": list(Level),
+    }
+    if ward is None:
+        return render_template(
+            "dashboard/index.html", comparison=services.ward_comparison(period), **context
+        )
+    locale = context["locale"]
+    feedback = services.feedback_summary(ward.id, period, today)
+    return render_template(
+        "dashboard/index.html",
+        satisfaction=services.satisfaction_summary(ward.id, period),
+        feedback=feedback,
+        category_names={row.category_id: row.name(locale) for row in feedback.by_category},
+        can_open_cases=current_user.role in CASE_READERS,
+        format_code=format_code,
+        **context,
+    )

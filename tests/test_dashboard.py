@@ -1,0 +1,496 @@
+"""The chairman's dashboard: periods, every figure against a hand-computed example, empty
+periods, bad input, and who may see which ward."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from conftest import World, login_as, make_feedback, text_of
+
+from portal.dashboard import services as dashboard
+from portal.dashboard.periods import InvalidPeriod, Period, parse_period, period_containing
+from portal.extensions import db
+from portal.feedback import services as feedback_services
+from portal.satisfaction import services
+
+
+def hanoi(y: int, m: int, d: int, hour: int = 9, minute: int = 0) -> datetime:
+    """A Hà Nội wall-clock time as aware UTC (Việt Nam has no summer time)."""
+    return datetime(y, m, d, hour, minute, tzinfo=UTC) - timedelta(hours=7)
+
+
+NOV = Period("month", date(2026, 11, 1), date(2026, 12, 1))
+OCT = Period("month", date(2026, 10, 1), date(2026, 11, 1))
+TODAY = date(2026, 11, 30)  # a Monday
+
+
+# ---------------------------------------------------------------- periods
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "expected"),
+    [
+        ("month", "2026-11", ("month", date(2026, 11, 1), date(2026, 12, 1))),
+        ("month", "2026-1", ("month", date(2026, 1, 1), date(2026, 2, 1))),
+        ("", "2026-12", ("month", date(2026, 12, 1), date(2027, 1, 1))),
+        ("quarter", "2026-Q4", ("quarter", date(2026, 10, 1), date(2027, 1, 1))),
+        ("", "2026-q1", ("quarter", date(2026, 1, 1), date(2026, 4, 1))),
+        ("year", "2026", ("year", date(2026, 1, 1), date(2027, 1, 1))),
+        ("", "", ("month", date(2026, 11, 1), date(2026, 12, 1))),  # today's month
+        ("quarter", "", ("quarter", date(2026, 10, 1), date(2027, 1, 1))),
+        ("YEAR", " ", ("year", date(2026, 1, 1), date(2027, 1, 1))),
+        ("year", "2100", ("year", date(2100, 1, 1), date(2101, 1, 1))),
+        ("month", "2000-01", ("month", date(2000, 1, 1), date(2000, 2, 1))),
+    ],
+)
+def test_parse_period(app, kind, value, expected):
+    period = parse_period(kind, value, TODAY)
+    assert (period.kind, period.start, period.end) == expected
+
+
+@pytest.mark.parametrize(
+    ("kind", "value"),
+    [
+        ("week", "2026-11"),  # unknown kind
+        ("month", "2026-13"),
+        ("month", "2026-00"),
+        ("month", "2026-Q4"),  # the date does not match the kind
+        ("quarter", "2026-Q5"),
+        ("quarter", "2026-11"),
+        ("year", "26"),
+        ("", "1999"),  # outside 2000–2100
+        ("month", "2101-01"),
+        ("", "9999-Q1"),
+        ("", "2026-11-05"),
+        ("", "x" * 5000),
+        ("", "٢٠٢٦"),  # Arabic-Indic digits
+        ("", "2026\x00"),
+    ],
+)
+def test_unknown_periods_are_refused(app, english, kind, value):
+    with pytest.raises(InvalidPeriod) as caught:
+        parse_period(kind, value, TODAY)
+    assert str(caught.value.message)
+
+
+def test_previous_next_keys_and_labels(app, english):
+    assert NOV.previous() == OCT and OCT.next() == NOV
+    assert period_containing(date(2026, 1, 15)).previous().key == "2025-12"
+    quarter = parse_period("quarter", "2026-Q1", TODAY)
+    assert quarter.previous().key == "2025-Q4" and quarter.next().key == "2026-Q2"
+    assert parse_period("year", "2026", TODAY).previous().key == "2025"
+    assert (NOV.label, quarter.label, quarter.previous().previous().label) == (
+        "11/2026",
+        "Quarter 1/2026",
+        "Quarter 3/2025",
+    )
+    assert parse_period("", "2000-01", TODAY).previous().in_range is False
+    # Hà Nội midnight of 1 November is 17:00 UTC on 31 October.
+    assert NOV.utc_bounds() == (
+        datetime(2026, 10, 31, 17, tzinfo=UTC),
+        datetime(2026, 11, 30, 17, tzinfo=UTC),
+    )
+
+
+# ---------------------------------------------------------------- satisfaction
+
+
+def _procedure(ward_id: int, name_vi: str):
+    return next(p for p in services.procedures(ward_id) if p.name_vi == name_vi)
+
+
+def _dossier(officer, ward_id, procedure, number, received, returned, extra_visits=0):
+    data = services.DossierInput(
+        procedure_id=procedure.id,
+        receipt_number=number,
+        received_at=received,
+        extra_visits=extra_visits,
+        receiving_officer_id=officer.id,
+    )
+    dossier = services.register_dossier(officer, ward_id, data, now=hanoi(2026, 12, 31))
+    return dossier, services.return_dossier(officer, dossier, now=returned)
+
+
+def _rate(raw, level, when, attitude=None, reason=""):
+    return services.rate(
+        raw, services.RatingInput(level=level, reason=reason, attitude=attitude), now=when
+    )
+
+
+@pytest.fixture
+def rated(world: World) -> World:
+    """The hand-computed example.
+
+    Procedures: A "Đăng ký hộ kinh doanh" (3 working days), B "Đăng ký khai sinh" and
+    C "Đăng ký kết hôn" (same day). All received Monday 2 November 2026, 09:00:
+    A is due Thursday 5 November, B and C the same day.
+
+    November: D1 A staff returned 4 Nov (early), very satisfied, good attitude: 2+2+2 = 6.
+              D2 A chairman returned 4 Nov (early), satisfied, no attitude: 2+2+1 = 5.
+              D3 B chairman returned 2 Nov 14:00 (on time), 1 extra visit, dissatisfied,
+                 poor attitude: 1+1+0 = 2.
+              D4 C chairman returned 3 Nov (late), not rated.
+    October:  D0 A staff received Thu 1 Oct, due Tue 6 Oct, returned 5 Oct (early),
+              satisfied on 6 Oct with a good attitude: 2+2+2 = 6.
+    The other ward: one dossier returned and rated dissatisfied in November."""
+    services.seed_catalogue(world.ward.id)
+    services.seed_catalogue(world.other_ward.id)
+    ward = world.ward.id
+    a = _procedure(ward, "Đăng ký hộ kinh doanh")
+    b = _procedure(ward, "Đăng ký khai sinh")
+    c = _procedure(ward, "Đăng ký kết hôn")
+    world.procedures = (a, b, c)
+    monday = hanoi(2026, 11, 2)
+    d1, raw1 = _dossier(world.staff, ward, a, "D1", monday, hanoi(2026, 11, 4))
+    d2, raw2 = _dossier(world.chairman, ward, a, "D2", monday, hanoi(2026, 11, 4))
+    d3, raw3 = _dossier(world.chairman, ward, b, "D3", monday, hanoi(2026, 11, 2, 14), 1)
+    d4, _ = _dossier(world.chairman, ward, c, "D4", monday, hanoi(2026, 11, 3))
+    d0, raw0 = _dossier(world.staff, ward, a, "D0", hanoi(2026, 10, 1), hanoi(2026, 10, 5))
+    assert (d1.due_on, d3.due_on, d0.due_on) == (
+        date(2026, 11, 5),
+        date(2026, 11, 2),
+        date(2026, 10, 6),
+    )
+    assert [d.timeliness.value for d in (d1, d2, d3, d4, d0)] == [
+        "early",
+        "early",
+        "on_time",
+        "late",
+        "early",
+    ]
+    _rate(raw1, "very_satisfied", hanoi(2026, 11, 5), "good")
+    _rate(raw2, "satisfied", hanoi(2026, 11, 6))
+    world.dissatisfied = _rate(raw3, "dissatisfied", hanoi(2026, 11, 7), "poor", "Phải chờ lâu")
+    _rate(raw0, "satisfied", hanoi(2026, 10, 6), "good")
+    other = _procedure(world.other_ward.id, "Đăng ký khai sinh")
+    _, raw = _dossier(world.staff_other, world.other_ward.id, other, "X1", monday, monday)
+    _rate(raw, "dissatisfied", hanoi(2026, 11, 3), reason="Sai tên")
+    db.session.commit()
+    return world
+
+
+def test_satisfaction_totals_of_the_example(rated: World):
+    summary = dashboard.satisfaction_summary(rated.ward.id, NOV)
+    t = summary.totals
+    assert (t.returned, t.early, t.on_time, t.late) == (4, 2, 1, 1)
+    assert (t.ratings, t.very_satisfied, t.satisfied, t.dissatisfied) == (3, 1, 1, 1)
+    assert (t.scored, t.score_sum) == (3, 13)
+    assert t.response_rate == 0.75  # 3 ratings / 4 returned
+    assert t.satisfaction_rate == pytest.approx(2 / 3)  # (1 + 1) / 3
+    assert [t.level_share(level) for level in ("very_satisfied", "satisfied", "dissatisfied")] == [
+        pytest.approx(1 / 3)
+    ] * 3
+    assert (t.early_share, t.on_time_share, t.late_share) == (0.5, 0.25, 0.25)
+    assert t.average_score == pytest.approx(13 / 3)  # (6 + 5 + 2) / 3
+    # October beside it: one early dossier, satisfied, score 6.
+    assert summary.previous_period == OCT
+    p = summary.previous
+    assert (p.returned, p.ratings, p.satisfied, p.early) == (1, 1, 1, 1)
+    assert (p.response_rate, p.satisfaction_rate, p.early_share, p.average_score) == (
+        1.0,
+        1.0,
+        1.0,
+        6.0,
+    )
+    assert p.late_share == 0.0 and p.level_share("dissatisfied") == 0.0
+    assert summary.empty is False
+
+
+def test_satisfaction_by_procedure_officer_and_lowest(rated: World):
+    a, b, c = rated.procedures
+    summary = dashboard.satisfaction_summary(rated.ward.id, NOV)
+    rows = {row.procedure_id: row.figures for row in summary.by_procedure}
+    assert set(rows) == {a.id, b.id, c.id}
+    # A: D1 + D2, both early, very satisfied + satisfied, scores 6 and 5.
+    assert (rows[a.id].returned, rows[a.id].early_share, rows[a.id].ratings) == (2, 1.0, 2)
+    assert (rows[a.id].response_rate, rows[a.id].satisfaction_rate) == (1.0, 1.0)
+    assert rows[a.id].average_score == 5.5
+    # B: D3, on time, dissatisfied, score 2.
+    assert (rows[b.id].returned, rows[b.id].on_time_share, rows[b.id].ratings) == (1, 1.0, 1)
+    assert (rows[b.id].satisfaction_rate, rows[b.id].average_score) == (0.0, 2.0)
+    # C: D4, late, never rated: its rates are unknown, not zero.
+    assert (rows[c.id].returned, rows[c.id].late_share, rows[c.id].ratings) == (1, 1.0, 0)
+    assert rows[c.id].response_rate == 0.0
+    assert rows[c.id].satisfaction_rate is None and rows[c.id].average_score is None
+    assert rows[c.id].level_share("satisfied") is None
+    # The lowest rated: B (0 %), then A (100 %); C has no rating and is left out.
+    assert [row.procedure_id for row in summary.lowest] == [b.id, a.id]
+
+    officers = {row.officer_id: row for row in summary.by_officer}
+    assert set(officers) == {rated.staff.id, rated.chairman.id}
+    staff = officers[rated.staff.id].figures  # D1
+    assert (staff.returned, staff.ratings, staff.satisfaction_rate, staff.average_score) == (
+        1,
+        1,
+        1.0,
+        6.0,
+    )
+    chairman = officers[rated.chairman.id].figures  # D2, D3, D4
+    assert (chairman.returned, chairman.early, chairman.on_time, chairman.late) == (3, 1, 1, 1)
+    assert chairman.ratings == 2 and chairman.response_rate == pytest.approx(2 / 3)
+    assert chairman.satisfaction_rate == 0.5  # satisfied / (satisfied + dissatisfied)
+    assert chairman.average_score == 3.5  # (5 + 2) / 2
+    assert officers[rated.chairman.id].full_name == "Nguyễn Văn Chủ"
+
+
+def test_latest_dissatisfied_reasons_link_their_cases(rated: World):
+    summary = dashboard.satisfaction_summary(rated.ward.id, NOV)
+    [reason] = summary.reasons  # the other ward's dissatisfied rating is not shown
+    assert reason.reason == "Phải chờ lâu"
+    assert reason.procedure_name("vi") == "Đăng ký khai sinh"
+    assert reason.procedure_name("en") == "Birth registration"
+    assert reason.feedback_id == rated.dissatisfied.feedback_id is not None
+    item = feedback_services.by_code(reason.feedback_code)
+    assert item.id == reason.feedback_id
+    assert dashboard.satisfaction_summary(rated.ward.id, OCT).reasons == []
+
+
+def test_latest_dissatisfied_reasons_are_the_newest_ten(world: World):
+    services.seed_catalogue(world.ward.id)
+    procedure = _procedure(world.ward.id, "Đăng ký khai sinh")
+    for n in range(12):
+        day = hanoi(2026, 11, 2) + timedelta(days=n)
+        _, raw = _dossier(world.staff, world.ward.id, procedure, f"N{n}", day, day)
+        _rate(raw, "dissatisfied", day + timedelta(hours=1), reason=f"Lý do {n}")
+    db.session.commit()
+    reasons = dashboard.satisfaction_summary(world.ward.id, NOV).reasons
+    assert [r.reason for r in reasons] == [f"Lý do {n}" for n in range(11, 1, -1)]
+
+
+def test_quarter_and_year_add_up_the_months(rated: World):
+    quarter = parse_period("quarter", "2026-Q4", TODAY)
+    totals = dashboard.satisfaction_summary(rated.ward.id, quarter).totals
+    assert (totals.returned, totals.ratings, totals.score_sum) == (5, 4, 19)
+    assert totals.satisfaction_rate == 0.75  # (1 + 2) / 4
+    year = dashboard.satisfaction_summary(rated.ward.id, parse_period("year", "2026", TODAY))
+    assert year.totals == totals
+    assert year.previous.ratings == 0 and year.previous.satisfaction_rate is None
+
+
+def test_an_empty_period_has_no_data_and_no_division(rated: World):
+    empty = Period("month", date(2030, 1, 1), date(2030, 2, 1))
+    summary = dashboard.satisfaction_summary(rated.ward.id, empty)
+    t = summary.totals
+    assert summary.empty and t == dashboard.Figures()
+    assert (t.response_rate, t.satisfaction_rate, t.early_share, t.average_score) == (None,) * 4
+    assert t.level_share("dissatisfied") is None
+    assert (summary.by_procedure, summary.by_officer, summary.lowest, summary.reasons) == (
+        [],
+        [],
+        [],
+        [],
+    )
+    feedback = dashboard.feedback_summary(rated.ward.id, empty, TODAY)
+    assert feedback.totals == dashboard.FeedbackFigures()
+    assert feedback.totals.on_time_share is None
+    assert feedback.totals.average_working_days is None
+
+
+def test_ward_comparison(rated: World):
+    rows = dashboard.ward_comparison(NOV)
+    # Served wards only, by name, with the unserved one left out.
+    assert [row.name for row in rows] == ["Phường Bồ Đề", "Phường Việt Hưng"]
+    ours, other = rows
+    assert (ours.figures.returned, ours.figures.ratings) == (4, 3)
+    assert ours.figures.satisfaction_rate == pytest.approx(2 / 3)
+    assert (other.figures.returned, other.figures.ratings, other.figures.satisfaction_rate) == (
+        1,
+        1,
+        0.0,
+    )
+    december = dashboard.ward_comparison(NOV.next())
+    assert [row.figures.satisfaction_rate for row in december] == [None, None]
+
+
+# ---------------------------------------------------------------- feedback
+
+
+@pytest.fixture
+def answered(world: World) -> World:
+    """Hand-computed feedback (deadline 10 working days; 24 November 2026, Vietnam Cultural
+    Day, is a public holiday):
+
+    F1 environment received Fri 6 Nov, due Fri 20 Nov, answered Mon 9 Nov: on time,
+       1 working day (across the weekend).
+    F2 urban order received Mon 2 Nov, due Mon 16 Nov, answered Wed 18 Nov: late, 12 days.
+    F3 environment received Tue 10 Nov, due Wed 25 Nov (holiday), still open: overdue on 30 Nov.
+    F4 other received Thu 1 Oct, due Thu 15 Oct, answered Tue 3 Nov: late, 23 days.
+    F5 chairman received Mon 5 Oct, due Mon 19 Oct, still open: overdue.
+    November: received 3 (F1–F3), answered 3 (F1, F2, F4), on time 1, mean (1+12+23)/3 = 12.
+    October: received 2 (F4, F5), answered 0."""
+    ward = world.ward
+    f1 = make_feedback(ward, now=hanoi(2026, 11, 6, 10), category="environment")
+    f2 = make_feedback(ward, now=hanoi(2026, 11, 2, 10), category="urban_order")
+    f3 = make_feedback(ward, now=hanoi(2026, 11, 10, 10), category="environment")
+    f4 = make_feedback(ward, now=hanoi(2026, 10, 1, 10), category="other")
+    f5 = make_feedback(ward, now=hanoi(2026, 10, 5, 10), category="chairman")
+    make_feedback(world.other_ward, now=hanoi(2026, 11, 3, 10))  # not ours
+    assert [f.due_on.day for f in (f1, f2, f3, f4, f5)] == [20, 16, 25, 15, 19]
+    for item, when in (
+        (f1, hanoi(2026, 11, 9)),
+        (f2, hanoi(2026, 11, 18)),
+        (f4, hanoi(2026, 11, 3)),
+    ):
+        feedback_services.reply(world.staff, item, "Phường đã xử lý.", answer=True, now=when)
+    world.items = (f1, f2, f3, f4, f5)
+    db.session.commit()
+    return world
+
+
+def test_feedback_figures_of_the_example(answered: World):
+    f1, f2, f3, f4, f5 = answered.items
+    summary = dashboard.feedback_summary(answered.ward.id, NOV, TODAY)
+    t = summary.totals
+    assert (t.received, t.answered, t.answered_on_time, t.working_days) == (3, 3, 1, 36)
+    assert t.on_time_share == pytest.approx(1 / 3)
+    assert t.average_working_days == 12.0
+    p = summary.previous
+    assert (p.received, p.answered, p.on_time_share, p.average_working_days) == (2, 0, None, None)
+    # Overdue now: oldest deadline first.
+    assert [row.id for row in summary.overdue] == [f5.id, f3.id]
+    by_code = {
+        row.name("en"): (row.figures.received, row.figures.answered, row.figures.answered_on_time)
+        for row in summary.by_category
+    }
+    assert by_code == {
+        "Administrative procedures and regulations": (0, 0, 0),
+        "A question for the ward chairman": (0, 0, 0),
+        "Urban order": (1, 1, 0),
+        "Environment": (2, 1, 1),
+        "Other": (0, 1, 0),
+    }
+    averages = {row.name("en"): row.figures.average_working_days for row in summary.by_category}
+    assert averages["Environment"] == 1.0  # Fri 6 -> Mon 9 November
+    assert averages["Urban order"] == 12.0
+    assert averages["Other"] == 23.0
+    assert averages["A question for the ward chairman"] is None
+
+
+def test_answered_on_the_deadline_is_on_time(world: World):
+    item = make_feedback(world.ward, now=hanoi(2026, 11, 2, 10))
+    # 23:30 in Hà Nội on the due day is still that day (16:30 UTC).
+    late_evening = datetime.combine(item.due_on, datetime.min.time(), tzinfo=UTC) + timedelta(
+        hours=16, minutes=30
+    )
+    feedback_services.reply(world.staff, item, "Đã xử lý.", answer=True, now=late_evening)
+    db.session.commit()
+    totals = dashboard.feedback_summary(world.ward.id, NOV, TODAY).totals
+    assert (totals.answered, totals.answered_on_time, totals.working_days) == (1, 1, 10)
+
+
+# ---------------------------------------------------------------- the page
+
+
+def _get(client, user, query: str = "", lang: str = "en"):
+    login_as(client, user)
+    return client.get(f"/dashboard/{query}", headers={"Accept-Language": lang})
+
+
+def test_chairman_sees_his_ward(client, rated: World):
+    response = _get(client, rated.chairman, "?period=month&date=2026-11")
+    html = text_of(response)
+    assert response.status_code == 200
+    assert "Phường Bồ Đề" in html and "Phường Việt Hưng" not in html
+    assert "66.7%" in html  # satisfaction rate
+    assert "75.0%" in html  # response rate
+    assert "4.3" in html  # average score 13/3
+    assert "Phải chờ lâu" in html
+    case = f"/staff/feedback/{rated.dissatisfied.feedback_id}"
+    assert f'href="{case}"' in html
+    assert 'scope="row"' in html and "<caption>" in html
+    assert "date=2026-10" in html  # link to the previous period
+
+
+def test_supervisor_sees_his_ward_read_only(client, rated: World):
+    response = _get(client, rated.supervisor, "?date=2026-11")
+    html = text_of(response)
+    assert response.status_code == 200 and "66.7%" in html
+    assert 'method="post"' not in html.split('<main id="main"')[1]
+
+
+def test_vietnamese_page_formats_numbers(client, rated: World):
+    html = text_of(_get(client, rated.chairman, "?date=2026-11", lang="vi"))
+    assert "66,7" in html and "%" in html
+
+
+def test_empty_period_shows_no_data(client, world: World):
+    response = _get(client, world.chairman, "?period=year&date=2001")
+    html = text_of(response)
+    assert response.status_code == 200
+    assert "no data" in html
+    assert "Nothing is overdue." in html
+
+
+def test_default_period_is_the_current_month(client, world: World):
+    html = text_of(_get(client, world.chairman))
+    today = feedback_services.local_today()
+    assert f'value="{today.year}-{today.month:02d}"' in html
+    assert "Next period" not in html  # the next month has not begun
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "?period=week",
+        "?date=2026-13",
+        "?date=1999",
+        "?period=quarter&date=2026-11",
+        "?date=" + "9" * 300,
+    ],
+)
+def test_unknown_period_is_a_clear_400(client, world: World, query: str):
+    response = _get(client, world.chairman, query)
+    assert response.status_code == 400
+    html = text_of(response)
+    assert "Unknown period" in html
+    assert any(
+        text in html
+        for text in (
+            "Choose a month, a quarter or a year.",
+            "Write the period as 2026-11, 2026-Q4 or 2026.",
+            "Choose a year from 2000 to 2100.",
+            "A month is numbered from 1 to 12.",
+            "This period cannot be understood.",
+        )
+    )
+
+
+def test_a_ward_official_may_not_ask_for_another_ward(client, rated: World):
+    assert _get(client, rated.chairman, f"?ward={rated.other_ward.slug}").status_code == 403
+    assert _get(client, rated.supervisor, f"?ward={rated.other_ward.slug}").status_code == 403
+    assert _get(client, rated.chairman, f"?ward={rated.ward.slug}").status_code == 200
+    assert _get(client, rated.staff).status_code == 403
+    assert _get(client, rated.resident).status_code == 403
+
+
+def test_admin_compares_the_served_wards(client, rated: World):
+    html = text_of(_get(client, rated.admin, "?date=2026-11"))
+    assert "Phường Bồ Đề" in html and "Phường Việt Hưng" in html
+    assert "Phường Hoàn Kiếm" not in html  # not served
+    assert "66.7%" in html and "0.0%" in html
+    assert f"ward={rated.ward.slug}" in html
+
+
+def test_admin_opens_any_served_ward(client, rated: World):
+    response = _get(client, rated.admin, f"?ward={rated.other_ward.slug}&date=2026-11")
+    html = text_of(response)
+    assert response.status_code == 200
+    assert "Sai tên" in html and "Phải chờ lâu" not in html
+    assert "/staff/feedback/" not in html  # the admin cannot open the ward's cases
+    assert f"ward={rated.other_ward.slug}" in html  # the period links keep the ward
+    assert _get(client, rated.admin, "?ward=no-such-ward").status_code == 404
+    assert _get(client, rated.admin, f"?ward={rated.unserved_ward.slug}").status_code == 404
+
+
+def test_nav_link_for_the_dashboard(client, world: World):
+    for user, shown in (
+        (world.chairman, True),
+        (world.supervisor, True),
+        (world.admin, True),
+        (world.staff, False),
+        (world.resident, False),
+    ):
+        login_as(client, user)
+        html = text_of(client.get("/"))
+        assert ('href="/dashboard/"' in html) is shown, user.role
