@@ -80,6 +80,22 @@ def add_ratio_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write the results here")
 
 
+def load_settings(args: argparse.Namespace, database_url: str, **extra) -> dict:
+    """The "settings" part of a bench report: server, load, database, machine."""
+    return {
+        "server": "gunicorn gthread",
+        "workers": args.workers,
+        "threads": args.threads,
+        "concurrency": args.concurrency,
+        "seconds": args.seconds,
+        "warmup": args.warmup,
+        **extra,
+        "load_generator": load_generator(args)[0],
+        "database": sa.engine.make_url(database_url).get_backend_name(),
+        "cpu_count": os.cpu_count(),
+    }
+
+
 def check_load_options(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     if args.seconds <= 0 or args.warmup < 0 or args.concurrency < 1:
         parser.error("--seconds must be > 0, --warmup >= 0 and --concurrency >= 1")

@@ -25,7 +25,6 @@ not run; 0 otherwise.
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import sys
 from datetime import timedelta
@@ -46,6 +45,7 @@ from common import (
     get,
     gunicorn,
     load_generator,
+    load_settings,
     log_in,
     make_app,
     prepare_database,
@@ -403,25 +403,13 @@ def bench(args: argparse.Namespace, database_url: str, workdir: Path) -> tuple[d
     if any(row["errors"] for row in results):
         failures.append("some requests failed")
 
-    backend = sa.engine.make_url(database_url).get_backend_name()
     report = {
         "results": results,
         "ratio_to_hello": {k: round(v, 4) for k, v in ratios.items()},
         "target": TARGET,
         "queries_by_inbox_rows": queries,
         "filed": filed,
-        "settings": {
-            "server": "gunicorn gthread",
-            "workers": args.workers,
-            "threads": args.threads,
-            "concurrency": args.concurrency,
-            "seconds": args.seconds,
-            "warmup": args.warmup,
-            "items": args.items,
-            "load_generator": load_generator(args)[0],
-            "database": backend,
-            "cpu_count": os.cpu_count(),
-        },
+        "settings": load_settings(args, database_url, items=args.items),
         "ok": not failures,
     }
     return report, failures

@@ -31,7 +31,6 @@ otherwise.
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import secrets
 import sys
@@ -51,6 +50,7 @@ from common import (
     get,
     gunicorn,
     load_generator,
+    load_settings,
     make_app,
     prepare_database,
     print_table,
@@ -368,26 +368,14 @@ def bench(args: argparse.Namespace, database_url: str, workdir: Path) -> tuple[d
     if any(row["errors"] for row in results):
         failures.append("some requests failed")
 
-    backend = sa.engine.make_url(database_url).get_backend_name()
     report = {
         "results": results,
         "ratio_to_hello": {k: round(v, 4) for k, v in ratios.items()},
         "targets": TARGETS,
         "posts": posts,
-        "settings": {
-            "server": "gunicorn gthread",
-            "workers": args.workers,
-            "threads": args.threads,
-            "concurrency": args.concurrency,
-            "seconds": args.seconds,
-            "warmup": args.warmup,
-            "tokens": args.tokens,
-            "level": args.level,
-            "rating_limit_per_ip": RATE_LIMIT,
-            "load_generator": generator,
-            "database": backend,
-            "cpu_count": os.cpu_count(),
-        },
+        "settings": load_settings(
+            args, database_url, tokens=args.tokens, level=args.level, rating_limit_per_ip=RATE_LIMIT
+        ),
         "ok": not failures,
     }
     return report, failures

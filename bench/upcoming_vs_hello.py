@@ -18,7 +18,6 @@ ratio is below the target); 2 when the bench could not run; 0 otherwise.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -35,6 +34,7 @@ from common import (
     get,
     gunicorn,
     load_generator,
+    load_settings,
     make_app,
     prepare_database,
     print_table,
@@ -238,23 +238,12 @@ def bench(args: argparse.Namespace, database_url: str, workdir: Path) -> tuple[d
     if any(row["errors"] for row in results):
         failures.append("some requests failed")
 
-    backend = sa.engine.make_url(database_url).get_backend_name()
     report = {
         "results": results,
         "ratio_list_hello": {k: round(v, 4) for k, v in ratios.items()},
         "target": TARGET,
         "queries_by_upcoming_conferences": queries,
-        "settings": {
-            "server": "gunicorn gthread",
-            "workers": args.workers,
-            "threads": args.threads,
-            "concurrency": args.concurrency,
-            "seconds": args.seconds,
-            "warmup": args.warmup,
-            "conferences": args.conferences,
-            "database": backend,
-            "cpu_count": os.cpu_count(),
-        },
+        "settings": load_settings(args, database_url, conferences=args.conferences),
         "ok": not failures,
     }
     return report, failures
