@@ -80,6 +80,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.api.views_keys import bp as api_keys_bp
     from portal.auth.views import bp as auth_bp
     from portal.dashboard.views import bp as dashboard_bp
+    from portal.dashboard.views_exports import bp as dashboard_exports_bp
     from portal.dialogues.views import bp as dialogues_bp
     from portal.dialogues.views_reception import bp as reception_bp
     from portal.dialogues.views_results import bp as dialogue_results_bp
@@ -103,6 +104,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(satisfaction_bp)
     app.register_blueprint(satisfaction_staff_bp)
     app.register_blueprint(dashboard_bp)
+    app.register_blueprint(dashboard_exports_bp)
 
 
 def _register_hooks(app: Flask) -> None:

@@ -3,13 +3,16 @@ periods, bad input, and who may see which ward."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from conftest import World, login_as, make_feedback, text_of
+import sqlalchemy as sa
+from conftest import World, login_as, make_conference, make_feedback, text_of
 
 from portal.dashboard import services as dashboard
 from portal.dashboard.periods import InvalidPeriod, Period, parse_period, period_containing
+from portal.dialogues.models import Booking, BookingStatus, Question, SessionKind
 from portal.extensions import db
 from portal.feedback import services as feedback_services
 from portal.satisfaction import services
@@ -494,3 +497,185 @@ def test_nav_link_for_the_dashboard(client, world: World):
         login_as(client, user)
         html = text_of(client.get("/"))
         assert ('href="/dashboard/"' in html) is shown, user.role
+
+
+# ---------------------------------------------------------------- dialogues
+
+
+def _session(ward, starts, *, status="held", notice_days=10, results_days=None, **extra):
+    """A conference (or, with kind=reception, a slot) starting at `starts`, two hours long,
+    published `notice_days` before the start and its results `results_days` after the end."""
+    session = make_conference(ward, status=status, **extra)
+    session.starts_at, session.ends_at = starts, starts + timedelta(hours=2)
+    if notice_days is not None:
+        session.published_at = starts - timedelta(days=notice_days)
+    if results_days is not None:
+        session.results_published_at = session.ends_at + timedelta(days=results_days)
+    db.session.flush()
+    return session
+
+
+_booking_codes = itertools.count(1)
+
+
+def _bookings(session, *statuses: str) -> None:
+    for status in statuses:
+        db.session.add(
+            Booking(
+                ward_id=session.ward_id,
+                session_id=session.id,
+                session_kind=session.kind,
+                guest_name="Khách Đặt Chỗ",
+                code=f"HD{next(_booking_codes):08d}",
+                status=BookingStatus(status),
+            )
+        )
+    db.session.flush()
+
+
+def _question(session, *, answered: bool = False, merged_into=None) -> Question:
+    question = Question(
+        ward_id=session.ward_id,
+        session_id=session.id,
+        text="Khi nào sửa đường ngõ 12?",
+        answered_at=session.ends_at if answered else None,
+        merged_into_id=merged_into.id if merged_into else None,
+    )
+    db.session.add(question)
+    db.session.flush()
+    return question
+
+
+@pytest.fixture
+def dialogues(world: World) -> World:
+    """The hand-computed example of November 2026 (Hà Nội dates).
+
+    C1: starts Sunday 1 November 08:00 Hà Nội (31 October 01:00 UTC), results published;
+        published 10 days ahead (notice given), results 5 days after the end (on time);
+        60 seats, the minutes count 40 present (2 checked-in bookings are not added).
+        Questions: 3 asked (2 answered), and an answered duplicate merged into one.
+    C2: starts Friday 20 November, held; published 3 days ahead (late notice), no results;
+        40 seats, no minutes' count: 3 checked-in bookings + 4 walk-ins = 7 present
+        (a no-show and a confirmed booking do not count). Questions: 1, unanswered.
+    So: 2 held, notice 1 (50%), results 1 (50%), attendance 47 of 100 (47%), questions
+    4 asked and 2 answered (50%).
+    Left out: a published (not held) and a cancelled conference in November, with a
+    question; a held one in the other ward; a held one starting 1 December 00:30 Hà Nội
+    (30 November 17:30 UTC). Held in 2026: C1, C2, one in October and the December one = 4.
+
+    Reception slots in November: S1 an attended booking (booked and used), S2 a confirmed
+    and a waiting booking (booked), S3 a cancelled and a no-show booking, S4 no booking:
+    4 published, 2 booked (50%), 1 used (25%). Left out: a cancelled and a draft slot with
+    bookings, a slot in December."""
+    ward, other = world.ward, world.other_ward
+    c1 = _session(
+        ward, hanoi(2026, 11, 1, 8), status="results_published", results_days=5, capacity=60
+    )
+    c1.attendance_count = 40
+    _bookings(c1, "attended", "attended")
+    first = _question(c1, answered=True)
+    _question(c1, answered=True)
+    _question(c1)
+    _question(c1, answered=True, merged_into=first)
+    c2 = _session(ward, hanoi(2026, 11, 20), notice_days=3, late_notice=True, capacity=40)
+    c2.walk_in_seats, c2.walk_ins = 5, 4
+    _bookings(c2, "attended", "attended", "attended", "no_show", "confirmed")
+    _question(c2)
+    not_held = _session(ward, hanoi(2026, 11, 25), status="published", capacity=30)
+    _question(not_held, answered=True)
+    _session(ward, hanoi(2026, 11, 26), status="cancelled", capacity=30)
+    _session(other, hanoi(2026, 11, 10), capacity=25, attendance_count=20)
+    _session(ward, hanoi(2026, 12, 1, 0, 30), capacity=70, attendance_count=70)
+    _session(ward, hanoi(2026, 10, 15), capacity=50, attendance_count=45)
+
+    def slot(day: int, status: str = "published", month: int = 11):
+        return _session(
+            ward, hanoi(2026, month, day, 14), status=status, kind=SessionKind.RECEPTION, capacity=1
+        )
+
+    _bookings(slot(3), "attended")
+    _bookings(slot(4), "confirmed", "waiting")
+    _bookings(slot(5), "cancelled", "no_show")
+    slot(6)
+    _bookings(slot(9, "cancelled"), "confirmed")
+    _bookings(slot(10, "draft"), "attended")
+    _bookings(slot(1, month=12), "attended")
+    db.session.commit()
+    return world
+
+
+def test_dialogue_figures_of_the_example(dialogues: World):
+    d = dashboard.dialogue_summary(dialogues.ward.id, NOV)
+    assert (d.year, d.held, d.year_held, d.yearly_minimum_met) == (2026, 2, 4, True)
+    assert (d.notice_on_time, d.notice_share) == (1, 0.5)
+    assert (d.results_on_time, d.results_share) == (1, 0.5)
+    assert (d.attendance, d.capacity, d.attendance_share) == (47, 100, 0.47)
+    assert (d.questions, d.answered, d.answered_share) == (4, 2, 0.5)
+    assert (d.slots, d.slots_booked, d.booked_share) == (4, 2, 0.5)
+    assert (d.slots_used, d.used_share) == (1, 0.25)
+
+
+def test_dialogue_figures_of_a_quarter_and_the_other_ward(dialogues: World):
+    quarter = dashboard.dialogue_summary(
+        dialogues.ward.id, parse_period("quarter", "2026-Q4", TODAY)
+    )
+    # October's conference and December's join in: 4 held, 40 + 7 + 45 + 70 of 60+40+50+70.
+    assert (quarter.held, quarter.year_held) == (4, 4)
+    assert (quarter.attendance, quarter.capacity) == (162, 220)
+    assert (quarter.notice_on_time, quarter.results_on_time) == (3, 1)
+    assert (quarter.slots, quarter.slots_booked, quarter.slots_used) == (5, 3, 2)
+    other = dashboard.dialogue_summary(dialogues.other_ward.id, NOV)
+    assert (other.held, other.attendance, other.capacity, other.questions) == (1, 20, 25, 0)
+    assert other.slots == 0 and other.booked_share is None
+
+
+def test_dialogue_figures_take_a_constant_number_of_queries(dialogues: World):
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    ward_id, year = dialogues.ward.id, parse_period("year", "2026", TODAY)
+    engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        dashboard.dialogue_summary(ward_id, year)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+    assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 4
+
+
+def test_dialogue_figures_of_an_empty_period(dialogues: World):
+    empty = Period("month", date(2026, 9, 1), date(2026, 10, 1))
+    d = dashboard.dialogue_summary(dialogues.ward.id, empty)
+    # Nothing in September, but the year's conferences still count.
+    assert d == dashboard.DialogueFigures(year=2026, year_held=4)
+    assert d.yearly_minimum_met is True
+    shares = (d.notice_share, d.results_share, d.attendance_share, d.answered_share)
+    assert shares + (d.booked_share, d.used_share) == (None,) * 6
+
+
+def test_yearly_minimum_not_met_without_a_conference(dialogues: World):
+    d = dashboard.dialogue_summary(dialogues.ward.id, parse_period("year", "2027", TODAY))
+    assert (d.year, d.held, d.year_held, d.yearly_minimum_met) == (2027, 0, 0, False)
+    # Published or cancelled conferences are not held: the other ward's year is its one.
+    assert dashboard.dialogue_summary(dialogues.other_ward.id, NOV).yearly_minimum_met is True
+    _session(dialogues.ward, hanoi(2027, 3, 2), status="published")
+    _session(dialogues.ward, hanoi(2027, 4, 2), status="cancelled")
+    d = dashboard.dialogue_summary(dialogues.ward.id, parse_period("month", "2027-03", TODAY))
+    assert (d.year_held, d.yearly_minimum_met) == (0, False)
+
+
+def test_dashboard_page_shows_the_dialogues(client, dialogues: World):
+    html = text_of(_get(client, dialogues.chairman, "?date=2026-11"))
+    section = html.split("Dialogue conferences and citizen reception")[1]
+    assert "<caption>Dialogues, 11/2026</caption>" in section
+    assert "Conferences held in 2026" in section and "Met" in section
+    assert "47 of 100" in section and "47.0%" in section
+    assert "25.0%" in section and 'scope="row"' in section
+
+
+def test_dashboard_page_dialogues_empty_year(client, world: World):
+    html = text_of(_get(client, world.chairman, "?period=year&date=2001"))
+    section = html.split("Dialogue conferences and citizen reception")[1]
+    assert "Not met" in section and "no data" in section

@@ -450,6 +450,12 @@ ROUTES = {
         None,
         only({"chairman": 200, "supervisor": 200, "admin": 200}),
     ),
+    "dashboard_exports.export": (
+        "GET",
+        lambda w: f"/dashboard/export/by-procedure.csv?ward={w.ward.slug}",
+        None,
+        only({"chairman": 200, "supervisor": 200, "admin": 200}),
+    ),
     # ---------------------------------------------------------------- feedback
     "feedback.new": ("GET", lambda w: "/feedback/new", None, only({"resident": 200})),
     "feedback.complaints": ("GET", lambda w: "/feedback/complaints", None, everyone(200)),

@@ -10,12 +10,21 @@ function and a template block without touching these."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 
 from portal.auth.models import User
-from portal.dashboard.periods import Period
+from portal.dashboard.periods import Period, period_containing
+from portal.dialogues import services as dialogue_services
+from portal.dialogues.models import (
+    Booking,
+    BookingStatus,
+    DialogueSession,
+    Question,
+    SessionKind,
+    SessionStatus,
+)
 from portal.extensions import db
 from portal.feedback import services as feedback_services
 from portal.feedback.models import Feedback, FeedbackCategory
@@ -428,3 +437,169 @@ def ward_comparison(period: Period) -> list[WardRow]:
         WardRow(ward_id, name, slug, totals.get(ward_id, Figures()))
         for ward_id, name, slug in wards
     ]
+
+
+# ---------------------------------------------------------------- dialogues
+
+
+@dataclass
+class DialogueFigures:
+    """A ward's dialogue conferences and reception slots that started in a period (Hà Nội
+    dates). A conference counts as held when its status is held or results published.
+
+    held: conferences held. year_held: conferences held in the period's calendar year (the
+    law asks for at least one a year). notice_on_time: held ones published at least 7 days
+    before the start. results_on_time: held ones whose results were published within 10 days
+    of the end. attendance: people present (the minutes' attendance count, or else bookings
+    checked in plus walk-ins), summed; capacity: their seats, summed. questions: questions
+    of the held conferences, duplicates merged into another left out; answered: of those,
+    answered. slots: reception slots published (not draft nor cancelled); slots_booked: of
+    those, with a confirmed or attended booking; slots_used: with an attended booking."""
+
+    year: int
+    held: int = 0
+    year_held: int = 0
+    notice_on_time: int = 0
+    results_on_time: int = 0
+    attendance: int = 0
+    capacity: int = 0
+    questions: int = 0
+    answered: int = 0
+    slots: int = 0
+    slots_booked: int = 0
+    slots_used: int = 0
+
+    @property
+    def yearly_minimum_met(self) -> bool:
+        """At least one conference held in the calendar year."""
+        return self.year_held >= YEARLY_MINIMUM
+
+    @property
+    def notice_share(self) -> float | None:
+        return share(self.notice_on_time, self.held)
+
+    @property
+    def results_share(self) -> float | None:
+        return share(self.results_on_time, self.held)
+
+    @property
+    def attendance_share(self) -> float | None:
+        """People present over seats (may exceed 1 when more came than were planned)."""
+        return share(self.attendance, self.capacity)
+
+    @property
+    def answered_share(self) -> float | None:
+        return share(self.answered, self.questions)
+
+    @property
+    def booked_share(self) -> float | None:
+        return share(self.slots_booked, self.slots)
+
+    @property
+    def used_share(self) -> float | None:
+        return share(self.slots_used, self.slots)
+
+
+YEARLY_MINIMUM = 1  # dialogue conferences a year (Law on Local Government)
+
+
+def dialogue_summary(ward_id: int, period: Period) -> DialogueFigures:
+    """A ward's dialogue figures over `period` (see DialogueFigures). Four queries whatever
+    the number of conferences: the held conferences of the period with their checked-in
+    bookings (a GROUP BY joined in), the year's count, their questions, and the reception
+    slots with whether each was booked and used."""
+    session = DialogueSession
+    held_statuses = (SessionStatus.HELD, SessionStatus.RESULTS_PUBLISHED)
+    since, until = period.utc_bounds()
+    year = period.start.year
+    year_since, year_until = period_containing(date(year, 1, 1), "year").utc_bounds()
+    figures = DialogueFigures(year=year)
+
+    def held_between(start, end) -> list:
+        return [
+            session.ward_id == ward_id,
+            session.kind == SessionKind.CONFERENCE,
+            session.status.in_(held_statuses),
+            session.starts_at >= start,
+            session.starts_at < end,
+        ]
+
+    attended = (
+        sa.select(Booking.session_id, sa.func.count(Booking.id).label("attended"))
+        .where(Booking.ward_id == ward_id, Booking.status == BookingStatus.ATTENDED)
+        .group_by(Booking.session_id)
+        .subquery()
+    )
+    conferences = db.session.execute(
+        sa.select(
+            session.starts_at,
+            session.ends_at,
+            session.published_at,
+            session.results_published_at,
+            session.capacity,
+            session.attendance_count,
+            session.walk_ins,
+            sa.func.coalesce(attended.c.attended, 0).label("attended"),
+        )
+        .outerjoin(attended, attended.c.session_id == session.id)
+        .where(*held_between(since, until))
+    )
+    notice = timedelta(days=dialogue_services.NOTICE_DAYS)
+    results = timedelta(days=dialogue_services.RESULTS_DAYS)
+    for row in conferences:
+        figures.held += 1
+        figures.notice_on_time += bool(
+            row.published_at is not None and row.published_at <= row.starts_at - notice
+        )
+        figures.results_on_time += bool(
+            row.results_published_at is not None
+            and row.results_published_at <= row.ends_at + results
+        )
+        figures.capacity += row.capacity
+        figures.attendance += (
+            row.attendance_count
+            if row.attendance_count is not None
+            else row.attended + row.walk_ins
+        )
+    figures.year_held = db.session.execute(
+        sa.select(sa.func.count(session.id)).where(*held_between(year_since, year_until))
+    ).scalar_one()
+    asked, answered = db.session.execute(
+        sa.select(
+            sa.func.count(Question.id),
+            sa.func.count(Question.answered_at),
+        )
+        .join(session, session.id == Question.session_id)
+        .where(Question.merged_into_id.is_(None), *held_between(since, until))
+    ).one()
+    figures.questions, figures.answered = int(asked), int(answered)
+
+    def slot_has(*statuses: BookingStatus):
+        return (
+            sa.select(Booking.id)
+            .where(Booking.session_id == session.id, Booking.status.in_(statuses))
+            .exists()
+        )
+
+    slots, booked, used = db.session.execute(
+        sa.select(
+            sa.func.count(session.id),
+            sa.func.coalesce(
+                sa.func.sum(
+                    sa.case((slot_has(BookingStatus.CONFIRMED, BookingStatus.ATTENDED), 1), else_=0)
+                ),
+                0,
+            ),
+            sa.func.coalesce(
+                sa.func.sum(sa.case((slot_has(BookingStatus.ATTENDED), 1), else_=0)), 0
+            ),
+        ).where(
+            session.ward_id == ward_id,
+            session.kind == SessionKind.RECEPTION,
+            session.status.not_in((SessionStatus.DRAFT, SessionStatus.CANCELLED)),
+            session.starts_at >= since,
+            session.starts_at < until,
+        )
+    ).one()
+    figures.slots, figures.slots_booked, figures.slots_used = int(slots), int(booked), int(used)
+    return figures

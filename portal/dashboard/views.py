@@ -14,6 +14,7 @@ from portal.auth.models import Role
 from portal.codes import format_code
 from portal.dashboard import services
 from portal.dashboard.periods import KINDS, InvalidPeriod, Period, parse_period
+from portal.dialogues.services import NOTICE_DAYS, RESULTS_DAYS
 from portal.feedback import services as feedback_services
 from portal.satisfaction.models import Level
 from portal.security import role_required
@@ -76,6 +77,19 @@ def _period_links(period: Period, ward: Ward | None, today) -> dict:
     }
 
 
+def bad_period(error: InvalidPeriod):
+    """The 400 page for a period that cannot be understood, saying why."""
+    body = render_template(
+        "errors/error.html", code=400, title=_("Unknown period"), message=str(error.message)
+    )
+    return body, 400
+
+
+def ward_to_show() -> Ward | None:
+    """The ward the viewer asked for and may see (see _ward_to_show)."""
+    return _ward_to_show()
+
+
 @bp.get("/")
 @role_required(*VIEWERS)
 def index():
@@ -86,10 +100,7 @@ def index():
     try:
         period = parse_period(request.args.get("period"), request.args.get("date"), today)
     except InvalidPeriod as error:
-        body = render_template(
-            "errors/error.html", code=400, title=_("Unknown period"), message=str(error.message)
-        )
-        return body, 400
+        return bad_period(error)
     context = {
         "period": period,
         "ward": ward,
@@ -110,6 +121,9 @@ def index():
         "dashboard/index.html",
         satisfaction=services.satisfaction_summary(ward.id, period),
         feedback=feedback,
+        dialogues=services.dialogue_summary(ward.id, period),
+        notice_days=NOTICE_DAYS,
+        results_days=RESULTS_DAYS,
         category_names={row.category_id: row.name(locale) for row in feedback.by_category},
         can_open_cases=current_user.role in CASE_READERS,
         format_code=format_code,

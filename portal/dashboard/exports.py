@@ -1,0 +1,382 @@
+"""The dashboard's tables as files: each table becomes a Table (a title, a header row and rows
+of raw values), written as CSV (one table) or as an XLSX workbook (one sheet per table).
+
+Counts stay integers and shares stay fractions from 0 to 1: the XLSX cells carry a percentage
+number format, the CSV cells a decimal with a dot. Text typed by people (reasons, titles)
+cannot start a formula in a spreadsheet: a cell beginning with = + - @ is prefixed with '."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from flask_babel import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from portal.codes import format_code
+from portal.dashboard import services
+from portal.dashboard.periods import Period
+from portal.feedback import services as feedback_services
+from portal.satisfaction.labels import LEVEL
+from portal.satisfaction.models import Level
+from portal.timeutil import local_zone
+
+PERCENT_FORMAT = "0.0%"
+DECIMAL_FORMAT = "0.0"
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+SHEET_NAME_MAX = 31
+SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+COLUMN_WIDTH_MIN, COLUMN_WIDTH_MAX = 8, 60
+
+# URL names of the tables of one ward's dashboard, in the page's order.
+WARD_TABLES = (
+    "by-procedure",
+    "by-officer",
+    "lowest-rated",
+    "dissatisfied-reasons",
+    "feedback-by-category",
+    "overdue",
+)
+CITY_TABLES = ("ward-comparison",)
+QUARTERLY_REPORT = "quarterly-report"
+
+
+@dataclass
+class Table:
+    """One table of the dashboard: `sheet` is its short name (an XLSX sheet), `title` its
+    caption; `percent` and `decimal` hold the indexes of the columns of shares and means."""
+
+    name: str
+    sheet: str
+    title: str
+    header: list[str]
+    rows: list[list] = field(default_factory=list)
+    percent: frozenset[int] = frozenset()
+    decimal: frozenset[int] = frozenset()
+
+
+def _local(moment: datetime | None) -> datetime | None:
+    """An aware UTC datetime as a naive Hà Nội wall-clock time (spreadsheets know no zones)."""
+    if moment is None:
+        return None
+    return moment.astimezone(local_zone()).replace(tzinfo=None, microsecond=0)
+
+
+# ---------------------------------------------------------------- satisfaction
+
+
+def _figure_header(first: str) -> tuple[list[str], frozenset[int], frozenset[int]]:
+    """The header of a table of Figures (as the page's), with a count and a share column for
+    each level and each timeliness, and the columns holding shares and means."""
+    header = [first, _("Dossiers returned"), _("Ratings"), _("Response rate")]
+    header.append(_("Satisfaction rate"))
+    for label in [str(LEVEL[level]) for level in Level] + [_("Early"), _("On time"), _("Late")]:
+        header += [label, _("%(figure)s (share)", figure=label)]
+    header.append(_("Average score (out of 6)"))
+    percent = frozenset({3, 4, *range(6, 6 + 2 * (len(Level) + 3), 2)})
+    return header, percent, frozenset({len(header) - 1})
+
+
+def _figure_cells(f: services.Figures) -> list:
+    cells = [f.returned, f.ratings, f.response_rate, f.satisfaction_rate]
+    for level in Level:
+        cells += [getattr(f, level.value), f.level_share(level)]
+    cells += [f.early, f.early_share, f.on_time, f.on_time_share, f.late, f.late_share]
+    cells.append(f.average_score)
+    return cells
+
+
+def by_procedure_table(summary: services.SatisfactionSummary, locale: str) -> Table:
+    header, percent, decimal = _figure_header(_("Procedure"))
+    return Table(
+        "by-procedure",
+        _("By procedure"),
+        _("Satisfaction by procedure, %(period)s", period=summary.period.label),
+        header,
+        [[row.name(locale), *_figure_cells(row.figures)] for row in summary.by_procedure],
+        percent,
+        decimal,
+    )
+
+
+def by_officer_table(summary: services.SatisfactionSummary) -> Table:
+    header, percent, decimal = _figure_header(_("Officer"))
+    return Table(
+        "by-officer",
+        _("By officer"),
+        _("Satisfaction by receiving officer, %(period)s", period=summary.period.label),
+        header,
+        [[row.full_name, *_figure_cells(row.figures)] for row in summary.by_officer],
+        percent,
+        decimal,
+    )
+
+
+def lowest_rated_table(summary: services.SatisfactionSummary, locale: str) -> Table:
+    return Table(
+        "lowest-rated",
+        _("Lowest-rated procedures"),
+        _("Lowest-rated procedures, %(period)s", period=summary.period.label),
+        [_("Procedure"), _("Satisfaction rate"), _("Ratings")],
+        [
+            [row.name(locale), row.figures.satisfaction_rate, row.figures.ratings]
+            for row in summary.lowest
+        ],
+        frozenset({1}),
+    )
+
+
+def reasons_table(summary: services.SatisfactionSummary, locale: str) -> Table:
+    return Table(
+        "dissatisfied-reasons",
+        _("Latest dissatisfied reasons"),
+        _("Latest dissatisfied reasons, %(period)s", period=summary.period.label),
+        [_("Rated on"), _("Procedure"), _("Reason"), _("Case")],
+        [
+            [
+                _local(r.created_at),
+                r.procedure_name(locale),
+                r.reason,
+                format_code(r.feedback_code) if r.feedback_code else None,
+            ]
+            for r in summary.reasons
+        ],
+    )
+
+
+# ---------------------------------------------------------------- feedback
+
+
+def feedback_by_category_table(summary: services.FeedbackSummary, locale: str) -> Table:
+    return Table(
+        "feedback-by-category",
+        _("By category"),
+        _("Feedback by category, %(period)s", period=summary.period.label),
+        [
+            _("Category"),
+            _("Received"),
+            _("Answered"),
+            _("Answered on time"),
+            _("%(figure)s (share)", figure=_("Answered on time")),
+            _("Average working days to answer"),
+        ],
+        [
+            [
+                row.name(locale),
+                row.figures.received,
+                row.figures.answered,
+                row.figures.answered_on_time,
+                row.figures.on_time_share,
+                row.figures.average_working_days,
+            ]
+            for row in summary.by_category
+        ],
+        frozenset({4}),
+        frozenset({5}),
+    )
+
+
+def overdue_table(summary: services.FeedbackSummary, locale: str) -> Table:
+    names = {row.category_id: row.name(locale) for row in summary.by_category}
+    return Table(
+        "overdue",
+        _("Overdue now"),
+        _("Feedback overdue now, oldest deadline first"),
+        [
+            _("Code"),
+            _("Title"),
+            _("Category"),
+            _("Received on"),
+            _("Answer due"),
+            _("Assigned to"),
+        ],
+        [
+            [
+                format_code(item.code),
+                item.title,
+                names.get(item.category_id),
+                _local(item.received_at),
+                item.due_on,
+                item.assignee_name,
+            ]
+            for item in summary.overdue
+        ],
+    )
+
+
+# ---------------------------------------------------------------- the city
+
+
+def ward_comparison_table(rows: list[services.WardRow], period: Period) -> Table:
+    header, percent, decimal = _figure_header(_("Ward"))
+    return Table(
+        "ward-comparison",
+        _("Satisfaction by ward"),
+        _("Satisfaction of every served ward, %(period)s", period=period.label),
+        header,
+        [[row.name, *_figure_cells(row.figures)] for row in rows],
+        percent,
+        decimal,
+    )
+
+
+# ---------------------------------------------------------------- building the tables
+
+
+def ward_tables(
+    ward_id: int, period: Period, locale: str, today: date | None = None
+) -> dict[str, Table]:
+    """Every table of a ward's dashboard for a period, by URL name."""
+    satisfaction = services.satisfaction_summary(ward_id, period)
+    feedback = services.feedback_summary(ward_id, period, today or feedback_services.local_today())
+    tables = (
+        by_procedure_table(satisfaction, locale),
+        by_officer_table(satisfaction),
+        lowest_rated_table(satisfaction, locale),
+        reasons_table(satisfaction, locale),
+        feedback_by_category_table(feedback, locale),
+        overdue_table(feedback, locale),
+    )
+    return {table.name: table for table in tables}
+
+
+def city_tables(period: Period) -> dict[str, Table]:
+    """The administrator's city-wide tables, by URL name."""
+    return {"ward-comparison": ward_comparison_table(services.ward_comparison(period), period)}
+
+
+def quarterly_ward_report(ward_id: int, period: Period, locale: str = "vi") -> Table:
+    """A ward's satisfaction in the layout of the quarterly satisfaction report: per
+    procedure, the number and the share of each level (Rất hài lòng, Hài lòng, Không hài
+    lòng) and the number of ratings, then the ward's total (read from the rollups)."""
+    header = [_("No."), _("Procedure")]
+    for level in Level:
+        label = str(LEVEL[level])
+        header += [label, _("%(figure)s (share)", figure=label)]
+    header.append(_("Ratings"))
+    percent = frozenset(range(3, 3 + 2 * len(Level), 2))
+
+    def cells(f: services.Figures) -> list:
+        values: list = []
+        for level in Level:
+            values += [getattr(f, level.value), f.level_share(level)]
+        return [*values, f.ratings]
+
+    rows = [
+        [number, row.name(locale), *cells(row.figures)]
+        for number, row in enumerate(services.by_procedure(ward_id, period), start=1)
+    ]
+    rows.append([None, _("Total"), *cells(services.satisfaction_totals(ward_id, period))])
+    return Table(
+        QUARTERLY_REPORT,
+        _("Satisfaction report"),
+        _("Satisfaction with administrative procedures, %(period)s", period=period.label),
+        header,
+        rows,
+        percent,
+    )
+
+
+# ---------------------------------------------------------------- writing the files
+
+
+def safe_text(value: str) -> str:
+    """Text that a spreadsheet will not read as a formula."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def _csv_cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(int(value))
+    if isinstance(value, float):
+        return f"{value:.6f}".rstrip("0").rstrip(".")
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, int):
+        return str(value)
+    return safe_text(str(value))
+
+
+def to_csv(table: Table) -> bytes:
+    """One table as CSV: UTF-8 with a byte order mark (so that Excel reads Vietnamese), the
+    header row first, shares as decimals with a dot."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([safe_text(str(cell)) for cell in table.header])
+    for row in table.rows:
+        writer.writerow([_csv_cell(cell) for cell in row])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def sheet_name(name: str, taken: Iterable[str] = ()) -> str:
+    """A valid sheet name: no []:*?/\\, no leading or trailing apostrophe, at most 31
+    characters, and different (ignoring case) from the names in `taken`."""
+    base = SHEET_NAME_FORBIDDEN.sub(" ", name).strip().strip("'").strip() or "Sheet"
+    taken = {t.lower() for t in taken}
+    candidate, number = base[:SHEET_NAME_MAX], 1
+    while candidate.lower() in taken:
+        number += 1
+        suffix = f" ({number})"
+        candidate = base[: SHEET_NAME_MAX - len(suffix)] + suffix
+    return candidate
+
+
+def _display_width(value) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, float):
+        return 8
+    if isinstance(value, datetime):
+        return 16
+    return max((len(line) for line in str(value).splitlines()), default=0)
+
+
+def to_xlsx(tables: Iterable[Table]) -> bytes:
+    """Tables as an XLSX workbook, one sheet each: a bold header row (frozen), shares with a
+    percentage format, means with one decimal, dates as dates, and fitted column widths."""
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    bold = Font(bold=True)
+    for table in tables:
+        sheet = workbook.create_sheet(sheet_name(table.sheet, workbook.sheetnames))
+        sheet.append([safe_text(str(cell)) for cell in table.header])
+        for cell in sheet[1]:
+            cell.font = bold
+        for row in table.rows:
+            sheet.append([safe_text(v) if isinstance(v, str) else v for v in row])
+        widths = [_display_width(cell) for cell in table.header]
+        for row_cells in sheet.iter_rows(min_row=2):
+            for cell in row_cells:
+                column = cell.column - 1
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"  # never a formula
+                if column in table.percent:
+                    cell.number_format = PERCENT_FORMAT
+                elif column in table.decimal:
+                    cell.number_format = DECIMAL_FORMAT
+                elif isinstance(cell.value, datetime):
+                    cell.number_format = "yyyy-mm-dd hh:mm"
+                elif isinstance(cell.value, date):
+                    cell.number_format = "yyyy-mm-dd"
+                widths[column] = max(widths[column], _display_width(cell.value))
+        for index, width in enumerate(widths, start=1):
+            letter = get_column_letter(index)
+            sheet.column_dimensions[letter].width = min(
+                max(width + 2, COLUMN_WIDTH_MIN), COLUMN_WIDTH_MAX
+            )
+        sheet.freeze_panes = "A2"
+    if not workbook.sheetnames:
+        workbook.create_sheet(_("No data"))
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()

@@ -1,0 +1,369 @@
+"""CSV and XLSX exports of the dashboard's tables: the files opened and checked against the
+hand-computed examples of test_dashboard, formula injection, the quarterly report, who may
+download what, and bad input."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime
+
+import pytest
+from conftest import World, login_as, text_of
+from openpyxl import load_workbook
+from test_dashboard import NOV, TODAY, _dossier, _procedure, _rate, answered, hanoi, rated
+
+from portal.codes import format_code
+from portal.dashboard import exports
+from portal.dashboard.periods import Period
+from portal.extensions import db
+from portal.feedback.models import Feedback
+
+__all__ = ["answered", "rated"]  # the fixtures of test_dashboard, used here too
+
+Q4 = Period("quarter", date(2026, 10, 1), date(2027, 1, 1))
+BOM = b"\xef\xbb\xbf"
+
+
+def _download(client, user, path: str, lang: str = "en"):
+    login_as(client, user)
+    return client.get(f"/dashboard/export/{path}", headers={"Accept-Language": lang})
+
+
+def _csv(response) -> list[list[str]]:
+    body = response.get_data()
+    assert body.startswith(BOM)
+    return list(csv.reader(io.StringIO(body[len(BOM) :].decode("utf-8"), newline="")))
+
+
+def _xlsx(response):
+    return load_workbook(io.BytesIO(response.get_data()))
+
+
+def _case_code(world: World) -> str:
+    return format_code(db.session.get(Feedback, world.dissatisfied.feedback_id).code)
+
+
+def _name(procedure) -> str:
+    return procedure.name_en or procedure.name_vi
+
+
+# ---------------------------------------------------------------- CSV
+
+
+def test_csv_by_procedure(client, rated: World):
+    response = _download(client, rated.chairman, "by-procedure.csv?period=month&date=2026-11")
+    assert response.status_code == 200
+    assert response.content_type == "text/csv; charset=utf-8"
+    assert response.headers["Content-Disposition"] == (
+        'attachment; filename="dashboard-by-procedure-phuong-bo-de-2026-11.csv"'
+    )
+    assert response.headers["Cache-Control"] == "no-store"
+    header, *rows = _csv(response)
+    assert header[:5] == [
+        "Procedure",
+        "Dossiers returned",
+        "Ratings",
+        "Response rate",
+        "Satisfaction rate",
+    ]
+    assert header[5:7] == ["Very satisfied", "Very satisfied (share)"]
+    assert header[-1] == "Average score (out of 6)"
+    a, b, c = rated.procedures
+    by_name = {row[0]: dict(zip(header, row, strict=True)) for row in rows}
+    assert set(by_name) == {_name(a), _name(b), _name(c)}
+    # A: D1 + D2, both early, very satisfied + satisfied, scores 6 and 5.
+    row = by_name[_name(a)]
+    assert (row["Dossiers returned"], row["Ratings"], row["Response rate"]) == ("2", "2", "1")
+    assert (row["Satisfaction rate"], row["Very satisfied"], row["Very satisfied (share)"]) == (
+        "1",
+        "1",
+        "0.5",
+    )
+    assert (row["Early"], row["Early (share)"], row["Average score (out of 6)"]) == (
+        "2",
+        "1",
+        "5.5",
+    )
+    # B: dissatisfied, score 2; C: never rated, so its rates are empty (no data), not 0.
+    assert (by_name[_name(b)]["Satisfaction rate"], by_name[_name(b)]["Dissatisfied"]) == (
+        "0",
+        "1",
+    )
+    assert by_name[_name(c)]["Satisfaction rate"] == ""
+    assert by_name[_name(c)]["Average score (out of 6)"] == ""
+    assert (by_name[_name(c)]["Late"], by_name[_name(c)]["Response rate"]) == ("1", "0")
+
+
+def test_csv_by_officer_keeps_vietnamese(client, rated: World):
+    response = _download(client, rated.chairman, "by-officer.csv?date=2026-11", lang="vi")
+    header, *rows = _csv(response)
+    officers = {row[0]: row for row in rows}
+    chairman = officers["Nguyễn Văn Chủ"]  # D2, D3, D4
+    # returned, ratings, response rate 2/3, satisfaction rate 1/2, ..., mean score (5 + 2) / 2
+    assert chairman[1:5] == ["3", "2", "0.666667", "0.5"]
+    assert chairman[-1] == "3.5"
+    assert len(header) == len(chairman) == 18
+
+
+def test_csv_lowest_rated_and_reasons(client, rated: World):
+    a, b, _ = rated.procedures
+    header, *rows = _csv(_download(client, rated.chairman, "lowest-rated.csv?date=2026-11"))
+    assert header == ["Procedure", "Satisfaction rate", "Ratings"]
+    assert rows == [[_name(b), "0", "1"], [_name(a), "1", "2"]]
+    header, *rows = _csv(
+        _download(client, rated.chairman, "dissatisfied-reasons.csv?date=2026-11", lang="vi")
+    )
+    code = _case_code(rated)
+    assert rows == [["2026-11-07 09:00", "Đăng ký khai sinh", "Phải chờ lâu", code]]
+
+
+def test_feedback_tables(app, english, answered: World):
+    f1, f2, f3, f4, f5 = answered.items
+    tables = exports.ward_tables(answered.ward.id, NOV, "en", TODAY)
+    category = tables["feedback-by-category"]
+    rows = {row[0]: row[1:] for row in category.rows}
+    assert rows["Environment"] == [2, 1, 1, 1.0, 1.0]
+    assert rows["Urban order"] == [1, 1, 0, 0.0, 12.0]
+    assert rows["A question for the ward chairman"] == [0, 0, 0, None, None]
+    csv_rows = list(csv.reader(io.StringIO(exports.to_csv(category).decode("utf-8-sig"))))
+    assert ["Other", "0", "1", "0", "0", "23"] in csv_rows
+    overdue = tables["overdue"]
+    assert overdue.header[:2] == ["Code", "Title"]
+    assert [row[0] for row in overdue.rows] == [format_code(f5.code), format_code(f3.code)]
+    assert overdue.rows[1][3:5] == [datetime(2026, 11, 10, 10), date(2026, 11, 25)]
+
+
+# ---------------------------------------------------------------- XLSX
+
+
+def test_xlsx_of_every_table(client, rated: World):
+    response = _download(client, rated.chairman, "all.xlsx?date=2026-11")
+    assert response.status_code == 200
+    assert response.content_type.startswith("application/vnd.openxmlformats")
+    assert (
+        'filename="dashboard-all-phuong-bo-de-2026-11.xlsx"'
+        in (response.headers["Content-Disposition"])
+    )
+    book = _xlsx(response)
+    assert book.sheetnames == [
+        "By procedure",
+        "By officer",
+        "Lowest-rated procedures",
+        "Latest dissatisfied reasons",
+        "By category",
+        "Overdue now",
+    ]
+    sheet = book["By procedure"]
+    header = [cell.value for cell in sheet[1]]
+    assert header[:5] == [
+        "Procedure",
+        "Dossiers returned",
+        "Ratings",
+        "Response rate",
+        "Satisfaction rate",
+    ]
+    assert all(cell.font.bold for cell in sheet[1])
+    assert sheet.column_dimensions["A"].width >= len("Procedure")
+    a, b, c = rated.procedures
+    rows = {row[0].value: row for row in sheet.iter_rows(min_row=2)}
+    a_row = rows[_name(a)]
+    assert [cell.value for cell in a_row[1:5]] == [2, 2, 1.0, 1.0]
+    assert a_row[4].number_format == "0.0%" and a_row[1].number_format == "General"
+    assert a_row[-1].value == 5.5 and a_row[-1].number_format == "0.0"
+    assert rows[_name(c)][4].value is None  # no rating: no data
+    lowest = book["Lowest-rated procedures"]
+    assert [[cell.value for cell in row] for row in lowest.iter_rows(min_row=2)] == [
+        [_name(b), 0.0, 1],
+        [_name(a), 1.0, 2],
+    ]
+    assert lowest["B2"].number_format == "0.0%"
+    reasons = book["Latest dissatisfied reasons"]
+    assert reasons["A2"].value == datetime(2026, 11, 7, 9, 0)
+    assert reasons["C2"].value == "Phải chờ lâu"
+    assert reasons["D2"].value == _case_code(rated)
+
+
+def test_xlsx_in_vietnamese_and_one_table(client, rated: World):
+    response = _download(client, rated.chairman, "by-officer.xlsx?date=2026-11", lang="vi")
+    book = _xlsx(response)
+    [sheet] = book.worksheets
+    names = [row[0].value for row in sheet.iter_rows(min_row=2)]
+    assert "Nguyễn Văn Chủ" in names
+    assert sheet["A1"].value != "Officer"  # the header is translated
+
+
+def test_empty_period_gives_files_with_headers_only(client, rated: World):
+    book = _xlsx(_download(client, rated.chairman, "all.xlsx?period=year&date=2001"))
+    assert book["By procedure"].max_row == 1
+    assert book["By category"].max_row == 1 + 5  # every category, with zeros
+    header, *rows = _csv(_download(client, rated.chairman, "lowest-rated.csv?date=2001"))
+    assert header and rows == []
+
+
+def test_ward_comparison_for_the_admin(client, rated: World):
+    response = _download(client, rated.admin, "ward-comparison.csv?date=2026-11")
+    assert (
+        "dashboard-ward-comparison-all-wards-2026-11.csv"
+        in (response.headers["Content-Disposition"])
+    )
+    header, *rows = _csv(response)
+    assert header[0] == "Ward"
+    assert [row[:5] for row in rows] == [
+        ["Phường Bồ Đề", "4", "3", "0.75", "0.666667"],
+        ["Phường Việt Hưng", "1", "1", "1", "0"],
+    ]
+    book = _xlsx(_download(client, rated.admin, "all.xlsx?date=2026-11"))
+    assert book.sheetnames == ["Satisfaction by ward"]
+    assert book["Satisfaction by ward"]["E2"].value == pytest.approx(2 / 3)
+    # The administrator opens one served ward's tables with ?ward=.
+    slug = rated.other_ward.slug
+    header, *rows = _csv(_download(client, rated.admin, f"by-procedure.csv?ward={slug}"))
+    assert _download(client, rated.admin, "by-procedure.csv").status_code == 404
+    assert _download(client, rated.chairman, "ward-comparison.csv").status_code == 404
+
+
+# ---------------------------------------------------------------- formula injection
+
+
+def test_formula_injection_is_neutralised(client, rated: World):
+    ward = rated.ward.id
+    procedure = _procedure(ward, "Đăng ký khai sinh")
+    _, raw = _dossier(rated.staff, ward, procedure, "F1", hanoi(2026, 11, 9), hanoi(2026, 11, 9))
+    evil = '=HYPERLINK("http://evil.example/","Bấm vào đây")'
+    _rate(raw, "dissatisfied", hanoi(2026, 11, 10), reason=evil)
+    db.session.commit()
+    header, *rows = _csv(_download(client, rated.chairman, "dissatisfied-reasons.csv?date=2026-11"))
+    assert rows[0][2] == "'" + evil
+    sheet = _xlsx(_download(client, rated.chairman, "all.xlsx?date=2026-11"))[
+        "Latest dissatisfied reasons"
+    ]
+    assert sheet["C2"].value == "'" + evil and sheet["C2"].data_type == "s"
+    for text in ("+1", "-1", "@SUM(A1)", "\t=1"):
+        assert exports.safe_text(text) == "'" + text
+    assert exports.safe_text("Phải chờ lâu") == "Phải chờ lâu"
+    table = exports.Table("t", "t", "t", ["A", "B"], [[-1, "-1"]])
+    assert exports.to_csv(table).decode("utf-8-sig").splitlines()[1] == "-1,'-1"
+
+
+def test_sheet_names_are_valid():
+    assert exports.sheet_name("a/b:c*d?[e]\\f") == "a b c d  e  f"
+    long = exports.sheet_name("x" * 40)
+    assert long == "x" * 31
+    assert exports.sheet_name("x" * 40, [long]) == "x" * 27 + " (2)"
+    assert exports.sheet_name("'By'") == "By"
+    assert exports.sheet_name("by procedure", ["By procedure"]) == "by procedure (2)"
+
+
+# ---------------------------------------------------------------- the quarterly report
+
+
+def test_quarterly_ward_report(app, english, rated: World):
+    a, b, c = rated.procedures
+    report = exports.quarterly_ward_report(rated.ward.id, Q4, "en")
+    assert report.header == [
+        "No.",
+        "Procedure",
+        "Very satisfied",
+        "Very satisfied (share)",
+        "Satisfied",
+        "Satisfied (share)",
+        "Dissatisfied",
+        "Dissatisfied (share)",
+        "Ratings",
+    ]
+    rows = {row[1]: row for row in report.rows}
+    # A in the quarter: D1 very satisfied, D2 and D0 (October) satisfied.
+    assert rows[_name(a)][2:] == [1, pytest.approx(1 / 3), 2, pytest.approx(2 / 3), 0, 0.0, 3]
+    assert rows[_name(b)][2:] == [0, 0.0, 0, 0.0, 1, 1.0, 1]
+    assert rows[_name(c)][2:] == [0, None, 0, None, 0, None, 0]  # returned, never rated
+    assert sorted(row[0] for row in report.rows[:-1]) == [1, 2, 3]
+    assert report.rows[-1] == [None, "Total", 1, 0.25, 2, 0.5, 1, 0.25, 4]
+
+
+def test_quarterly_report_download(client, rated: World):
+    response = _download(
+        client, rated.chairman, "quarterly-report.xlsx?period=quarter&date=2026-Q4"
+    )
+    assert (
+        "dashboard-quarterly-report-phuong-bo-de-2026-Q4.xlsx"
+        in (response.headers["Content-Disposition"])
+    )
+    [sheet] = _xlsx(response).worksheets
+    assert [cell.value for cell in sheet[sheet.max_row]] == [
+        None,
+        "Total",
+        1,
+        0.25,
+        2,
+        0.5,
+        1,
+        0.25,
+        4,
+    ]
+    assert sheet["D2"].number_format == "0.0%" and sheet["C2"].number_format == "General"
+    # Without a period, the report is of the current quarter.
+    response = _download(client, rated.chairman, "quarterly-report.csv")
+    assert response.status_code == 200
+    assert "-Q" in response.headers["Content-Disposition"]
+    assert _csv(response)[-1][:2] == ["", "Total"]
+
+
+# ---------------------------------------------------------------- who, and bad input
+
+
+def test_who_may_download(client, rated: World):
+    path = "by-procedure.csv?date=2026-11"
+    assert _download(client, rated.chairman, path).status_code == 200
+    assert _download(client, rated.supervisor, path).status_code == 200
+    other = f"{path}&ward={rated.other_ward.slug}"
+    assert _download(client, rated.chairman, other).status_code == 403
+    assert _download(client, rated.supervisor, other).status_code == 403
+    assert _download(client, rated.staff, path).status_code == 403
+    assert _download(client, rated.resident, path).status_code == 403
+    assert _download(client, rated.admin, f"{path}&ward=no-such-ward").status_code == 404
+    anonymous = client.application.test_client()
+    response = anonymous.get(f"/dashboard/export/{path}")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login?next=")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "no-such-table.csv",
+        "by-procedure.pdf",
+        "by-procedure.CSV",
+        "all.csv",
+        "by-procedure",
+        "by-procedure.csv.xlsx",
+    ],
+)
+def test_unknown_table_or_format_is_404(client, world: World, path: str):
+    assert _download(client, world.chairman, path).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["?period=week", "?date=2026-13", "?date=1999", "?date=" + "9" * 300],
+)
+def test_unknown_period_is_a_clear_400(client, world: World, query: str):
+    response = _download(client, world.chairman, f"by-procedure.xlsx{query}")
+    assert response.status_code == 400
+    assert "Unknown period" in text_of(response)
+
+
+def test_the_page_links_the_downloads(client, rated: World):
+    login_as(client, rated.chairman)
+    html = text_of(client.get("/dashboard/?date=2026-11", headers={"Accept-Language": "en"}))
+    for table in exports.WARD_TABLES:
+        for fmt in ("csv", "xlsx"):
+            assert f'href="/dashboard/export/{table}.{fmt}?period=month&amp;date=2026-11"' in html
+    assert "Download everything (XLSX)" in html
+    assert 'href="/dashboard/export/all.xlsx?period=month&amp;date=2026-11"' in html
+    assert "/dashboard/export/quarterly-report.xlsx?period=quarter&amp;date=2026-Q4" in html
+    login_as(client, rated.admin)
+    html = text_of(client.get(f"/dashboard/?ward={rated.ward.slug}&date=2026-11"))
+    assert f"by-procedure.csv?period=month&amp;date=2026-11&amp;ward={rated.ward.slug}" in html
+    html = text_of(client.get("/dashboard/?date=2026-11"))
+    assert "/dashboard/export/ward-comparison.xlsx?period=month&amp;date=2026-11" in html
