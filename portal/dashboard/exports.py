@@ -160,7 +160,7 @@ def feedback_by_category_table(summary: services.FeedbackSummary, locale: str) -
         _("Feedback by category, %(period)s", period=summary.period.label),
         [
             _("Category"),
-            _("Received"),
+            _("Feedback received"),
             _("Answered"),
             _("Answered on time"),
             _("%(figure)s (share)", figure=_("Answered on time")),
