@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from functools import lru_cache
+from urllib.parse import urlencode
 
 from babel import dates as babel_dates
 from flask import Flask, request
@@ -54,6 +55,11 @@ def file_size(size: int) -> str:
     return f"{format_decimal(max(round(size / 1024, 1), 0.1))} KB"
 
 
+def page_url(number: int) -> str:
+    """This page's address with another ?page= (the other query arguments kept)."""
+    return request.path + "?" + urlencode({**request.args.to_dict(), "page": number})
+
+
 def field_attrs(field) -> dict:
     """aria attributes linking an input to its hint and its error message."""
     ids = []
@@ -92,6 +98,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(feedback_filters())
     app.jinja_env.filters.update(satisfaction_filters())
     app.jinja_env.globals["field_attrs"] = field_attrs
+    app.jinja_env.globals["page_url"] = page_url
     app.context_processor(_context)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -457,3 +457,15 @@ def test_choice_labels_follow_the_language_of_each_request(client, world):
     assert "Có, vấn đề đã được giải quyết" in vietnamese
     english = text_of(client.get(f"/my/feedback/{item.code}", headers=EN))
     assert "Yes, it is resolved" in english
+
+
+def test_inbox_pages_keep_the_filters(client, world):
+    for n in range(services.PAGE_SIZE + 1):
+        make_feedback(world.ward, world.resident, title=f"Phản ánh {n}")
+    db.session.commit()
+    login_as(client, world.staff)
+    html = text_of(client.get("/staff/feedback/?sort=newest", headers=EN))
+    assert "Page 1 of 2" in html
+    assert 'href="/staff/feedback/?sort=newest&amp;page=2"' in html
+    second = text_of(client.get("/staff/feedback/?sort=newest&page=2", headers=EN))
+    assert "Page 2 of 2" in second and "page=1" in second

@@ -5,7 +5,6 @@ Front supervisor may look but not act; internal notes are for the committee only
 from __future__ import annotations
 
 from types import SimpleNamespace
-from urllib.parse import urlencode
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
@@ -88,7 +87,6 @@ def inbox():
         page=services.inbox(ward_id, flt, current_user),
         v=_list_context(ward_id),
         officers=services.officers(ward_id),
-        pager_query=lambda n: urlencode({**request.args.to_dict(), "page": n}),
     )
 
 

@@ -6,7 +6,6 @@ Fatherland Front supervisor may look but not act."""
 from __future__ import annotations
 
 import csv
-from urllib.parse import urlencode
 
 import sqlalchemy as sa
 from flask import (
@@ -154,7 +153,6 @@ def dossiers():
         page=_dossier_rows(current_user.ward_id, q, request.args.get("page", 1, type=int) or 1),
         timeliness=names(labels.TIMELINESS),
         english=str(get_locale()) == "en",
-        pager_query=lambda n: urlencode({**request.args.to_dict(), "page": n}),
     )
 
 
