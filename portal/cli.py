@@ -311,6 +311,8 @@ def register_cli(app: Flask) -> None:
     from portal.dialogues.cli import reception_cli
     from portal.feedback.cli import feedback_cli
     from portal.notifications.cli import outbox_cli
+    from portal.satisfaction.cli import satisfaction_cli
 
-    for group in (wards_cli, users_cli, demo_cli, outbox_cli, reception_cli, feedback_cli):
+    groups = (wards_cli, users_cli, demo_cli, outbox_cli, reception_cli, feedback_cli)
+    for group in (*groups, satisfaction_cli):
         app.cli.add_command(group)

@@ -13,14 +13,16 @@ from test_dialogues_concurrency import race
 from portal.auth.models import Role
 from portal.extensions import db
 from portal.satisfaction import rollups, services
-from portal.satisfaction.models import Dossier
+from portal.satisfaction.models import Dossier, SatisfactionRollup
 
 
 def hanoi(y, m, d, hour=9) -> datetime:
     return datetime(y, m, d, hour, tzinfo=UTC) - timedelta(hours=7)
 
 
-def test_rollups_equal_a_fresh_aggregation(world: World):
+def random_dossiers_and_ratings(world: World) -> None:
+    """120 dossiers over 11 months, two wards and three officers: some still processed, some
+    returned, most of those rated (some in the following month)."""
     services.seed_catalogue(world.ward.id)
     services.seed_catalogue(world.other_ward.id)
     second_officer = make_user(Role.STAFF, world.ward, name="Lê Thị Một Cửa")
@@ -61,6 +63,10 @@ def test_rollups_equal_a_fresh_aggregation(world: World):
                 now=returned + timedelta(days=rng.randint(0, 25)),
             )
     db.session.commit()
+
+
+def test_rollups_equal_a_fresh_aggregation(world: World):
+    random_dossiers_and_ratings(world)
     fresh = rollups.fresh_totals()
     assert fresh == rollups.stored_totals()
     assert sum(c["ratings"] for c in fresh.values()) > 50
@@ -81,6 +87,25 @@ def test_a_rating_counts_in_the_hanoi_month(world: World):
     [(key, counter)] = rollups.stored_totals().items()
     assert key[3].isoformat() == "2026-11-01"
     assert counter["returned"] == 1 and counter["ratings"] == 1 and counter["satisfied"] == 1
+    # The set-based rebuild puts them in the same Hà Nội month.
+    assert rollups.rebuild() == 1
+    assert rollups.stored_totals() == {key: counter}
+
+
+def test_rebuild_repairs_the_rollups(world: World):
+    random_dossiers_and_ratings(world)
+    fresh = rollups.fresh_totals()
+    # Damage them: one ward's rows gone, the other's counters wrong.
+    db.session.execute(
+        sa.delete(SatisfactionRollup).where(SatisfactionRollup.ward_id == world.ward.id)
+    )
+    db.session.execute(sa.update(SatisfactionRollup).values(ratings=999, score_sum=-1))
+    written = rollups.rebuild(world.ward.id)
+    assert written == len(rollups.fresh_totals(world.ward.id)) > 10
+    assert rollups.stored_totals(world.ward.id) == rollups.fresh_totals(world.ward.id)
+    assert rollups.stored_totals(world.other_ward.id) != rollups.fresh_totals(world.other_ward.id)
+    assert rollups.rebuild() == len(fresh)
+    assert rollups.stored_totals() == fresh
 
 
 def test_concurrent_ratings_add_up(app, world: World):
@@ -107,3 +132,21 @@ def test_concurrent_ratings_add_up(app, world: World):
     assert counter["ratings"] == 12 and counter["very_satisfied"] == 12
     assert rollups.stored_totals() == rollups.fresh_totals()
     assert db.session.scalar(sa.select(sa.func.count(Dossier.id))) == 12
+
+
+def test_rebuild_command(app, world: World):
+    random_dossiers_and_ratings(world)
+    fresh = rollups.fresh_totals()
+    db.session.execute(sa.delete(SatisfactionRollup))
+    db.session.commit()
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["satisfaction", "rebuild-rollups", "--ward", world.ward.slug])
+    assert result.exit_code == 0, result.output
+    assert f"{len(rollups.fresh_totals(world.ward.id))} rollup row(s) written." in result.output
+    assert rollups.stored_totals(world.other_ward.id) == {}
+    result = runner.invoke(args=["satisfaction", "rebuild-rollups"])
+    assert result.exit_code == 0 and f"{len(fresh)} rollup row(s)" in result.output
+    db.session.rollback()
+    assert rollups.stored_totals() == fresh
+    result = runner.invoke(args=["satisfaction", "rebuild-rollups", "--ward", "no-such-ward"])
+    assert result.exit_code != 0 and "Unknown ward: no-such-ward" in result.output

@@ -14,8 +14,10 @@ from portal.extensions import db
 from portal.satisfaction.models import (
     COUNTERS,
     Dossier,
+    Level,
     SatisfactionRating,
     SatisfactionRollup,
+    Timeliness,
 )
 from portal.timeutil import local_zone
 
@@ -98,3 +100,67 @@ def stored_totals(ward_id: int | None = None) -> dict[tuple, Counter]:
         counter = Counter({name: getattr(row, name) for name in COUNTERS})
         result[tuple(getattr(row, name) for name in GROUP)] = +counter
     return result
+
+
+def _local_month(column, dialect: str):
+    """SQL for the first day of the Hà Nội month of a UTC timestamp column."""
+    zone = local_zone()
+    if dialect == "postgresql":
+        local = sa.func.timezone(zone.key, column)
+        return sa.cast(sa.func.date_trunc("month", local), sa.Date)
+    # SQLite stores naive UTC text. Asia/Ho_Chi_Minh has kept UTC+7 without daylight saving
+    # since 1975, so a fixed offset is exact for every date the portal holds.
+    hours = int(datetime(2000, 1, 1, tzinfo=zone).utcoffset().total_seconds() // 3600)
+    return sa.func.date(column, f"{hours:+d} hours", "start of month")
+
+
+def rebuild(ward_id: int | None = None) -> int:
+    """Recompute the rollups (of one ward, or all) from every dossier and rating with two
+    set-based statements, for a repair or after a bulk load that bypassed the per-event
+    upserts. Runs in the caller's transaction; returns the number of rollup rows written."""
+    dialect = db.session.get_bind().dialect.name
+    table = SatisfactionRollup.__table__
+    d, r = Dossier.__table__, SatisfactionRating.__table__
+    zero = sa.literal(0)
+
+    def flag(condition):
+        return sa.case((condition, 1), else_=0)
+
+    returned = sa.select(
+        d.c.ward_id,
+        d.c.procedure_id,
+        d.c.receiving_officer_id.label("officer_id"),
+        _local_month(d.c.returned_at, dialect).label("month"),
+        sa.literal(1).label("returned"),
+        *[flag(d.c.timeliness == t.value).label(t.value) for t in Timeliness],
+        d.c.extra_visits.label("contacts"),
+        *[zero.label(name) for name in COUNTERS[5:]],
+    ).where(d.c.returned_at.is_not(None), d.c.receiving_officer_id.is_not(None))
+    rated = sa.select(
+        r.c.ward_id,
+        r.c.procedure_id,
+        r.c.officer_id,
+        _local_month(r.c.created_at, dialect).label("month"),
+        *[zero.label(name) for name in COUNTERS[:5]],
+        sa.literal(1).label("ratings"),
+        *[flag(r.c.level == level.value).label(level.value) for level in Level],
+        flag(r.c.score.is_not(None)).label("scored"),
+        sa.func.coalesce(r.c.score, 0).label("score_sum"),
+    ).where(r.c.officer_id.is_not(None))
+    if ward_id is not None:
+        returned = returned.where(d.c.ward_id == ward_id)
+        rated = rated.where(r.c.ward_id == ward_id)
+    events = sa.union_all(returned, rated).subquery()
+    grouped = sa.select(
+        *[events.c[name] for name in GROUP],
+        *[sa.func.sum(events.c[name]) for name in COUNTERS],
+    ).group_by(*[events.c[name] for name in GROUP])
+    delete = sa.delete(table)
+    if ward_id is not None:
+        delete = delete.where(table.c.ward_id == ward_id)
+    db.session.execute(delete)
+    db.session.execute(table.insert().from_select([*GROUP, *COUNTERS], grouped))
+    count = sa.select(sa.func.count()).select_from(table)
+    if ward_id is not None:
+        count = count.where(table.c.ward_id == ward_id)
+    return db.session.execute(count).scalar_one()
