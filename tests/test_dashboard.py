@@ -3,9 +3,12 @@ periods, bad input, and who may see which ward."""
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import json
 import re
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -236,6 +239,78 @@ def test_satisfaction_by_procedure_officer_and_lowest(rated: World):
     assert chairman.satisfaction_rate == 0.5  # satisfied / (satisfied + dissatisfied)
     assert chairman.average_score == 3.5  # (5 + 2) / 2
     assert officers[rated.chairman.id].full_name == "Nguyễn Văn Chủ"
+
+
+def test_satisfaction_by_field_adds_up_its_procedures(rated: World):
+    summary = dashboard.satisfaction_summary(rated.ward.id, NOV)
+    fields = [(row.name("vi"), row.name("en")) for row in summary.by_field]
+    assert fields == [("Hộ kinh doanh", "Household business"), ("Hộ tịch", "Civil status")]
+    business, civil = (row.figures for row in summary.by_field)
+    # Household business: A (D1, D2). Civil status: B (D3, 1 extra visit) and C (D4).
+    assert (business.returned, business.early, business.ratings, business.score_sum) == (
+        2,
+        2,
+        2,
+        11,
+    )
+    assert (civil.returned, civil.on_time, civil.late, civil.contacts) == (2, 1, 1, 1)
+    assert (civil.ratings, civil.dissatisfied, civil.satisfaction_rate) == (1, 1, 0.0)
+    assert civil.contacts_per_dossier == 0.5 and business.contacts_per_dossier == 0.0
+    assert business + civil == summary.totals
+
+
+def test_procedures_without_a_field_come_last(app):
+    def row(field_vi: str, returned: int):
+        return dashboard.ProcedureRow(1, "x", "", dashboard.Figures(returned=returned), field_vi)
+
+    fields = dashboard.by_field([row("", 1), row("Đất đai", 2), row(" Hộ tịch", 3), row("", 4)])
+    assert [(f.field_vi, f.figures.returned) for f in fields] == [
+        ("Hộ tịch", 3),
+        ("Đất đai", 2),
+        ("", 5),
+    ]
+
+
+def test_monthly_trend(rated: World):
+    trend = dashboard.satisfaction_summary(rated.ward.id, NOV).trend
+    # The twelve months ending with November 2026, oldest first, zeros included.
+    assert [row.month for row in trend] == [date(2025, 12, 1)] + [
+        date(2026, m, 1) for m in range(1, 12)
+    ]
+    october, november = trend[-2].figures, trend[-1].figures
+    assert (october.returned, october.ratings, october.satisfied) == (1, 1, 1)
+    assert (november.returned, november.ratings, november.satisfaction_rate) == (4, 3, 2 / 3)
+    assert all(row.figures == dashboard.Figures() for row in trend[:-2])
+    assert trend[-1].period == NOV
+    # A year: its own twelve months; a quarter across the new year.
+    year = dashboard.monthly_trend(rated.ward.id, parse_period("year", "2026", TODAY))
+    assert (year[0].month, year[-1].month, year[10].figures.ratings) == (
+        date(2026, 1, 1),
+        date(2026, 12, 1),
+        3,
+    )
+    q1 = dashboard.monthly_trend(rated.ward.id, parse_period("quarter", "2027-Q1", TODAY))
+    assert (q1[0].month, q1[-1].month) == (date(2026, 4, 1), date(2027, 3, 1))
+    # Every ward: the other ward's November rating is added.
+    city = dashboard.monthly_trend(None, NOV)
+    assert (city[-1].figures.returned, city[-1].figures.ratings) == (5, 4)
+    assert city[-1].figures.dissatisfied == 2
+
+
+def test_officer_and_procedure(rated: World):
+    a, b, c = rated.procedures
+    rows = dashboard.by_officer_and_procedure(rated.ward.id, NOV)
+    assert [(row.full_name, row.procedure.procedure_id) for row in rows] == [
+        ("Nguyễn Văn Chủ", a.id),  # D2
+        ("Nguyễn Văn Chủ", b.id),  # D3
+        ("Nguyễn Văn Chủ", c.id),  # D4
+        ("Trần Thị Công", a.id),  # D1
+    ]
+    d2, d3, d4, d1 = (row.procedure.figures for row in rows)
+    assert (d2.early, d2.satisfied, d2.score_sum) == (1, 1, 5)
+    assert (d3.on_time, d3.contacts, d3.dissatisfied, d3.score_sum) == (1, 1, 1, 2)
+    assert (d4.late, d4.ratings) == (1, 0)
+    assert (d1.early, d1.very_satisfied, d1.score_sum) == (1, 1, 6)
 
 
 def test_latest_dissatisfied_reasons_link_their_cases(rated: World):
@@ -670,8 +745,9 @@ def test_yearly_minimum_not_met_without_a_conference(dialogues: World):
 def test_dashboard_page_shows_the_dialogues(client, dialogues: World):
     html = text_of(_get(client, dialogues.chairman, "?date=2026-11"))
     section = html.split("Dialogue conferences and citizen reception")[1]
-    assert re.search(r'<caption id="[^"]+">Dialogues, 11/2026</caption>', section)
-    assert "Conferences held in 2026" in section and "Met" in section
+    assert re.search(r'<caption id="[^"]+">Dialogues, 11/2026 beside 10/2026</caption>', section)
+    assert "Conferences held in the calendar year" in section and "Met" in section
+    assert '<td>4 <span class="muted">(2026)</span></td>' in section
     assert "47 of 100" in section and "47.0%" in section
     assert "25.0%" in section and 'scope="row"' in section
 
@@ -680,3 +756,93 @@ def test_dashboard_page_dialogues_empty_year(client, world: World):
     html = text_of(_get(client, world.chairman, "?period=year&date=2001"))
     section = html.split("Dialogue conferences and citizen reception")[1]
     assert "Not met" in section and "no data" in section
+
+
+# ---------------------------------------------------------------- charts and new tables
+
+
+def _chart_data(html: str, name: str) -> dict:
+    match = re.search(
+        rf'<script type="application/json" id="chart-{name}-data">(.*?)</script>', html, re.S
+    )
+    assert match, f"no data for the {name} chart"
+    return json.loads(match.group(1))
+
+
+def test_ward_page_charts_carry_the_tables_figures(client, rated: World):
+    html = text_of(_get(client, rated.chairman, "?date=2026-11"))
+    trend = _chart_data(html, "trend")
+    assert trend["kind"] == "trend" and len(trend["labels"]) == 12
+    assert trend["labels"][-2:] == ["10/2026", "11/2026"]
+    ratings, rate = trend["series"]
+    assert ratings["label"] == "Ratings" and ratings["values"][-2:] == [1, 3]
+    assert rate["label"] == "Satisfaction rate"
+    assert rate["values"][-2:] == [1.0, pytest.approx(2 / 3)] and rate["values"][0] is None
+    levels = _chart_data(html, "levels")
+    a, b, c = rated.procedures
+    # Rated procedures only (C was never rated), by Vietnamese name, a series per level.
+    assert levels["labels"] == ["Household business registration", "Birth registration"]
+    assert [(s["level"], s["values"]) for s in levels["series"]] == [
+        ("very_satisfied", [1, 0]),
+        ("satisfied", [1, 0]),
+        ("dissatisfied", [0, 1]),
+    ]
+    # Each chart: a hidden figure (shown by the script) with a described image and the
+    # vendored library served by the portal itself.
+    assert html.count('<figure class="chart" hidden>') == 2
+    assert 'role="img" aria-label="Chart: Ratings and satisfaction rate by month' in html
+    assert 'src="/static/vendor/chartjs/chart.umd.min.js"' in html
+    assert 'src="/static/js/dashboard-charts.js"' in html
+    assert "cdn" not in html.lower()
+    # The trend table beside the chart.
+    table = html.split('id="table-trend-caption"')[1].split("</table>")[0]
+    assert re.search(r'<th scope="row">11/2026</th>\s*<td>4</td>\s*<td>3</td>', table)
+    assert table.count('<th scope="row">') == 12
+
+
+def test_ward_page_by_field_and_officer_reports(client, rated: World):
+    html = text_of(_get(client, rated.chairman, "?date=2026-11"))
+    table = html.split('id="table-field-caption"')[1].split("</table>")[0]
+    assert re.search(r'<th scope="row">Civil status</th>\s*<td>2</td>\s*<td>1</td>', table)
+    assert re.search(r'<th scope="row">Household business</th>\s*<td>2</td>\s*<td>2</td>', table)
+    assert "/dashboard/export/officer-report.xlsx?period=month&amp;date=2026-11" in html
+    assert "/dashboard/export/officer-report.xlsx?period=quarter&amp;date=2026-Q4" in html
+    assert "/dashboard/export/by-field.csv?period=month&amp;date=2026-11" in html
+
+
+def test_no_levels_chart_without_ratings(client, world: World):
+    html = text_of(_get(client, world.chairman, "?period=year&date=2001"))
+    assert "chart-levels-data" not in html
+    trend = _chart_data(html, "trend")
+    assert trend["series"][0]["values"] == [0] * 12
+    assert trend["series"][1]["values"] == [None] * 12
+
+
+def test_admin_charts(client, rated: World):
+    html = text_of(_get(client, rated.admin, "?date=2026-11"))
+    wards = _chart_data(html, "wards")
+    assert wards["labels"] == ["Phường Bồ Đề", "Phường Việt Hưng"]
+    assert wards["series"][0]["values"] == [pytest.approx(2 / 3), 0.0]
+    trend = _chart_data(html, "trend")
+    assert trend["series"][0]["values"][-1] == 4  # both wards' November ratings
+
+
+def test_chart_data_cannot_close_its_script(client, rated: World):
+    a, b, c = rated.procedures
+    b.name_en = '</script><script src="//evil.example/x.js"></script>'
+    db.session.commit()
+    html = text_of(_get(client, rated.chairman, "?date=2026-11"))
+    assert "evil.example" in html  # it is there, but only as inert text
+    assert '<script src="//evil.example' not in html
+    assert _chart_data(html, "levels")["labels"][1] == b.name_en
+
+
+def test_vendored_chart_library_is_the_registry_file(client):
+    static = Path(__file__).resolve().parent.parent / "portal" / "static" / "vendor" / "chartjs"
+    source = dict(line.split(": ", 1) for line in (static / "SOURCE").read_text().splitlines())
+    body = (static / "chart.umd.min.js").read_bytes()
+    assert hashlib.sha256(body).hexdigest() == source["sha256"]
+    assert f"Chart.js v{source['version']}".encode() in body[:200]
+    response = client.get("/static/vendor/chartjs/chart.umd.min.js")
+    assert response.status_code == 200 and response.get_data() == body
+    response.close()

@@ -147,7 +147,9 @@ def test_xlsx_of_every_table(client, rated: World):
     )
     book = _xlsx(response)
     assert book.sheetnames == [
+        "By month",
         "By procedure",
+        "By field",
         "By officer",
         "Lowest-rated procedures",
         "Latest dissatisfied reasons",
@@ -214,7 +216,7 @@ def test_ward_comparison_for_the_admin(client, rated: World):
         ["Phường Việt Hưng", "1", "1", "1", "0"],
     ]
     book = _xlsx(_download(client, rated.admin, "all.xlsx?date=2026-11"))
-    assert book.sheetnames == ["Satisfaction by ward"]
+    assert book.sheetnames == ["Satisfaction by ward", "By month"]
     assert book["Satisfaction by ward"]["E2"].value == pytest.approx(2 / 3)
     # The administrator opens one served ward's tables with ?ward=.
     slug = rated.other_ward.slug
@@ -260,7 +262,7 @@ def test_sheet_names_are_valid():
 
 def test_quarterly_ward_report(app, english, rated: World):
     a, b, c = rated.procedures
-    report = exports.quarterly_ward_report(rated.ward.id, Q4, "en")
+    [report] = exports.quarterly_ward_report(rated.ward.id, Q4, "en")
     assert report.header == [
         "No.",
         "Procedure",
@@ -279,6 +281,97 @@ def test_quarterly_ward_report(app, english, rated: World):
     assert rows[_name(c)][2:] == [0, None, 0, None, 0, None, 0]  # returned, never rated
     assert sorted(row[0] for row in report.rows[:-1]) == [1, 2, 3]
     assert report.rows[-1] == [None, "Total", 1, 0.25, 2, 0.5, 1, 0.25, 4]
+
+
+def test_officer_report(app, english, rated: World):
+    summary, details = exports.officer_report(rated.ward.id, NOV, "en")
+    assert summary.header == [
+        "No.",
+        "Officer",
+        "Dossiers returned",
+        "Early",
+        "Early (share)",
+        "On time",
+        "On time (share)",
+        "Late",
+        "Late (share)",
+        "Times applicants came back",
+        "Per dossier",
+        "Ratings",
+        "Response rate",
+        "Very satisfied",
+        "Very satisfied (share)",
+        "Satisfied",
+        "Satisfied (share)",
+        "Dissatisfied",
+        "Dissatisfied (share)",
+        "Satisfaction rate",
+        "Average score (out of 6)",
+    ]
+    assert {summary.header[i] for i in summary.percent} == {
+        h for h in summary.header if "share" in h or "rate" in h
+    }
+    assert [summary.header[i] for i in sorted(summary.decimal)] == [
+        "Per dossier",
+        "Average score (out of 6)",
+    ]
+    third = pytest.approx(1 / 3)
+    # The chairman returned D2 (early, satisfied, 5), D3 (on time, 1 extra visit,
+    # dissatisfied, 2) and D4 (late, not rated); the officer D1 (early, very satisfied, 6).
+    assert summary.rows == [
+        [1, "Nguyễn Văn Chủ", 3, 1, third, 1, third, 1, third, 1, third, 2, pytest.approx(2 / 3)]
+        + [0, 0.0, 1, 0.5, 1, 0.5, 0.5, 3.5],
+        [2, "Trần Thị Công", 1, 1, 1.0, 0, 0.0, 0, 0.0, 0, 0.0, 1, 1.0]
+        + [1, 1.0, 0, 0.0, 0, 0.0, 1.0, 6.0],
+        [None, "Total", 4, 2, 0.5, 1, 0.25, 1, 0.25, 1, 0.25, 3, 0.75]
+        + [1, third, 1, third, 1, third, pytest.approx(2 / 3), pytest.approx(13 / 3)],
+    ]
+    assert details.header[:3] == ["Officer", "Procedure", "Dossiers returned"]
+    assert details.percent == summary.percent and details.decimal == summary.decimal
+    a, b, c = rated.procedures
+    assert [row[:3] for row in details.rows] == [
+        ["Nguyễn Văn Chủ", _name(a), 1],
+        ["Nguyễn Văn Chủ", _name(b), 1],
+        ["Nguyễn Văn Chủ", _name(c), 1],
+        ["Trần Thị Công", _name(a), 1],
+    ]
+    assert details.rows[1][9:12] == [1, 1.0, 1]  # D3: one extra visit, one rating
+
+
+def test_officer_report_downloads(client, rated: World):
+    # A month unless another period is asked for: November holds D1–D4.
+    response = _download(client, rated.chairman, "officer-report.xlsx?date=2026-11")
+    assert (
+        "dashboard-officer-report-phuong-bo-de-2026-11.xlsx"
+        in (response.headers["Content-Disposition"])
+    )
+    book = _xlsx(response)
+    assert book.sheetnames == ["By officer", "By officer and procedure"]
+    summary = book["By officer"]
+    assert [cell.value for cell in summary[4]][:3] == [None, "Total", 4]
+    assert summary["E2"].number_format == "0.0%" and summary["K2"].number_format == "0.0"
+    assert book["By officer and procedure"].max_row == 5
+    # The quarter: D0 (October, the officer, early, satisfied) is added.
+    response = _download(client, rated.chairman, "officer-report.csv?period=quarter&date=2026-Q4")
+    rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
+    assert rows[0][:3] == ["No.", "Officer", "Dossiers returned"]
+    assert rows[2][:4] == ["2", "Trần Thị Công", "2", "2"]
+    assert rows[-1][:3] == ["", "Total", "5"]
+    # The supervisor may download his ward's; another ward is refused.
+    assert _download(client, rated.supervisor, "officer-report.csv").status_code == 200
+    forbidden = _download(client, rated.chairman, "officer-report.csv?ward=phuong-viet-hung")
+    assert forbidden.status_code == 403
+    bad = _download(client, rated.chairman, "officer-report.xlsx?period=week")
+    assert bad.status_code == 400
+
+
+def test_city_trend_download(client, rated: World):
+    response = _download(client, rated.admin, "monthly-trend.csv?date=2026-11")
+    rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
+    assert rows[0][:3] == ["Month", "Dossiers returned", "Ratings"]
+    assert [row[0] for row in rows[1:]] == ["12/2025"] + [f"{m}/2026" for m in range(1, 12)]
+    assert rows[-1][:3] == ["11/2026", "5", "4"]
+    assert rows[1][:3] == ["12/2025", "0", "0"]
 
 
 def test_quarterly_report_download(client, rated: World):

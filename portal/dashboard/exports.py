@@ -36,15 +36,20 @@ COLUMN_WIDTH_MIN, COLUMN_WIDTH_MAX = 8, 60
 
 # URL names of the tables of one ward's dashboard, in the page's order.
 WARD_TABLES = (
+    "monthly-trend",
     "by-procedure",
+    "by-field",
     "by-officer",
     "lowest-rated",
     "dissatisfied-reasons",
     "feedback-by-category",
     "overdue",
 )
-CITY_TABLES = ("ward-comparison",)
+CITY_TABLES = ("ward-comparison", "monthly-trend")
 QUARTERLY_REPORT = "quarterly-report"
+OFFICER_REPORT = "officer-report"
+# Reports of a ward, with the kind of period each covers when none is asked for.
+REPORTS = {QUARTERLY_REPORT: "quarter", OFFICER_REPORT: "month"}
 
 
 @dataclass
@@ -100,6 +105,35 @@ def by_procedure_table(summary: services.SatisfactionSummary, locale: str) -> Ta
         _("Satisfaction by procedure, %(period)s", period=summary.period.label),
         header,
         [[row.name(locale), *_figure_cells(row.figures)] for row in summary.by_procedure],
+        percent,
+        decimal,
+    )
+
+
+def by_field_table(summary: services.SatisfactionSummary, locale: str) -> Table:
+    header, percent, decimal = _figure_header(_("Field"))
+    return Table(
+        "by-field",
+        _("By field"),
+        _("Satisfaction by field of procedures, %(period)s", period=summary.period.label),
+        header,
+        [
+            [row.name(locale) or _("No field"), *_figure_cells(row.figures)]
+            for row in summary.by_field
+        ],
+        percent,
+        decimal,
+    )
+
+
+def trend_table(rows: list[services.MonthRow], title: str) -> Table:
+    header, percent, decimal = _figure_header(_("Month"))
+    return Table(
+        "monthly-trend",
+        _("By month"),
+        title,
+        header,
+        [[row.period.label, *_figure_cells(row.figures)] for row in rows],
         percent,
         decimal,
     )
@@ -235,8 +269,11 @@ def ward_tables(
     """Every table of a ward's dashboard for a period, by URL name."""
     satisfaction = services.satisfaction_summary(ward_id, period)
     feedback = services.feedback_summary(ward_id, period, today or feedback_services.local_today())
+    trend = satisfaction.trend
     tables = (
+        trend_table(trend, _("Satisfaction by month, %(period)s", period=_span(trend))),
         by_procedure_table(satisfaction, locale),
+        by_field_table(satisfaction, locale),
         by_officer_table(satisfaction),
         lowest_rated_table(satisfaction, locale),
         reasons_table(satisfaction, locale),
@@ -246,12 +283,24 @@ def ward_tables(
     return {table.name: table for table in tables}
 
 
+def _span(trend: list[services.MonthRow]) -> str:
+    """The months of a trend, "12/2025–11/2026"."""
+    return f"{trend[0].period.label}–{trend[-1].period.label}"
+
+
 def city_tables(period: Period) -> dict[str, Table]:
     """The administrator's city-wide tables, by URL name."""
-    return {"ward-comparison": ward_comparison_table(services.ward_comparison(period), period)}
+    trend = services.monthly_trend(None, period)
+    tables = (
+        ward_comparison_table(services.ward_comparison(period), period),
+        trend_table(
+            trend, _("Satisfaction of every served ward by month, %(period)s", period=_span(trend))
+        ),
+    )
+    return {table.name: table for table in tables}
 
 
-def quarterly_ward_report(ward_id: int, period: Period, locale: str = "vi") -> Table:
+def quarterly_ward_report(ward_id: int, period: Period, locale: str = "vi") -> list[Table]:
     """A ward's satisfaction in the layout of the quarterly satisfaction report: per
     procedure, the number and the share of each level (Rất hài lòng, Hài lòng, Không hài
     lòng) and the number of ratings, then the ward's total (read from the rollups)."""
@@ -273,14 +322,66 @@ def quarterly_ward_report(ward_id: int, period: Period, locale: str = "vi") -> T
         for number, row in enumerate(services.by_procedure(ward_id, period), start=1)
     ]
     rows.append([None, _("Total"), *cells(services.satisfaction_totals(ward_id, period))])
-    return Table(
-        QUARTERLY_REPORT,
-        _("Satisfaction report"),
-        _("Satisfaction with administrative procedures, %(period)s", period=period.label),
+    title = _("Satisfaction with administrative procedures, %(period)s", period=period.label)
+    return [Table(QUARTERLY_REPORT, _("Satisfaction report"), title, header, rows, percent)]
+
+
+def report(name: str, ward_id: int, period: Period, locale: str) -> list[Table]:
+    """The tables of one of the REPORTS."""
+    build = {QUARTERLY_REPORT: quarterly_ward_report, OFFICER_REPORT: officer_report}[name]
+    return build(ward_id, period, locale)
+
+
+def officer_report(ward_id: int, period: Period, locale: str = "vi") -> list[Table]:
+    """The report per receiving officer for the evaluation of officials (monthly or
+    quarterly): for each officer, the dossiers returned and their timeliness, the times
+    applicants had to come back, the ratings by level, the satisfaction rate and the mean
+    score; then the same per officer and procedure (read from the rollups)."""
+    header = [_("No."), _("Officer"), _("Dossiers returned")]
+    for label in (_("Early"), _("On time"), _("Late")):
+        header += [label, _("%(figure)s (share)", figure=label)]
+    header += [_("Times applicants came back"), _("Per dossier"), _("Ratings"), _("Response rate")]
+    for level in Level:
+        label = str(LEVEL[level])
+        header += [label, _("%(figure)s (share)", figure=label)]
+    header += [_("Satisfaction rate"), _("Average score (out of 6)")]
+    # Shares: 4, 6, 8 (timeliness), 12 (response), 14, 16, 18 (levels), 19 (satisfaction).
+    percent = frozenset({4, 6, 8, 12, 14, 16, 18, 19})
+    decimal = frozenset({10, 20})
+
+    def cells(f: services.Figures) -> list:
+        values = [f.returned, f.early, f.early_share, f.on_time, f.on_time_share]
+        values += [f.late, f.late_share, f.contacts, f.contacts_per_dossier]
+        values += [f.ratings, f.response_rate]
+        for level in Level:
+            values += [getattr(f, level.value), f.level_share(level)]
+        return [*values, f.satisfaction_rate, f.average_score]
+
+    officers = services.by_officer(ward_id, period)
+    summary = Table(
+        OFFICER_REPORT,
+        _("By officer"),
+        _("Report per officer, %(period)s", period=period.label),
         header,
-        rows,
+        [[n, row.full_name, *cells(row.figures)] for n, row in enumerate(officers, start=1)],
         percent,
+        decimal,
     )
+    total = sum((row.figures for row in officers), services.Figures())
+    summary.rows.append([None, _("Total"), *cells(total)])
+    details = Table(
+        "officer-details",
+        _("By officer and procedure"),
+        _("Report per officer and procedure, %(period)s", period=period.label),
+        [header[1], _("Procedure"), *header[2:]],
+        [
+            [row.full_name, row.procedure.name(locale), *cells(row.procedure.figures)]
+            for row in services.by_officer_and_procedure(ward_id, period)
+        ],
+        percent,  # Officer and Procedure take the places of No. and Officer
+        decimal,
+    )
+    return [summary, details]
 
 
 # ---------------------------------------------------------------- writing the files

@@ -28,7 +28,7 @@ class InvalidPeriod(DomainError):
     """An unknown kind of period, a garbled date, or a year outside FIRST_YEAR–LAST_YEAR."""
 
 
-def _months_after(day: date, months: int) -> date:
+def months_after(day: date, months: int) -> date:
     """The first day of the month `months` months after (or before) `day`'s month."""
     index = day.year * 12 + day.month - 1 + months
     return date(index // 12, index % 12 + 1, 1)
@@ -48,10 +48,10 @@ class Period:
         return {"month": 1, "quarter": 3, "year": 12}[self.kind]
 
     def previous(self) -> Period:
-        return Period(self.kind, _months_after(self.start, -self.length), self.start)
+        return Period(self.kind, months_after(self.start, -self.length), self.start)
 
     def next(self) -> Period:
-        return Period(self.kind, self.end, _months_after(self.end, self.length))
+        return Period(self.kind, self.end, months_after(self.end, self.length))
 
     @property
     def in_range(self) -> bool:
@@ -96,7 +96,7 @@ def period_containing(day: date, kind: str = "month") -> Period:
     else:
         kind, start = "month", day.replace(day=1)
     period = Period(kind, start, start)
-    return Period(kind, start, _months_after(start, period.length))
+    return Period(kind, start, months_after(start, period.length))
 
 
 def parse_period(kind: str | None, value: str | None, today: date) -> Period:

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 
 from portal.auth.models import User
-from portal.dashboard.periods import Period, period_containing
+from portal.dashboard.periods import Period, months_after, period_containing
 from portal.dialogues import services as dialogue_services
 from portal.dialogues.models import (
     Booking,
@@ -41,12 +41,15 @@ from portal.workdays import working_days_between
 LOWEST_COUNT = 5  # procedures listed as the lowest rated
 REASONS_COUNT = 10  # latest dissatisfied reasons listed
 
-# The rollup counters the dashboard reads (contacts is kept for the next step's reports).
+TREND_MONTHS = 12  # months of the trend charts, ending with the period's last month
+
+# The rollup counters the dashboard reads.
 FIGURES = (
     "returned",
     "early",
     "on_time",
     "late",
+    "contacts",
     "ratings",
     "very_satisfied",
     "satisfied",
@@ -69,7 +72,8 @@ class Figures:
     """Satisfaction totals of a group (a ward, a procedure, an officer) over a period.
 
     returned: dossiers returned in the period; early/on_time/late: of those, by timeliness
-    against the legal limit. ratings: ratings given in the period, by level. scored and
+    against the legal limit; contacts: the times their applicants had to come back or
+    supplement them, summed. ratings: ratings given in the period, by level. scored and
     score_sum: the ratings that carry a per-dossier score (0–6) and the sum of the scores.
     A rating counts in the month it is given, a return in the month of the return."""
 
@@ -77,12 +81,16 @@ class Figures:
     early: int = 0
     on_time: int = 0
     late: int = 0
+    contacts: int = 0
     ratings: int = 0
     very_satisfied: int = 0
     satisfied: int = 0
     dissatisfied: int = 0
     scored: int = 0
     score_sum: int = 0
+
+    def __add__(self, other: Figures) -> Figures:
+        return Figures(**{name: getattr(self, name) + getattr(other, name) for name in FIGURES})
 
     @property
     def response_rate(self) -> float | None:
@@ -116,6 +124,11 @@ class Figures:
         """The mean per-dossier score out of 6 (indicators 1, 3 and 7), over scored ratings."""
         return share(self.score_sum, self.scored)
 
+    @property
+    def contacts_per_dossier(self) -> float | None:
+        """The mean number of times an applicant had to come back, over dossiers returned."""
+        return share(self.contacts, self.returned)
+
 
 def _sums() -> list:
     return [
@@ -146,9 +159,35 @@ class ProcedureRow:
     name_vi: str
     name_en: str
     figures: Figures
+    field_vi: str = ""
+    field_en: str = ""
 
     def name(self, locale: str) -> str:
         return self.name_en if locale == "en" and self.name_en else self.name_vi
+
+
+@dataclass
+class FieldRow:
+    """A field of procedures (lĩnh vực: civil status, land...); "" for procedures without."""
+
+    field_vi: str
+    field_en: str
+    figures: Figures
+
+    def name(self, locale: str) -> str:
+        return self.field_en if locale == "en" and self.field_en else self.field_vi
+
+
+@dataclass
+class MonthRow:
+    """One month of a trend: its first day and its figures."""
+
+    month: date
+    figures: Figures
+
+    @property
+    def period(self) -> Period:
+        return period_containing(self.month, "month")
 
 
 @dataclass
@@ -183,9 +222,11 @@ class SatisfactionSummary:
     totals: Figures
     previous: Figures
     by_procedure: list[ProcedureRow] = field(default_factory=list)
+    by_field: list[FieldRow] = field(default_factory=list)
     by_officer: list[OfficerRow] = field(default_factory=list)
     lowest: list[ProcedureRow] = field(default_factory=list)
     reasons: list[DissatisfiedReason] = field(default_factory=list)
+    trend: list[MonthRow] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
@@ -194,17 +235,51 @@ class SatisfactionSummary:
 
 def by_procedure(ward_id: int, period: Period) -> list[ProcedureRow]:
     """The period's figures per procedure (one GROUP BY over the rollups), by name."""
+    names = (Procedure.id, Procedure.name_vi, Procedure.name_en, Procedure.field_vi)
     query = (
-        sa.select(Procedure.id, Procedure.name_vi, Procedure.name_en, *_sums())
+        sa.select(*names, Procedure.field_en, *_sums())
         .join(Procedure, Procedure.id == SatisfactionRollup.procedure_id)
         .where(SatisfactionRollup.ward_id == ward_id, *_in_period(period))
-        .group_by(Procedure.id, Procedure.name_vi, Procedure.name_en)
+        .group_by(*names, Procedure.field_en)
         .order_by(Procedure.name_vi, Procedure.id)
     )
     return [
-        ProcedureRow(row.id, row.name_vi, row.name_en, _figures(row))
+        ProcedureRow(row.id, row.name_vi, row.name_en, _figures(row), row.field_vi, row.field_en)
         for row in db.session.execute(query)
     ]
+
+
+def by_field(rows: list[ProcedureRow]) -> list[FieldRow]:
+    """The figures per field of procedures, added up from the rows per procedure, by name
+    (procedures without a field last)."""
+    fields: dict[str, FieldRow] = {}
+    for row in rows:
+        key = row.field_vi.strip()
+        if key in fields:
+            fields[key].figures = fields[key].figures + row.figures
+        else:
+            fields[key] = FieldRow(key, row.field_en.strip(), row.figures)
+    return sorted(fields.values(), key=lambda f: (not f.field_vi, f.field_vi))
+
+
+def monthly_trend(
+    ward_id: int | None, period: Period, months: int = TREND_MONTHS
+) -> list[MonthRow]:
+    """The figures of each of the `months` months ending with the period's last month, of a
+    ward (or of every ward: None), oldest first, months without data as zeros. One GROUP BY
+    over the rollups."""
+    start = months_after(period.end, -months)
+    query = sa.select(SatisfactionRollup.month, *_sums()).where(
+        SatisfactionRollup.month >= start, SatisfactionRollup.month < period.end
+    )
+    if ward_id is not None:
+        query = query.where(SatisfactionRollup.ward_id == ward_id)
+    found = {
+        row.month: _figures(row)
+        for row in db.session.execute(query.group_by(SatisfactionRollup.month))
+    }
+    days = [months_after(start, n) for n in range(months)]
+    return [MonthRow(day, found.get(day, Figures())) for day in days]
 
 
 def by_officer(ward_id: int, period: Period) -> list[OfficerRow]:
@@ -217,6 +292,31 @@ def by_officer(ward_id: int, period: Period) -> list[OfficerRow]:
         .order_by(User.full_name, User.id)
     )
     return [OfficerRow(row.id, row.full_name, _figures(row)) for row in db.session.execute(query)]
+
+
+@dataclass
+class OfficerProcedureRow:
+    officer_id: int
+    full_name: str
+    procedure: ProcedureRow
+
+
+def by_officer_and_procedure(ward_id: int, period: Period) -> list[OfficerProcedureRow]:
+    """The period's figures per receiving officer and procedure (one GROUP BY over the
+    rollups), by officer, then procedure: the detail of the officers' report."""
+    names = (User.id, User.full_name, Procedure.id, Procedure.name_vi, Procedure.name_en)
+    query = (
+        sa.select(*names, *_sums())
+        .join(User, User.id == SatisfactionRollup.officer_id)
+        .join(Procedure, Procedure.id == SatisfactionRollup.procedure_id)
+        .where(SatisfactionRollup.ward_id == ward_id, *_in_period(period))
+        .group_by(*names)
+        .order_by(User.full_name, User.id, Procedure.name_vi, Procedure.id)
+    )
+    return [
+        OfficerProcedureRow(row[0], row[1], ProcedureRow(row[2], row[3], row[4], _figures(row)))
+        for row in db.session.execute(query)
+    ]
 
 
 def lowest_rated(rows: list[ProcedureRow], count: int = LOWEST_COUNT) -> list[ProcedureRow]:
@@ -271,8 +371,9 @@ def latest_dissatisfied(
 
 def satisfaction_summary(ward_id: int, period: Period) -> SatisfactionSummary:
     """A ward's satisfaction over `period`, with the previous period's totals beside it, the
-    figures per procedure and per officer, the lowest-rated procedures and the latest
-    dissatisfied reasons. Five queries, whatever the number of ratings."""
+    figures per procedure, per field and per officer, the lowest-rated procedures, the
+    latest dissatisfied reasons and the monthly trend. Six queries, whatever the number of
+    ratings."""
     procedures = by_procedure(ward_id, period)
     previous_period = period.previous()
     return SatisfactionSummary(
@@ -281,9 +382,11 @@ def satisfaction_summary(ward_id: int, period: Period) -> SatisfactionSummary:
         totals=satisfaction_totals(ward_id, period),
         previous=satisfaction_totals(ward_id, previous_period),
         by_procedure=procedures,
+        by_field=by_field(procedures),
         by_officer=by_officer(ward_id, period),
         lowest=lowest_rated(procedures),
         reasons=latest_dissatisfied(ward_id, period),
+        trend=monthly_trend(ward_id, period),
     )
 
 

@@ -12,8 +12,14 @@ from flask_login import current_user
 
 from portal.auth.models import Role
 from portal.codes import format_code
-from portal.dashboard import services
-from portal.dashboard.periods import KINDS, InvalidPeriod, Period, parse_period
+from portal.dashboard import charts, services
+from portal.dashboard.periods import (
+    KINDS,
+    InvalidPeriod,
+    Period,
+    parse_period,
+    period_containing,
+)
 from portal.dialogues.services import NOTICE_DAYS, RESULTS_DAYS
 from portal.feedback import services as feedback_services
 from portal.satisfaction.models import Level
@@ -101,8 +107,12 @@ def index():
         period = parse_period(request.args.get("period"), request.args.get("date"), today)
     except InvalidPeriod as error:
         return bad_period(error)
+    quarter = period_containing(period.start, "quarter")
     context = {
         "period": period,
+        "quarter_key": quarter.key,
+        "quarter_label": quarter.label,
+        "month_label": period_containing(period.start, "month").label,
         "ward": ward,
         "kinds": KINDS,
         "links": _period_links(period, ward, today),
@@ -112,16 +122,28 @@ def index():
         "levels": list(Level),
     }
     if ward is None:
+        comparison = services.ward_comparison(period)
+        trend = services.monthly_trend(None, period)
         return render_template(
-            "dashboard/index.html", comparison=services.ward_comparison(period), **context
+            "dashboard/index.html",
+            comparison=comparison,
+            trend=trend,
+            charts={"wards": charts.wards(comparison), "trend": charts.trend(trend)},
+            **context,
         )
     locale = context["locale"]
     feedback = services.feedback_summary(ward.id, period, today)
+    satisfaction = services.satisfaction_summary(ward.id, period)
     return render_template(
         "dashboard/index.html",
-        satisfaction=services.satisfaction_summary(ward.id, period),
+        satisfaction=satisfaction,
+        charts={
+            "trend": charts.trend(satisfaction.trend),
+            "levels": charts.levels(satisfaction.by_procedure, locale),
+        },
         feedback=feedback,
         dialogues=services.dialogue_summary(ward.id, period),
+        dialogues_previous=services.dialogue_summary(ward.id, period.previous()),
         notice_days=NOTICE_DAYS,
         results_days=RESULTS_DAYS,
         category_names={row.category_id: row.name(locale) for row in feedback.by_category},

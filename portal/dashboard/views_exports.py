@@ -1,7 +1,9 @@
 """Downloads of the dashboard's tables: /dashboard/export/<table>.<csv|xlsx>, for the same
 people, wards and periods as the dashboard page. `all` is every table of the page in one
 XLSX workbook; `quarterly-report` is the ward's report in the layout of the quarterly
-satisfaction report (a quarter unless another period is asked for)."""
+satisfaction report (a quarter unless another period is asked for), `officer-report` the
+report per officer for the evaluation of officials (a month unless another is asked for;
+in XLSX with a second sheet per officer and procedure)."""
 
 from __future__ import annotations
 
@@ -32,25 +34,25 @@ def export(table: str, fmt: str):
     ward = ward_to_show()  # who may see what comes before anything else
     names = exports.CITY_TABLES if ward is None else exports.WARD_TABLES
     if ward is not None:
-        names = (*names, exports.QUARTERLY_REPORT)
+        names = (*names, *exports.REPORTS)
     if fmt not in FORMATS or (table not in names and table != ALL) or (table, fmt) == (ALL, "csv"):
         abort(404)
     today = feedback_services.local_today()
     kind = request.args.get("period")
-    if table == exports.QUARTERLY_REPORT and not kind and not request.args.get("date"):
-        kind = "quarter"
+    if table in exports.REPORTS and not kind and not request.args.get("date"):
+        kind = exports.REPORTS[table]
     try:
         period = parse_period(kind, request.args.get("date"), today)
     except InvalidPeriod as error:
         return bad_period(error)
     locale = str(get_locale())
-    if table == exports.QUARTERLY_REPORT:
-        tables = [exports.quarterly_ward_report(ward.id, period, locale)]
+    if table in exports.REPORTS:
+        tables = exports.report(table, ward.id, period, locale)
     elif ward is None:
         tables = list(exports.city_tables(period).values())
     else:
         tables = list(exports.ward_tables(ward.id, period, locale, today).values())
-    if table != ALL:
+    if table not in (ALL, *exports.REPORTS):
         tables = [t for t in tables if t.name == table]
     body = exports.to_csv(tables[0]) if fmt == "csv" else exports.to_xlsx(tables)
     slug = ward.slug if ward is not None else "all-wards"

@@ -388,3 +388,58 @@ def test_dashboard_fits_a_phone(open_page, live_server):
     assert widest > 0, "no table is wider than a phone: the test no longer tests the scrolling"
     screenshot(page, "dashboard-phone")
     check_accessibility(page, "dashboard-phone")
+
+
+CHARTS_JS = """() => Array.from(document.querySelectorAll("main canvas[data-chart]")).map(c => {
+    const chart = Chart.getChart(c);
+    const pixels = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+    let painted = 0;
+    for (let i = 3; i < pixels.length; i += 4) { if (pixels[i] > 0) painted++; }
+    return chart && {
+        type: chart.config.type,
+        labels: chart.data.labels,
+        data: chart.data.datasets.map(d => d.data),
+        painted: painted,
+    };
+})"""
+
+
+def test_charts_are_drawn_beside_their_tables(open_page, live_server):
+    page = open_page("vi-VN")
+    errors: list[str] = []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    log_in(page, live_server, SUPERVISOR_PHONE)  # the chairman's account is in English by now
+    response = page.goto(MONTH_PATH)
+    assert response is not None and response.status == 200
+    figures = page.locator("main figure.chart")
+    expect(figures).to_have_count(2)
+    for index in range(2):
+        expect(figures.nth(index)).to_be_visible()
+    expect(figures.first.locator("figcaption")).to_contain_text("Tháng 11/2026")
+    trend, levels = page.evaluate(CHARTS_JS)
+    # The trend: twelve months to November, October's one rating and November's three,
+    # and the satisfaction rate 100 % then 2/3.
+    assert trend["type"] == "bar" and len(trend["labels"]) == 12
+    assert trend["labels"][-2:] == ["Tháng 10/2026", "Tháng 11/2026"]
+    ratings, rate = trend["data"]
+    assert ratings[-2:] == [1, 3] and ratings[:-2] == [0] * 10
+    assert rate[-2] == 1 and abs(rate[-1] - 2 / 3) < 1e-9 and rate[0] is None
+    # Levels by procedure: A very satisfied twice, B dissatisfied once.
+    assert levels["labels"] == [PROCEDURE_A, PROCEDURE_B]
+    assert levels["data"] == [[2, 0], [0, 0], [0, 1]]
+    assert trend["painted"] > 1000 and levels["painted"] > 1000  # something was drawn
+    assert errors == [], errors  # no script error, no CSP violation
+    check_accessibility(page, "dashboard-charts-vi")
+
+
+def test_without_javascript_the_tables_remain(open_page, live_server):
+    page = open_page("vi-VN", java_script_enabled=False)
+    log_in(page, live_server, SUPERVISOR_PHONE)
+    page.goto(MONTH_PATH)
+    expect(page.locator("main figure.chart")).to_have_count(2)
+    expect(page.locator("main figure.chart").first).to_be_hidden()
+    trend = page.locator("main table").filter(has=page.locator("#table-trend-caption"))
+    row = trend.locator("tbody tr").last
+    expect(row.locator("th")).to_have_text("Tháng 11/2026")
+    assert [squeezed(t) for t in row.locator("td").all_inner_texts()][:2] == ["3", "3"]
