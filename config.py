@@ -62,6 +62,8 @@ class Config:
 
     # Public pages for anonymous visitors are reused for this many seconds (0 turns it off).
     PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "10"))
+    # The dashboard's figures are kept this long per ward, period, language and role.
+    DASHBOARD_CACHE_SECONDS = int(os.environ.get("DASHBOARD_CACHE_SECONDS", "60"))
 
     # Personal-data policy shown at registration (Decree 13/2023/ND-CP).
     PRIVACY_POLICY_VERSION = os.environ.get("PRIVACY_POLICY_VERSION", "2026-11")
@@ -104,6 +106,7 @@ class TestingConfig(Config):
     RATELIMIT_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"
     PAGE_CACHE_SECONDS = 0
+    DASHBOARD_CACHE_SECONDS = 0
     WTF_CSRF_ENABLED = True
 
 

@@ -1,4 +1,6 @@
-"""A short-lived in-process cache of public pages as anonymous visitors see them.
+"""Short-lived in-process caches of rendered pages: public pages as anonymous visitors see
+them (cached_page), and parts of pages that many officials read alike (remember: the
+dashboard's figures).
 
 The public pages (home, ward list, ward page) are the ones everybody opens. For a visitor who
 is not logged in and has no message waiting, the page depends only on its path and language,
@@ -6,6 +8,9 @@ so it is rendered once and reused for a few seconds. The CSRF token differs per 
 is cut out of the stored copy and a fresh one is put in on every hit. Logged-in users always
 get a freshly rendered page. Each worker keeps its own copy; after a change, other workers
 show the old page for at most PAGE_CACHE_SECONDS.
+
+`remember(key, seconds, render)` keeps any rendered text for `seconds`: the caller chooses
+a key that holds everything the text depends on.
 """
 
 from __future__ import annotations
@@ -23,14 +28,53 @@ from flask_wtf.csrf import generate_csrf
 TOKEN_SLOT = "\x00csrf\x00"  # noqa: S105 - a placeholder, not a secret
 MAX_ENTRIES = 256
 
-_lock = threading.Lock()
-_pages: dict[tuple, tuple[float, str]] = {}
+
+class TTLStore:
+    """Texts kept until a deadline (time.monotonic), at most MAX_ENTRIES of them: when full,
+    everything is forgotten at once (simple, and the entries are cheap to remake)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: dict[tuple, tuple[float, str]] = {}
+
+    def get(self, key: tuple, now: float) -> str | None:
+        hit = self._entries.get(key)
+        return hit[1] if hit is not None and hit[0] > now else None
+
+    def put(self, key: tuple, text: str, until: float) -> None:
+        with self._lock:
+            if len(self._entries) >= MAX_ENTRIES:
+                self._entries.clear()
+            self._entries[key] = (until, text)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+_pages = TTLStore()
+_parts = TTLStore()
+clock = time.monotonic  # replaced by tests
 
 
 def clear() -> None:
-    """Forget every stored page (called after a change that public pages show)."""
-    with _lock:
-        _pages.clear()
+    """Forget every stored page and part (called after a change that public pages show)."""
+    _pages.clear()
+    _parts.clear()
+
+
+def remember(key: tuple, seconds: int, render: Callable[[], str]) -> str:
+    """The text rendered for `key` within the last `seconds`, or render it now (and keep
+    it, unless `seconds` is 0)."""
+    now = clock()
+    if seconds > 0:
+        text = _parts.get(key, now)
+        if text is not None:
+            return text
+    text = render()
+    if seconds > 0:
+        _parts.put(key, text, now + seconds)
+    return text
 
 
 def _cacheable() -> bool:
@@ -50,19 +94,15 @@ def cached_page(view: Callable) -> Callable:
         if not _cacheable():
             return view(*args, **kwargs)
         key = (request.endpoint, request.full_path, str(get_locale()))
-        now = time.monotonic()
-        hit = _pages.get(key)
-        if hit is not None and hit[0] > now:
-            return Response(hit[1].replace(TOKEN_SLOT, generate_csrf()), mimetype="text/html")
+        now = clock()
+        hit = _pages.get(key, now)
+        if hit is not None:
+            return Response(hit.replace(TOKEN_SLOT, generate_csrf()), mimetype="text/html")
         result = view(*args, **kwargs)
         if not isinstance(result, str):  # a redirect or an error: never stored
             return result
-        token = generate_csrf()
-        with _lock:
-            if len(_pages) >= MAX_ENTRIES:
-                _pages.clear()
-            ttl = current_app.config["PAGE_CACHE_SECONDS"]
-            _pages[key] = (now + ttl, result.replace(token, TOKEN_SLOT))
+        ttl = current_app.config["PAGE_CACHE_SECONDS"]
+        _pages.put(key, result.replace(generate_csrf(), TOKEN_SLOT), now + ttl)
         return result
 
     return wrapped

@@ -14,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 from conftest import World, login_as, make_conference, make_feedback, text_of
 
+from portal import pagecache
 from portal.dashboard import services as dashboard
 from portal.dashboard.periods import InvalidPeriod, Period, parse_period, period_containing
 from portal.dialogues.models import Booking, BookingStatus, Question, SessionKind
@@ -846,3 +847,61 @@ def test_vendored_chart_library_is_the_registry_file(client):
     response = client.get("/static/vendor/chartjs/chart.umd.min.js")
     assert response.status_code == 200 and response.get_data() == body
     response.close()
+
+
+# ---------------------------------------------------------------- the figures' cache
+
+
+@pytest.fixture
+def cached(app, monkeypatch):
+    """The dashboard's figures kept for 60 seconds of a clock the test moves."""
+    clock = [1000.0]
+    monkeypatch.setattr(pagecache, "clock", lambda: clock[0])
+    monkeypatch.setitem(app.config, "DASHBOARD_CACHE_SECONDS", 60)
+    pagecache.clear()
+    yield clock
+    pagecache.clear()
+
+
+def test_figures_are_kept_for_the_cache_time(client, rated: World, cached):
+    first = text_of(_get(client, rated.chairman, "?date=2026-11"))
+    assert "66.7%" in first and "Figures as of" in first
+    # A fourth November rating, very satisfied: 3 of 4 satisfied = 75.0 %.
+    a = rated.procedures[0]
+    _, raw = _dossier(rated.staff, rated.ward.id, a, "D5", hanoi(2026, 11, 9), hanoi(2026, 11, 9))
+    _rate(raw, "very_satisfied", hanoi(2026, 11, 10))
+    db.session.commit()
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        kept = text_of(_get(client, rated.chairman, "?date=2026-11"))
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+    assert "66.7%" in kept and "75.0%" not in kept.split("Satisfaction rate</th>")[1][:40]
+    assert not any("satisfaction_rollups" in s for s in statements)  # served from the cache
+    # Another period, language or role is its own entry: computed now.
+    assert "75,0" in text_of(_get(client, rated.chairman, "?date=2026-11", lang="vi"))
+    supervisor = text_of(_get(client, rated.supervisor, "?date=2026-11"))
+    assert "<td>75.0%</td>" in supervisor
+    # After 60 seconds, the chairman's page is computed again.
+    cached[0] += 61
+    fresh = text_of(_get(client, rated.chairman, "?date=2026-11"))
+    assert "<td>75.0%</td>" in fresh
+
+
+def test_the_cache_never_mixes_wards_or_users(client, rated: World, cached):
+    ours = text_of(_get(client, rated.chairman, "?date=2026-11"))
+    theirs = text_of(_get(client, rated.admin, f"?ward={rated.other_ward.slug}&date=2026-11"))
+    assert "Phải chờ lâu" in ours and "Phải chờ lâu" not in theirs and "Sai tên" in theirs
+    # The page around the figures is the viewer's own: his name, his logout form.
+    supervisor = text_of(_get(client, rated.supervisor, "?date=2026-11"))
+    assert "Lê Văn Giám" in supervisor and "Nguyễn Văn Chủ (" not in supervisor
+    # The admin's comparison is not a ward's page.
+    city = text_of(_get(client, rated.admin, "?date=2026-11"))
+    assert "chart-wards-data" in city and "chart-levels-data" not in city
+    # Refused requests are never stored nor served from it.
+    assert _get(client, rated.chairman, f"?ward={rated.other_ward.slug}").status_code == 403

@@ -5,10 +5,13 @@ one that cannot be understood is answered with a 400 page saying why."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from datetime import UTC, date, datetime
+
+from flask import Blueprint, abort, current_app, render_template, request
 from flask_babel import format_decimal, format_percent, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 from portal.auth.models import Role
 from portal.codes import format_code
@@ -22,6 +25,7 @@ from portal.dashboard.periods import (
 )
 from portal.dialogues.services import NOTICE_DAYS, RESULTS_DAYS
 from portal.feedback import services as feedback_services
+from portal.pagecache import remember
 from portal.satisfaction.models import Level
 from portal.security import role_required
 from portal.wards.models import Ward
@@ -99,14 +103,33 @@ def ward_to_show() -> Ward | None:
 @bp.get("/")
 @role_required(*VIEWERS)
 def index():
-    """The dashboard for a period: one ward's satisfaction and feedback, or (administrator,
-    no ward chosen) the served wards side by side."""
+    """The dashboard for a period: one ward's satisfaction, feedback and dialogues, or
+    (administrator, no ward chosen) the served wards side by side. The figures are the same
+    for everybody of a role, so they are rendered once per ward, period, language, role and
+    day, and kept for DASHBOARD_CACHE_SECONDS (the page says when they were computed)."""
     ward = _ward_to_show()  # who may see what comes before reading the period
     today = feedback_services.local_today()
     try:
         period = parse_period(request.args.get("period"), request.args.get("date"), today)
     except InvalidPeriod as error:
         return bad_period(error)
+    key = (
+        "dashboard",
+        ward.id if ward is not None else None,
+        period.kind,
+        period.key,
+        str(get_locale()),
+        str(current_user.role),
+        today,
+    )
+    seconds = current_app.config["DASHBOARD_CACHE_SECONDS"]
+    figures = remember(key, seconds, lambda: _render_figures(ward, period, today))
+    # The figures were rendered by Jinja with autoescaping: they are HTML already.
+    return render_template("dashboard/index.html", figures=Markup(figures))  # noqa: S704
+
+
+def _render_figures(ward: Ward | None, period: Period, today: date) -> str:
+    """The dashboard's figures as HTML (dashboard/_figures.html)."""
     quarter = period_containing(period.start, "quarter")
     context = {
         "period": period,
@@ -120,12 +143,13 @@ def index():
         "number": number,
         "locale": str(get_locale()),
         "levels": list(Level),
+        "computed_at": datetime.now(UTC),
     }
     if ward is None:
         comparison = services.ward_comparison(period)
         trend = services.monthly_trend(None, period)
         return render_template(
-            "dashboard/index.html",
+            "dashboard/_figures.html",
             comparison=comparison,
             trend=trend,
             charts={"wards": charts.wards(comparison), "trend": charts.trend(trend)},
@@ -135,7 +159,7 @@ def index():
     feedback = services.feedback_summary(ward.id, period, today)
     satisfaction = services.satisfaction_summary(ward.id, period)
     return render_template(
-        "dashboard/index.html",
+        "dashboard/_figures.html",
         satisfaction=satisfaction,
         charts={
             "trend": charts.trend(satisfaction.trend),
