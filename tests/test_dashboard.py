@@ -4,6 +4,7 @@ periods, bad input, and who may see which ward."""
 from __future__ import annotations
 
 import hashlib
+import io
 import itertools
 import json
 import re
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from conftest import World, login_as, make_conference, make_feedback, text_of
+from openpyxl import load_workbook
 
 from portal import pagecache
 from portal.dashboard import services as dashboard
@@ -741,6 +743,29 @@ def test_yearly_minimum_not_met_without_a_conference(dialogues: World):
     _session(dialogues.ward, hanoi(2027, 4, 2), status="cancelled")
     d = dashboard.dialogue_summary(dialogues.ward.id, parse_period("month", "2027-03", TODAY))
     assert (d.year_held, d.yearly_minimum_met) == (0, False)
+
+
+def test_dialogues_table(client, dialogues: World):
+    login_as(client, dialogues.chairman)
+    response = client.get(
+        "/dashboard/export/dialogues.xlsx?date=2026-11", headers={"Accept-Language": "en"}
+    )
+    [sheet] = load_workbook(io.BytesIO(response.get_data())).worksheets
+    header = [cell.value for cell in sheet[1]]
+    assert header[:4] == [
+        "Period",
+        "Conferences held",
+        "Conferences held in the calendar year",
+        "At least one conference a year",
+    ]
+    november = dict(zip(header, [cell.value for cell in sheet[2]], strict=True))
+    assert november["Conferences held"] == 2
+    assert november["Attendance"] == 47 and november["Capacity"] == 100
+    assert november["Attendance against capacity"] == 0.47
+    assert november["Questions asked"] == 4 and november["Questions answered (share)"] == 0.5
+    assert november["At least one conference a year"] == "Met"
+    assert sheet["K2"].number_format == "0.0%"  # attendance against capacity
+    assert sheet.cell(row=3, column=1).value == "10/2026"
 
 
 def test_dashboard_page_shows_the_dialogues(client, dialogues: World):

@@ -11,7 +11,16 @@ from datetime import date, datetime
 import pytest
 from conftest import World, login_as, text_of
 from openpyxl import load_workbook
-from test_dashboard import NOV, TODAY, _dossier, _procedure, _rate, answered, hanoi, rated
+from test_dashboard import (
+    NOV,
+    TODAY,
+    _dossier,
+    _procedure,
+    _rate,
+    answered,
+    hanoi,
+    rated,
+)
 
 from portal.codes import format_code
 from portal.dashboard import exports
@@ -118,6 +127,31 @@ def test_csv_lowest_rated_and_reasons(client, rated: World):
     assert rows == [["2026-11-07 09:00", "Đăng ký khai sinh", "Phải chờ lâu", code]]
 
 
+def test_csv_satisfaction_summary(client, rated: World):
+    header, *rows = _csv(_download(client, rated.chairman, "satisfaction-summary.csv?date=2026-11"))
+    assert header[:5] == [
+        "Period",
+        "Dossiers returned",
+        "Ratings",
+        "Response rate",
+        "Satisfaction rate",
+    ]
+    # November: 4 returned, 3 rated, 75 %, 2/3; October: 1 and 1, 100 %; scores 13/3 and 6.
+    assert rows[0][:5] == ["11/2026", "4", "3", "0.75", "0.666667"]
+    assert rows[1][:5] == ["10/2026", "1", "1", "1", "1"]
+    assert (rows[0][-1], rows[1][-1]) == ("4.333333", "6")
+
+
+def test_feedback_summary_table(app, english, answered: World):
+    table = exports.ward_tables(answered.ward.id, NOV, "en", TODAY)["feedback-summary"]
+    assert table.header[0] == "Period" and table.percent == frozenset({4})
+    # November: 3 received, 3 answered, 1 on time, mean 12 working days; October: 2, 0.
+    assert table.rows == [
+        ["11/2026", 3, 3, 1, pytest.approx(1 / 3), 12.0],
+        ["10/2026", 2, 0, 0, None, None],
+    ]
+
+
 def test_feedback_tables(app, english, answered: World):
     f1, f2, f3, f4, f5 = answered.items
     tables = exports.ward_tables(answered.ward.id, NOV, "en", TODAY)
@@ -147,14 +181,17 @@ def test_xlsx_of_every_table(client, rated: World):
     )
     book = _xlsx(response)
     assert book.sheetnames == [
+        "Satisfaction",
         "By month",
         "By procedure",
         "By field",
         "By officer",
         "Lowest-rated procedures",
         "Latest dissatisfied reasons",
+        "Feedback",
         "By category",
         "Overdue now",
+        "Dialogues",
     ]
     sheet = book["By procedure"]
     header = [cell.value for cell in sheet[1]]

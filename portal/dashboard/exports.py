@@ -22,6 +22,7 @@ from openpyxl.utils import get_column_letter
 from portal.codes import format_code
 from portal.dashboard import services
 from portal.dashboard.periods import Period
+from portal.dialogues import services as dialogue_services
 from portal.feedback import services as feedback_services
 from portal.satisfaction.labels import LEVEL
 from portal.satisfaction.models import Level
@@ -36,14 +37,17 @@ COLUMN_WIDTH_MIN, COLUMN_WIDTH_MAX = 8, 60
 
 # URL names of the tables of one ward's dashboard, in the page's order.
 WARD_TABLES = (
+    "satisfaction-summary",
     "monthly-trend",
     "by-procedure",
     "by-field",
     "by-officer",
     "lowest-rated",
     "dissatisfied-reasons",
+    "feedback-summary",
     "feedback-by-category",
     "overdue",
+    "dialogues",
 )
 CITY_TABLES = ("ward-comparison", "monthly-trend")
 QUARTERLY_REPORT = "quarterly-report"
@@ -66,6 +70,11 @@ class Table:
     decimal: frozenset[int] = frozenset()
 
 
+def share_of(label: str) -> str:
+    """The header of a column of shares beside the column of counts `label`."""
+    return _("%(figure)s (share)", figure=label)
+
+
 def _local(moment: datetime | None) -> datetime | None:
     """An aware UTC datetime as a naive Hà Nội wall-clock time (spreadsheets know no zones)."""
     if moment is None:
@@ -82,7 +91,7 @@ def _figure_header(first: str) -> tuple[list[str], frozenset[int], frozenset[int
     header = [first, _("Dossiers returned"), _("Ratings"), _("Response rate")]
     header.append(_("Satisfaction rate"))
     for label in [str(LEVEL[level]) for level in Level] + [_("Early"), _("On time"), _("Late")]:
-        header += [label, _("%(figure)s (share)", figure=label)]
+        header += [label, share_of(label)]
     header.append(_("Average score (out of 6)"))
     percent = frozenset({3, 4, *range(6, 6 + 2 * (len(Level) + 3), 2)})
     return header, percent, frozenset({len(header) - 1})
@@ -95,6 +104,27 @@ def _figure_cells(f: services.Figures) -> list:
     cells += [f.early, f.early_share, f.on_time, f.on_time_share, f.late, f.late_share]
     cells.append(f.average_score)
     return cells
+
+
+def satisfaction_summary_table(summary: services.SatisfactionSummary) -> Table:
+    """The period's totals and the previous period's, a row each."""
+    header, percent, decimal = _figure_header(_("Period"))
+    return Table(
+        "satisfaction-summary",
+        _("Satisfaction"),
+        _(
+            "Satisfaction, %(period)s beside %(previous)s",
+            period=summary.period.label,
+            previous=summary.previous_period.label,
+        ),
+        header,
+        [
+            [summary.period.label, *_figure_cells(summary.totals)],
+            [summary.previous_period.label, *_figure_cells(summary.previous)],
+        ],
+        percent,
+        decimal,
+    )
 
 
 def by_procedure_table(summary: services.SatisfactionSummary, locale: str) -> Table:
@@ -197,7 +227,7 @@ def feedback_by_category_table(summary: services.FeedbackSummary, locale: str) -
             _("Feedback received"),
             _("Answered"),
             _("Answered on time"),
-            _("%(figure)s (share)", figure=_("Answered on time")),
+            share_of(_("Answered on time")),
             _("Average working days to answer"),
         ],
         [
@@ -210,6 +240,41 @@ def feedback_by_category_table(summary: services.FeedbackSummary, locale: str) -
                 row.figures.average_working_days,
             ]
             for row in summary.by_category
+        ],
+        frozenset({4}),
+        frozenset({5}),
+    )
+
+
+def feedback_summary_table(summary: services.FeedbackSummary) -> Table:
+    """The period's feedback totals and the previous period's, a row each."""
+    header = [
+        _("Period"),
+        _("Feedback received"),
+        _("Answered"),
+        _("Answered on time"),
+        share_of(_("Answered on time")),
+        _("Average working days to answer"),
+    ]
+
+    def cells(label: str, f: services.FeedbackFigures) -> list:
+        return [label, f.received, f.answered, f.answered_on_time, f.on_time_share]
+
+    return Table(
+        "feedback-summary",
+        _("Feedback"),
+        _(
+            "Feedback, %(period)s beside %(previous)s",
+            period=summary.period.label,
+            previous=summary.previous_period.label,
+        ),
+        header,
+        [
+            [*cells(summary.period.label, summary.totals), summary.totals.average_working_days],
+            [
+                *cells(summary.previous_period.label, summary.previous),
+                summary.previous.average_working_days,
+            ],
         ],
         frozenset({4}),
         frozenset({5}),
@@ -244,6 +309,74 @@ def overdue_table(summary: services.FeedbackSummary, locale: str) -> Table:
     )
 
 
+# ---------------------------------------------------------------- dialogues
+
+
+def dialogues_table(
+    period: Period, current: services.DialogueFigures, previous: services.DialogueFigures
+) -> Table:
+    """The dialogue figures of the period and of the previous one, a row each."""
+    notice = _("Notice given at least %(days)d days ahead", days=dialogue_services.NOTICE_DAYS)
+    results = _("Results published within %(days)d days", days=dialogue_services.RESULTS_DAYS)
+    header = [
+        _("Period"),
+        _("Conferences held"),
+        _("Conferences held in the calendar year"),
+        _("At least one conference a year"),
+        notice,
+        share_of(notice),
+        results,
+        share_of(results),
+        _("Attendance"),
+        _("Capacity"),
+        _("Attendance against capacity"),
+        _("Questions asked"),
+        _("Questions answered"),
+        share_of(_("Questions answered")),
+        _("Reception slots published"),
+        _("Reception slots booked"),
+        share_of(_("Reception slots booked")),
+        _("Reception slots used"),
+        share_of(_("Reception slots used")),
+    ]
+
+    def cells(label: str, d: services.DialogueFigures) -> list:
+        return [
+            label,
+            d.held,
+            d.year_held,
+            _("Met") if d.yearly_minimum_met else _("Not met"),
+            d.notice_on_time,
+            d.notice_share,
+            d.results_on_time,
+            d.results_share,
+            d.attendance,
+            d.capacity,
+            d.attendance_share,
+            d.questions,
+            d.answered,
+            d.answered_share,
+            d.slots,
+            d.slots_booked,
+            d.booked_share,
+            d.slots_used,
+            d.used_share,
+        ]
+
+    return Table(
+        "dialogues",
+        _("Dialogues"),
+        _(
+            "Dialogues, %(period)s beside %(previous)s",
+            period=period.label,
+            previous=period.previous().label,
+        ),
+        header,
+        [cells(period.label, current), cells(period.previous().label, previous)],
+        frozenset({5, 7, 10, 13, 16, 18}),
+    )
+
+
 # ---------------------------------------------------------------- the city
 
 
@@ -270,15 +403,23 @@ def ward_tables(
     satisfaction = services.satisfaction_summary(ward_id, period)
     feedback = services.feedback_summary(ward_id, period, today or feedback_services.local_today())
     trend = satisfaction.trend
+    dialogues = dialogues_table(
+        period,
+        services.dialogue_summary(ward_id, period),
+        services.dialogue_summary(ward_id, period.previous()),
+    )
     tables = (
+        satisfaction_summary_table(satisfaction),
         trend_table(trend, _("Satisfaction by month, %(period)s", period=_span(trend))),
         by_procedure_table(satisfaction, locale),
         by_field_table(satisfaction, locale),
         by_officer_table(satisfaction),
         lowest_rated_table(satisfaction, locale),
         reasons_table(satisfaction, locale),
+        feedback_summary_table(feedback),
         feedback_by_category_table(feedback, locale),
         overdue_table(feedback, locale),
+        dialogues,
     )
     return {table.name: table for table in tables}
 
@@ -307,7 +448,7 @@ def quarterly_ward_report(ward_id: int, period: Period, locale: str = "vi") -> l
     header = [_("No."), _("Procedure")]
     for level in Level:
         label = str(LEVEL[level])
-        header += [label, _("%(figure)s (share)", figure=label)]
+        header += [label, share_of(label)]
     header.append(_("Ratings"))
     percent = frozenset(range(3, 3 + 2 * len(Level), 2))
 
@@ -339,11 +480,11 @@ def officer_report(ward_id: int, period: Period, locale: str = "vi") -> list[Tab
     score; then the same per officer and procedure (read from the rollups)."""
     header = [_("No."), _("Officer"), _("Dossiers returned")]
     for label in (_("Early"), _("On time"), _("Late")):
-        header += [label, _("%(figure)s (share)", figure=label)]
+        header += [label, share_of(label)]
     header += [_("Times applicants came back"), _("Per dossier"), _("Ratings"), _("Response rate")]
     for level in Level:
         label = str(LEVEL[level])
-        header += [label, _("%(figure)s (share)", figure=label)]
+        header += [label, share_of(label)]
     header += [_("Satisfaction rate"), _("Average score (out of 6)")]
     # Shares: 4, 6, 8 (timeliness), 12 (response), 14, 16, 18 (levels), 19 (satisfaction).
     percent = frozenset({4, 6, 8, 12, 14, 16, 18, 19})
