@@ -464,9 +464,13 @@ def test_answered_on_the_deadline_is_on_time(world: World):
 # ---------------------------------------------------------------- the page
 
 
-def _get(client, user, query: str = "", lang: str = "en"):
+def _get(client, user, query: str = "", lang: str = "en", page: str = "/dashboard/"):
     login_as(client, user)
-    return client.get(f"/dashboard/{query}", headers={"Accept-Language": lang})
+    return client.get(page + query, headers={"Accept-Language": lang})
+
+
+def _download(client, user, path: str, lang: str = "en"):
+    return _get(client, user, path, lang, page="/dashboard/export/")
 
 
 def test_chairman_sees_his_ward(client, rated: World):
@@ -930,3 +934,15 @@ def test_the_cache_never_mixes_wards_or_users(client, rated: World, cached):
     assert "chart-wards-data" in city and "chart-levels-data" not in city
     # Refused requests are never stored nor served from it.
     assert _get(client, rated.chairman, f"?ward={rated.other_ward.slug}").status_code == 403
+
+
+@pytest.mark.parametrize(
+    "query", ["?date=2000-01", "?date=2100-12", "?period=year&date=2100", "?date=2000-Q1"]
+)
+def test_the_first_and_last_periods_answer(client, rated: World, query: str):
+    for user in (rated.chairman, rated.admin):
+        response = _get(client, user, query)
+        assert response.status_code == 200
+        assert "no data" in text_of(response)
+    response = _download(client, rated.chairman, "all.xlsx" + query)
+    assert response.status_code == 200

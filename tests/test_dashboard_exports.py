@@ -15,6 +15,7 @@ from test_dashboard import (
     NOV,
     TODAY,
     _dossier,
+    _download,
     _procedure,
     _rate,
     answered,
@@ -32,11 +33,6 @@ __all__ = ["answered", "rated"]  # the fixtures of test_dashboard, used here too
 
 Q4 = Period("quarter", date(2026, 10, 1), date(2027, 1, 1))
 BOM = b"\xef\xbb\xbf"
-
-
-def _download(client, user, path: str, lang: str = "en"):
-    login_as(client, user)
-    return client.get(f"/dashboard/export/{path}", headers={"Accept-Language": lang})
 
 
 def _csv(response) -> list[list[str]]:
