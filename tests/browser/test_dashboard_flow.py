@@ -68,6 +68,7 @@ CHAIRMAN_PHONE = "0912 500 001"
 CHAIRMAN_NAME = "Nguyễn Văn Chủ"
 SUPERVISOR_PHONE = "0912 500 003"  # the Fatherland Front's: the phone test's own account
 STAFF_PHONE = "0901 500 002"
+ADMIN_PHONE = "0912 500 009"
 STAFF_NAME = "Trần Thị Tiếp"
 PROCEDURE_A = "Đăng ký hộ kinh doanh"
 PROCEDURE_B = "Đăng ký khai sinh"
@@ -130,6 +131,7 @@ def _seed() -> Seed:
     make_user(Role.CHAIRMAN, ward, name=CHAIRMAN_NAME, phone=CHAIRMAN_PHONE)
     make_user(Role.SUPERVISOR, ward, name="Lê Thị Giám Sát", phone=SUPERVISOR_PHONE)
     staff = make_user(Role.STAFF, ward, name=STAFF_NAME, phone=STAFF_PHONE)
+    make_user(Role.ADMIN, None, name="Quản Trị Thành Phố", phone=ADMIN_PHONE)
     services.seed_catalogue(ward.id)
     a, b = _procedure(ward.id, PROCEDURE_A), _procedure(ward.id, PROCEDURE_B)
     monday = hanoi(2026, 11, 2)
@@ -443,3 +445,20 @@ def test_without_javascript_the_tables_remain(open_page, live_server):
     row = trend.locator("tbody tr").last
     expect(row.locator("th")).to_have_text("Tháng 11/2026")
     assert [squeezed(t) for t in row.locator("td").all_inner_texts()][:2] == ["3", "3"]
+
+
+def test_admin_compares_the_wards_in_charts(open_page, live_server):
+    page = open_page("vi-VN")
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    log_in(page, live_server, ADMIN_PHONE)
+    response = page.goto(MONTH_PATH)
+    assert response is not None and response.status == 200
+    expect(page.locator("main h1")).to_contain_text("Tất cả các phường")
+    expect(page.locator("main figure.chart")).to_have_count(2)
+    wards, trend = page.evaluate(CHARTS_JS)
+    # One served ward: 2 of its 3 November ratings satisfied.
+    assert wards["labels"] == [WARD_NAME] and abs(wards["data"][0][0] - 2 / 3) < 1e-9
+    assert trend["data"][0][-2:] == [1, 3]
+    assert wards["painted"] > 1000 and errors == []
+    check_accessibility(page, "dashboard-city-vi")
