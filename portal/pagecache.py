@@ -1,13 +1,15 @@
 """Short-lived in-process caches of rendered pages: public pages as anonymous visitors see
-them (cached_page), and parts of pages that many officials read alike (remember: the
-dashboard's figures).
+them (cached_page), a logged-in user's own page that may lag a little (cached_for_user: the
+dashboard), and parts of pages that many officials read alike (remember: the dashboard's
+figures).
 
 The public pages (home, ward list, ward page) are the ones everybody opens. For a visitor who
 is not logged in and has no message waiting, the page depends only on its path and language,
 so it is rendered once and reused for a few seconds. The CSRF token differs per visitor: it
-is cut out of the stored copy and a fresh one is put in on every hit. Logged-in users always
-get a freshly rendered page. Each worker keeps its own copy; after a change, other workers
-show the old page for at most PAGE_CACHE_SECONDS.
+is cut out of the stored copy and a fresh one is put in on every hit. Logged-in users get a
+freshly rendered page, except from views marked cached_for_user, which keep each user's own
+page (the same way) for their setting's seconds. Each worker keeps its own copy; after a
+change, other workers show the old page for at most PAGE_CACHE_SECONDS.
 
 `remember(key, seconds, render)` keeps any rendered text for `seconds`: the caller chooses
 a key that holds everything the text depends on.
@@ -86,6 +88,20 @@ def _cacheable() -> bool:
     )
 
 
+def _serve(key: tuple, seconds: int, view: Callable, args, kwargs):
+    """The stored page of `key` with this visitor's CSRF token put in, or the view's page,
+    stored (with the token cut out) when it is a page and not a redirect or an error."""
+    now = clock()
+    hit = _pages.get(key, now)
+    if hit is not None:
+        return Response(hit.replace(TOKEN_SLOT, generate_csrf()), mimetype="text/html")
+    result = view(*args, **kwargs)
+    if not isinstance(result, str):  # a redirect or an error: never stored
+        return result
+    _pages.put(key, result.replace(generate_csrf(), TOKEN_SLOT), now + seconds)
+    return result
+
+
 def cached_page(view: Callable) -> Callable:
     """Serve a view's page from the cache for anonymous visitors."""
 
@@ -94,15 +110,38 @@ def cached_page(view: Callable) -> Callable:
         if not _cacheable():
             return view(*args, **kwargs)
         key = (request.endpoint, request.full_path, str(get_locale()))
-        now = clock()
-        hit = _pages.get(key, now)
-        if hit is not None:
-            return Response(hit.replace(TOKEN_SLOT, generate_csrf()), mimetype="text/html")
-        result = view(*args, **kwargs)
-        if not isinstance(result, str):  # a redirect or an error: never stored
-            return result
-        ttl = current_app.config["PAGE_CACHE_SECONDS"]
-        _pages.put(key, result.replace(generate_csrf(), TOKEN_SLOT), now + ttl)
-        return result
+        return _serve(key, current_app.config["PAGE_CACHE_SECONDS"], view, args, kwargs)
 
     return wrapped
+
+
+def cached_for_user(setting: str) -> Callable[[Callable], Callable]:
+    """Serve a logged-in user's page from the cache for config[setting] seconds: for pages
+    that a user reloads and that may lag that long (the dashboard). The page is the user's
+    own (key: the login id, which changes with the password, the role and the ward); put it
+    under the route's access check, which still runs on every request."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            seconds = current_app.config.get(setting, 0)
+            if (
+                seconds <= 0
+                or request.method != "GET"
+                or not current_user.is_authenticated
+                or "_flashes" in session
+            ):
+                return view(*args, **kwargs)
+            key = (
+                current_user.get_id(),
+                str(current_user.role),
+                current_user.ward_id,
+                request.endpoint,
+                request.full_path,
+                str(get_locale()),
+            )
+            return _serve(key, seconds, view, args, kwargs)
+
+        return wrapped
+
+    return decorator

@@ -78,3 +78,47 @@ def test_revision_files_are_date_prefixed_with_downgrades():
         assert "def downgrade" in source, path.name
         body = source.split("def downgrade", 1)[1]
         assert "op." in body, f"{path.name}: downgrade() does nothing"
+
+
+def test_ward_months_are_filled_from_the_rollups(empty_database):
+    """Upgrading a database that already holds rollups gives the totals per ward and month."""
+    from datetime import UTC, datetime
+
+    from conftest import make_user, make_ward
+
+    from portal.auth.models import Role
+    from portal.satisfaction import rollups, services
+    from portal.satisfaction.models import SatisfactionWardMonth
+
+    app = create_app(make_config(empty_database))
+    with app.app_context():
+        try:
+            upgrade()
+            ward = make_ward(130, "Phường Bồ Đề", "phuong-bo-de")
+            officer = make_user(Role.STAFF, ward, name="Trần Thị Công", phone="0901000001")
+            services.seed_catalogue(ward.id)
+            for n, (procedure, month) in enumerate([(0, 10), (1, 10), (0, 11), (2, 11), (2, 11)]):
+                when = datetime(2026, month, 5, 3, tzinfo=UTC)
+                data = services.DossierInput(
+                    procedure_id=services.procedures(ward.id)[procedure].id,
+                    receipt_number=f"M{n}",
+                    received_at=when,
+                    receiving_officer_id=officer.id,
+                )
+                dossier = services.register_dossier(officer, ward.id, data, now=when)
+                raw = services.return_dossier(officer, dossier, now=when)
+                services.rate(raw, services.RatingInput(level="satisfied"), now=when)
+            db.session.commit()
+            expected = rollups.ward_month_totals()[0]
+            assert sorted(c["ratings"] for c in expected.values()) == [2, 3]
+            db.session.close()  # no open transaction may hold the table the downgrade drops
+            downgrade(revision="8c8d42a8fb3f")
+            assert "satisfaction_ward_months" not in table_names()
+            upgrade()
+            stored, added = rollups.ward_month_totals()
+            assert stored == added == expected
+            count = sa.select(sa.func.count()).select_from(SatisfactionWardMonth)
+            assert db.session.scalar(count) == 2
+        finally:
+            db.session.remove()
+            db.engine.dispose()

@@ -13,11 +13,17 @@ from test_dialogues_concurrency import race
 from portal.auth.models import Role
 from portal.extensions import db
 from portal.satisfaction import rollups, services
-from portal.satisfaction.models import Dossier, SatisfactionRollup
+from portal.satisfaction.models import Dossier, SatisfactionRollup, SatisfactionWardMonth
 
 
 def hanoi(y, m, d, hour=9) -> datetime:
     return datetime(y, m, d, hour, tzinfo=UTC) - timedelta(hours=7)
+
+
+def assert_ward_months_add_up() -> None:
+    """The totals per ward and month equal the rollups added up per ward and month."""
+    stored, added = rollups.ward_month_totals()
+    assert stored == added and stored
 
 
 def random_dossiers_and_ratings(world: World) -> None:
@@ -71,6 +77,7 @@ def test_rollups_equal_a_fresh_aggregation(world: World):
     assert fresh == rollups.stored_totals()
     assert sum(c["ratings"] for c in fresh.values()) > 50
     assert len({key[3] for key in fresh}) > 6  # several months
+    assert_ward_months_add_up()
     assert rollups.stored_totals(world.ward.id) == rollups.fresh_totals(world.ward.id)
 
 
@@ -100,12 +107,14 @@ def test_rebuild_repairs_the_rollups(world: World):
         sa.delete(SatisfactionRollup).where(SatisfactionRollup.ward_id == world.ward.id)
     )
     db.session.execute(sa.update(SatisfactionRollup).values(ratings=999, score_sum=-1))
+    db.session.execute(sa.update(SatisfactionWardMonth).values(returned=12345))
     written = rollups.rebuild(world.ward.id)
     assert written == len(rollups.fresh_totals(world.ward.id)) > 10
     assert rollups.stored_totals(world.ward.id) == rollups.fresh_totals(world.ward.id)
     assert rollups.stored_totals(world.other_ward.id) != rollups.fresh_totals(world.other_ward.id)
     assert rollups.rebuild() == len(fresh)
     assert rollups.stored_totals() == fresh
+    assert_ward_months_add_up()
 
 
 def test_concurrent_ratings_add_up(app, world: World):
@@ -131,6 +140,7 @@ def test_concurrent_ratings_add_up(app, world: World):
     [(key, counter)] = rollups.stored_totals().items()
     assert counter["ratings"] == 12 and counter["very_satisfied"] == 12
     assert rollups.stored_totals() == rollups.fresh_totals()
+    assert_ward_months_add_up()
     assert db.session.scalar(sa.select(sa.func.count(Dossier.id))) == 12
 
 

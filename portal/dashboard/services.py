@@ -1,5 +1,6 @@
-"""The figures of the chairman's dashboard. Satisfaction is read from the monthly rollups
-(SatisfactionRollup), a few rows per group, never from every rating; feedback from the
+"""The figures of the chairman's dashboard. Satisfaction is read from the monthly totals
+(SatisfactionWardMonth per ward, SatisfactionRollup per procedure and officer), a few rows
+per group, never from every rating; feedback from the
 ward's feedback rows of the period. Every share is None when its denominator is 0, so that
 the page says "no data" instead of dividing by zero.
 
@@ -33,6 +34,7 @@ from portal.satisfaction.models import (
     Procedure,
     SatisfactionRating,
     SatisfactionRollup,
+    SatisfactionWardMonth,
 )
 from portal.timeutil import local_zone
 from portal.wards.models import Ward
@@ -130,25 +132,23 @@ class Figures:
         return share(self.contacts, self.returned)
 
 
-def _sums() -> list:
-    return [
-        sa.func.coalesce(sa.func.sum(getattr(SatisfactionRollup, name)), 0).label(name)
-        for name in FIGURES
-    ]
+def _sums(model: type = SatisfactionRollup) -> list:
+    return [sa.func.coalesce(sa.func.sum(getattr(model, name)), 0).label(name) for name in FIGURES]
 
 
 def _figures(row) -> Figures:
     return Figures(**{name: int(getattr(row, name)) for name in FIGURES})
 
 
-def _in_period(period: Period) -> list:
-    return [SatisfactionRollup.month >= period.start, SatisfactionRollup.month < period.end]
+def _in_period(period: Period, model: type = SatisfactionRollup) -> list:
+    return [model.month >= period.start, model.month < period.end]
 
 
 def satisfaction_totals(ward_id: int, period: Period) -> Figures:
-    """A ward's satisfaction totals over a period (one aggregate over its rollup rows)."""
+    """A ward's satisfaction totals over a period (one aggregate over its rows per month)."""
+    month = SatisfactionWardMonth
     row = db.session.execute(
-        sa.select(*_sums()).where(SatisfactionRollup.ward_id == ward_id, *_in_period(period))
+        sa.select(*_sums(month)).where(month.ward_id == ward_id, *_in_period(period, month))
     ).one()
     return _figures(row)
 
@@ -267,17 +267,15 @@ def monthly_trend(
 ) -> list[MonthRow]:
     """The figures of each of the `months` months ending with the period's last month, of a
     ward (or of every ward: None), oldest first, months without data as zeros. One GROUP BY
-    over the rollups."""
+    over the rows per ward and month."""
     start = months_after(period.end, -months)
-    query = sa.select(SatisfactionRollup.month, *_sums()).where(
-        SatisfactionRollup.month >= start, SatisfactionRollup.month < period.end
+    model = SatisfactionWardMonth
+    query = sa.select(model.month, *_sums(model)).where(
+        model.month >= start, model.month < period.end
     )
     if ward_id is not None:
-        query = query.where(SatisfactionRollup.ward_id == ward_id)
-    found = {
-        row.month: _figures(row)
-        for row in db.session.execute(query.group_by(SatisfactionRollup.month))
-    }
+        query = query.where(model.ward_id == ward_id)
+    found = {row.month: _figures(row) for row in db.session.execute(query.group_by(model.month))}
     days = [months_after(start, n) for n in range(months)]
     return [MonthRow(day, found.get(day, Figures())) for day in days]
 
@@ -524,13 +522,15 @@ class WardRow:
 
 def ward_comparison(period: Period) -> list[WardRow]:
     """Every served ward's satisfaction totals over a period, side by side (one GROUP BY
-    over the rollups; wards without data are listed with zeros), by ward name."""
+    over the rows per ward and month; wards without data are listed with zeros), by ward
+    name."""
+    model = SatisfactionWardMonth
     totals = {
         row.ward_id: _figures(row)
         for row in db.session.execute(
-            sa.select(SatisfactionRollup.ward_id, *_sums())
-            .where(*_in_period(period))
-            .group_by(SatisfactionRollup.ward_id)
+            sa.select(model.ward_id, *_sums(model))
+            .where(*_in_period(period, model))
+            .group_by(model.ward_id)
         )
     }
     wards = db.session.execute(

@@ -25,7 +25,7 @@ from portal.dashboard.periods import (
 )
 from portal.dialogues.services import NOTICE_DAYS, RESULTS_DAYS
 from portal.feedback import services as feedback_services
-from portal.pagecache import remember
+from portal.pagecache import cached_for_user, remember
 from portal.satisfaction.models import Level
 from portal.security import role_required
 from portal.wards.models import Ward
@@ -102,11 +102,13 @@ def ward_to_show() -> Ward | None:
 
 @bp.get("/")
 @role_required(*VIEWERS)
+@cached_for_user("DASHBOARD_CACHE_SECONDS")
 def index():
     """The dashboard for a period: one ward's satisfaction, feedback and dialogues, or
     (administrator, no ward chosen) the served wards side by side. The figures are the same
     for everybody of a role, so they are rendered once per ward, period, language, role and
-    day, and kept for DASHBOARD_CACHE_SECONDS (the page says when they were computed)."""
+    day, and kept for DASHBOARD_CACHE_SECONDS (the page says when they were computed); each
+    viewer's whole page is kept as long."""
     ward = _ward_to_show()  # who may see what comes before reading the period
     today = feedback_services.local_today()
     try:

@@ -145,7 +145,26 @@ __all__ = [
 ]
 
 
-class SatisfactionRollup(db.Model):
+class RollupCounters:
+    """The running totals of a group of dossiers and ratings over one (Hà Nội) month."""
+
+    month: Mapped[date] = mapped_column(sa.Date)  # the first day of the month
+    # Dossiers returned in the month, by timeliness against the legal limit.
+    returned: Mapped[int] = mapped_column(sa.Integer, default=0)
+    early: Mapped[int] = mapped_column(sa.Integer, default=0)
+    on_time: Mapped[int] = mapped_column(sa.Integer, default=0)
+    late: Mapped[int] = mapped_column(sa.Integer, default=0)
+    contacts: Mapped[int] = mapped_column(sa.Integer, default=0)  # extra visits, summed
+    # Ratings given in the month, by level, and the per-dossier scores.
+    ratings: Mapped[int] = mapped_column(sa.Integer, default=0)
+    very_satisfied: Mapped[int] = mapped_column(sa.Integer, default=0)
+    satisfied: Mapped[int] = mapped_column(sa.Integer, default=0)
+    dissatisfied: Mapped[int] = mapped_column(sa.Integer, default=0)
+    scored: Mapped[int] = mapped_column(sa.Integer, default=0)
+    score_sum: Mapped[int] = mapped_column(sa.Integer, default=0)
+
+
+class SatisfactionRollup(RollupCounters, db.Model):
     """Running totals per ward, procedure, receiving officer and (Hà Nội) month, kept in the
     same transaction as each return and each rating, so that reports read a few rows per
     group instead of every rating."""
@@ -162,20 +181,21 @@ class SatisfactionRollup(db.Model):
     ward_id: Mapped[int] = mapped_column(sa.ForeignKey("wards.id"))
     procedure_id: Mapped[int] = mapped_column(sa.ForeignKey("procedures.id"))
     officer_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
-    month: Mapped[date] = mapped_column(sa.Date)  # the first day of the month
-    # Dossiers returned in the month, by timeliness against the legal limit.
-    returned: Mapped[int] = mapped_column(sa.Integer, default=0)
-    early: Mapped[int] = mapped_column(sa.Integer, default=0)
-    on_time: Mapped[int] = mapped_column(sa.Integer, default=0)
-    late: Mapped[int] = mapped_column(sa.Integer, default=0)
-    contacts: Mapped[int] = mapped_column(sa.Integer, default=0)  # extra visits, summed
-    # Ratings given in the month, by level, and the per-dossier scores.
-    ratings: Mapped[int] = mapped_column(sa.Integer, default=0)
-    very_satisfied: Mapped[int] = mapped_column(sa.Integer, default=0)
-    satisfied: Mapped[int] = mapped_column(sa.Integer, default=0)
-    dissatisfied: Mapped[int] = mapped_column(sa.Integer, default=0)
-    scored: Mapped[int] = mapped_column(sa.Integer, default=0)
-    score_sum: Mapped[int] = mapped_column(sa.Integer, default=0)
+
+
+class SatisfactionWardMonth(RollupCounters, db.Model):
+    """The same totals per ward and month only (the sum of the ward's rollups of the month),
+    kept in the same transaction: a ward's totals, its trend and the city-wide comparison
+    read one row per ward and month, however many procedures and officers there are."""
+
+    __tablename__ = "satisfaction_ward_months"
+    __table_args__ = (
+        sa.UniqueConstraint("ward_id", "month", name="uq_satisfaction_ward_months_group"),
+        sa.Index("ix_satisfaction_ward_months_month", "month"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ward_id: Mapped[int] = mapped_column(sa.ForeignKey("wards.id"))
 
 
 COUNTERS = (

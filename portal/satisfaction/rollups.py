@@ -1,6 +1,7 @@
-"""Keep the monthly totals (SatisfactionRollup) in step with dossiers and ratings, inside
-the caller's transaction. One atomic upsert per event: concurrent requests add up instead
-of overwriting each other (PostgreSQL ON CONFLICT; SQLite writers are serialised)."""
+"""Keep the monthly totals in step with dossiers and ratings, inside the caller's
+transaction: per (ward, procedure, officer, month) in SatisfactionRollup, and per (ward,
+month) in SatisfactionWardMonth. Atomic upserts: concurrent requests add up instead of
+overwriting each other (PostgreSQL ON CONFLICT; SQLite writers are serialised)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from portal.satisfaction.models import (
     Level,
     SatisfactionRating,
     SatisfactionRollup,
+    SatisfactionWardMonth,
     Timeliness,
 )
 from portal.timeutil import local_zone
@@ -29,20 +31,27 @@ def month_of(moment: datetime) -> date:
     return moment.astimezone(local_zone()).date().replace(day=1)
 
 
-def bump(ward_id: int, procedure_id: int, officer_id: int, month: date, **add: int) -> None:
-    """Add to a group's counters, creating the row on first use."""
-    table = SatisfactionRollup.__table__
-    values = {"ward_id": ward_id, "procedure_id": procedure_id, "officer_id": officer_id}
-    values["month"] = month
-    values.update({name: add.get(name, 0) for name in COUNTERS})
+WARD_GROUP = ("ward_id", "month")
+
+
+def _upsert(table: sa.Table, group: dict, add: dict[str, int]) -> None:
+    """Add to the counters of the row of `group`, creating it on first use."""
+    values = {**group, **{name: add.get(name, 0) for name in COUNTERS}}
     dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
     insert = dialect.insert(table).values(**values)
     db.session.execute(
         insert.on_conflict_do_update(
-            index_elements=list(GROUP),
+            index_elements=list(group),
             set_={name: table.c[name] + insert.excluded[name] for name in add},
         )
     )
+
+
+def bump(ward_id: int, procedure_id: int, officer_id: int, month: date, **add: int) -> None:
+    """Add to a group's counters and to its ward's month, creating the rows on first use."""
+    group = {"ward_id": ward_id, "procedure_id": procedure_id, "officer_id": officer_id}
+    _upsert(SatisfactionRollup.__table__, {**group, "month": month}, add)
+    _upsert(SatisfactionWardMonth.__table__, {"ward_id": ward_id, "month": month}, add)
 
 
 def dossier_returned(dossier: Dossier) -> None:
@@ -115,9 +124,10 @@ def _local_month(column, dialect: str):
 
 
 def rebuild(ward_id: int | None = None) -> int:
-    """Recompute the rollups (of one ward, or all) from every dossier and rating with two
-    set-based statements, for a repair or after a bulk load that bypassed the per-event
-    upserts. Runs in the caller's transaction; returns the number of rollup rows written."""
+    """Recompute the rollups and the ward months (of one ward, or all) from every dossier and
+    rating with set-based statements, for a repair or after a bulk load that bypassed the
+    per-event upserts. Runs in the caller's transaction; returns the number of rollup rows
+    written."""
     dialect = db.session.get_bind().dialect.name
     table = SatisfactionRollup.__table__
     d, r = Dossier.__table__, SatisfactionRating.__table__
@@ -160,7 +170,36 @@ def rebuild(ward_id: int | None = None) -> int:
         delete = delete.where(table.c.ward_id == ward_id)
     db.session.execute(delete)
     db.session.execute(table.insert().from_select([*GROUP, *COUNTERS], grouped))
+    _rebuild_ward_months(ward_id)
     count = sa.select(sa.func.count()).select_from(table)
     if ward_id is not None:
         count = count.where(table.c.ward_id == ward_id)
     return db.session.execute(count).scalar_one()
+
+
+def _rebuild_ward_months(ward_id: int | None) -> None:
+    """The ward months again, as the sums of the rollups."""
+    table, rollups = SatisfactionWardMonth.__table__, SatisfactionRollup.__table__
+    sums = sa.select(
+        *[rollups.c[name] for name in WARD_GROUP],
+        *[sa.func.sum(rollups.c[name]) for name in COUNTERS],
+    ).group_by(*[rollups.c[name] for name in WARD_GROUP])
+    delete = sa.delete(table)
+    if ward_id is not None:
+        sums = sums.where(rollups.c.ward_id == ward_id)
+        delete = delete.where(table.c.ward_id == ward_id)
+    db.session.execute(delete)
+    db.session.execute(table.insert().from_select([*WARD_GROUP, *COUNTERS], sums))
+
+
+def ward_month_totals() -> tuple[dict[tuple, Counter], dict[tuple, Counter]]:
+    """The ward months as stored, and the rollups added up per ward and month (the two must
+    be equal): {(ward, month): Counter} each, zero counters left out."""
+    stored = {
+        (row.ward_id, row.month): +Counter({name: getattr(row, name) for name in COUNTERS})
+        for row in db.session.execute(sa.select(SatisfactionWardMonth)).scalars()
+    }
+    added: dict[tuple, Counter] = {}
+    for key, counter in stored_totals().items():
+        added.setdefault((key[0], key[3]), Counter()).update(counter)
+    return {k: v for k, v in stored.items() if v}, added
