@@ -30,6 +30,7 @@ from portal.extensions import db
 from portal.feedback import services as feedback_services
 from portal.feedback.models import Feedback, FeedbackCategory
 from portal.satisfaction.models import (
+    COUNTERS,
     Level,
     Procedure,
     SatisfactionRating,
@@ -45,20 +46,8 @@ REASONS_COUNT = 10  # latest dissatisfied reasons listed
 
 TREND_MONTHS = 12  # months of the trend charts, ending with the period's last month
 
-# The rollup counters the dashboard reads.
-FIGURES = (
-    "returned",
-    "early",
-    "on_time",
-    "late",
-    "contacts",
-    "ratings",
-    "very_satisfied",
-    "satisfied",
-    "dissatisfied",
-    "scored",
-    "score_sum",
-)
+# The rollup counters the dashboard reads: all of them.
+FIGURES = COUNTERS
 
 
 def share(part: int | float, whole: int | float) -> float | None:
