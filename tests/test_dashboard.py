@@ -961,3 +961,29 @@ def test_a_kept_page_carries_each_sessions_own_csrf_token(app, rated: World, cac
     response = second.post("/logout", data={"csrf_token": tokens[1]})
     assert response.status_code == 302
     assert _get(first, rated.chairman, "?date=2026-11").status_code == 200
+
+
+def _texts(html: str) -> set[str]:
+    """The visible texts between tags of a page's main part, squeezed."""
+    main = html.split('<main id="main"', 1)[1].split("</main>", 1)[0]
+    main = re.sub(r"<script\b.*?</script>", "", main, flags=re.S)
+    return {" ".join(t.split()) for t in re.findall(r">([^<>]+)<", main)} - {""}
+
+
+@pytest.mark.parametrize("viewer", ["chairman", "admin"])
+def test_the_vietnamese_dashboard_has_no_english_left(client, rated: World, viewer: str):
+    user = getattr(rated, viewer)
+    english = _texts(text_of(_get(client, user, "?date=2026-11", lang="en")))
+    user.language = None  # the English request saved nothing, but be sure
+    db.session.commit()
+    vietnamese = _texts(text_of(_get(client, user, "?date=2026-11", lang="vi")))
+    # English texts (plain ASCII words; not codes nor file formats) of the English page must
+    # not be on the Vietnamese one.
+    worded = {
+        t
+        for t in english
+        if t.isascii() and re.search(r"[a-z]{3,}", t) and not re.fullmatch(r"[A-Z0-9-]+", t)
+    }
+    assert len(worded) > 15  # the check has something to check
+    assert worded & vietnamese == set()
+    assert "Tỷ lệ hài lòng" in vietnamese, sorted(vietnamese)[:80]
