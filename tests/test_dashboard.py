@@ -316,6 +316,34 @@ def test_officer_and_procedure(rated: World):
     assert (d1.early, d1.very_satisfied, d1.score_sum) == (1, 1, 6)
 
 
+def test_ratings_by_the_officer_who_gave_the_slip(rated: World):
+    # The officer received D5; the chairman returned it and handed out its slip.
+    a = rated.procedures[0]
+    data = services.DossierInput(
+        procedure_id=a.id,
+        receipt_number="D5",
+        received_at=hanoi(2026, 11, 9),
+        receiving_officer_id=rated.staff.id,
+    )
+    dossier = services.register_dossier(rated.staff, rated.ward.id, data, now=hanoi(2026, 11, 9))
+    raw = services.return_dossier(rated.chairman, dossier, now=hanoi(2026, 11, 10))
+    _rate(raw, "very_satisfied", hanoi(2026, 11, 11), "good")
+    db.session.commit()
+    rows = {row.full_name: row.figures for row in dashboard.by_issuing_officer(rated.ward.id, NOV)}
+    # The chairman's slips: D2 satisfied (5), D3 dissatisfied (2), D5 very satisfied (6).
+    chairman = rows["Nguyễn Văn Chủ"]
+    assert (chairman.ratings, chairman.very_satisfied, chairman.satisfied) == (3, 1, 1)
+    assert (chairman.dissatisfied, chairman.score_sum, chairman.scored) == (1, 13, 3)
+    assert chairman.satisfaction_rate == pytest.approx(2 / 3)
+    assert (rows["Trần Thị Công"].ratings, rows["Trần Thị Công"].score_sum) == (1, 6)  # D1
+    # By receiving officer, D5 is the officer's.
+    received = {row.full_name: row.figures for row in dashboard.by_officer(rated.ward.id, NOV)}
+    assert received["Trần Thị Công"].ratings == 2 and received["Nguyễn Văn Chủ"].ratings == 2
+    # October: the officer's slip for D0; the other ward's ratings are not counted.
+    october = dashboard.by_issuing_officer(rated.ward.id, OCT)
+    assert [(row.full_name, row.figures.ratings) for row in october] == [("Trần Thị Công", 1)]
+
+
 def test_latest_dissatisfied_reasons_link_their_cases(rated: World):
     summary = dashboard.satisfaction_summary(rated.ward.id, NOV)
     [reason] = summary.reasons  # the other ward's dissatisfied rating is not shown

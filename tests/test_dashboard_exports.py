@@ -317,7 +317,7 @@ def test_quarterly_ward_report(app, english, rated: World):
 
 
 def test_officer_report(app, english, rated: World):
-    summary, details = exports.officer_report(rated.ward.id, NOV, "en")
+    summary, details, slips = exports.officer_report(rated.ward.id, NOV, "en")
     assert summary.header == [
         "No.",
         "Officer",
@@ -369,6 +369,27 @@ def test_officer_report(app, english, rated: World):
         ["Trần Thị Công", _name(a), 1],
     ]
     assert details.rows[1][9:12] == [1, 1.0, 1]  # D3: one extra visit, one rating
+    # Each officer handed out the slips of the dossiers they returned here.
+    assert slips.header == [
+        "No.",
+        "Officer",
+        "Ratings",
+        "Very satisfied",
+        "Very satisfied (share)",
+        "Satisfied",
+        "Satisfied (share)",
+        "Dissatisfied",
+        "Dissatisfied (share)",
+        "Satisfaction rate",
+        "Average score (out of 6)",
+    ]
+    assert {slips.header[i] for i in slips.percent} == {
+        h for h in slips.header if "share" in h or "rate" in h
+    }
+    assert slips.rows == [
+        [1, "Nguyễn Văn Chủ", 2, 0, 0.0, 1, 0.5, 1, 0.5, 0.5, 3.5],
+        [2, "Trần Thị Công", 1, 1, 1.0, 0, 0.0, 0, 0.0, 1.0, 6.0],
+    ]
 
 
 def test_officer_report_downloads(client, rated: World):
@@ -379,7 +400,11 @@ def test_officer_report_downloads(client, rated: World):
         in (response.headers["Content-Disposition"])
     )
     book = _xlsx(response)
-    assert book.sheetnames == ["By officer", "By officer and procedure"]
+    assert book.sheetnames == [
+        "By officer",
+        "By officer and procedure",
+        "By officer who gave the slip",
+    ]
     summary = book["By officer"]
     assert [cell.value for cell in summary[4]][:3] == [None, "Total", 4]
     assert summary["E2"].number_format == "0.0%" and summary["K2"].number_format == "0.0"

@@ -477,7 +477,8 @@ def officer_report(ward_id: int, period: Period, locale: str = "vi") -> list[Tab
     """The report per receiving officer for the evaluation of officials (monthly or
     quarterly): for each officer, the dossiers returned and their timeliness, the times
     applicants had to come back, the ratings by level, the satisfaction rate and the mean
-    score; then the same per officer and procedure (read from the rollups)."""
+    score; then the same per officer and procedure (read from the rollups); then the ratings
+    per officer who handed out the slip."""
     header = [_("No."), _("Officer"), _("Dossiers returned")]
     for label in (_("Early"), _("On time"), _("Late")):
         header += [label, share_of(label)]
@@ -522,7 +523,33 @@ def officer_report(ward_id: int, period: Period, locale: str = "vi") -> list[Tab
         percent,  # Officer and Procedure take the places of No. and Officer
         decimal,
     )
-    return [summary, details]
+    return [summary, details, issuing_officer_table(ward_id, period)]
+
+
+def issuing_officer_table(ward_id: int, period: Period) -> Table:
+    """The ratings per officer who handed out the slip (the one-time link), whoever
+    received the dossier."""
+    header = [_("No."), _("Officer"), _("Ratings")]
+    for level in Level:
+        label = str(LEVEL[level])
+        header += [label, share_of(label)]
+    header += [_("Satisfaction rate"), _("Average score (out of 6)")]
+    rows = []
+    for number, row in enumerate(services.by_issuing_officer(ward_id, period), start=1):
+        f = row.figures
+        cells = [number, row.full_name, f.ratings]
+        for level in Level:
+            cells += [getattr(f, level.value), f.level_share(level)]
+        rows.append([*cells, f.satisfaction_rate, f.average_score])
+    return Table(
+        "officer-slips",
+        _("By officer who gave the slip"),
+        _("Ratings per officer who gave the slip, %(period)s", period=period.label),
+        header,
+        rows,
+        frozenset({4, 6, 8, 9}),
+        frozenset({10}),
+    )
 
 
 # ---------------------------------------------------------------- writing the files

@@ -281,6 +281,39 @@ def by_officer(ward_id: int, period: Period) -> list[OfficerRow]:
     return [OfficerRow(row.id, row.full_name, _figures(row)) for row in db.session.execute(query)]
 
 
+def by_issuing_officer(ward_id: int, period: Period) -> list[OfficerRow]:
+    """The ratings given in the period per officer who handed out the slip (issued the
+    rating link), by name: one GROUP BY over the ward's ratings of the period, read along
+    the (ward_id, created_at) index (for the officers' report, not the page)."""
+    since, until = period.utc_bounds()
+    rating = SatisfactionRating
+    levels = [
+        sa.func.coalesce(sa.func.sum(sa.case((rating.level == level, 1), else_=0)), 0)
+        for level in Level
+    ]
+    query = (
+        sa.select(
+            User.id,
+            User.full_name,
+            sa.func.count(rating.id),
+            *levels,
+            sa.func.count(rating.score),
+            sa.func.coalesce(sa.func.sum(rating.score), 0),
+        )
+        .join(User, User.id == rating.issued_by_id)
+        .where(rating.ward_id == ward_id, rating.created_at >= since, rating.created_at < until)
+        .group_by(User.id, User.full_name)
+        .order_by(User.full_name, User.id)
+    )
+    rows = []
+    for officer_id, name, ratings, *counts, scored, score_sum in db.session.execute(query):
+        figures = Figures(ratings=ratings, scored=scored, score_sum=int(score_sum))
+        for level, count in zip(Level, counts, strict=True):
+            setattr(figures, level.value, int(count))
+        rows.append(OfficerRow(officer_id, name, figures))
+    return rows
+
+
 @dataclass
 class OfficerProcedureRow:
     officer_id: int
