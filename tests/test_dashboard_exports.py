@@ -299,12 +299,7 @@ def test_quarterly_ward_report(app, english, rated: World):
     assert report.header == [
         "No.",
         "Procedure",
-        "Very satisfied",
-        "Very satisfied (share)",
-        "Satisfied",
-        "Satisfied (share)",
-        "Dissatisfied",
-        "Dissatisfied (share)",
+        *LEVELS,
         "Ratings",
     ]
     rows = {row[1]: row for row in report.rows}
@@ -314,6 +309,22 @@ def test_quarterly_ward_report(app, english, rated: World):
     assert rows[_name(c)][2:] == [0, None, 0, None, 0, None, 0]  # returned, never rated
     assert sorted(row[0] for row in report.rows[:-1]) == [1, 2, 3]
     assert report.rows[-1] == [None, "Total", 1, 0.25, 2, 0.5, 1, 0.25, 4]
+
+
+LEVELS = [
+    "Very satisfied",
+    "Very satisfied (share)",
+    "Satisfied",
+    "Satisfied (share)",
+    "Dissatisfied",
+    "Dissatisfied (share)",
+]
+
+
+def assert_shares_formatted(table: exports.Table) -> None:
+    """Exactly the columns of shares and rates carry the percentage format."""
+    shares = {h for h in table.header if "share" in h or "rate" in h}
+    assert {table.header[i] for i in table.percent} == shares
 
 
 def test_officer_report(app, english, rated: World):
@@ -332,18 +343,11 @@ def test_officer_report(app, english, rated: World):
         "Per dossier",
         "Ratings",
         "Response rate",
-        "Very satisfied",
-        "Very satisfied (share)",
-        "Satisfied",
-        "Satisfied (share)",
-        "Dissatisfied",
-        "Dissatisfied (share)",
+        *LEVELS,
         "Satisfaction rate",
         "Average score (out of 6)",
     ]
-    assert {summary.header[i] for i in summary.percent} == {
-        h for h in summary.header if "share" in h or "rate" in h
-    }
+    assert_shares_formatted(summary)
     assert [summary.header[i] for i in sorted(summary.decimal)] == [
         "Per dossier",
         "Average score (out of 6)",
@@ -374,18 +378,11 @@ def test_officer_report(app, english, rated: World):
         "No.",
         "Officer",
         "Ratings",
-        "Very satisfied",
-        "Very satisfied (share)",
-        "Satisfied",
-        "Satisfied (share)",
-        "Dissatisfied",
-        "Dissatisfied (share)",
+        *LEVELS,
         "Satisfaction rate",
         "Average score (out of 6)",
     ]
-    assert {slips.header[i] for i in slips.percent} == {
-        h for h in slips.header if "share" in h or "rate" in h
-    }
+    assert_shares_formatted(slips)
     assert slips.rows == [
         [1, "Nguyễn Văn Chủ", 2, 0, 0.0, 1, 0.5, 1, 0.5, 0.5, 3.5],
         [2, "Trần Thị Công", 1, 1, 1.0, 0, 0.0, 0, 0.0, 1.0, 6.0],

@@ -75,6 +75,23 @@ def share_of(label: str) -> str:
     return _("%(figure)s (share)", figure=label)
 
 
+def level_header() -> list[str]:
+    """A count and a share column for each level, in the levels' order."""
+    header: list[str] = []
+    for level in Level:
+        label = str(LEVEL[level])
+        header += [label, share_of(label)]
+    return header
+
+
+def level_cells(f: services.Figures) -> list:
+    """The count and the share of each level (see level_header)."""
+    cells: list = []
+    for level in Level:
+        cells += [getattr(f, level.value), f.level_share(level)]
+    return cells
+
+
 def _local(moment: datetime | None) -> datetime | None:
     """An aware UTC datetime as a naive Hà Nội wall-clock time (spreadsheets know no zones)."""
     if moment is None:
@@ -98,9 +115,7 @@ def _figure_header(first: str) -> tuple[list[str], frozenset[int], frozenset[int
 
 
 def _figure_cells(f: services.Figures) -> list:
-    cells = [f.returned, f.ratings, f.response_rate, f.satisfaction_rate]
-    for level in Level:
-        cells += [getattr(f, level.value), f.level_share(level)]
+    cells = [f.returned, f.ratings, f.response_rate, f.satisfaction_rate, *level_cells(f)]
     cells += [f.early, f.early_share, f.on_time, f.on_time_share, f.late, f.late_share]
     cells.append(f.average_score)
     return cells
@@ -445,18 +460,11 @@ def quarterly_ward_report(ward_id: int, period: Period, locale: str = "vi") -> l
     """A ward's satisfaction in the layout of the quarterly satisfaction report: per
     procedure, the number and the share of each level (Rất hài lòng, Hài lòng, Không hài
     lòng) and the number of ratings, then the ward's total (read from the rollups)."""
-    header = [_("No."), _("Procedure")]
-    for level in Level:
-        label = str(LEVEL[level])
-        header += [label, share_of(label)]
-    header.append(_("Ratings"))
+    header = [_("No."), _("Procedure"), *level_header(), _("Ratings")]
     percent = frozenset(range(3, 3 + 2 * len(Level), 2))
 
     def cells(f: services.Figures) -> list:
-        values: list = []
-        for level in Level:
-            values += [getattr(f, level.value), f.level_share(level)]
-        return [*values, f.ratings]
+        return [*level_cells(f), f.ratings]
 
     rows = [
         [number, row.name(locale), *cells(row.figures)]
@@ -483,10 +491,7 @@ def officer_report(ward_id: int, period: Period, locale: str = "vi") -> list[Tab
     for label in (_("Early"), _("On time"), _("Late")):
         header += [label, share_of(label)]
     header += [_("Times applicants came back"), _("Per dossier"), _("Ratings"), _("Response rate")]
-    for level in Level:
-        label = str(LEVEL[level])
-        header += [label, share_of(label)]
-    header += [_("Satisfaction rate"), _("Average score (out of 6)")]
+    header += [*level_header(), _("Satisfaction rate"), _("Average score (out of 6)")]
     # Shares: 4, 6, 8 (timeliness), 12 (response), 14, 16, 18 (levels), 19 (satisfaction).
     percent = frozenset({4, 6, 8, 12, 14, 16, 18, 19})
     decimal = frozenset({10, 20})
@@ -494,9 +499,7 @@ def officer_report(ward_id: int, period: Period, locale: str = "vi") -> list[Tab
     def cells(f: services.Figures) -> list:
         values = [f.returned, f.early, f.early_share, f.on_time, f.on_time_share]
         values += [f.late, f.late_share, f.contacts, f.contacts_per_dossier]
-        values += [f.ratings, f.response_rate]
-        for level in Level:
-            values += [getattr(f, level.value), f.level_share(level)]
+        values += [f.ratings, f.response_rate, *level_cells(f)]
         return [*values, f.satisfaction_rate, f.average_score]
 
     officers = services.by_officer(ward_id, period)
@@ -529,17 +532,12 @@ def officer_report(ward_id: int, period: Period, locale: str = "vi") -> list[Tab
 def issuing_officer_table(ward_id: int, period: Period) -> Table:
     """The ratings per officer who handed out the slip (the one-time link), whoever
     received the dossier."""
-    header = [_("No."), _("Officer"), _("Ratings")]
-    for level in Level:
-        label = str(LEVEL[level])
-        header += [label, share_of(label)]
+    header = [_("No."), _("Officer"), _("Ratings"), *level_header()]
     header += [_("Satisfaction rate"), _("Average score (out of 6)")]
     rows = []
     for number, row in enumerate(services.by_issuing_officer(ward_id, period), start=1):
         f = row.figures
-        cells = [number, row.full_name, f.ratings]
-        for level in Level:
-            cells += [getattr(f, level.value), f.level_share(level)]
+        cells = [number, row.full_name, f.ratings, *level_cells(f)]
         rows.append([*cells, f.satisfaction_rate, f.average_score])
     return Table(
         "officer-slips",
