@@ -145,7 +145,7 @@ FROM (
 """
 
 # One rating per dossier of the batch, given when its token was used; score as
-# services.score_of (timeliness, contacts, attitude: 0–2 points each).
+# ratings.score_of (timeliness, contacts, attitude: 0–2 points each).
 RATINGS_SQL = """
 INSERT INTO satisfaction_ratings (ward_id, dossier_id, procedure_id, officer_id, level, reason,
     attitude, comment, channel, issued_by_id, timeliness, contacts_needed, score, created_at)
@@ -197,7 +197,7 @@ def seed_city(app, staff_per_ward: int) -> dict:
     from portal.auth.services import clean_phone
     from portal.cli import DEMO_PASSWORD, DEMO_USERS
     from portal.extensions import db
-    from portal.satisfaction import services
+    from portal.satisfaction import catalogue
     from portal.satisfaction.models import Procedure
     from portal.wards import services as ward_services
     from portal.wards.models import Ward
@@ -212,7 +212,7 @@ def seed_city(app, staff_per_ward: int) -> dict:
         ).scalars()
         ward_ids = list(ward_ids)
         for ward_id in ward_ids:
-            services.seed_catalogue(ward_id)
+            catalogue.provide_defaults(ward_id)
         db.session.execute(
             sa.insert(User),
             [

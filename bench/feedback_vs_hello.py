@@ -2,7 +2,7 @@
 inbox's query count (`make bench-feedback`).
 
 1. Requests/s of GET /staff/feedback/ showing 50 rows (a full page; the demo ward has --items
-   feedback items, filed through portal.feedback.services.submit by the demo resident, every
+   feedback items, filed through portal.feedback.submission.submit by the demo resident, every
    other one assigned to the demo officer), requested by the demo officer logged in through
    the login form, as a ratio of the bare Flask hello route served by the same gunicorn
    (bench/bench_wsgi.py, the repo's gunicorn.conf.py). Target: ratio >= 0.25.
@@ -59,7 +59,7 @@ HELLO_PATH = "/hello/"
 INBOX_PATH = "/staff/feedback/"
 NEW_PATH = "/feedback/new"
 TARGET = 0.25
-PAGE_ROWS = 50  # the inbox's page size (portal.feedback.services.PAGE_SIZE)
+PAGE_ROWS = 50  # the inbox's page size (portal.feedback.queries.PAGE_SIZE)
 QUERY_COUNTS_FOR = (1, 50)
 ROW_LINK_RE = re.compile(rb'href="/staff/feedback/\d+"')
 ITEM_LOCATION_RE = re.compile(r"^(?:http://[^/]+)?/my/feedback/[2-9A-Z]{8}$")
@@ -94,16 +94,17 @@ def add_feedback(ward, resident, officer, count: int, offset: int = 0) -> None:
     `officer` (so in progress)."""
     from portal.db import utcnow
     from portal.extensions import db
-    from portal.feedback import services
+    from portal.feedback import categories as feedback_categories
+    from portal.feedback import submission, workflow
 
-    services.ensure_categories(ward.id)
-    categories = [services.category_by_code(ward.id, code) for code in CATEGORY_CODES]
+    feedback_categories.provide_defaults(ward.id)
+    categories = [feedback_categories.category_by_code(ward.id, code) for code in CATEGORY_CODES]
     now = utcnow()
     for i in range(offset, offset + count):
         received = now - timedelta(days=i % 20, minutes=i)
-        item = services.submit(
+        item = submission.submit(
             ward,
-            services.FeedbackInput(
+            submission.FeedbackInput(
                 category_id=categories[i % len(categories)].id,
                 title=f"Phản ánh số {i + 1}: rác thải ở ngõ {i + 1} Bồ Đề",
                 body="Rác để ở đầu ngõ ba ngày chưa được thu gom, bốc mùi khó chịu.",
@@ -115,7 +116,7 @@ def add_feedback(ward, resident, officer, count: int, offset: int = 0) -> None:
             now=received,
         )
         if i % 2 == 0:
-            services.assign(officer, item, officer.id, now=received)
+            workflow.assign(officer, item, officer.id, now=received)
     db.session.commit()
 
 
@@ -160,7 +161,7 @@ def seed_bench_database(database_url: str, items: int) -> dict:
     """--items feedback items in the demo ward; returns the logins and the form's category."""
     from portal.cli import DEMO_PASSWORD, DEMO_RESIDENT
     from portal.extensions import db
-    from portal.feedback import services
+    from portal.feedback import categories as feedback_categories
 
     app = make_app(database_url, "bench-seed-only")
     with app.app_context():
@@ -171,7 +172,7 @@ def seed_bench_database(database_url: str, items: int) -> dict:
             "resident_login": DEMO_RESIDENT[1],
             "staff_login": demo_staff_phone(),
             "password": DEMO_PASSWORD,
-            "category_id": services.category_by_code(ward.id, "environment").id,
+            "category_id": feedback_categories.category_by_code(ward.id, "environment").id,
         }
         db.session.remove()
         db.engine.dispose()

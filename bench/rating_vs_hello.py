@@ -3,13 +3,13 @@ hello route (`make bench-satisfaction`).
 
 1. Requests/s of GET /r/<token>, the page a resident opens from the QR code on the receipt
    slip, for a valid token (one dossier of the demo ward registered and returned through
-   portal.satisfaction.services), by a new visitor (no cookie: the page makes a session and
+   portal.satisfaction.ratings), by a new visitor (no cookie: the page makes a session and
    a CSRF token), as a ratio of the bare Flask hello route served by the same gunicorn
    (bench/bench_wsgi.py, the repo's gunicorn.conf.py). Target: ratio >= 0.35.
 2. Requests/s of POST /r/<token>: every request rates another returned dossier with its own
    one-time token (--tokens dossiers are inserted in one transaction, with token_hash =
-   services.hash_token(raw) and the other fields of a dossier returned through
-   services.return_dossier), form-encoded, with one session cookie and the CSRF token read
+   tokens.hash_token(raw) and the other fields of a dossier returned through
+   dossiers.return_dossier), form-encoded, with one session cookie and the CSRF token read
    from the rating page once (the token is bound to the session, not to the link). Every
    request is answered with a redirect to the thanks page. Target: ratio to hello >= 0.25.
    Afterwards the database is checked: the ratings recorded equal the POSTs answered with a
@@ -59,7 +59,7 @@ from common import (
 )
 
 WARD_SLUG = "phuong-bo-de"
-PROCEDURE_CODE = "1.001193"  # Đăng ký khai sinh, in services.DEFAULT_PROCEDURES
+PROCEDURE_CODE = "1.001193"  # Đăng ký khai sinh, in catalogue.DEFAULT_PROCEDURES
 HELLO_PATH = "/hello/"
 THANKS_PATH = "/r/thanks"
 TARGETS = {"page": 0.35, "rate": 0.25}
@@ -107,7 +107,7 @@ def seed_bench_database(database_url: str, tokens: int) -> dict:
     from portal.auth.models import Role, User
     from portal.db import utcnow
     from portal.extensions import db
-    from portal.satisfaction import services
+    from portal.satisfaction import catalogue, dossiers, tokens
     from portal.satisfaction.models import Dossier
     from portal.wards.services import get_ward_by_slug
 
@@ -119,25 +119,25 @@ def seed_bench_database(database_url: str, tokens: int) -> dict:
         officer = db.session.execute(
             sa.select(User).where(User.ward_id == ward.id, User.role == Role.STAFF).limit(1)
         ).scalar_one_or_none()
-        services.seed_catalogue(ward.id)
+        catalogue.provide_defaults(ward.id)
         procedure = next(
-            (p for p in services.procedures(ward.id) if p.code == PROCEDURE_CODE), None
+            (p for p in catalogue.procedures(ward.id) if p.code == PROCEDURE_CODE), None
         )
         if officer is None or procedure is None:
             raise BenchError(f"the demo officer or procedure {PROCEDURE_CODE} is missing")
         now = utcnow()
-        model = services.register_dossier(
+        model = dossiers.register_dossier(
             officer,
             ward.id,
-            services.DossierInput(
+            dossiers.DossierInput(
                 procedure_id=procedure.id,
                 receipt_number=PAGE_RECEIPT,
                 received_at=now - timedelta(days=2),
             ),
             now=now,
         )
-        page_token = services.return_dossier(officer, model, now=now)
-        raws = [secrets.token_urlsafe(services.TOKEN_BYTES) for _ in range(tokens)]
+        page_token = dossiers.return_dossier(officer, model, now=now)
+        raws = [secrets.token_urlsafe(tokens.TOKEN_BYTES) for _ in range(tokens)]
         copied = {
             name: getattr(model, name)
             for name in (
@@ -161,7 +161,7 @@ def seed_bench_database(database_url: str, tokens: int) -> dict:
                 {
                     **copied,
                     "receipt_number": f"{RECEIPT_PREFIX}{i:07d}",
-                    "token_hash": services.hash_token(raw),
+                    "token_hash": tokens.hash_token(raw),
                     "created_at": now,
                     "updated_at": now,
                 }

@@ -109,10 +109,19 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_hooks(app: Flask) -> None:
     from portal import templating
+    from portal.feedback import categories as feedback_categories
+    from portal.feedback import related as feedback_related
+    from portal.satisfaction import cases as satisfaction_cases
+    from portal.satisfaction import catalogue as satisfaction_catalogue
     from portal.security import security_headers
+    from portal.wards.services import ward_enabled
 
     app.after_request(security_headers)
     templating.init_app(app)
+    # Features plug into others that must not know them.
+    ward_enabled.connect(feedback_categories.on_ward_enabled)
+    ward_enabled.connect(satisfaction_catalogue.on_ward_enabled)
+    feedback_related.register(app, satisfaction_cases.rated_dossier_link)
 
 
 def _register_errors(app: Flask) -> None:

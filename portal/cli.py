@@ -11,7 +11,13 @@ from portal.auth import services as auth_services
 from portal.auth.models import Role, User
 from portal.domain import DomainError
 from portal.extensions import db
-from portal.feedback import services as feedback_services
+from portal.feedback import categories as feedback_categories
+from portal.feedback import submission as feedback_submission
+from portal.feedback import workflow as feedback_workflow
+from portal.satisfaction import catalogue as satisfaction_catalogue
+from portal.satisfaction import dossiers as satisfaction_dossiers
+from portal.satisfaction import ratings as satisfaction_ratings
+from portal.transactions import unit_of_work
 from portal.wards import services as ward_services
 
 wards_cli = AppGroup("wards", help="Import and enable wards.")
@@ -20,8 +26,7 @@ demo_cli = AppGroup("demo", help="Demo data for trying the portal.")
 
 
 def _fail(error: DomainError) -> None:
-    db.session.rollback()
-    raise click.ClickException(str(error.message))
+    raise click.ClickException(str(error.message)) from error
 
 
 @wards_cli.command("import")
@@ -29,10 +34,10 @@ def _fail(error: DomainError) -> None:
 def import_wards(province: str) -> None:
     """Import a province's wards and communes from the vietnam-provinces package."""
     try:
-        result = ward_services.import_province(province)
+        with unit_of_work():
+            result = ward_services.import_province(province)
     except DomainError as error:
         _fail(error)
-    db.session.commit()
     click.echo(
         f"Wards: {result.created} created, {result.updated} updated, {result.unchanged} unchanged."
     )
@@ -42,14 +47,24 @@ def import_wards(province: str) -> None:
 @click.argument("slugs", nargs=-1, required=True)
 @click.option("--disable", is_flag=True, help="Stop serving these wards instead.")
 def enable_wards(slugs: tuple[str, ...], disable: bool) -> None:
-    """Serve (or stop serving) wards by slug, e.g. phuong-bo-de."""
-    for slug in slugs:
-        ward = ward_services.get_ward_by_slug(slug, enabled_only=False)
-        if ward is None:
-            raise click.ClickException(f"Unknown ward: {slug}")
-        ward_services.set_enabled(ward, not disable)
-    db.session.commit()
+    """Serve (or stop serving) wards by slug, e.g. phuong-bo-de. A ward enabled gets its
+    default feedback categories and procedure catalogue."""
+    with unit_of_work():
+        for slug in slugs:
+            ward = ward_services.get_ward_by_slug(slug, enabled_only=False)
+            if ward is None:
+                raise click.ClickException(f"Unknown ward: {slug}")
+            ward_services.set_enabled(ward, not disable)
     click.echo(f"{'Disabled' if disable else 'Enabled'}: {', '.join(slugs)}")
+
+
+@wards_cli.command("provide-defaults")
+def provide_defaults() -> None:
+    """Give every served ward the feedback categories and procedure catalogue it would get
+    when enabled today, where they are missing (for wards served before; idempotent)."""
+    with unit_of_work():
+        count = ward_services.provide_defaults_for_served_wards()
+    click.echo(f"Defaults checked for {count} served ward(s).")
 
 
 @users_cli.command("create")
@@ -70,18 +85,18 @@ def create_user(role, ward_slug, phone, full_name, email, password) -> None:
             raise click.ClickException(f"Unknown ward: {ward_slug}")
         ward_id = ward.id
     try:
-        user = auth_services.create_official(
-            None,
-            role=role,
-            full_name=full_name,
-            phone=phone,
-            email=email,
-            password=password,
-            ward_id=ward_id,
-        )
+        with unit_of_work():
+            user = auth_services.create_official(
+                None,
+                role=role,
+                full_name=full_name,
+                phone=phone,
+                email=email,
+                password=password,
+                ward_id=ward_id,
+            )
     except DomainError as error:
         _fail(error)
-    db.session.commit()
     click.echo(f"Created {user.role.value} #{user.id} {user.full_name} ({user.phone}).")
 
 
@@ -101,46 +116,44 @@ DEMO_RESIDENT = ("phuong-bo-de", "0912345678", "Hoàng Thị Dân", "dan@example
 @demo_cli.command("load")
 def load_demo() -> None:
     """Load demo wards and accounts (only the first time; running it again changes nothing)."""
-    ward_services.import_province("ha_noi")
-    wards = {}
-    for slug in DEMO_WARDS:
-        ward = ward_services.get_ward_by_slug(slug, enabled_only=False)
-        ward_services.set_enabled(ward, True)
-        wards[slug] = ward
-    db.session.flush()
-    created = 0
-    for role, slug, phone, name, email in DEMO_USERS:
-        if _exists(phone):
-            continue
-        auth_services.create_official(
-            None,
-            role=role,
-            full_name=name,
-            phone=phone,
-            email=email,
-            password=DEMO_PASSWORD,
-            ward_id=wards[slug].id if slug else None,
-        )
-        created += 1
-    slug, phone, name, email = DEMO_RESIDENT
-    if not _exists(phone):
-        auth_services.register_resident(
-            full_name=name,
-            phone=phone,
-            email=email,
-            password=DEMO_PASSWORD,
-            ward_id=wards[slug].id,
-            consent=True,
-            locale="vi",
-            policy_version="demo",
-        )
-        created += 1
-    _demo_dialogues(wards["phuong-bo-de"])
-    for ward in wards.values():
-        feedback_services.ensure_categories(ward.id)
-    _demo_feedback(wards["phuong-bo-de"])
-    _demo_satisfaction(wards.values(), wards["phuong-bo-de"])
-    db.session.commit()
+    with unit_of_work():
+        ward_services.import_province("ha_noi")
+        wards = {}
+        for slug in DEMO_WARDS:
+            ward = ward_services.get_ward_by_slug(slug, enabled_only=False)
+            ward_services.set_enabled(ward, True)
+            wards[slug] = ward
+        db.session.flush()
+        created = 0
+        for role, slug, phone, name, email in DEMO_USERS:
+            if _exists(phone):
+                continue
+            auth_services.create_official(
+                None,
+                role=role,
+                full_name=name,
+                phone=phone,
+                email=email,
+                password=DEMO_PASSWORD,
+                ward_id=wards[slug].id if slug else None,
+            )
+            created += 1
+        slug, phone, name, email = DEMO_RESIDENT
+        if not _exists(phone):
+            auth_services.register_resident(
+                full_name=name,
+                phone=phone,
+                email=email,
+                password=DEMO_PASSWORD,
+                ward_id=wards[slug].id,
+                consent=True,
+                locale="vi",
+                policy_version="demo",
+            )
+            created += 1
+        _demo_dialogues(wards["phuong-bo-de"])
+        _demo_feedback(wards["phuong-bo-de"])
+        _demo_satisfaction(wards.values(), wards["phuong-bo-de"])
     click.echo(f"Demo data ready ({created} accounts created).")
 
 
@@ -211,12 +224,12 @@ def _demo_feedback(ward) -> None:
         return
 
     def send(code: str, title: str, body: str, days_ago: int, **extra):
-        category = feedback_services.category_by_code(ward.id, code)
-        data = feedback_services.FeedbackInput(
+        category = feedback_categories.category_by_code(ward.id, code)
+        data = feedback_submission.FeedbackInput(
             category_id=category.id, title=title, body=body, **extra
         )
         now = utcnow() - timedelta(days=days_ago)
-        return feedback_services.submit(ward, data, user=resident, now=now)
+        return feedback_submission.submit(ward, data, user=resident, now=now)
 
     send(
         "environment",
@@ -233,7 +246,7 @@ def _demo_feedback(ward) -> None:
         "Hai cột đèn trong ngõ 5 tắt đã một tuần, buổi tối đi lại nguy hiểm.",
         6,
     )
-    feedback_services.assign(staff, lighting, staff.id)
+    feedback_workflow.assign(staff, lighting, staff.id)
     answered = send(
         "procedures",
         "Thời gian chứng thực bản sao",
@@ -241,7 +254,7 @@ def _demo_feedback(ward) -> None:
         9,
         publish_allowed=True,
     )
-    feedback_services.reply(
+    feedback_workflow.reply(
         staff,
         answered,
         "Chứng thực bản sao được trả ngay trong ngày làm việc; hồ sơ nhận sau 15 giờ được "
@@ -257,11 +270,10 @@ def _demo_satisfaction(all_wards, ward) -> None:
     from datetime import timedelta
 
     from portal.db import utcnow
-    from portal.satisfaction import services as satisfaction_services
     from portal.satisfaction.models import Dossier
 
     for each in all_wards:
-        satisfaction_services.seed_catalogue(each.id)
+        satisfaction_catalogue.provide_defaults(each.id)
     if db.session.execute(sa.select(Dossier.id).where(Dossier.ward_id == ward.id)).first():
         return
     staff = db.session.execute(
@@ -269,25 +281,25 @@ def _demo_satisfaction(all_wards, ward) -> None:
     ).scalar_one_or_none()
     if staff is None:
         return
-    by_code = {p.code: p for p in satisfaction_services.procedures(ward.id) if p.code}
+    by_code = {p.code: p for p in satisfaction_catalogue.procedures(ward.id) if p.code}
     now = utcnow()
 
     def register(number: str, code: str, days_ago: int):
-        data = satisfaction_services.DossierInput(
+        data = satisfaction_dossiers.DossierInput(
             procedure_id=by_code[code].id,
             receipt_number=number,
             received_at=now - timedelta(days=days_ago),
         )
-        return satisfaction_services.register_dossier(staff, ward.id, data, now=now)
+        return satisfaction_dossiers.register_dossier(staff, ward.id, data, now=now)
 
     register("BD-DEMO-0003", "1.001612", 1)  # household business: being processed
     returned = register("BD-DEMO-0002", "1.000894", 2)  # marriage: returned, not yet rated
-    satisfaction_services.return_dossier(staff, returned, now=now - timedelta(days=1))
+    satisfaction_dossiers.return_dossier(staff, returned, now=now - timedelta(days=1))
     rated = register("BD-DEMO-0001", "2.000815", 3)  # certified copy: returned and rated
-    token = satisfaction_services.return_dossier(staff, rated, now=now - timedelta(days=3))
-    satisfaction_services.rate(
+    token = satisfaction_dossiers.return_dossier(staff, rated, now=now - timedelta(days=3))
+    satisfaction_ratings.rate(
         token,
-        satisfaction_services.RatingInput(
+        satisfaction_ratings.RatingInput(
             level="satisfied", attitude="good", comment="Cán bộ hướng dẫn tận tình."
         ),
         now=now,
@@ -308,11 +320,11 @@ def _exists(phone: str) -> bool:
 
 
 def register_cli(app: Flask) -> None:
-    from portal.dialogues.cli import reception_cli
+    from portal.dialogues.cli import dialogues_cli, reception_cli
     from portal.feedback.cli import feedback_cli
     from portal.notifications.cli import outbox_cli
     from portal.satisfaction.cli import satisfaction_cli
 
-    groups = (wards_cli, users_cli, demo_cli, outbox_cli, reception_cli, feedback_cli)
-    for group in (*groups, satisfaction_cli):
+    groups = (wards_cli, users_cli, demo_cli, outbox_cli, reception_cli, dialogues_cli)
+    for group in (*groups, feedback_cli, satisfaction_cli):
         app.cli.add_command(group)

@@ -1,4 +1,5 @@
-"""Errors that services raise and views turn into form messages or flashes."""
+"""Errors that services raise: broken rules that views put on forms or flash, and the two
+refusals (PermissionDenied, StateConflict) that one app-wide handler answers."""
 
 from __future__ import annotations
 
@@ -14,8 +15,27 @@ class DomainError(Exception):
         self.errors = errors or ({field: message} if field else {})
 
 
-class PermissionDenied(DomainError):
-    """The actor may not do this (views answer 403)."""
+class Refusal(Exception):
+    """An action refused as a whole, whatever was typed: not a form's problem, so views do
+    not catch it; one app-wide handler rolls back and answers with a page that says why."""
+
+    status = 403
+    template: str | None = None  # the page that answers it, when not the error page
+
+    def __init__(self, message) -> None:
+        super().__init__(str(message))
+        self.message = message
+
+
+class PermissionDenied(Refusal):
+    """The actor may never do this to this item (answered with a 403 page)."""
+
+
+class StateConflict(Refusal):
+    """The actor could do this, but not in the item's state now: it was already done, it is
+    too late or too early (answered with a 409 page that gives the reason)."""
+
+    status = 409
 
 
 class Problems:

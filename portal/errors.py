@@ -7,7 +7,9 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from portal.domain import Refusal
 from portal.extensions import db
+from portal.security import is_safe_next
 
 MESSAGES = {
     400: (
@@ -17,6 +19,7 @@ MESSAGES = {
     403: (_l("Access denied"), _l("You do not have permission to open this page.")),
     404: (_l("Page not found"), _l("The page you are looking for does not exist or has moved.")),
     405: (_l("Not allowed"), _l("This action is not allowed here.")),
+    409: (_l("Not possible now"), _l("This can no longer be done, or not yet.")),
     413: (
         _l("File too large"),
         _l("What you sent is larger than the portal accepts. Please send a smaller file."),
@@ -39,10 +42,19 @@ CSRF_MESSAGE = (
 )
 
 
-def _render(code: int, title, message):
+def _render(code: int, title, message, back: str | None = None, template: str | None = None):
     if request.path.startswith("/healthz") or request.accept_mimetypes.best == "application/json":
         return jsonify(error=code, message=str(message)), code
-    return render_template("errors/error.html", code=code, title=title, message=message), code
+    page = template or "errors/error.html"
+    return render_template(page, code=code, title=title, message=message, back=back), code
+
+
+def _page_before() -> str | None:
+    """The page of this site the refused form was sent from, to go back to."""
+    referrer = request.referrer or ""
+    prefix = request.host_url.rstrip("/")
+    path = referrer[len(prefix) :] if referrer.startswith(prefix + "/") else None
+    return path if path and is_safe_next(path) and path != request.path else None
 
 
 def handle_http(error: HTTPException):
@@ -55,6 +67,17 @@ def handle_csrf(error: CSRFError):
     return _render(400, *CSRF_MESSAGE)
 
 
+def handle_refusal(error: Refusal):
+    """Every refused action, from any view: nothing of it is kept; a 403 page, or a 409
+    page when the item's state does not allow it now, saying why and leading back (a
+    refusal may bring its own page: the rating link's neutral one)."""
+    db.session.rollback()
+    code = error.status
+    title = MESSAGES[code][0]
+    template = getattr(error, "template", None)
+    return _render(code, title, error.message, back=_page_before(), template=template)
+
+
 def handle_unexpected(error: Exception):
     db.session.rollback()
     from flask import current_app
@@ -65,5 +88,6 @@ def handle_unexpected(error: Exception):
 
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(CSRFError, handle_csrf)
+    app.register_error_handler(Refusal, handle_refusal)
     app.register_error_handler(HTTPException, handle_http)
     app.register_error_handler(Exception, handle_unexpected)

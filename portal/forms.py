@@ -2,6 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
+from wtforms import IntegerField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
 
@@ -25,6 +26,12 @@ class TranslatedParseError:
         except ValueError as exc:
             self.data = None
             raise ValueError(str(self.parse_error)) from exc
+
+
+class WholeNumberField(TranslatedParseError, IntegerField):
+    """A whole number, with a translated message for anything else."""
+
+    parse_error = _l("Enter a whole number.")
 
 
 def max_len(n: int) -> Length:

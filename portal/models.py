@@ -1,5 +1,6 @@
 """Imports every feature's models so that the metadata (and Alembic) sees all tables."""
 
+from portal.api.models import ApiKey  # noqa: F401
 from portal.auth.models import Consent, User  # noqa: F401
 from portal.dialogues.models import (  # noqa: F401
     Booking,
@@ -8,7 +9,6 @@ from portal.dialogues.models import (  # noqa: F401
     ReceptionSchedule,
 )
 from portal.feedback.models import (  # noqa: F401
-    ApiKey,
     CannedResponse,
     Feedback,
     FeedbackAttachment,

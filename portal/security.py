@@ -1,4 +1,6 @@
-"""Who may do what: roles on routes, ward scoping, the login loader and response headers."""
+"""Who is who, and who may open which page: the role groups (named here and nowhere else),
+`role_required` on every route, ward scoping of loaded rows, the login loader and the
+response headers. What a person may do to one item now is each lifecycle's `policy.py`."""
 
 from __future__ import annotations
 
@@ -6,11 +8,13 @@ from collections.abc import Callable, Iterable
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import abort, request
+from flask import abort, current_app, request
 from flask_login import current_user
 
 from portal.auth.models import Role, User
 from portal.extensions import db, login_manager
+from portal.wards.models import Ward
+from portal.wards.services import get_ward_by_slug
 
 PUBLIC = "public"  # marker for routes anyone may open
 
@@ -27,9 +31,12 @@ def public(view: Callable) -> Callable:
     return view
 
 
-def role_required(*roles: Role) -> Callable[[Callable], Callable]:
-    """Declare which roles may use a route: anonymous users go to the login page, others get 403."""
-    allowed = frozenset(roles)
+def role_required(*groups: Role | Iterable[Role]) -> Callable[[Callable], Callable]:
+    """Declare which roles may use a route (one of the groups below, or several):
+    anonymous users go to the login page, others get 403."""
+    allowed = frozenset(
+        role for group in groups for role in ((group,) if isinstance(group, Role) else group)
+    )
 
     def decorator(view: Callable) -> Callable:
         @wraps(view)
@@ -46,8 +53,66 @@ def role_required(*roles: Role) -> Callable[[Callable], Callable]:
     return decorator
 
 
-ANY_USER = tuple(Role)
-OFFICIALS = (Role.STAFF, Role.CHAIRMAN, Role.SUPERVISOR, Role.ADMIN)
+# ---------------------------------------------------------------- the role groups
+# Every route, service and template that asks "is this person one of ..." uses these names.
+
+ANY_USER = frozenset(Role)
+RESIDENTS = frozenset({Role.RESIDENT})
+# The ward's officers, who act: handle feedback, run sessions, book for callers, register
+# and return dossiers. The chairman is one of them.
+WARD_OFFICERS = frozenset({Role.STAFF, Role.CHAIRMAN})
+# The ward's officials, who read the ward's work: its officers and the Fatherland Front
+# supervisor, who looks but never acts.
+WARD_OFFICIALS = WARD_OFFICERS | {Role.SUPERVISOR}
+# Those who manage a ward: its feedback categories and deadlines.
+WARD_MANAGERS = frozenset({Role.CHAIRMAN})
+# The city: every ward, the wards served, API keys, the procedure catalogue.
+CITY_ADMINS = frozenset({Role.ADMIN})
+# Everyone who is not a resident.
+OFFICIALS = WARD_OFFICIALS | CITY_ADMINS
+# Those who manage officials' accounts: the city administrator (any), a chairman (his ward's).
+ACCOUNT_MANAGERS = WARD_MANAGERS | CITY_ADMINS
+# Those who read the figures of the dashboard: the chairman and the supervisor of their
+# ward, the city administrator of every ward.
+REPORT_READERS = frozenset({Role.CHAIRMAN, Role.SUPERVISOR, Role.ADMIN})
+
+
+def _signed_in(user) -> bool:
+    return user is not None and getattr(user, "is_authenticated", False)
+
+
+def is_officer_of(user: User | None, ward_id: int | None) -> bool:
+    """One of the ward's officers (who act for it)."""
+    return _signed_in(user) and user.role in WARD_OFFICERS and user.ward_id == ward_id
+
+
+def is_official_of(user: User | None, ward_id: int | None) -> bool:
+    """One of the ward's officials (who read its work), or the city administrator."""
+    if not _signed_in(user):
+        return False
+    return user.role in CITY_ADMINS or (user.role in WARD_OFFICIALS and user.ward_id == ward_id)
+
+
+def manages_ward(user: User | None, ward_id: int | None) -> bool:
+    """The ward's chairman, or the city administrator."""
+    if not _signed_in(user):
+        return False
+    return user.role in CITY_ADMINS or (user.role in WARD_MANAGERS and user.ward_id == ward_id)
+
+
+def is_resident(user: User | None) -> bool:
+    return _signed_in(user) and user.role in RESIDENTS
+
+
+def may_open(endpoint: str, user: User | None = None) -> bool:
+    """Whether the route `endpoint` lets this person in, as its declaration says (menus
+    show a link exactly when it would open)."""
+    view = current_app.view_functions.get(endpoint)
+    access = getattr(view, "access", None)
+    if access == PUBLIC:
+        return True
+    user = user if user is not None else current_user
+    return bool(access) and _signed_in(user) and user.role in access
 
 
 def can_see_ward(user: User, ward_id: int | None) -> bool:
@@ -55,14 +120,25 @@ def can_see_ward(user: User, ward_id: int | None) -> bool:
     return user.role == Role.ADMIN or (ward_id is not None and user.ward_id == ward_id)
 
 
+MAX_ID = 2**31 - 1  # the largest id the database's INTEGER holds
+
+
 def get_in_ward_or_404(model, object_id: int, user: User | None = None):
     """Load a ward-owned row: 404 when it does not exist, 403 when it is another ward's."""
-    obj = db.session.get(model, object_id)
+    obj = db.session.get(model, object_id) if 0 < object_id <= MAX_ID else None
     if obj is None:
         abort(404)
     if not can_see_ward(user or current_user, obj.ward_id):
         abort(403)
     return obj
+
+
+def served_ward_or_404(slug: str) -> Ward:
+    """A ward this deployment serves, by the slug in the address; 404 for any other."""
+    ward = get_ward_by_slug(slug)
+    if ward is None:
+        abort(404)
+    return ward
 
 
 def is_safe_next(target: str | None) -> bool:
@@ -96,14 +172,10 @@ STATIC_HEADERS = (
 
 
 def security_headers(response):
-    """Headers on every response; the CSP forbids inline script. No view sets these itself."""
-    for name, value in STATIC_HEADERS:  # a view may have set its own (e.g. no-referrer)
+    """Headers on every response, the CSP forbidding inline script; a view may set one of
+    them itself (the rating page's no-referrer), and that one is kept."""
+    for name, value in STATIC_HEADERS:
         response.headers.setdefault(name, value)
     if request.is_secure:
         response.headers["Strict-Transport-Security"] = "max-age=31536000"
     return response
-
-
-def roles_of(view: Callable) -> Iterable[Role] | str | None:
-    """What a view declares about access (used by the route-guard test)."""
-    return getattr(view, "access", None)

@@ -13,6 +13,10 @@ from flask_babel import lazy_gettext as _l
 
 from portal.auth.models import Role
 from portal.auth.phones import mask_phone, national
+from portal.db import utcnow
+from portal.dialogues.policy import open_for_booking
+from portal.navigation import main_menu
+from portal.security import may_open
 from portal.timeutil import local_zone
 
 ROLE_LABELS = {
@@ -73,11 +77,15 @@ def field_attrs(field) -> dict:
     return attrs
 
 
+def open_for_booking_now(session) -> bool:
+    """Whether a conference or reception slot takes bookings at this moment."""
+    return open_for_booking(session, utcnow())
+
+
 def _context() -> dict:
     return {
         "current_locale": str(get_locale()),
         "lang_next": request.full_path.rstrip("?") if request else "/",
-        "Role": Role,
     }
 
 
@@ -99,6 +107,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(satisfaction_filters())
     app.jinja_env.globals["field_attrs"] = field_attrs
     app.jinja_env.globals["page_url"] = page_url
+    app.jinja_env.globals["may_open"] = may_open
+    app.jinja_env.globals["open_for_booking"] = open_for_booking_now
+    app.jinja_env.globals["main_menu"] = main_menu
     app.context_processor(_context)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 
+from portal.db import utcnow
+
 
 def local_zone() -> ZoneInfo:
     return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+
+
+def local_today(now: datetime | None = None) -> date:
+    """The Hà Nội date of `now` (the current time when not given)."""
+    return (now or utcnow()).astimezone(local_zone()).date()
 
 
 def to_utc(local: datetime | None) -> datetime | None:

@@ -1,29 +1,34 @@
-"""Helpers for thin views: one commit per request, domain errors onto forms."""
+"""Helpers for thin views: one commit per request, domain errors onto forms.
+
+Refusals (PermissionDenied, StateConflict) are not caught here: they are not a form's
+problem, and the app-wide handler in errors.py answers them."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_wtf import FlaskForm
 
-from portal.domain import DomainError, PermissionDenied
+from portal import pagecache
+from portal.domain import DomainError
 from portal.extensions import db
 from portal.security import is_safe_next
 
 
 def commit() -> None:
-    """The one commit of a request; roll back and re-raise on failure."""
+    """The one commit of a request; roll back and re-raise on failure. A change may show on
+    a public page that this worker keeps (seats left, results, answers, wards served), so
+    those copies are dropped: nobody is served a page older than the change they made."""
     try:
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
+    pagecache.clear()
 
 
 def show_error(form: FlaskForm | None, error: DomainError) -> None:
     """Put a service's error on its form field, or flash it when no field fits."""
     db.session.rollback()
-    if isinstance(error, PermissionDenied) and form is None:
-        abort(403)
     for name, lazy_message in (error.errors or {error.field: error.message}).items():
         # A plain str, never a lazy string: Flask-Babel's lazy strings claim to be safe HTML
         # (__html__), so a message carrying user input would otherwise escape autoescaping.
@@ -37,13 +42,10 @@ def show_error(form: FlaskForm | None, error: DomainError) -> None:
 
 def perform(action, success, target: str, form: FlaskForm | None = None):
     """The shape of a state-changing POST: run one service call, then commit and flash
-    `success` (text, or a function of the call's result); a refusal by permission is a 403,
-    a broken rule is shown to the user. Always ends with a redirect to `target`."""
+    `success` (text, or a function of the call's result); a broken rule is shown to the
+    user. Always ends with a redirect to `target`."""
     try:
         result = action()
-    except PermissionDenied:
-        db.session.rollback()
-        abort(403)
     except DomainError as error:
         show_error(form, error)
         return redirect(target)

@@ -111,6 +111,10 @@ def backend(app: Flask) -> str:
 
 
 def make_ward(code: int, name: str, slug: str, enabled: bool = True) -> Ward:
+    """A ward of Hà Nội; an enabled one is enabled as the administrator would (it gets its
+    default feedback categories and procedure catalogue)."""
+    from portal.wards.services import set_enabled
+
     ward = Ward(
         code=code,
         name=name,
@@ -118,10 +122,12 @@ def make_ward(code: int, name: str, slug: str, enabled: bool = True) -> Ward:
         division_type="phường",
         province_code=1,
         province_name="Thành phố Hà Nội",
-        enabled=enabled,
+        enabled=False,
     )
     db.session.add(ward)
     db.session.flush()
+    if enabled:
+        set_enabled(ward, True)
     return ward
 
 
@@ -265,16 +271,17 @@ def make_conference(
 
 def make_feedback(ward: Ward, user: User | None = None, *, now=None, **fields):
     """Feedback filed through the service (default categories made if needed)."""
-    from portal.feedback import services as feedback_services
+    from portal.feedback import categories, submission
 
-    feedback_services.ensure_categories(ward.id)
-    category = feedback_services.category_by_code(ward.id, fields.pop("category", "environment"))
-    data = feedback_services.FeedbackInput(
+    categories.provide_defaults(ward.id)
+    category = categories.category_by_code(ward.id, fields.pop("category", "environment"))
+    data = submission.FeedbackInput(
         category_id=category.id,
         title=fields.pop("title", "Rác thải ở ngõ 12"),
         body=fields.pop("body", "Rác để ở đầu ngõ 12 Bồ Đề ba ngày chưa được thu gom."),
         **fields,
     )
-    if user is None and not data.contact_name:
+    if user is None and not data.contact_name:  # someone who phoned, and can be called back
         data.contact_name = "Người Gọi Điện"
-    return feedback_services.submit(ward, data, user=user, now=now)
+        data.contact_phone = data.contact_phone or "0987 654 321"
+    return submission.submit(ward, data, user=user, now=now)

@@ -9,9 +9,9 @@ import pytest
 from conftest import World, login_as, post_form, text_of
 
 from portal.api import keys
+from portal.api.models import ApiKey
 from portal.domain import DomainError, PermissionDenied
 from portal.extensions import db
-from portal.feedback.models import ApiKey
 
 ENGLISH = {"Accept-Language": "en"}
 

@@ -21,8 +21,12 @@ from portal.dashboard import services as dashboard
 from portal.dashboard.periods import InvalidPeriod, Period, parse_period, period_containing
 from portal.dialogues.models import Booking, BookingStatus, Question, SessionKind
 from portal.extensions import db
-from portal.feedback import services as feedback_services
-from portal.satisfaction import services
+from portal.feedback import queries as feedback_queries
+from portal.feedback import workflow as feedback_workflow
+from portal.satisfaction import catalogue as satisfaction_catalogue
+from portal.satisfaction import dossiers as satisfaction_dossiers
+from portal.satisfaction import ratings as satisfaction_ratings
+from portal.timeutil import local_today
 
 
 def hanoi(y: int, m: int, d: int, hour: int = 9, minute: int = 0) -> datetime:
@@ -107,24 +111,28 @@ def test_previous_next_keys_and_labels(app, english):
 
 
 def _procedure(ward_id: int, name_vi: str):
-    return next(p for p in services.procedures(ward_id) if p.name_vi == name_vi)
+    return next(p for p in satisfaction_catalogue.procedures(ward_id) if p.name_vi == name_vi)
 
 
 def _dossier(officer, ward_id, procedure, number, received, returned, extra_visits=0):
-    data = services.DossierInput(
+    data = satisfaction_dossiers.DossierInput(
         procedure_id=procedure.id,
         receipt_number=number,
         received_at=received,
         extra_visits=extra_visits,
         receiving_officer_id=officer.id,
     )
-    dossier = services.register_dossier(officer, ward_id, data, now=hanoi(2026, 12, 31))
-    return dossier, services.return_dossier(officer, dossier, now=returned)
+    dossier = satisfaction_dossiers.register_dossier(
+        officer, ward_id, data, now=hanoi(2026, 12, 31)
+    )
+    return dossier, satisfaction_dossiers.return_dossier(officer, dossier, now=returned)
 
 
 def _rate(raw, level, when, attitude=None, reason=""):
-    return services.rate(
-        raw, services.RatingInput(level=level, reason=reason, attitude=attitude), now=when
+    return satisfaction_ratings.rate(
+        raw,
+        satisfaction_ratings.RatingInput(level=level, reason=reason, attitude=attitude),
+        now=when,
     )
 
 
@@ -144,8 +152,8 @@ def rated(world: World) -> World:
     October:  D0 A staff received Thu 1 Oct, due Tue 6 Oct, returned 5 Oct (early),
               satisfied on 6 Oct with a good attitude: 2+2+2 = 6.
     The other ward: one dossier returned and rated dissatisfied in November."""
-    services.seed_catalogue(world.ward.id)
-    services.seed_catalogue(world.other_ward.id)
+    satisfaction_catalogue.provide_defaults(world.ward.id)
+    satisfaction_catalogue.provide_defaults(world.other_ward.id)
     ward = world.ward.id
     a = _procedure(ward, "Đăng ký hộ kinh doanh")
     b = _procedure(ward, "Đăng ký khai sinh")
@@ -319,14 +327,16 @@ def test_officer_and_procedure(rated: World):
 def test_ratings_by_the_officer_who_gave_the_slip(rated: World):
     # The officer received D5; the chairman returned it and handed out its slip.
     a = rated.procedures[0]
-    data = services.DossierInput(
+    data = satisfaction_dossiers.DossierInput(
         procedure_id=a.id,
         receipt_number="D5",
         received_at=hanoi(2026, 11, 9),
         receiving_officer_id=rated.staff.id,
     )
-    dossier = services.register_dossier(rated.staff, rated.ward.id, data, now=hanoi(2026, 11, 9))
-    raw = services.return_dossier(rated.chairman, dossier, now=hanoi(2026, 11, 10))
+    dossier = satisfaction_dossiers.register_dossier(
+        rated.staff, rated.ward.id, data, now=hanoi(2026, 11, 9)
+    )
+    raw = satisfaction_dossiers.return_dossier(rated.chairman, dossier, now=hanoi(2026, 11, 10))
     _rate(raw, "very_satisfied", hanoi(2026, 11, 11), "good")
     db.session.commit()
     rows = {row.full_name: row.figures for row in dashboard.by_issuing_officer(rated.ward.id, NOV)}
@@ -351,13 +361,13 @@ def test_latest_dissatisfied_reasons_link_their_cases(rated: World):
     assert reason.procedure_name("vi") == "Đăng ký khai sinh"
     assert reason.procedure_name("en") == "Birth registration"
     assert reason.feedback_id == rated.dissatisfied.feedback_id is not None
-    item = feedback_services.by_code(reason.feedback_code)
+    item = feedback_queries.by_code(reason.feedback_code)
     assert item.id == reason.feedback_id
     assert dashboard.satisfaction_summary(rated.ward.id, OCT).reasons == []
 
 
 def test_latest_dissatisfied_reasons_are_the_newest_ten(world: World):
-    services.seed_catalogue(world.ward.id)
+    satisfaction_catalogue.provide_defaults(world.ward.id)
     procedure = _procedure(world.ward.id, "Đăng ký khai sinh")
     for n in range(12):
         day = hanoi(2026, 11, 2) + timedelta(days=n)
@@ -442,7 +452,7 @@ def answered(world: World) -> World:
         (f2, hanoi(2026, 11, 18)),
         (f4, hanoi(2026, 11, 3)),
     ):
-        feedback_services.reply(world.staff, item, "Phường đã xử lý.", answer=True, now=when)
+        feedback_workflow.reply(world.staff, item, "Phường đã xử lý.", answer=True, now=when)
     world.items = (f1, f2, f3, f4, f5)
     db.session.commit()
     return world
@@ -483,7 +493,7 @@ def test_answered_on_the_deadline_is_on_time(world: World):
     late_evening = datetime.combine(item.due_on, datetime.min.time(), tzinfo=UTC) + timedelta(
         hours=16, minutes=30
     )
-    feedback_services.reply(world.staff, item, "Đã xử lý.", answer=True, now=late_evening)
+    feedback_workflow.reply(world.staff, item, "Đã xử lý.", answer=True, now=late_evening)
     db.session.commit()
     totals = dashboard.feedback_summary(world.ward.id, NOV, TODAY).totals
     assert (totals.answered, totals.answered_on_time, totals.working_days) == (1, 1, 10)
@@ -538,7 +548,7 @@ def test_empty_period_shows_no_data(client, world: World):
 
 def test_default_period_is_the_current_month(client, world: World):
     html = text_of(_get(client, world.chairman))
-    today = feedback_services.local_today()
+    today = local_today()
     assert f'value="{today.year}-{today.month:02d}"' in html
     assert "Next period" not in html  # the next month has not begun
 

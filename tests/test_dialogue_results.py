@@ -12,9 +12,9 @@ from flask_babel import force_locale
 
 from portal.auth.models import Role
 from portal.db import utcnow
-from portal.dialogues import results, services
+from portal.dialogues import queries, results, services
 from portal.dialogues.models import Question, SessionKind, SessionStatus
-from portal.domain import DomainError, PermissionDenied
+from portal.domain import DomainError, PermissionDenied, StateConflict
 from portal.extensions import db
 from portal.notifications.models import OutboxMessage
 
@@ -118,7 +118,7 @@ def test_merging_attaches_duplicates_and_keeps_one_answer(app, world: World):
     assert second.merged_into_id == first.id and third.merged_into_id == first.id
     assert first.answer == "Tháng 3 sẽ sửa." and second.answer == "" and first.answered_at
     assert [e.question.position for e in entries] == [1, 2]
-    assert results.unanswered_count(conference) == 1
+    assert queries.unanswered_count(conference) == 1
 
     with pytest.raises(DomainError) as error:
         results.merge_questions(world.staff, conference, rubbish.id, rubbish.id)
@@ -197,11 +197,11 @@ def test_answers_are_recorded_until_the_results_are_out(app, world: World):
     results.answer_question(world.staff, conference, asked.id, "y" * 5000)  # held: still open
     conference.status = SessionStatus.RESULTS_PUBLISHED
     db.session.commit()
-    with pytest.raises(DomainError) as error:
+    with pytest.raises(StateConflict) as error:
         results.answer_question(world.chairman, conference, asked.id, "Sửa lại")
     assert "can no longer change" in english(error)
     draft = make_conference(world.ward, status="draft")
-    with pytest.raises(DomainError):
+    with pytest.raises(StateConflict):
         results.add_floor_question(world.staff, draft, "Câu hỏi")
 
 
@@ -230,7 +230,7 @@ def test_only_the_wards_officers_and_chairman_change_anything(app, world: World,
 
 def test_minutes_only_for_a_held_conference_and_checked(app, world: World):
     conference, _ = asking(world, "Hỏi")
-    with pytest.raises(DomainError) as error:
+    with pytest.raises(StateConflict) as error:
         results.save_minutes(world.staff, conference, 10, "Tóm tắt", "Thư Ký")
     assert english(error) == "The minutes can be recorded once the conference has been held."
     hold(world, conference)
@@ -257,17 +257,17 @@ def test_minutes_only_for_a_held_conference_and_checked(app, world: World):
 
 def test_publishing_is_refused_until_held_minuted_and_answered(app, world: World):
     conference, _ = asking(world, "Một", "Hai", "Ba")
-    with pytest.raises(DomainError) as error:
+    with pytest.raises(StateConflict) as error:
         results.publish_results(world.staff, conference, URL)
     assert english(error) == "The results can be published once the conference has been held."
     hold(world, conference)
-    with pytest.raises(DomainError) as error:
+    with pytest.raises(StateConflict) as error:
         results.publish_results(world.staff, conference, URL)
     assert english(error) == "Record the minutes before publishing the results."
     results.save_minutes(world.staff, conference, 30, "Tóm tắt", "Thư Ký")
     results.answer_question(world.chairman, conference, question(conference, "Một").id, "Có")
     db.session.commit()
-    with pytest.raises(DomainError) as error:
+    with pytest.raises(StateConflict) as error:
         results.publish_results(world.staff, conference, URL)
     assert english(error) == (
         "Questions without an answer: 2. Answer every question before publishing the results."
@@ -277,7 +277,7 @@ def test_publishing_is_refused_until_held_minuted_and_answered(app, world: World
         world.staff, conference, question(conference, "Hai").id, question(conference, "Một").id
     )
     db.session.commit()
-    with pytest.raises(DomainError) as error:
+    with pytest.raises(StateConflict) as error:
         results.publish_results(world.staff, conference, URL)
     assert english(error).startswith("Questions without an answer: 1.")
     db.session.rollback()
@@ -329,12 +329,12 @@ def test_publishing_tells_each_asker_once_in_their_language(app, world: World):
     assert "Results published" in english_one.subject and URL in english_one.body
     assert all(URL in m.body for m in messages)
 
-    with pytest.raises(DomainError) as error:
+    with pytest.raises(StateConflict) as error:
         results.publish_results(world.chairman, conference, URL)
     assert english(error) == "The results have already been published."
     db.session.rollback()
     assert len(outbox("results_published")) == 3
-    with pytest.raises(DomainError):
+    with pytest.raises(StateConflict):
         results.save_minutes(world.staff, conference, 1, "Sửa", "Thư Ký")
 
 
@@ -455,10 +455,12 @@ def test_publishing_with_unanswered_questions_is_refused_on_the_page(client, wor
     results.save_minutes(world.staff, conference, 10, "Tóm tắt", "Thư Ký")
     db.session.commit()
     login_as(client, world.staff)
+    page = text_of(client.get(f"/staff/dialogues/{conference.id}/minutes", headers=EN))
+    assert "Questions without an answer: 2." in page  # said on the page, with no button
+    assert f"/staff/dialogues/{conference.id}/results/publish" not in page
     response = post_form(client, f"/staff/dialogues/{conference.id}/results/publish", headers=EN)
-    assert response.status_code == 302
-    page = text_of(client.get(response.headers["Location"], headers=EN))
-    assert "Questions without an answer: 2." in page
+    assert response.status_code == 409
+    assert "Questions without an answer: 2." in text_of(response)
     db.session.refresh(conference)
     assert conference.status == SessionStatus.HELD and outbox("results_published") == []
 

@@ -13,7 +13,7 @@ from portal.codes import format_code
 from portal.db import utcnow
 from portal.dialogues import services
 from portal.dialogues.models import Booking, BookingStatus, SessionKind, SessionStatus
-from portal.domain import DomainError, PermissionDenied
+from portal.domain import DomainError, PermissionDenied, StateConflict
 from portal.extensions import db
 from portal.notifications.models import OutboxMessage
 
@@ -82,7 +82,7 @@ def test_one_active_booking_per_resident(app, world: World):
     conference = make_conference(world.ward)
     services.book(conference, user=world.resident)
     db.session.commit()
-    with pytest.raises(DomainError, match="already booked"):
+    with pytest.raises(StateConflict, match="already booked"):
         services.book(conference, user=world.resident)
     db.session.rollback()
     assert conference.seats_taken == 1
@@ -113,7 +113,7 @@ def test_cannot_book_a_session_that_is_not_open(
     if "booking_opens_at_in" in extra:
         kwargs["booking_opens_at"] = utcnow() + extra["booking_opens_at_in"]
     conference = make_conference(world.ward, status=status, starts_in=starts_in, **kwargs)
-    with pytest.raises(DomainError, match=message):
+    with pytest.raises(StateConflict, match=message):
         services.book(conference, user=world.resident)
     db.session.rollback()
     assert db.session.execute(sa.select(sa.func.count(Booking.id))).scalar_one() == 0
@@ -145,7 +145,7 @@ def test_staff_books_for_a_caller_without_account(app, world: World):
 
 
 def test_officials_cannot_book_for_themselves(app, world: World):
-    with pytest.raises(DomainError):
+    with pytest.raises(PermissionDenied):
         services.book(make_conference(world.ward), user=world.staff)
 
 
@@ -155,14 +155,14 @@ def test_resident_cancels_only_own_booking_until_the_start(app, world: World):
     other = make_user(Role.RESIDENT, world.ward)
     with pytest.raises(PermissionDenied):
         services.cancel_booking(other, booking)
-    with pytest.raises(DomainError, match="started"):
+    with pytest.raises(StateConflict, match="started"):
         services.cancel_booking(
             world.resident, booking, now=conference.starts_at + timedelta(minutes=1)
         )
     services.cancel_booking(world.resident, booking)
     db.session.commit()
     assert booking.status == BookingStatus.CANCELLED and conference.seats_taken == 0
-    with pytest.raises(DomainError, match="already cancelled"):
+    with pytest.raises(StateConflict, match="already cancelled"):
         services.cancel_booking(world.resident, booking)
 
 
@@ -269,8 +269,8 @@ def test_one_open_reception_booking_per_resident(app, world: World):
     assert caught.value.field == "question"
     services.book(slots[0], user=world.resident, question="Đất đai")
     db.session.commit()
-    with pytest.raises(DomainError, match="open reception booking"):
+    with pytest.raises(StateConflict, match="open reception booking"):
         services.book(slots[1], user=world.resident, question="Đất đai")
     db.session.rollback()
-    with pytest.raises(DomainError, match="just been taken"):
+    with pytest.raises(StateConflict, match="just been taken"):
         services.book(slots[0], user=make_user(Role.RESIDENT, world.ward), question="Khác")

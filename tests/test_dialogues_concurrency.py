@@ -17,7 +17,7 @@ from portal.auth.models import Role, User
 from portal.db import write_intent
 from portal.dialogues import services
 from portal.dialogues.models import Booking, BookingStatus, DialogueSession
-from portal.domain import DomainError
+from portal.domain import DomainError, Refusal
 from portal.extensions import db
 
 
@@ -35,7 +35,7 @@ def race(app, n: int, action) -> Counter:
                     result = action(i)
                     db.session.commit()
                 outcome = result
-            except DomainError as error:
+            except (DomainError, Refusal) as error:
                 db.session.rollback()
                 outcome = f"refused: {error.message}"
             except Exception as error:  # noqa: BLE001 - any crash is a failure to report

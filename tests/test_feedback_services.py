@@ -10,9 +10,17 @@ import sqlalchemy as sa
 from conftest import make_feedback, make_user
 
 from portal.auth.models import Role
-from portal.domain import DomainError, PermissionDenied
+from portal.domain import DomainError, PermissionDenied, StateConflict
 from portal.extensions import db
-from portal.feedback import services
+from portal.feedback import (
+    categories,
+    deadlines,
+    queries,
+    redaction,
+    submission,
+    verdicts,
+    workflow,
+)
 from portal.feedback.models import (
     Channel,
     EventKind,
@@ -23,6 +31,7 @@ from portal.feedback.models import (
 )
 from portal.feedback.uploads import Upload
 from portal.notifications.models import OutboxMessage
+from portal.wards import services as ward_services
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PDF = b"%PDF-1.7\n" + b"0" * 64
@@ -34,18 +43,18 @@ def hanoi(y, m, d, hour=10, minute=0) -> datetime:
 
 
 def category(world, code="environment"):
-    services.ensure_categories(world.ward.id)
-    return services.category_by_code(world.ward.id, code)
+    categories.provide_defaults(world.ward.id)
+    return categories.category_by_code(world.ward.id, code)
 
 
-def data(world, **overrides) -> services.FeedbackInput:
+def data(world, **overrides) -> submission.FeedbackInput:
     fields = {
         "category_id": category(world).id,
         "title": "Đèn đường hỏng",
         "body": "Đèn đường ngõ 5 Bồ Đề tắt đã một tuần.",
     }
     fields.update(overrides)
-    return services.FeedbackInput(**fields)
+    return submission.FeedbackInput(**fields)
 
 
 def events_of(item) -> list[EventKind]:
@@ -56,35 +65,37 @@ def events_of(item) -> list[EventKind]:
 # ---------------------------------------------------------------- categories
 
 
-def test_default_categories_are_made_once(world):
-    services.ensure_categories(world.ward.id)
-    services.ensure_categories(world.ward.id)
-    codes = [c.code for c in services.categories(world.ward.id)]
+def test_default_categories_are_made_once_when_a_ward_is_enabled(world):
+    assert categories.ward_categories(world.unserved_ward.id) == []
+    ward_services.set_enabled(world.unserved_ward, True)
+    ward_services.set_enabled(world.unserved_ward, True)  # enabling again adds nothing
+    categories.provide_defaults(world.unserved_ward.id)
+    codes = [c.code for c in categories.ward_categories(world.unserved_ward.id)]
     assert codes == ["procedures", "chairman", "urban_order", "environment", "other"]
-    assert all(c.deadline_days == 10 for c in services.categories(world.ward.id))
-    assert services.categories(world.other_ward.id) == []
+    assert all(c.deadline_days == 10 for c in categories.ward_categories(world.unserved_ward.id))
+    assert len(categories.ward_categories(world.ward.id)) == 5
 
 
 def test_chairman_sets_a_category_deadline(world, english):
     cat = category(world, "urban_order")
-    data_in = services.CategoryInput(code="urban_order", name_vi="Trật tự", name_en="Order")
+    data_in = categories.CategoryInput(code="urban_order", name_vi="Trật tự", name_en="Order")
     data_in.deadline_days = 5
-    services.save_category(world.chairman, world.ward.id, data_in, cat)
+    categories.save_category(world.chairman, world.ward.id, data_in, cat)
     assert cat.deadline_days == 5
     with pytest.raises(PermissionDenied):
-        services.save_category(world.staff, world.ward.id, data_in, cat)
+        categories.save_category(world.staff, world.ward.id, data_in, cat)
     with pytest.raises(PermissionDenied):
-        services.save_category(world.chairman, world.other_ward.id, data_in)
-    bad = services.CategoryInput(code="Bad Code!", name_vi="", name_en="", deadline_days=0)
+        categories.save_category(world.chairman, world.other_ward.id, data_in)
+    bad = categories.CategoryInput(code="Bad Code!", name_vi="", name_en="", deadline_days=0)
     with pytest.raises(DomainError) as caught:
-        services.save_category(world.chairman, world.ward.id, bad)
+        categories.save_category(world.chairman, world.ward.id, bad)
     assert set(caught.value.errors) == {"code", "name_vi", "deadline_days"}
-    dup = services.CategoryInput(code="environment", name_vi="Môi trường 2", name_en="")
+    dup = categories.CategoryInput(code="environment", name_vi="Môi trường 2", name_en="")
     with pytest.raises(DomainError, match="already has a category"):
-        services.save_category(world.chairman, world.ward.id, dup)
-    complaint = services.CategoryInput(code="complaint", name_vi="Khiếu nại", name_en="")
+        categories.save_category(world.chairman, world.ward.id, dup)
+    complaint = categories.CategoryInput(code="complaint", name_vi="Khiếu nại", name_en="")
     with pytest.raises(DomainError):
-        services.save_category(world.chairman, world.ward.id, complaint)
+        categories.save_category(world.chairman, world.ward.id, complaint)
 
 
 # ---------------------------------------------------------------- submitting
@@ -92,7 +103,7 @@ def test_chairman_sets_a_category_deadline(world, english):
 
 def test_resident_submits_and_is_told_the_code_and_deadline(world):
     now = hanoi(2026, 12, 7)  # a Monday
-    item = services.submit(world.ward, data(world), user=world.resident, now=now)
+    item = submission.submit(world.ward, data(world), user=world.resident, now=now)
     db.session.commit()
     assert len(item.code) == 8
     assert item.status == FeedbackStatus.RECEIVED
@@ -107,25 +118,25 @@ def test_resident_submits_and_is_told_the_code_and_deadline(world):
 
 def test_deadline_crossing_tet_with_a_frozen_clock(world):
     # Received on Monday 1 February 2027; Tết closes offices from 4 to 10 February.
-    item = services.submit(world.ward, data(world), user=world.resident, now=hanoi(2027, 2, 1))
+    item = submission.submit(world.ward, data(world), user=world.resident, now=hanoi(2027, 2, 1))
     assert item.due_on == date(2027, 2, 22)
-    assert services.due_state(item, date(2027, 2, 12)) is None
-    assert services.due_state(item, date(2027, 2, 18)) == "due_soon"
-    assert services.due_state(item, date(2027, 2, 22)) == "due_soon"
-    assert services.due_state(item, date(2027, 2, 23)) == "overdue"
+    assert deadlines.due_state(item, date(2027, 2, 12)) is None
+    assert deadlines.due_state(item, date(2027, 2, 18)) == "due_soon"
+    assert deadlines.due_state(item, date(2027, 2, 22)) == "due_soon"
+    assert deadlines.due_state(item, date(2027, 2, 23)) == "overdue"
 
 
 def test_receipt_date_is_the_hanoi_date(world):
     # 18:00 UTC on Sunday 31 January is 01:00 on Monday 1 February in Hà Nội.
     now = datetime(2027, 1, 31, 18, 0, tzinfo=UTC)
-    item = services.submit(world.ward, data(world), user=world.resident, now=now)
+    item = submission.submit(world.ward, data(world), user=world.resident, now=now)
     assert item.due_on == date(2027, 2, 22)
 
 
 def test_category_deadline_is_used(world):
     cat = category(world, "urban_order")
     cat.deadline_days = 3
-    item = services.submit(
+    item = submission.submit(
         world.ward, data(world, category_id=cat.id), user=world.resident, now=hanoi(2026, 12, 7)
     )
     assert item.due_on == date(2026, 12, 10)
@@ -142,7 +153,7 @@ def test_every_problem_is_reported_at_once_and_nothing_is_saved(world, english):
         attachments=[Upload("anh.jpg", PDF)],
     )
     with pytest.raises(DomainError) as caught:
-        services.submit(world.ward, bad, user=world.resident)
+        submission.submit(world.ward, bad, user=world.resident)
     assert set(caught.value.errors) == {"category_id", "title", "body", "latitude", "attachments"}
     db.session.rollback()
     assert db.session.execute(sa.select(sa.func.count(Feedback.id))).scalar_one() == 0
@@ -155,11 +166,11 @@ def test_every_problem_is_reported_at_once_and_nothing_is_saved(world, english):
 )
 def test_invalid_coordinates_are_refused(world, english, lat, lon):
     with pytest.raises(DomainError, match="latitude"):
-        services.submit(world.ward, data(world, latitude=lat, longitude=lon), user=world.resident)
+        submission.submit(world.ward, data(world, latitude=lat, longitude=lon), user=world.resident)
 
 
 def test_position_and_files_are_kept(world):
-    item = services.submit(
+    item = submission.submit(
         world.ward,
         data(
             world,
@@ -169,7 +180,7 @@ def test_position_and_files_are_kept(world):
         ),
         user=world.resident,
     )
-    files = services.attachments_of(item)
+    files = queries.attachments_of(item)
     assert [(f.filename, f.content_type) for f in files] == [
         ("ảnh đèn.png", "image/png"),
         ("biên bản.pdf", "application/pdf"),
@@ -178,24 +189,24 @@ def test_position_and_files_are_kept(world):
 
 
 def test_another_wards_category_is_unknown(world, english):
-    services.ensure_categories(world.other_ward.id)
-    foreign = services.category_by_code(world.other_ward.id, "environment")
+    categories.provide_defaults(world.other_ward.id)
+    foreign = categories.category_by_code(world.other_ward.id, "environment")
     with pytest.raises(DomainError, match="listed categories"):
-        services.submit(world.ward, data(world, category_id=foreign.id), user=world.resident)
+        submission.submit(world.ward, data(world, category_id=foreign.id), user=world.resident)
 
 
 def test_inactive_category_is_refused(world, english):
     cat = category(world)
     cat.active = False
     with pytest.raises(DomainError, match="listed categories"):
-        services.submit(world.ward, data(world), user=world.resident)
+        submission.submit(world.ward, data(world), user=world.resident)
 
 
 def test_unserved_ward_and_officials_cannot_submit_as_residents(world, english):
     with pytest.raises(DomainError, match="does not use the portal"):
-        services.submit(world.unserved_ward, data(world), user=world.resident)
+        submission.submit(world.unserved_ward, data(world), user=world.resident)
     with pytest.raises(PermissionDenied):
-        services.submit(world.ward, data(world), user=world.staff)
+        submission.submit(world.ward, data(world), user=world.staff)
 
 
 def test_staff_enter_feedback_for_a_caller(world, english):
@@ -205,17 +216,17 @@ def test_staff_enter_feedback_for_a_caller(world, english):
         contact_phone="0987 654 321",
         channel=Channel.PHONE,
     )
-    item = services.submit(world.ward, entry, actor=world.staff)
+    item = submission.submit(world.ward, entry, actor=world.staff)
     assert item.user_id is None and item.entered_by_id == world.staff.id
     assert item.contact_phone == "+84987654321"
     assert item.channel == Channel.PHONE
     message = db.session.execute(sa.select(OutboxMessage)).scalar_one()
     assert message.channel.value == "sms" and message.address == "+84987654321"
     with pytest.raises(DomainError) as caught:
-        services.submit(world.ward, data(world, contact_phone="12"), actor=world.staff)
+        submission.submit(world.ward, data(world, contact_phone="12"), actor=world.staff)
     assert set(caught.value.errors) == {"contact_name", "contact_phone"}
     with pytest.raises(PermissionDenied):
-        services.submit(world.ward, entry, actor=world.staff_other)
+        submission.submit(world.ward, entry, actor=world.staff_other)
 
 
 # ---------------------------------------------------------------- the workflow
@@ -223,25 +234,25 @@ def test_staff_enter_feedback_for_a_caller(world, english):
 
 def test_assign_moves_a_new_item_into_progress(world, english):
     item = make_feedback(world.ward, world.resident)
-    services.assign(world.staff, item, world.chairman.id)
+    workflow.assign(world.staff, item, world.chairman.id)
     assert item.assignee_id == world.chairman.id
     assert item.status == FeedbackStatus.IN_PROGRESS
     assert events_of(item)[-2:] == [EventKind.ASSIGNED, EventKind.STATUS]
     with pytest.raises(DomainError, match="officer of this ward"):
-        services.assign(world.staff, item, world.staff_other.id)
+        workflow.assign(world.staff, item, world.staff_other.id)
     with pytest.raises(DomainError, match="officer of this ward"):
-        services.assign(world.staff, item, world.resident.id)
+        workflow.assign(world.staff, item, world.resident.id)
     with pytest.raises(PermissionDenied):
-        services.assign(world.staff_other, item, world.staff_other.id)
+        workflow.assign(world.staff_other, item, world.staff_other.id)
     with pytest.raises(PermissionDenied):
-        services.assign(world.supervisor, item, None)
+        workflow.assign(world.supervisor, item, None)
 
 
 def test_internal_notes_never_reach_the_resident(world):
     item = make_feedback(world.ward, world.resident)
-    services.add_note(world.staff, item, "Gọi tổ trưởng tổ 5 kiểm tra.")
-    public = [e.kind for e in services.timeline(item, internal=False)]
-    internal = [e.kind for e in services.timeline(item, internal=True)]
+    workflow.add_note(world.staff, item, "Gọi tổ trưởng tổ 5 kiểm tra.")
+    public = [e.kind for e in queries.timeline(item, internal=False)]
+    internal = [e.kind for e in queries.timeline(item, internal=True)]
     assert EventKind.NOTE not in public and EventKind.NOTE in internal
     outbox = db.session.execute(sa.select(OutboxMessage.body)).scalars().all()
     assert not any("tổ trưởng" in body for body in outbox)
@@ -250,7 +261,7 @@ def test_internal_notes_never_reach_the_resident(world):
 def test_answer_notifies_and_records_who_and_when(world):
     item = make_feedback(world.ward, world.resident)
     now = hanoi(2026, 12, 8)
-    services.reply(
+    workflow.reply(
         world.staff,
         item,
         "Đã cử tổ môi trường thu gom.",
@@ -259,7 +270,7 @@ def test_answer_notifies_and_records_who_and_when(world):
         now=now,
     )
     assert item.status == FeedbackStatus.ANSWERED and item.answered_at == now
-    event = services.timeline(item, internal=False)[-1]
+    event = queries.timeline(item, internal=False)[-1]
     assert (event.kind, event.actor_id, event.created_at) == (EventKind.REPLY, world.staff.id, now)
     assert event.old_status == FeedbackStatus.RECEIVED and event.new_status == item.status
     assert [a.filename for a in event.attachments] == ["anh.png"]
@@ -269,17 +280,17 @@ def test_answer_notifies_and_records_who_and_when(world):
 
 def test_a_plain_reply_keeps_the_item_open(world):
     item = make_feedback(world.ward, world.resident)
-    services.reply(world.staff, item, "Đã tiếp nhận, sẽ kiểm tra.", answer=False)
+    workflow.reply(world.staff, item, "Đã tiếp nhận, sẽ kiểm tra.", answer=False)
     assert item.status == FeedbackStatus.IN_PROGRESS and item.answered_at is None
 
 
 def test_waiting_pauses_the_deadline(world):
     item = make_feedback(world.ward, world.resident, now=hanoi(2026, 12, 7))
     assert item.due_on == date(2026, 12, 21)
-    services.request_info(world.staff, item, "Xin cho biết số nhà.", now=hanoi(2026, 12, 9))
+    workflow.request_info(world.staff, item, "Xin cho biết số nhà.", now=hanoi(2026, 12, 9))
     assert item.status == FeedbackStatus.WAITING
-    assert services.due_state(item, date(2026, 12, 30)) is None  # the clock is paused
-    services.add_information(world.resident, item, "Số nhà 12.", now=hanoi(2026, 12, 15))
+    assert deadlines.due_state(item, date(2026, 12, 30)) is None  # the clock is paused
+    verdicts.add_information(world.resident, item, "Số nhà 12.", now=hanoi(2026, 12, 15))
     assert item.status == FeedbackStatus.IN_PROGRESS
     assert item.due_on == date(2026, 12, 25)  # four working days paused
     assert item.paused_at is None
@@ -287,37 +298,37 @@ def test_waiting_pauses_the_deadline(world):
 
 def test_staff_resume_also_moves_the_deadline(world, english):
     item = make_feedback(world.ward, world.resident, now=hanoi(2026, 12, 7))
-    services.request_info(world.staff, item, "Cần ảnh chụp.", now=hanoi(2026, 12, 9))
-    services.resume(world.staff, item, now=hanoi(2026, 12, 10))
+    workflow.request_info(world.staff, item, "Cần ảnh chụp.", now=hanoi(2026, 12, 9))
+    workflow.resume(world.staff, item, now=hanoi(2026, 12, 10))
     assert item.due_on == date(2026, 12, 22)
-    with pytest.raises(DomainError, match="current status"):
-        services.resume(world.staff, item)
+    with pytest.raises(StateConflict, match="current status"):
+        workflow.resume(world.staff, item)
 
 
 def test_transfer_and_reject_are_final_and_explained(world, english):
     first = make_feedback(world.ward, world.resident)
-    services.transfer(world.staff, first, "Công an phường Bồ Đề", "Vụ việc an ninh trật tự.")
+    workflow.transfer(world.staff, first, "Công an phường Bồ Đề", "Vụ việc an ninh trật tự.")
     assert first.status == FeedbackStatus.TRANSFERRED
     assert first.transferred_to == "Công an phường Bồ Đề" and first.closed_at is not None
     second = make_feedback(world.ward, world.resident)
     with pytest.raises(DomainError, match="Give the reason"):
-        services.reject(world.staff, second, "  ")
-    services.reject(world.staff, second, "Nội dung trùng phản ánh PA-1234.")
+        workflow.reject(world.staff, second, "  ")
+    workflow.reject(world.staff, second, "Nội dung trùng phản ánh PA-1234.")
     assert second.status == FeedbackStatus.REJECTED
-    with pytest.raises(DomainError, match="current status"):
-        services.reply(world.staff, second, "Trả lời", answer=True)
-    with pytest.raises(DomainError, match="current status"):
-        services.assign(world.staff, second, world.staff.id)
+    with pytest.raises(StateConflict, match="current status"):
+        workflow.reply(world.staff, second, "Trả lời", answer=True)
+    with pytest.raises(StateConflict, match="current status"):
+        workflow.assign(world.staff, second, world.staff.id)
     kinds = db.session.execute(sa.select(OutboxMessage.kind)).scalars().all()
     assert "feedback_transferred" in kinds and "feedback_rejected" in kinds
 
 
 def test_only_answered_items_close(world, english):
     item = make_feedback(world.ward, world.resident)
-    with pytest.raises(DomainError, match="Only answered"):
-        services.close(world.staff, item)
-    services.reply(world.staff, item, "Đã xử lý.", answer=True)
-    services.close(world.chairman, item)
+    with pytest.raises(StateConflict, match="Only answered"):
+        workflow.close(world.staff, item)
+    workflow.reply(world.staff, item, "Đã xử lý.", answer=True)
+    workflow.close(world.chairman, item)
     assert item.status == FeedbackStatus.CLOSED
 
 
@@ -326,8 +337,8 @@ def test_only_answered_items_close(world, english):
 
 def test_resolved_closes_with_a_rating(world):
     item = make_feedback(world.ward, world.resident)
-    services.reply(world.staff, item, "Đã thu gom.", answer=True)
-    reopened = services.respond(world.resident, item, resolved=True, rating=5, comment="Cảm ơn")
+    workflow.reply(world.staff, item, "Đã thu gom.", answer=True)
+    reopened = verdicts.respond(world.resident, item, resolved=True, rating=5, comment="Cảm ơn")
     assert not reopened
     assert item.status == FeedbackStatus.CLOSED
     assert (item.resolved, item.answer_rating) == (True, 5)
@@ -335,8 +346,8 @@ def test_resolved_closes_with_a_rating(world):
 
 def test_not_resolved_within_14_days_reopens_with_a_new_deadline(world):
     item = make_feedback(world.ward, world.resident, now=hanoi(2026, 12, 7))
-    services.reply(world.staff, item, "Đã thu gom.", answer=True, now=hanoi(2026, 12, 8))
-    reopened = services.respond(
+    workflow.reply(world.staff, item, "Đã thu gom.", answer=True, now=hanoi(2026, 12, 8))
+    reopened = verdicts.respond(
         world.resident,
         item,
         resolved=False,
@@ -352,8 +363,8 @@ def test_not_resolved_within_14_days_reopens_with_a_new_deadline(world):
 
 def test_not_resolved_after_14_days_closes(world):
     item = make_feedback(world.ward, world.resident, now=hanoi(2026, 12, 7))
-    services.reply(world.staff, item, "Đã thu gom.", answer=True, now=hanoi(2026, 12, 8))
-    reopened = services.respond(
+    workflow.reply(world.staff, item, "Đã thu gom.", answer=True, now=hanoi(2026, 12, 8))
+    reopened = verdicts.respond(
         world.resident, item, resolved=False, rating=None, now=hanoi(2026, 12, 23)
     )
     assert not reopened
@@ -363,14 +374,14 @@ def test_not_resolved_after_14_days_closes(world):
 
 def test_only_the_sender_responds_and_only_once_answered(world, english):
     item = make_feedback(world.ward, world.resident)
-    with pytest.raises(DomainError, match="once the feedback has been answered"):
-        services.respond(world.resident, item, resolved=True, rating=None)
-    services.reply(world.staff, item, "Đã thu gom.", answer=True)
+    with pytest.raises(StateConflict, match="once the feedback has been answered"):
+        verdicts.respond(world.resident, item, resolved=True, rating=None)
+    workflow.reply(world.staff, item, "Đã thu gom.", answer=True)
     other = make_user(Role.RESIDENT, world.ward, name="Người Khác")
     with pytest.raises(PermissionDenied):
-        services.respond(other, item, resolved=True, rating=None)
+        verdicts.respond(other, item, resolved=True, rating=None)
     with pytest.raises(DomainError) as caught:
-        services.respond(world.resident, item, resolved=None, rating=9)
+        verdicts.respond(world.resident, item, resolved=None, rating=9)
     assert set(caught.value.errors) == {"resolved", "rating"}
 
 
@@ -378,10 +389,10 @@ def test_resident_cannot_add_to_someone_elses_or_a_closed_item(world, english):
     item = make_feedback(world.ward, world.resident)
     other = make_user(Role.RESIDENT, world.ward, name="Người Khác")
     with pytest.raises(PermissionDenied):
-        services.add_information(other, item, "Xin chào")
-    services.reject(world.staff, item, "Trùng lặp.")
-    with pytest.raises(DomainError, match="no longer open"):
-        services.add_information(world.resident, item, "Bổ sung")
+        verdicts.add_information(other, item, "Xin chào")
+    workflow.reject(world.staff, item, "Trùng lặp.")
+    with pytest.raises(StateConflict, match="no longer open"):
+        verdicts.add_information(world.resident, item, "Bổ sung")
 
 
 # ---------------------------------------------------------------- queries
@@ -393,12 +404,12 @@ def test_inbox_filters_sorts_and_searches(world):
     soon = make_feedback(world.ward, world.resident, now=hanoi(2026, 12, 8), title="Cây đổ")
     later = make_feedback(world.ward, world.resident, now=hanoi(2026, 12, 18), title="Tiếng ồn")
     done = make_feedback(world.ward, world.resident, now=hanoi(2026, 12, 2), title="Xong rồi")
-    services.reject(world.staff, done, "Trùng.")
-    services.assign(world.staff, later, world.staff.id)
+    workflow.reject(world.staff, done, "Trùng.")
+    workflow.assign(world.staff, later, world.staff.id)
     make_feedback(world.other_ward, None, title="Phường khác")
 
     def codes(**kw):
-        page = services.inbox(world.ward.id, services.InboxFilter(**kw), world.staff, today)
+        page = queries.inbox(world.ward.id, queries.InboxFilter(**kw), world.staff, today)
         return [i.id for i in page.rows]
 
     assert codes() == [old.id, soon.id, later.id]  # by deadline, final ones hidden
@@ -411,56 +422,56 @@ def test_inbox_filters_sorts_and_searches(world):
     assert codes(q="cây") == [soon.id] or codes(q="Cây") == [soon.id]
     assert codes(q=soon.code.lower()) == [soon.id]
     assert codes(q="100%_") == []
-    assert [row.id for row in services.overdue(world.ward.id, today)] == [old.id]
+    assert [row.id for row in queries.overdue(world.ward.id, today)] == [old.id]
 
 
 def test_inbox_pages(world):
-    for n in range(services.PAGE_SIZE + 3):
+    for n in range(queries.PAGE_SIZE + 3):
         make_feedback(world.ward, world.resident, title=f"Phản ánh {n}")
-    flt = services.InboxFilter(page=2)
-    page = services.inbox(world.ward.id, flt, world.staff)
+    flt = queries.InboxFilter(page=2)
+    page = queries.inbox(world.ward.id, flt, world.staff)
     assert (page.total, page.pages, page.page, len(page.rows)) == (53, 2, 2, 3)
-    assert services.inbox(world.ward.id, services.InboxFilter(page=99), world.staff).page == 2
+    assert queries.inbox(world.ward.id, queries.InboxFilter(page=99), world.staff).page == 2
 
 
 def test_public_page_lists_only_allowed_answered_items(world):
     shown = make_feedback(world.ward, world.resident, publish_allowed=True)
-    services.reply(world.staff, shown, "Đã xử lý.", answer=True)
+    workflow.reply(world.staff, shown, "Đã xử lý.", answer=True)
     private = make_feedback(world.ward, world.resident, publish_allowed=False)
-    services.reply(world.staff, private, "Đã xử lý.", answer=True)
+    workflow.reply(world.staff, private, "Đã xử lý.", answer=True)
     make_feedback(world.ward, world.resident, publish_allowed=True)  # not answered yet
-    page = services.public_answered(world.ward.id)
+    page = queries.public_answered(world.ward.id)
     assert page.rows == [shown]
-    assert [e.body for e in services.public_answers(page.rows)[shown.id]] == ["Đã xử lý."]
+    assert [e.body for e in queries.public_answers(page.rows)[shown.id]] == ["Đã xử lý."]
 
 
 def test_redaction_removes_contact_details():
     text = "Gọi 0912 345 678 hoặc +84 912.345.678, CCCD 001203004567, mail an@example.vn."
-    redacted = services.redact(text)
+    redacted = redaction.redact(text)
     for secret in ("345", "001203004567", "an@example.vn"):
         assert secret not in redacted
-    assert services.redact("Ngõ 12, tổ 5, năm 2026") == "Ngõ 12, tổ 5, năm 2026"
+    assert redaction.redact("Ngõ 12, tổ 5, năm 2026") == "Ngõ 12, tổ 5, năm 2026"
 
 
 def test_attachment_visibility(world):
     item = make_feedback(world.ward, world.resident, attachments=[Upload("a.png", PNG)])
     attachment = db.session.execute(sa.select(FeedbackAttachment)).scalar_one()
     other = make_user(Role.RESIDENT, world.ward, name="Người Khác")
-    assert services.attachment_visible(attachment, world.resident)
-    assert services.attachment_visible(attachment, world.staff)
-    assert services.attachment_visible(attachment, world.supervisor)
-    assert not services.attachment_visible(attachment, other)
-    assert not services.attachment_visible(attachment, world.staff_other)
+    assert queries.attachment_visible(attachment, world.resident)
+    assert queries.attachment_visible(attachment, world.staff)
+    assert queries.attachment_visible(attachment, world.supervisor)
+    assert not queries.attachment_visible(attachment, other)
+    assert not queries.attachment_visible(attachment, world.staff_other)
     assert item.id == attachment.feedback_id
 
 
 def test_answered_items_close_after_the_reopening_period(world, app):
     stale = make_feedback(world.ward, world.resident, now=hanoi(2026, 12, 1))
-    services.reply(world.staff, stale, "Đã xử lý.", answer=True, now=hanoi(2026, 12, 2))
+    workflow.reply(world.staff, stale, "Đã xử lý.", answer=True, now=hanoi(2026, 12, 2))
     recent = make_feedback(world.ward, world.resident, now=hanoi(2026, 12, 10))
-    services.reply(world.staff, recent, "Đã xử lý.", answer=True, now=hanoi(2026, 12, 14))
+    workflow.reply(world.staff, recent, "Đã xử lý.", answer=True, now=hanoi(2026, 12, 14))
     db.session.commit()
-    assert services.close_unanswered_responses(now=hanoi(2026, 12, 20)) == 1
+    assert verdicts.close_unanswered_responses(now=hanoi(2026, 12, 20)) == 1
     db.session.commit()
     assert stale.status == FeedbackStatus.CLOSED and recent.status == FeedbackStatus.ANSWERED
     assert events_of(stale)[-1] == EventKind.CLOSED

@@ -12,7 +12,10 @@ from conftest import csrf_token, login_as, make_feedback, post_form, text_of
 
 from portal.codes import format_code
 from portal.extensions import db
-from portal.feedback import services
+from portal.feedback import canned as feedback_canned
+from portal.feedback import categories as feedback_categories
+from portal.feedback import queries as feedback_queries
+from portal.feedback import workflow as feedback_workflow
 from portal.feedback.models import Feedback, FeedbackAttachment, FeedbackStatus
 from portal.feedback.uploads import Upload
 
@@ -27,9 +30,9 @@ def count(model) -> int:
 
 
 def env_category(world) -> str:
-    services.ensure_categories(world.ward.id)
+    feedback_categories.provide_defaults(world.ward.id)
     db.session.commit()
-    return str(services.category_by_code(world.ward.id, "environment").id)
+    return str(feedback_categories.category_by_code(world.ward.id, "environment").id)
 
 
 def form(world, **overrides) -> dict:
@@ -152,8 +155,8 @@ def test_markup_is_inert_on_every_page(client, world):
         residential_group="Tổ <i>5</i>",
         publish_allowed=True,
     )
-    services.add_note(world.staff, item, SCRIPT)
-    services.reply(world.staff, item, SCRIPT, answer=True)
+    feedback_workflow.add_note(world.staff, item, SCRIPT)
+    feedback_workflow.reply(world.staff, item, SCRIPT, answer=True)
     db.session.commit()
     pages = [
         (world.resident, f"/my/feedback/{item.code}"),
@@ -177,7 +180,7 @@ def test_markup_is_inert_on_every_page(client, world):
 
 def test_resident_adds_information_and_responds(client, world):
     item = make_feedback(world.ward, world.resident)
-    services.request_info(world.staff, item, "Xin cho biết số nhà.")
+    feedback_workflow.request_info(world.staff, item, "Xin cho biết số nhà.")
     db.session.commit()
     login_as(client, world.resident)
     page = text_of(client.get(f"/my/feedback/{item.code}"))
@@ -186,7 +189,7 @@ def test_resident_adds_information_and_responds(client, world):
     assert response.status_code == 302
     db.session.refresh(item)
     assert item.status == FeedbackStatus.IN_PROGRESS
-    services.reply(world.staff, item, "Đã thu gom.", answer=True)
+    feedback_workflow.reply(world.staff, item, "Đã thu gom.", answer=True)
     db.session.commit()
     response = post_form(
         client,
@@ -200,7 +203,7 @@ def test_resident_adds_information_and_responds(client, world):
 
 def test_respond_without_a_verdict_is_refused(client, world):
     item = make_feedback(world.ward, world.resident)
-    services.reply(world.staff, item, "Đã thu gom.", answer=True)
+    feedback_workflow.reply(world.staff, item, "Đã thu gom.", answer=True)
     db.session.commit()
     login_as(client, world.resident)
     response = post_form(client, f"/my/feedback/{item.code}/respond", {"rating": "4"}, headers=EN)
@@ -290,9 +293,14 @@ def test_wrong_status_actions_say_so(client, world):
     item = make_feedback(world.ward, world.resident)
     db.session.commit()
     login_as(client, world.staff)
-    post_form(client, f"/staff/feedback/{item.id}/close", {}, headers=EN)
-    html = text_of(client.get(f"/staff/feedback/{item.id}", headers=EN))
+    page = f"http://localhost/staff/feedback/{item.id}"
+    response = post_form(
+        client, f"/staff/feedback/{item.id}/close", {}, headers={**EN, "Referer": page}
+    )
+    assert response.status_code == 409  # the item's state does not allow it: says why
+    html = text_of(response)
     assert "Only answered feedback can be closed." in html
+    assert f'href="/staff/feedback/{item.id}"' in html  # and leads back to the item
     post_form(client, f"/staff/feedback/{item.id}/reject", {"reason": ""}, headers=EN)
     html = text_of(client.get(f"/staff/feedback/{item.id}", headers=EN))
     assert "Give the reason." in html
@@ -302,7 +310,7 @@ def test_wrong_status_actions_say_so(client, world):
 
 def test_supervisor_reads_without_notes_or_full_phone(client, world):
     item = make_feedback(world.ward, world.resident)
-    services.add_note(world.staff, item, "Ghi chú nội bộ bí mật")
+    feedback_workflow.add_note(world.staff, item, "Ghi chú nội bộ bí mật")
     db.session.commit()
     login_as(client, world.supervisor)
     html = text_of(client.get(f"/staff/feedback/{item.id}"))
@@ -339,19 +347,19 @@ def test_canned_reply_fills_the_reply_form(client, world):
         {"title": "Đã tiếp nhận", "body": "UBND phường đã tiếp nhận và sẽ trả lời."},
     )
     assert response.status_code == 302
-    canned = services.canned_responses(world.ward.id)[0]
+    canned = feedback_canned.canned_responses(world.ward.id)[0]
     html = text_of(client.get(f"/staff/feedback/{item.id}?canned={canned.id}"))
     assert re.search(r"<textarea[^>]*>\s*UBND phường đã tiếp nhận", html)
     login_as(client, world.staff_other)
     assert post_form(client, f"/staff/feedback/canned/{canned.id}/delete").status_code == 403
     login_as(client, world.staff)
     assert post_form(client, f"/staff/feedback/canned/{canned.id}/delete").status_code == 302
-    assert services.canned_responses(world.ward.id) == []
+    assert feedback_canned.canned_responses(world.ward.id) == []
 
 
 def test_chairman_edits_a_categorys_deadline(client, world):
     env_category(world)
-    category = services.category_by_code(world.ward.id, "environment")
+    category = feedback_categories.category_by_code(world.ward.id, "environment")
     login_as(client, world.chairman)
     assert "environment" in text_of(client.get("/staff/feedback/categories"))
     data = {
@@ -411,9 +419,9 @@ def test_public_page_shows_allowed_answers_without_personal_data(client, world):
         address="Số 7 ngõ 12",
         publish_allowed=True,
     )
-    services.reply(world.staff, item, "Đã thu gom, cảm ơn bà.", answer=True)
+    feedback_workflow.reply(world.staff, item, "Đã thu gom, cảm ơn bà.", answer=True)
     hidden = make_feedback(world.ward, world.resident, title="Không công khai")
-    services.reply(world.staff, hidden, "Đã xử lý.", answer=True)
+    feedback_workflow.reply(world.staff, hidden, "Đã xử lý.", answer=True)
     db.session.commit()
     html = text_of(client.get(f"/wards/{world.ward.slug}/feedback"))
     assert "Rác thải ở ngõ 12" in html and "Đã thu gom, cảm ơn bà." in html
@@ -436,8 +444,8 @@ def test_csrf_is_required(app, world, path):
 
 def test_resident_data_export_includes_feedback_but_not_internal_notes(client, world):
     item = make_feedback(world.ward, world.resident, title="Đèn hỏng")
-    services.add_note(world.staff, item, "Ghi chú nội bộ")
-    services.reply(world.staff, item, "Đã sửa đèn.", answer=True)
+    feedback_workflow.add_note(world.staff, item, "Ghi chú nội bộ")
+    feedback_workflow.reply(world.staff, item, "Đã sửa đèn.", answer=True)
     db.session.commit()
     login_as(client, world.resident)
     data = client.get("/account/export.json").get_json()
@@ -450,7 +458,7 @@ def test_resident_data_export_includes_feedback_but_not_internal_notes(client, w
 def test_choice_labels_follow_the_language_of_each_request(client, world):
     """Forms are built at import time; their translatable labels must not be frozen then."""
     item = make_feedback(world.ward, world.resident)
-    services.reply(world.staff, item, "Đã thu gom.", answer=True)
+    feedback_workflow.reply(world.staff, item, "Đã thu gom.", answer=True)
     db.session.commit()
     login_as(client, world.resident)
     vietnamese = text_of(client.get(f"/my/feedback/{item.code}"))
@@ -460,7 +468,7 @@ def test_choice_labels_follow_the_language_of_each_request(client, world):
 
 
 def test_inbox_pages_keep_the_filters(client, world):
-    for n in range(services.PAGE_SIZE + 1):
+    for n in range(feedback_queries.PAGE_SIZE + 1):
         make_feedback(world.ward, world.resident, title=f"Phản ánh {n}")
     db.session.commit()
     login_as(client, world.staff)

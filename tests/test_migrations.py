@@ -87,7 +87,7 @@ def test_ward_months_are_filled_from_the_rollups(empty_database):
     from conftest import make_user, make_ward
 
     from portal.auth.models import Role
-    from portal.satisfaction import rollups, services
+    from portal.satisfaction import catalogue, dossiers, ratings, rollups
     from portal.satisfaction.models import SatisfactionWardMonth
 
     app = create_app(make_config(empty_database))
@@ -96,18 +96,18 @@ def test_ward_months_are_filled_from_the_rollups(empty_database):
             upgrade()
             ward = make_ward(130, "Phường Bồ Đề", "phuong-bo-de")
             officer = make_user(Role.STAFF, ward, name="Trần Thị Công", phone="0901000001")
-            services.seed_catalogue(ward.id)
+            catalogue.provide_defaults(ward.id)
             for n, (procedure, month) in enumerate([(0, 10), (1, 10), (0, 11), (2, 11), (2, 11)]):
                 when = datetime(2026, month, 5, 3, tzinfo=UTC)
-                data = services.DossierInput(
-                    procedure_id=services.procedures(ward.id)[procedure].id,
+                data = dossiers.DossierInput(
+                    procedure_id=catalogue.procedures(ward.id)[procedure].id,
                     receipt_number=f"M{n}",
                     received_at=when,
                     receiving_officer_id=officer.id,
                 )
-                dossier = services.register_dossier(officer, ward.id, data, now=when)
-                raw = services.return_dossier(officer, dossier, now=when)
-                services.rate(raw, services.RatingInput(level="satisfied"), now=when)
+                dossier = dossiers.register_dossier(officer, ward.id, data, now=when)
+                raw = dossiers.return_dossier(officer, dossier, now=when)
+                ratings.rate(raw, ratings.RatingInput(level="satisfied"), now=when)
             db.session.commit()
             expected = rollups.ward_month_totals()[0]
             assert sorted(c["ratings"] for c in expected.values()) == [2, 3]

@@ -15,10 +15,14 @@ import sqlalchemy as sa
 from conftest import World
 
 from portal.api import keys
+from portal.api.models import ApiKey
 from portal.db import utcnow
 from portal.extensions import db
-from portal.feedback import services
-from portal.feedback.models import ApiKey, Channel, Feedback, FeedbackStatus
+from portal.feedback import categories as feedback_categories
+from portal.feedback import queries as feedback_queries
+from portal.feedback import submission as feedback_submission
+from portal.feedback import workflow as feedback_workflow
+from portal.feedback.models import Channel, Feedback, FeedbackCategory, FeedbackStatus
 from portal.wards.models import Ward
 
 BASE = "/open311/v2"
@@ -42,7 +46,7 @@ class Api:
 @pytest.fixture
 def api(world: World) -> Api:
     """The world's ward with its default categories, and an API key for every ward."""
-    services.ensure_categories(world.ward.id)
+    feedback_categories.provide_defaults(world.ward.id)
     key, raw = keys.issue_key(world.admin, "Ứng dụng 1022", None)
     db.session.commit()
     return Api(world, key, raw)
@@ -113,8 +117,10 @@ def error_of(response, fmt: str) -> tuple[int, str]:
 
 def resident_feedback(world: World, *, publish: bool = True, now=None, **fields) -> Feedback:
     """Feedback a resident filed on the web, with personal data in it."""
-    category = services.category_by_code(world.ward.id, fields.pop("category", "urban_order"))
-    data = services.FeedbackInput(
+    category = feedback_categories.category_by_code(
+        world.ward.id, fields.pop("category", "urban_order")
+    )
+    data = feedback_submission.FeedbackInput(
         category_id=category.id,
         title=fields.pop("title", "Lấn chiếm vỉa hè"),
         body=fields.pop("body", "Quán nước lấn chiếm vỉa hè trước số 5 ngõ 12."),
@@ -124,7 +130,7 @@ def resident_feedback(world: World, *, publish: bool = True, now=None, **fields)
         publish_allowed=publish,
         **fields,
     )
-    return services.submit(world.ward, data, user=world.resident, now=now)
+    return feedback_submission.submit(world.ward, data, user=world.resident, now=now)
 
 
 @contextmanager
@@ -200,7 +206,7 @@ def test_services_in_english_on_request(client, api: Api):
 
 
 def test_inactive_categories_are_not_services(client, api: Api):
-    services.category_by_code(api.ward.id, "other").active = False
+    feedback_categories.category_by_code(api.ward.id, "other").active = False
     db.session.commit()
     codes = [s["service_code"] for s in get(client, "services.json", jurisdiction_id=SLUG).json]
     assert "other" not in codes
@@ -209,9 +215,11 @@ def test_inactive_categories_are_not_services(client, api: Api):
 
 def test_a_ward_without_categories_has_no_services_and_get_writes_nothing(client, api: Api):
     other = api.world.other_ward
+    db.session.execute(sa.delete(FeedbackCategory).where(FeedbackCategory.ward_id == other.id))
+    db.session.commit()
     response = get(client, "services.json", jurisdiction_id=other.slug)
     assert response.status_code == 200 and response.get_json() == []
-    assert services.categories(other.id, active_only=False) == []
+    assert feedback_categories.ward_categories(other.id, active_only=False) == []
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -283,7 +291,7 @@ def test_filed_request_lands_in_the_staff_inbox(client, api: Api, fmt):
         assert parsed(response, fmt).tag == "service_requests"
     (receipt,) = rows(response, fmt)
     assert set(receipt) == {"service_request_id", "token", "service_notice", "account_id"}
-    item = services.by_code(receipt["service_request_id"])
+    item = feedback_queries.by_code(receipt["service_request_id"])
     assert item.api_token == receipt["token"] and len(item.api_token) >= 20
     assert item.channel == Channel.OPEN311 and item.status == FeedbackStatus.RECEIVED
     assert item.ward_id == api.ward.id and item.category.code == "environment"
@@ -293,7 +301,7 @@ def test_filed_request_lands_in_the_staff_inbox(client, api: Api, fmt):
     assert (item.latitude, item.longitude) == (21.0465, 105.872)
     assert item.title == "Rác thải để ở đầu ngõ 12 Bồ Đề ba ngày chưa được thu gom."
     assert db.session.get(ApiKey, api.key.id).last_used_at is not None
-    inbox = services.inbox(api.ward.id, services.InboxFilter(), api.world.staff)
+    inbox = feedback_queries.inbox(api.ward.id, feedback_queries.InboxFilter(), api.world.staff)
     assert [row.id for row in inbox.rows] == [item.id]
 
 
@@ -308,7 +316,7 @@ def test_long_description_makes_a_short_title_and_no_names_an_open311_reporter(c
         phone=None,
         email=None,
     )
-    item = services.by_code(response.get_json()[0]["service_request_id"])
+    item = feedback_queries.by_code(response.get_json()[0]["service_request_id"])
     assert item.title == " ".join(description.split())[:80]
     assert item.body == description.strip()
     assert item.contact_name == "Open311" and item.contact_phone == ""
@@ -335,14 +343,14 @@ def test_revoked_key_is_refused(client, api: Api, fmt):
 
 def test_ward_restricted_key_files_only_in_its_ward(client, api: Api):
     world = api.world
-    services.ensure_categories(world.other_ward.id)
+    feedback_categories.provide_defaults(world.other_ward.id)
     _key, raw = keys.issue_key(world.admin, "Phường Việt Hưng app", world.other_ward.id)
     db.session.commit()
     elsewhere = file_request(client, api, api_key=raw)
     assert error_of(elsewhere, "json")[0] == 403
     at_home = file_request(client, api, api_key=raw, jurisdiction_id=world.other_ward.slug)
     assert at_home.status_code == 200
-    item = services.by_code(at_home.get_json()[0]["service_request_id"])
+    item = feedback_queries.by_code(at_home.get_json()[0]["service_request_id"])
     assert item.ward_id == world.other_ward.id
 
 
@@ -376,7 +384,7 @@ def test_bad_requests_are_400(client, api: Api, fmt, changes, expected):
 
 
 def test_inactive_service_cannot_be_filed(client, api: Api):
-    services.category_by_code(api.ward.id, "environment").active = False
+    feedback_categories.category_by_code(api.ward.id, "environment").active = False
     db.session.commit()
     assert error_of(file_request(client, api), "json") == (400, "unknown service_code")
 
@@ -388,7 +396,7 @@ def test_inactive_service_cannot_be_filed(client, api: Api):
 def test_an_address_is_location_enough(client, api: Api, location):
     response = file_request(client, api, lat=None, long=None, **location)
     assert response.status_code == 200
-    item = services.by_code(response.get_json()[0]["service_request_id"])
+    item = feedback_queries.by_code(response.get_json()[0]["service_request_id"])
     assert item.latitude is None
     assert item.address == location.get("address_string", "")
 
@@ -447,7 +455,7 @@ def test_token_lookup(client, api: Api, fmt):
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_request_list_and_detail(client, api: Api, fmt):
     code = file_request(client, api).get_json()[0]["service_request_id"]
-    item = services.by_code(code)
+    item = feedback_queries.by_code(code)
     listed = get(client, f"requests.{fmt}", jurisdiction_id=SLUG)
     assert listed.status_code == 200
     if fmt == "xml":
@@ -535,17 +543,19 @@ def _item_in(world: World, status: str) -> Feedback:
     item = resident_feedback(world, body=f"Trạng thái {status}")
     staff = world.staff
     if status == "in_progress":
-        services.assign(staff, item, staff.id)
+        feedback_workflow.assign(staff, item, staff.id)
     elif status == "waiting":
-        services.request_info(staff, item, "Xin cho biết số nhà.")
+        feedback_workflow.request_info(staff, item, "Xin cho biết số nhà.")
     elif status in ("answered", "closed"):
-        services.reply(staff, item, "Đã thu gom. Liên hệ 0243 827 1234 nếu cần.", answer=True)
+        feedback_workflow.reply(
+            staff, item, "Đã thu gom. Liên hệ 0243 827 1234 nếu cần.", answer=True
+        )
         if status == "closed":
-            services.close(staff, item)
+            feedback_workflow.close(staff, item)
     elif status == "transferred":
-        services.transfer(staff, item, "Công an phường Bồ Đề")
+        feedback_workflow.transfer(staff, item, "Công an phường Bồ Đề")
     elif status == "rejected":
-        services.reject(staff, item, "Không thuộc thẩm quyền; gọi 0987 111 222.")
+        feedback_workflow.reject(staff, item, "Không thuộc thẩm quyền; gọi 0987 111 222.")
     return item
 
 

@@ -311,10 +311,10 @@ def test_cli_queue_reminders_queues_once(app, world: World):
     db.session.commit()
     runner = app.test_cli_runner()
 
-    first = runner.invoke(args=["outbox", "queue-reminders"])
+    first = runner.invoke(args=["dialogues", "queue-reminders"])
     assert first.exit_code == 0, first.output
     assert "Queued 1 reminder." in first.output
-    second = runner.invoke(args=["outbox", "queue-reminders", "--hours", "24"])
+    second = runner.invoke(args=["dialogues", "queue-reminders", "--hours", "24"])
     assert "Queued 0 reminders." in second.output
     db.session.rollback()
     reminders = db.session.execute(

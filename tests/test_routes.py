@@ -23,9 +23,12 @@ from portal.db import utcnow
 from portal.dialogues import reception, services
 from portal.dialogues.models import Question, SessionKind
 from portal.extensions import db
-from portal.feedback import services as feedback_services
+from portal.feedback import canned as feedback_canned
+from portal.feedback import categories as feedback_categories
+from portal.feedback import queries as feedback_queries
 from portal.feedback.uploads import Upload
-from portal.satisfaction import services as satisfaction_services
+from portal.satisfaction import catalogue as satisfaction_catalogue
+from portal.satisfaction import dossiers as satisfaction_dossiers
 
 ROLES = ("anonymous", "resident", "staff", "staff_other", "chairman", "supervisor", "admin")
 
@@ -42,6 +45,10 @@ def only(allowed: dict[str, int], others: int = 403) -> dict[str, int]:
 # The ward's lists for officials: each official sees their own ward's.
 WARD_LISTS = only({"staff": 200, "staff_other": 200, "chairman": 200, "supervisor": 200})
 LOGGED_IN_302 = {**everyone(302), "anonymous": 200}
+# The ward's officers may do it (302), or may but not to this world's item in its state now
+# (409): the conference is published (not a draft, not held), the feedback only received.
+OFFICERS_302 = only({"staff": 302, "chairman": 302})
+NOT_NOW = only({"staff": 409, "chairman": 409})
 # A resident's booking: the holder and the ward's officials see it; others get a 404.
 BOOKING_VIEW = {
     **only({"resident": 200, "staff": 200, "chairman": 200, "supervisor": 200, "admin": 200}),
@@ -180,7 +187,7 @@ ROUTES = {
         "POST",
         lambda w: f"/dialogues/{w.conference.id}/book",
         {"question": ""},
-        only({"resident": 302}),
+        only({"resident": 409}),  # the resident has booked it already
     ),
     "dialogues.my_bookings": ("GET", lambda w: "/my/bookings", None, only({"resident": 200})),
     "dialogues.booking_detail": (
@@ -243,7 +250,7 @@ ROUTES = {
         "POST",
         lambda w: f"/staff/dialogues/{w.conference.id}/publish",
         {},
-        only({"staff": 302, "chairman": 302}),
+        NOT_NOW,
     ),
     "dialogues_staff.cancel": (
         "POST",
@@ -255,7 +262,7 @@ ROUTES = {
         "POST",
         lambda w: f"/staff/dialogues/{w.conference.id}/held",
         {},
-        only({"staff": 302, "chairman": 302}),
+        NOT_NOW,
     ),
     "dialogues_staff.book_for_caller": (
         "POST",
@@ -323,13 +330,13 @@ ROUTES = {
         "POST",
         lambda w: f"/staff/dialogues/{w.conference.id}/minutes",
         {"attendance_count": "42", "secretary": "Nguyễn Thị Thư", "summary": "Biên bản."},
-        only({"staff": 302, "chairman": 302}),
+        NOT_NOW,
     ),
     "dialogue_results.publish": (
         "POST",
         lambda w: f"/staff/dialogues/{w.conference.id}/results/publish",
         {},
-        only({"staff": 302, "chairman": 302}),
+        NOT_NOW,
     ),
     # ---- citizen reception: public slots, the ward's officials (supervisor may look)
     "reception.public_page": (
@@ -476,7 +483,7 @@ ROUTES = {
         "POST",
         lambda w: f"/my/feedback/{w.feedback.code}/respond",
         {"resolved": "yes"},
-        only({"resident": 302}),
+        only({"resident": 409}),  # not answered yet
     ),
     "feedback.attachment": (
         "GET",
@@ -505,21 +512,17 @@ ROUTES = {
         only({"staff": 200, "chairman": 200, "supervisor": 200}),
     ),
     **{
-        f"feedback_staff.{name}": (
-            "POST",
-            feedback_action(path),
-            data,
-            only({"staff": 302, "chairman": 302}),
-        )
-        for name, path, data in (
-            ("assign", "assign", {"assignee_id": ""}),
-            ("note", "note", {"note": "Ghi chú nội bộ"}),
-            ("reply", "reply", {"body": "Trả lời", "answer": "y"}),
-            ("request_info", "request-info", {"body": "Xin cho biết số nhà."}),
-            ("resume", "resume", {}),
-            ("transfer", "transfer", {"authority": "Công an phường Bồ Đề"}),
-            ("reject", "reject", {"reason": "Trùng lặp"}),
-            ("close", "close", {}),
+        f"feedback_staff.{name}": ("POST", feedback_action(path), data, expected)
+        for name, path, data, expected in (
+            ("assign", "assign", {"assignee_id": ""}, OFFICERS_302),
+            ("note", "note", {"note": "Ghi chú nội bộ"}, OFFICERS_302),
+            ("reply", "reply", {"body": "Trả lời", "answer": "y"}, OFFICERS_302),
+            ("request_info", "request-info", {"body": "Xin cho biết số nhà."}, OFFICERS_302),
+            ("resume", "resume", {}, NOT_NOW),  # not waiting for the resident
+            ("transfer", "transfer", {"authority": "Công an phường Bồ Đề"}, OFFICERS_302),
+            ("reject", "reject", {"reason": "Trùng lặp"}, OFFICERS_302),
+            ("close", "close", {}, NOT_NOW),  # not answered
+            ("record_outcome", "outcome", {"body": "Đã xử lý"}, NOT_NOW),  # reachable: reply
         )
     },
     "feedback_staff.canned": (
@@ -585,23 +588,23 @@ def guard_world(world: World) -> World:
     world.feedback = make_feedback(
         world.ward, world.resident, attachments=[Upload("anh.png", b"\x89PNG\r\n\x1a\n" + bytes(8))]
     )
-    world.attachment = feedback_services.attachments_of(world.feedback)[0]
-    world.category = feedback_services.category_by_code(world.ward.id, "environment")
-    world.canned = feedback_services.save_canned(world.staff, "Đã tiếp nhận", "Đã tiếp nhận.")
+    world.attachment = feedback_queries.attachments_of(world.feedback)[0]
+    world.category = feedback_categories.category_by_code(world.ward.id, "environment")
+    world.canned = feedback_canned.save_canned(world.staff, "Đã tiếp nhận", "Đã tiếp nhận.")
     world.api_key, _ = keys.issue_key(world.admin, "Test client", None)
     # A procedure of the ward's catalogue and a dossier returned with its rating link.
-    satisfaction_services.seed_catalogue(world.ward.id)
-    world.procedure = satisfaction_services.procedures(world.ward.id)[0]
-    world.dossier = satisfaction_services.register_dossier(
+    satisfaction_catalogue.provide_defaults(world.ward.id)
+    world.procedure = satisfaction_catalogue.procedures(world.ward.id)[0]
+    world.dossier = satisfaction_dossiers.register_dossier(
         world.staff,
         world.ward.id,
-        satisfaction_services.DossierInput(
+        satisfaction_dossiers.DossierInput(
             procedure_id=world.procedure.id,
             receipt_number="BN-2026-0001",
             received_at=utcnow() - timedelta(days=1),
         ),
     )
-    world.rating_token = satisfaction_services.return_dossier(world.staff, world.dossier)
+    world.rating_token = satisfaction_dossiers.return_dossier(world.staff, world.dossier)
     db.session.commit()
     return world
 

@@ -12,7 +12,10 @@ from test_dialogues_concurrency import race
 
 from portal.auth.models import Role
 from portal.extensions import db
-from portal.satisfaction import rollups, services
+from portal.satisfaction import catalogue as satisfaction_catalogue
+from portal.satisfaction import dossiers as satisfaction_dossiers
+from portal.satisfaction import ratings as satisfaction_ratings
+from portal.satisfaction import rollups
 from portal.satisfaction.models import Dossier, SatisfactionRollup, SatisfactionWardMonth
 
 
@@ -29,8 +32,8 @@ def assert_ward_months_add_up() -> None:
 def random_dossiers_and_ratings(world: World) -> None:
     """120 dossiers over 11 months, two wards and three officers: some still processed, some
     returned, most of those rated (some in the following month)."""
-    services.seed_catalogue(world.ward.id)
-    services.seed_catalogue(world.other_ward.id)
+    satisfaction_catalogue.provide_defaults(world.ward.id)
+    satisfaction_catalogue.provide_defaults(world.other_ward.id)
     second_officer = make_user(Role.STAFF, world.ward, name="Lê Thị Một Cửa")
     rng = random.Random(20261126)
     levels = ["very_satisfied", "satisfied", "dissatisfied"]
@@ -40,10 +43,10 @@ def random_dossiers_and_ratings(world: World) -> None:
             if n % 5 == 0
             else (world.ward, rng.choice([world.staff, second_officer]))
         )
-        procedure = rng.choice(services.procedures(ward.id))
+        procedure = rng.choice(satisfaction_catalogue.procedures(ward.id))
         received = hanoi(2026, rng.randint(1, 11), rng.randint(1, 28), rng.randint(7, 17))
         returned = received + timedelta(days=rng.randint(0, 20))
-        data = services.DossierInput(
+        data = satisfaction_dossiers.DossierInput(
             procedure_id=procedure.id,
             receipt_number=f"BN-{n}",
             received_at=received,
@@ -51,16 +54,18 @@ def random_dossiers_and_ratings(world: World) -> None:
             extra_visits=rng.randint(0, 3),
             receiving_officer_id=officer.id,
         )
-        dossier = services.register_dossier(officer, ward.id, data, now=hanoi(2026, 12, 31))
+        dossier = satisfaction_dossiers.register_dossier(
+            officer, ward.id, data, now=hanoi(2026, 12, 31)
+        )
         if n % 3 == 1:
             continue  # still being processed
         # Returned at the desk (again, for one registered already returned: a new slip).
-        raw = services.return_dossier(officer, dossier, now=returned)
+        raw = satisfaction_dossiers.return_dossier(officer, dossier, now=returned)
         if rng.random() < 0.8:
             level = rng.choice(levels)
-            services.rate(
+            satisfaction_ratings.rate(
                 raw,
-                services.RatingInput(
+                satisfaction_ratings.RatingInput(
                     level=level,
                     reason="Chậm" if level == "dissatisfied" else "",
                     attitude=rng.choice([None, "good", "acceptable", "poor"]),
@@ -82,15 +87,21 @@ def test_rollups_equal_a_fresh_aggregation(world: World):
 
 
 def test_a_rating_counts_in_the_hanoi_month(world: World):
-    services.seed_catalogue(world.ward.id)
-    procedure = services.procedures(world.ward.id)[0]
-    data = services.DossierInput(
+    satisfaction_catalogue.provide_defaults(world.ward.id)
+    procedure = satisfaction_catalogue.procedures(world.ward.id)[0]
+    data = satisfaction_dossiers.DossierInput(
         procedure_id=procedure.id, receipt_number="BN-1", received_at=hanoi(2026, 10, 30)
     )
-    dossier = services.register_dossier(world.staff, world.ward.id, data, now=hanoi(2026, 12, 1))
+    dossier = satisfaction_dossiers.register_dossier(
+        world.staff, world.ward.id, data, now=hanoi(2026, 12, 1)
+    )
     # 31 October 18:00 UTC is already 1 November in Hà Nội.
-    raw = services.return_dossier(world.staff, dossier, now=datetime(2026, 10, 31, 18, tzinfo=UTC))
-    services.rate(raw, services.RatingInput(level="satisfied"), now=hanoi(2026, 11, 2))
+    raw = satisfaction_dossiers.return_dossier(
+        world.staff, dossier, now=datetime(2026, 10, 31, 18, tzinfo=UTC)
+    )
+    satisfaction_ratings.rate(
+        raw, satisfaction_ratings.RatingInput(level="satisfied"), now=hanoi(2026, 11, 2)
+    )
     [(key, counter)] = rollups.stored_totals().items()
     assert key[3].isoformat() == "2026-11-01"
     assert counter["returned"] == 1 and counter["ratings"] == 1 and counter["satisfied"] == 1
@@ -118,20 +129,22 @@ def test_rebuild_repairs_the_rollups(world: World):
 
 
 def test_concurrent_ratings_add_up(app, world: World):
-    services.seed_catalogue(world.ward.id)
-    procedure = services.procedures(world.ward.id)[0]
+    satisfaction_catalogue.provide_defaults(world.ward.id)
+    procedure = satisfaction_catalogue.procedures(world.ward.id)[0]
     now = datetime.now(UTC)
     tokens = []
     for n in range(12):
-        data = services.DossierInput(
+        data = satisfaction_dossiers.DossierInput(
             procedure_id=procedure.id, receipt_number=f"BN-{n}", received_at=now
         )
-        dossier = services.register_dossier(world.staff, world.ward.id, data, now=now)
-        tokens.append(services.return_dossier(world.staff, dossier, now=now))
+        dossier = satisfaction_dossiers.register_dossier(world.staff, world.ward.id, data, now=now)
+        tokens.append(satisfaction_dossiers.return_dossier(world.staff, dossier, now=now))
     db.session.commit()
 
     def rate(i: int) -> str:
-        services.rate(tokens[i], services.RatingInput(level="very_satisfied"))
+        satisfaction_ratings.rate(
+            tokens[i], satisfaction_ratings.RatingInput(level="very_satisfied")
+        )
         return "rated"
 
     outcomes = race(app, 12, rate)

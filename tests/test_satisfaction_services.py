@@ -11,10 +11,10 @@ import sqlalchemy as sa
 from conftest import World
 from test_dialogues_concurrency import race
 
-from portal.domain import DomainError, PermissionDenied
+from portal.domain import DomainError, PermissionDenied, StateConflict
 from portal.extensions import db
 from portal.feedback.models import Channel, Feedback, FeedbackStatus
-from portal.satisfaction import services
+from portal.satisfaction import cases, catalogue, dossiers, ratings, tokens
 from portal.satisfaction.models import (
     Attitude,
     Dossier,
@@ -24,6 +24,7 @@ from portal.satisfaction.models import (
     SatisfactionRating,
     Timeliness,
 )
+from portal.wards import services as ward_services
 
 
 def hanoi(y, m, d, hour=9, minute=0) -> datetime:
@@ -31,47 +32,51 @@ def hanoi(y, m, d, hour=9, minute=0) -> datetime:
 
 
 def procedure(world, name="Đăng ký hộ kinh doanh") -> Procedure:
-    services.seed_catalogue(world.ward.id)
+    catalogue.provide_defaults(world.ward.id)
     return db.session.execute(
         sa.select(Procedure).where(Procedure.ward_id == world.ward.id, Procedure.name_vi == name)
     ).scalar_one()
 
 
 def dossier(world, number="BN-001", *, received=None, name="Đăng ký hộ kinh doanh", **extra):
-    data = services.DossierInput(
+    data = dossiers.DossierInput(
         procedure_id=procedure(world, name).id,
         receipt_number=number,
         received_at=received or hanoi(2026, 12, 1),
         **extra,
     )
-    return services.register_dossier(world.staff, world.ward.id, data, now=hanoi(2026, 12, 31))
+    return dossiers.register_dossier(world.staff, world.ward.id, data, now=hanoi(2026, 12, 31))
 
 
-def ratings() -> list[SatisfactionRating]:
+def all_ratings() -> list[SatisfactionRating]:
     return list(db.session.execute(sa.select(SatisfactionRating)).scalars())
 
 
 # ---------------------------------------------------------------- catalogue
 
 
-def test_catalogue_is_seeded_once_with_the_ward_procedures(world):
-    assert services.seed_catalogue(world.ward.id) == 15
-    assert services.seed_catalogue(world.ward.id) == 0
-    names = {p.name_vi for p in services.procedures(world.ward.id)}
+def test_catalogue_is_given_once_when_a_ward_is_enabled(world):
+    assert catalogue.procedures(world.unserved_ward.id) == []
+    ward_services.set_enabled(world.unserved_ward, True)
+    assert len(catalogue.procedures(world.unserved_ward.id)) == 15
+    assert catalogue.provide_defaults(world.ward.id) == 0  # an enabled ward has it already
+    ward_services.set_enabled(world.ward, True)
+    assert len(catalogue.procedures(world.ward.id)) == 15
+    names = {p.name_vi for p in catalogue.procedures(world.ward.id)}
     assert "Chứng thực bản sao từ bản chính giấy tờ, văn bản" in names
     birth = procedure(world, "Đăng ký khai sinh")
     assert (birth.code, birth.field_vi, birth.time_limit_days) == ("1.001193", "Hộ tịch", 0)
 
 
 def test_only_the_admin_edits_the_catalogue(world, english):
-    data = services.ProcedureInput(code="9.999", name_vi="Thủ tục thử", time_limit_days=3)
+    data = catalogue.ProcedureInput(code="9.999", name_vi="Thủ tục thử", time_limit_days=3)
     with pytest.raises(PermissionDenied):
-        services.save_procedure(world.chairman, world.ward.id, data)
-    saved = services.save_procedure(world.admin, world.ward.id, data)
+        catalogue.save_procedure(world.chairman, world.ward.id, data)
+    saved = catalogue.save_procedure(world.admin, world.ward.id, data)
     assert saved.time_limit_days == 3
-    bad = services.ProcedureInput(code="x" * 30, name_vi="", time_limit_days=-1)
+    bad = catalogue.ProcedureInput(code="x" * 30, name_vi="", time_limit_days=-1)
     with pytest.raises(DomainError) as caught:
-        services.save_procedure(world.admin, world.ward.id, bad)
+        catalogue.save_procedure(world.admin, world.ward.id, bad)
     assert set(caught.value.errors) == {"code", "name_vi", "time_limit_days"}
 
 
@@ -84,7 +89,7 @@ def test_catalogue_csv_keeps_good_rows_and_reports_bad_ones(world, english):
         "1.2,Thủ tục C,,Khác,,7\n"
         "1.3,Chứng thực bản sao,,Chứng thực,,1\n"
     )
-    report = services.import_procedures_csv(world.admin, world.ward.id, text)
+    report = catalogue.import_procedures_csv(world.admin, world.ward.id, text)
     assert (report.created, report.updated) == (2, 1)
     assert [line for line, _ in report.errors] == [3, 4]
     assert "Vietnamese name" in report.errors[0][1]
@@ -93,18 +98,18 @@ def test_catalogue_csv_keeps_good_rows_and_reports_bad_ones(world, english):
     ).scalar_one()
     assert copy.time_limit_days == 1
     with pytest.raises(DomainError, match="lacks the columns"):
-        services.import_procedures_csv(world.admin, world.ward.id, "code,name\n1,x\n")
+        catalogue.import_procedures_csv(world.admin, world.ward.id, "code,name\n1,x\n")
 
 
 # ---------------------------------------------------------------- dossiers
 
 
 def test_due_dates_in_working_days_and_the_three_pm_rule(app):
-    assert services.due_date(hanoi(2026, 12, 1, 10), 3) == date(2026, 12, 4)
-    assert services.due_date(hanoi(2026, 12, 1, 10), 0) == date(2026, 12, 1)
-    assert services.due_date(hanoi(2026, 12, 1, 15, 30), 0) == date(2026, 12, 2)
-    assert services.due_date(hanoi(2026, 12, 5, 10), 0) == date(2026, 12, 7)  # a Saturday
-    assert services.due_date(hanoi(2027, 2, 3, 16), 0) == date(2027, 2, 11)  # Tết follows
+    assert dossiers.due_date(hanoi(2026, 12, 1, 10), 3) == date(2026, 12, 4)
+    assert dossiers.due_date(hanoi(2026, 12, 1, 10), 0) == date(2026, 12, 1)
+    assert dossiers.due_date(hanoi(2026, 12, 1, 15, 30), 0) == date(2026, 12, 2)
+    assert dossiers.due_date(hanoi(2026, 12, 5, 10), 0) == date(2026, 12, 7)  # a Saturday
+    assert dossiers.due_date(hanoi(2027, 2, 3, 16), 0) == date(2027, 2, 11)  # Tết follows
 
 
 def test_register_a_dossier(world):
@@ -116,7 +121,7 @@ def test_register_a_dossier(world):
 
 def test_register_refuses_bad_input_at_once(world, english):
     dossier(world, "BN-1")
-    data = services.DossierInput(
+    data = dossiers.DossierInput(
         procedure_id=999999,
         receipt_number="BN-1",
         received_at=None,
@@ -124,7 +129,7 @@ def test_register_refuses_bad_input_at_once(world, english):
         receiving_officer_id=world.staff_other.id,
     )
     with pytest.raises(DomainError) as caught:
-        services.register_dossier(world.staff, world.ward.id, data)
+        dossiers.register_dossier(world.staff, world.ward.id, data)
     assert set(caught.value.errors) == {
         "procedure_id",
         "receipt_number",
@@ -132,17 +137,17 @@ def test_register_refuses_bad_input_at_once(world, english):
         "extra_visits",
         "receiving_officer_id",
     }
-    duplicate = services.DossierInput(
+    duplicate = dossiers.DossierInput(
         procedure_id=procedure(world).id, receipt_number="BN-1", received_at=hanoi(2026, 12, 2)
     )
     with pytest.raises(DomainError, match="already exists"):
-        services.register_dossier(world.staff, world.ward.id, duplicate)
+        dossiers.register_dossier(world.staff, world.ward.id, duplicate)
     with pytest.raises(PermissionDenied):
-        services.register_dossier(world.staff_other, world.ward.id, duplicate)
+        dossiers.register_dossier(world.staff_other, world.ward.id, duplicate)
 
 
 def test_dossier_csv_import(world, english):
-    services.seed_catalogue(world.ward.id)
+    catalogue.provide_defaults(world.ward.id)
     dossier(world, "BN-OLD")
     text = (
         "receipt_number,procedure,received_at,returned_at,extra_visits,officer_phone\n"
@@ -153,7 +158,7 @@ def test_dossier_csv_import(world, english):
         "BN-OLD,1.001612,2026-12-01 09:00,,,\n"
         "BN-104,1.001612,2026-12-01 09:00,,,0999999999\n"
     )
-    report = services.import_dossiers_csv(world.staff, world.ward.id, text, now=hanoi(2026, 12, 31))
+    report = dossiers.import_dossiers_csv(world.staff, world.ward.id, text, now=hanoi(2026, 12, 31))
     assert report.created == 2
     assert [line for line, _ in report.errors] == [4, 5, 6, 7]
     assert "unknown procedure" in report.errors[0][1]
@@ -175,31 +180,31 @@ def test_dossier_csv_import(world, english):
 
 def test_return_issues_a_hashed_expiring_token(world, app):
     item = dossier(world, received=hanoi(2026, 12, 1, 10))
-    raw = services.return_dossier(world.staff, item, now=hanoi(2026, 12, 7, 10))
+    raw = dossiers.return_dossier(world.staff, item, now=hanoi(2026, 12, 7, 10))
     assert len(raw) >= 43  # 32 random bytes
-    assert item.token_hash == services.hash_token(raw) and raw not in item.token_hash
+    assert item.token_hash == tokens.hash_token(raw) and raw not in item.token_hash
     assert item.timeliness == Timeliness.LATE  # due 4 December
     assert item.token_issued_by_id == world.staff.id
     assert item.token_expires_at - item.token_issued_at == timedelta(days=30)
-    assert services.dossier_for_token(raw, now=hanoi(2026, 12, 8)) is item
+    assert tokens.dossier_for_token(raw, now=hanoi(2026, 12, 8)) is item
 
 
 def test_a_rating_is_recorded_once_with_its_score(world):
     item = dossier(world, received=hanoi(2026, 12, 1, 10))
-    raw = services.return_dossier(world.staff, item, now=hanoi(2026, 12, 3, 10))
-    data = services.RatingInput(level="very_satisfied", attitude="good", comment="Nhanh")
-    rating = services.rate(raw, data, now=hanoi(2026, 12, 4))
+    raw = dossiers.return_dossier(world.staff, item, now=hanoi(2026, 12, 3, 10))
+    data = ratings.RatingInput(level="very_satisfied", attitude="good", comment="Nhanh")
+    rating = ratings.rate(raw, data, now=hanoi(2026, 12, 4))
     assert rating.level == Level.VERY_SATISFIED and rating.channel == RatingChannel.LINK
     assert (rating.timeliness, rating.contacts_needed, rating.score) == (Timeliness.EARLY, 0, 6)
     assert rating.officer_id == world.staff.id and rating.issued_by_id == world.staff.id
-    with pytest.raises(services.InvalidToken):
-        services.rate(raw, data, now=hanoi(2026, 12, 4))
+    with pytest.raises(tokens.InvalidToken):
+        ratings.rate(raw, data, now=hanoi(2026, 12, 4))
 
 
 def test_every_bad_token_gets_the_same_answer(world, english):
     item = dossier(world)
-    raw = services.return_dossier(world.staff, item, now=hanoi(2026, 12, 3))
-    data = services.RatingInput(level="satisfied")
+    raw = dossiers.return_dossier(world.staff, item, now=hanoi(2026, 12, 3))
+    data = ratings.RatingInput(level="satisfied")
     answers = set()
     for token, now in (
         ("guessed-" + "x" * 40, hanoi(2026, 12, 4)),
@@ -207,27 +212,27 @@ def test_every_bad_token_gets_the_same_answer(world, english):
         ("x" * 500, hanoi(2026, 12, 4)),
         (raw, hanoi(2027, 1, 3)),  # 31 days later: expired
     ):
-        with pytest.raises(services.InvalidToken) as caught:
-            services.rate(token, data, now=now)
+        with pytest.raises(tokens.InvalidToken) as caught:
+            ratings.rate(token, data, now=now)
         answers.add(str(caught.value.message))
-    services.rate(raw, data, now=hanoi(2026, 12, 4))
-    with pytest.raises(services.InvalidToken) as caught:
-        services.rate(raw, data, now=hanoi(2026, 12, 4))
+    ratings.rate(raw, data, now=hanoi(2026, 12, 4))
+    with pytest.raises(tokens.InvalidToken) as caught:
+        ratings.rate(raw, data, now=hanoi(2026, 12, 4))
     answers.add(str(caught.value.message))
     assert len(answers) == 1
-    assert len(ratings()) == 1
+    assert len(all_ratings()) == 1
 
 
 def test_dissatisfied_needs_a_reason_and_opens_a_case(world, english):
     item = dossier(world, "BN-9")
-    raw = services.return_dossier(world.staff, item, now=hanoi(2026, 12, 3))
+    raw = dossiers.return_dossier(world.staff, item, now=hanoi(2026, 12, 3))
     with pytest.raises(DomainError, match="why you are dissatisfied") as caught:
-        services.rate(raw, services.RatingInput(level="dissatisfied"), now=hanoi(2026, 12, 4))
+        ratings.rate(raw, ratings.RatingInput(level="dissatisfied"), now=hanoi(2026, 12, 4))
     assert set(caught.value.errors) == {"reason"}
-    assert services.dossier_for_token(raw, now=hanoi(2026, 12, 4)) is item  # not used up
-    rating = services.rate(
+    assert tokens.dossier_for_token(raw, now=hanoi(2026, 12, 4)) is item  # not used up
+    rating = ratings.rate(
         raw,
-        services.RatingInput(level="dissatisfied", reason="Phải đi lại ba lần", attitude="poor"),
+        ratings.RatingInput(level="dissatisfied", reason="Phải đi lại ba lần", attitude="poor"),
         now=hanoi(2026, 12, 4),
     )
     case = db.session.get(Feedback, rating.feedback_id)
@@ -235,66 +240,66 @@ def test_dissatisfied_needs_a_reason_and_opens_a_case(world, english):
     assert case.ward_id == world.ward.id and case.category.code == "procedures"
     assert "BN-9" in case.body and "Phải đi lại ba lần" in case.body
     assert case.due_on > date(2026, 12, 4)
-    assert services.rating_for_feedback(case.id) is rating
+    assert cases.rating_for_feedback(case.id) is rating
 
 
 def test_level_must_be_one_of_three(world, english):
     item = dossier(world)
-    raw = services.return_dossier(world.staff, item, now=hanoi(2026, 12, 3))
+    raw = dossiers.return_dossier(world.staff, item, now=hanoi(2026, 12, 3))
     with pytest.raises(DomainError, match="three answers"):
-        services.rate(raw, services.RatingInput(level="ecstatic"), now=hanoi(2026, 12, 4))
+        ratings.rate(raw, ratings.RatingInput(level="ecstatic"), now=hanoi(2026, 12, 4))
 
 
 def test_a_rated_dossier_gets_no_new_token(world, english):
     item = dossier(world)
-    raw = services.return_dossier(world.staff, item, now=hanoi(2026, 12, 3))
-    services.rate(raw, services.RatingInput(level="satisfied"), now=hanoi(2026, 12, 4))
-    with pytest.raises(DomainError, match="already been rated"):
-        services.return_dossier(world.staff, item)
+    raw = dossiers.return_dossier(world.staff, item, now=hanoi(2026, 12, 3))
+    ratings.rate(raw, ratings.RatingInput(level="satisfied"), now=hanoi(2026, 12, 4))
+    with pytest.raises(StateConflict, match="already been rated"):
+        dossiers.return_dossier(world.staff, item)
 
 
 def test_reissuing_replaces_the_unused_token(world):
     item = dossier(world)
-    first = services.return_dossier(world.staff, item, now=hanoi(2026, 12, 3))
-    second = services.return_dossier(world.staff, item, now=hanoi(2026, 12, 3, 11))
-    with pytest.raises(services.InvalidToken):
-        services.dossier_for_token(first, now=hanoi(2026, 12, 4))
-    assert services.dossier_for_token(second, now=hanoi(2026, 12, 4)) is item
+    first = dossiers.return_dossier(world.staff, item, now=hanoi(2026, 12, 3))
+    second = dossiers.return_dossier(world.staff, item, now=hanoi(2026, 12, 3, 11))
+    with pytest.raises(tokens.InvalidToken):
+        tokens.dossier_for_token(first, now=hanoi(2026, 12, 4))
+    assert tokens.dossier_for_token(second, now=hanoi(2026, 12, 4)) is item
 
 
-def test_kiosk_shows_the_officers_last_returned_dossier(world):
+def test_kiosk_shows_the_officers_last_returned_dossier(world, english):
     first = dossier(world, "BN-1")
     second = dossier(world, "BN-2")
     now = datetime.now(UTC)
-    services.return_dossier(world.staff, first, now=now - timedelta(minutes=5))
-    services.return_dossier(world.staff, second, now=now - timedelta(minutes=1))
-    assert services.kiosk_dossier(world.staff, now=now) is second
-    assert services.kiosk_dossier(world.chairman, now=now) is None
-    rating = services.rate_at_kiosk(
-        world.staff, second, services.RatingInput(level="satisfied"), now=now
+    dossiers.return_dossier(world.staff, first, now=now - timedelta(minutes=5))
+    dossiers.return_dossier(world.staff, second, now=now - timedelta(minutes=1))
+    assert dossiers.kiosk_dossier(world.staff, now=now) is second
+    assert dossiers.kiosk_dossier(world.chairman, now=now) is None
+    rating = ratings.rate_at_kiosk(
+        world.staff, second, ratings.RatingInput(level="satisfied"), now=now
     )
     assert rating.channel == RatingChannel.KIOSK
-    assert services.kiosk_dossier(world.staff, now=now) is first
-    with pytest.raises(services.InvalidToken):
-        services.rate_at_kiosk(world.staff, second, services.RatingInput(level="satisfied"))
+    assert dossiers.kiosk_dossier(world.staff, now=now) is first
+    with pytest.raises(StateConflict, match="already been rated"):
+        ratings.rate_at_kiosk(world.staff, second, ratings.RatingInput(level="satisfied"))
     with pytest.raises(PermissionDenied):
-        services.rate_at_kiosk(world.staff_other, first, services.RatingInput(level="satisfied"))
+        ratings.rate_at_kiosk(world.staff_other, first, ratings.RatingInput(level="satisfied"))
 
 
 def test_scores():
-    assert services.score_of(Timeliness.EARLY, 0, Attitude.GOOD) == 6
-    assert services.score_of(Timeliness.ON_TIME, 1, None) == 3
-    assert services.score_of(Timeliness.LATE, 3, Attitude.POOR) == 0
-    assert services.score_of(None, 0, Attitude.GOOD) is None
+    assert ratings.score_of(Timeliness.EARLY, 0, Attitude.GOOD) == 6
+    assert ratings.score_of(Timeliness.ON_TIME, 1, None) == 3
+    assert ratings.score_of(Timeliness.LATE, 3, Attitude.POOR) == 0
+    assert ratings.score_of(None, 0, Attitude.GOOD) is None
 
 
 def test_thirty_simultaneous_submissions_record_one_rating(app, world: World):
     item = dossier(world)
-    raw = services.return_dossier(world.staff, item, now=datetime.now(UTC))
+    raw = dossiers.return_dossier(world.staff, item, now=datetime.now(UTC))
     db.session.commit()
 
     def submit(i: int) -> str:
-        rating = services.rate(raw, services.RatingInput(level="satisfied", comment=str(i)))
+        rating = ratings.rate(raw, ratings.RatingInput(level="satisfied", comment=str(i)))
         assert rating.id
         return "rated"
 
@@ -303,4 +308,4 @@ def test_thirty_simultaneous_submissions_record_one_rating(app, world: World):
     assert outcomes["rated"] == 1
     assert sum(n for o, n in outcomes.items() if str(o).startswith("refused")) == 29
     db.session.rollback()  # end this thread's read snapshot (SQLite WAL) to see the others'
-    assert len(ratings()) == 1
+    assert len(all_ratings()) == 1

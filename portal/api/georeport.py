@@ -24,7 +24,10 @@ from portal.codes import normalize_code
 from portal.db import utcnow
 from portal.domain import DomainError
 from portal.extensions import db
-from portal.feedback import services as feedback_services
+from portal.feedback import categories as feedback_categories
+from portal.feedback import queries as feedback_queries
+from portal.feedback import redaction as feedback_redaction
+from portal.feedback import submission as feedback_submission
 from portal.feedback.models import (
     FINAL_STATUSES,
     Channel,
@@ -158,12 +161,12 @@ def service_list(ward: Ward, locale: str) -> list[dict]:
             "keywords": "",
             "group": "",
         }
-        for category in feedback_services.categories(ward.id)
+        for category in feedback_categories.ward_categories(ward.id)
     ]
 
 
 def _service(ward: Ward, code: str) -> FeedbackCategory | None:
-    category = feedback_services.category_by_code(ward.id, code)
+    category = feedback_categories.category_by_code(ward.id, code)
     return category if category is not None and category.active else None
 
 
@@ -246,7 +249,7 @@ def file_request(params: Mapping[str, str]) -> Feedback:
     if not description:
         raise ApiError(400, "description required")
     names = (_param(params, "first_name"), _param(params, "last_name"))
-    data = feedback_services.FeedbackInput(
+    data = feedback_submission.FeedbackInput(
         category_id=category.id,
         title=_title(description, category),
         body=description,
@@ -262,7 +265,7 @@ def file_request(params: Mapping[str, str]) -> Feedback:
         device_id=_param(params, "device_id"),
     )
     try:
-        item = feedback_services.submit(ward, data, api_key_id=key.id)
+        item = feedback_submission.submit(ward, data, api_key_id=key.id)
     except DomainError as error:
         raise ApiError(400, _describe(error)) from error
     item.api_token = secrets.token_urlsafe(16)
@@ -355,7 +358,7 @@ def find_requests(ward: Ward, flt: RequestFilter) -> list[Feedback]:
 
 def published_request(code: str, ward: Ward | None) -> Feedback:
     """One published request of a served ward (of `ward`, when given)."""
-    item = feedback_services.by_code(code)
+    item = feedback_queries.by_code(code)
     if (
         item is None
         or not item.publish_allowed
@@ -388,11 +391,11 @@ def status_notes(item: Feedback, replies: list[FeedbackEvent]) -> str:
     """The internal status in a few English words, with the answer when there is one."""
     text = STATUS_NOTES[item.status]
     if item.status == FeedbackStatus.TRANSFERRED and item.transferred_to:
-        return f"transferred to {feedback_services.redact(item.transferred_to)}"
+        return f"transferred to {feedback_redaction.redact(item.transferred_to)}"
     if item.status == FeedbackStatus.REJECTED and item.reject_reason:
-        return f"rejected: {feedback_services.redact(item.reject_reason)}"
+        return f"rejected: {feedback_redaction.redact(item.reject_reason)}"
     if item.status in WITH_ANSWER and replies:
-        return f"{text}: {feedback_services.redact(replies[-1].body)}"
+        return f"{text}: {feedback_redaction.redact(replies[-1].body)}"
     return text
 
 
@@ -404,7 +407,7 @@ def _record(item: Feedback, replies: list[FeedbackEvent], locale: str) -> dict:
         "status_notes": status_notes(item, replies),
         "service_name": item.category.name(locale),
         "service_code": item.category.code,
-        "description": feedback_services.redact(item.body),
+        "description": feedback_redaction.redact(item.body),
         "agency_responsible": item.transferred_to if transferred else item.ward.name,
         "service_notice": "",
         "requested_datetime": _local_iso(item.received_at),
@@ -424,5 +427,5 @@ def _record(item: Feedback, replies: list[FeedbackEvent], locale: str) -> dict:
 
 def request_records(items: list[Feedback], locale: str) -> list[dict]:
     """The public view of requests, in a fixed number of queries whatever their number."""
-    replies = feedback_services.public_answers([i for i in items if i.status in WITH_ANSWER])
+    replies = feedback_queries.public_answers([i for i in items if i.status in WITH_ANSWER])
     return [_record(item, replies.get(item.id, []), locale) for item in items]

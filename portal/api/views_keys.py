@@ -8,9 +8,8 @@ from flask_login import current_user
 
 from portal.api import keys
 from portal.api.forms import ApiKeyForm
-from portal.auth.models import Role
 from portal.domain import DomainError
-from portal.security import role_required
+from portal.security import CITY_ADMINS, role_required
 from portal.wards import services as ward_services
 from portal.web import commit, perform, show_error
 
@@ -28,14 +27,14 @@ def _list_page(form: ApiKeyForm, status: int = 200):
 
 
 @bp.get("/")
-@role_required(Role.ADMIN)
+@role_required(CITY_ADMINS)
 def index():
     """Every API key with its ward and when it was last used, and the form to issue one."""
     return _list_page(_key_form(submitted=False))
 
 
 @bp.post("/")
-@role_required(Role.ADMIN)
+@role_required(CITY_ADMINS)
 def create():
     """Issue a key and show it this once: it is never stored, flashed or put in a URL."""
     form = _key_form(submitted=True)
@@ -53,7 +52,7 @@ def create():
 
 
 @bp.post("/<int:key_id>/revoke")
-@role_required(Role.ADMIN)
+@role_required(CITY_ADMINS)
 def revoke(key_id: int):
     """Revoke a key: requests carrying it are refused from now on."""
     key = keys.get_key(key_id)

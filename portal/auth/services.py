@@ -266,7 +266,7 @@ def create_official(
     problems = Problems()
     if actor is not None:
         if role not in CREATABLE_BY.get(actor.role, set()):
-            raise PermissionDenied(_l("You may not create this kind of account."), "role")
+            raise PermissionDenied(_l("You may not create this kind of account."))
         if actor.role == Role.CHAIRMAN:
             ward_id = actor.ward_id
     if role == Role.RESIDENT:

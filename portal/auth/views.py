@@ -109,7 +109,7 @@ def login():
 
 
 @bp.post("/logout")
-@role_required(*ANY_USER)
+@role_required(ANY_USER)
 def logout():
     """Log out (a POST with a CSRF token, so no link can log anyone out)."""
     logout_user()
@@ -118,7 +118,7 @@ def logout():
 
 
 @bp.get("/account")
-@role_required(*ANY_USER)
+@role_required(ANY_USER)
 def account():
     """The signed-in person's own details, consents and settings."""
     return render_template(
@@ -129,7 +129,7 @@ def account():
 
 
 @bp.get("/account/export.json")
-@role_required(*ANY_USER)
+@role_required(ANY_USER)
 def export_data():
     """Download everything the portal holds about oneself, as JSON."""
     body = json.dumps(privacy.export(current_user), ensure_ascii=False, indent=2)
@@ -144,7 +144,7 @@ def export_data():
 
 
 @bp.post("/account/password")
-@role_required(*ANY_USER)
+@role_required(ANY_USER)
 def change_password():
     """Change one's password; other sessions of the account are logged out."""
     form = ChangePasswordForm()

@@ -23,10 +23,9 @@ from portal.codes import format_code
 from portal.dashboard import services
 from portal.dashboard.periods import Period
 from portal.dialogues import services as dialogue_services
-from portal.feedback import services as feedback_services
 from portal.satisfaction.labels import LEVEL
 from portal.satisfaction.models import Level
-from portal.timeutil import local_zone
+from portal.timeutil import local_today, local_zone
 
 PERCENT_FORMAT = "0.0%"
 DECIMAL_FORMAT = "0.0"
@@ -416,7 +415,7 @@ def ward_tables(
 ) -> dict[str, Table]:
     """Every table of a ward's dashboard for a period, by URL name."""
     satisfaction = services.satisfaction_summary(ward_id, period)
-    feedback = services.feedback_summary(ward_id, period, today or feedback_services.local_today())
+    feedback = services.feedback_summary(ward_id, period, today or local_today())
     trend = satisfaction.trend
     dialogues = dialogues_table(
         period,

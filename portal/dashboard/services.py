@@ -27,7 +27,7 @@ from portal.dialogues.models import (
     SessionStatus,
 )
 from portal.extensions import db
-from portal.feedback import services as feedback_services
+from portal.feedback import queries as feedback_queries
 from portal.feedback.models import Feedback, FeedbackCategory
 from portal.satisfaction.models import (
     COUNTERS,
@@ -37,7 +37,7 @@ from portal.satisfaction.models import (
     SatisfactionRollup,
     SatisfactionWardMonth,
 )
-from portal.timeutil import local_zone
+from portal.timeutil import local_today, local_zone
 from portal.wards.models import Ward
 from portal.workdays import working_days_between
 
@@ -509,7 +509,7 @@ def feedback_summary(ward_id: int, period: Period, today: date | None = None) ->
     """A ward's feedback over `period` with the previous period's totals beside it, per
     category (every category of the ward, zeros included), and the items overdue now
     (`today`, Hà Nội date), oldest deadline first."""
-    today = today or feedback_services.local_today()
+    today = today or local_today()
     previous_period = period.previous()
     current = _feedback_figures(ward_id, period)
     categories = db.session.execute(
@@ -526,7 +526,7 @@ def feedback_summary(ward_id: int, period: Period, today: date | None = None) ->
             CategoryRow(id_, vi, en, current.get(id_, FeedbackFigures()))
             for id_, vi, en in categories
         ],
-        overdue=feedback_services.overdue(ward_id, today),
+        overdue=feedback_queries.overdue(ward_id, today),
         today=today,
     )
 

@@ -13,7 +13,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
-from portal.auth.models import Role
 from portal.codes import format_code
 from portal.dashboard import charts, services
 from portal.dashboard.periods import (
@@ -24,18 +23,14 @@ from portal.dashboard.periods import (
     period_containing,
 )
 from portal.dialogues.services import NOTICE_DAYS, RESULTS_DAYS
-from portal.feedback import services as feedback_services
 from portal.pagecache import cached_for_user, remember
 from portal.satisfaction.models import Level
-from portal.security import role_required
+from portal.security import CITY_ADMINS, REPORT_READERS, may_open, role_required
+from portal.timeutil import local_today
 from portal.wards.models import Ward
 from portal.wards.services import get_ward_by_slug
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
-
-VIEWERS = (Role.CHAIRMAN, Role.SUPERVISOR, Role.ADMIN)
-# Who may open a feedback case from the list of dissatisfied reasons.
-CASE_READERS = (Role.STAFF, Role.CHAIRMAN, Role.SUPERVISOR)
 
 
 def percent(value: float | None) -> str:
@@ -57,7 +52,7 @@ def _ward_to_show() -> Ward | None:
     when ?ward= names another. The administrator: the served ward named by ?ward= (404 when
     there is none such), or None for the city-wide comparison."""
     slug = request.args.get("ward", "").strip()
-    if current_user.role == Role.ADMIN:
+    if current_user.role in CITY_ADMINS:
         if not slug:
             return None
         ward = get_ward_by_slug(slug)
@@ -76,7 +71,7 @@ def _period_links(period: Period, ward: Ward | None, today) -> dict:
 
     def args(p: Period) -> dict:
         values = {"period": p.kind, "date": p.key}
-        if ward is not None and current_user.role == Role.ADMIN:
+        if ward is not None and current_user.role in CITY_ADMINS:
             values["ward"] = ward.slug
         return values
 
@@ -101,7 +96,7 @@ def ward_to_show() -> Ward | None:
 
 
 @bp.get("/")
-@role_required(*VIEWERS)
+@role_required(REPORT_READERS)
 @cached_for_user("DASHBOARD_CACHE_SECONDS")
 def index():
     """The dashboard for a period: one ward's satisfaction, feedback and dialogues, or
@@ -110,7 +105,7 @@ def index():
     day, and kept for DASHBOARD_CACHE_SECONDS (the page says when they were computed); each
     viewer's whole page is kept as long."""
     ward = _ward_to_show()  # who may see what comes before reading the period
-    today = feedback_services.local_today()
+    today = local_today()
     try:
         period = parse_period(request.args.get("period"), request.args.get("date"), today)
     except InvalidPeriod as error:
@@ -139,6 +134,9 @@ def _render_figures(ward: Ward | None, period: Period, today: date) -> str:
         "quarter_label": quarter.label,
         "month_label": period_containing(period.start, "month").label,
         "ward": ward,
+        # the ward named in the address, kept by the period links and exports (the city
+        # administrator chooses it; the ward's officials have only their own)
+        "ward_param": ward.slug if ward is not None and current_user.role in CITY_ADMINS else None,
         "kinds": KINDS,
         "links": _period_links(period, ward, today),
         "percent": percent,
@@ -173,7 +171,7 @@ def _render_figures(ward: Ward | None, period: Period, today: date) -> str:
         notice_days=NOTICE_DAYS,
         results_days=RESULTS_DAYS,
         category_names={row.category_id: row.name(locale) for row in feedback.by_category},
-        can_open_cases=current_user.role in CASE_READERS,
+        can_open_cases=may_open("feedback_staff.detail"),
         format_code=format_code,
         **context,
     )

@@ -12,9 +12,9 @@ from flask_babel import get_locale
 
 from portal.dashboard import exports
 from portal.dashboard.periods import InvalidPeriod, parse_period
-from portal.dashboard.views import VIEWERS, bad_period, ward_to_show
-from portal.feedback import services as feedback_services
-from portal.security import role_required
+from portal.dashboard.views import bad_period, ward_to_show
+from portal.security import REPORT_READERS, role_required
+from portal.timeutil import local_today
 
 bp = Blueprint("dashboard_exports", __name__, url_prefix="/dashboard/export")
 
@@ -26,7 +26,7 @@ FORMATS = {
 
 
 @bp.get("/<table>.<fmt>")
-@role_required(*VIEWERS)
+@role_required(REPORT_READERS)
 def export(table: str, fmt: str):
     """One table as CSV or XLSX, or every table as XLSX. The ward tables need a ward (the
     viewer's own, or the one the administrator names with ?ward=); the ward comparison is
@@ -37,7 +37,7 @@ def export(table: str, fmt: str):
         names = (*names, *exports.REPORTS)
     if fmt not in FORMATS or (table not in names and table != ALL) or (table, fmt) == (ALL, "csv"):
         abort(404)
-    today = feedback_services.local_today()
+    today = local_today()
     kind = request.args.get("period")
     if table in exports.REPORTS and not kind and not request.args.get("date"):
         kind = exports.REPORTS[table]

@@ -1,18 +1,20 @@
-"""`flask --app wsgi reception generate`: publish the coming weeks' citizen-reception slots
-(run it daily from cron or a systemd timer; running it again creates nothing twice)."""
+"""`flask --app wsgi reception generate`: publish the coming weeks' citizen-reception slots,
+and `flask --app wsgi dialogues queue-reminders`: remind people booked for a session that
+starts soon (run both daily or hourly from cron or a systemd timer; running them again
+creates nothing twice)."""
 
 from __future__ import annotations
 
 import click
 from flask.cli import AppGroup
 
-from portal.db import write_intent
-from portal.dialogues import reception
+from portal.dialogues import reception, services
 from portal.domain import DomainError
-from portal.extensions import db
+from portal.transactions import unit_of_work
 from portal.wards import services as ward_services
 
 reception_cli = AppGroup("reception", help="Citizen reception slots.")
+dialogues_cli = AppGroup("dialogues", help="Dialogue conferences and reception bookings.")
 
 
 @reception_cli.command("generate")
@@ -28,20 +30,31 @@ reception_cli = AppGroup("reception", help="Citizen reception slots.")
 )
 def generate(weeks: int, ward_slug: str | None) -> None:
     """Publish reception slots from each ward's weekly schedule, skipping public holidays."""
-    with write_intent():  # SQLite: take the write lock up front, like a POST request
-        if ward_slug:
-            ward = ward_services.get_ward_by_slug(ward_slug)
-            if ward is None:
-                raise click.ClickException(f"Unknown or not served ward: {ward_slug}")
-            wards = [ward]
-        else:
-            wards = ward_services.enabled_wards()
-        created = 0
-        try:
-            for ward in wards:
-                created += reception.generate_slots(ward.id, weeks=weeks)
-        except DomainError as error:
-            db.session.rollback()
-            raise click.ClickException(str(error.message)) from error
-        db.session.commit()
+    try:
+        with unit_of_work():
+            if ward_slug:
+                ward = ward_services.get_ward_by_slug(ward_slug)
+                if ward is None:
+                    raise click.ClickException(f"Unknown or not served ward: {ward_slug}")
+                wards = [ward]
+            else:
+                wards = ward_services.enabled_wards()
+            created = sum(reception.generate_slots(ward.id, weeks=weeks) for ward in wards)
+    except DomainError as error:
+        raise click.ClickException(str(error.message)) from error
     click.echo(f"Reception slots: {created} created in {len(wards)} ward(s).")
+
+
+@dialogues_cli.command("queue-reminders")
+@click.option(
+    "--hours",
+    default=24,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Remind about sessions starting within this many hours.",
+)
+def queue_reminders(hours: int) -> None:
+    """Queue a reminder for each confirmed booking of a session starting soon (idempotent)."""
+    with unit_of_work():
+        queued = services.queue_reminders(hours=hours)
+    click.echo(f"Queued {queued} reminder{'' if queued == 1 else 's'}.")

@@ -5,7 +5,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
-    IntegerField,
     SelectField,
     StringField,
     TextAreaField,
@@ -13,7 +12,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from portal.dialogues.models import SessionMode
-from portal.forms import TranslatedParseError, max_len, options
+from portal.forms import TranslatedParseError, WholeNumberField, max_len, options
 
 MODE_LABELS = {
     SessionMode.IN_PERSON: _l("In person"),
@@ -27,10 +26,6 @@ class LocalDateTimeField(TranslatedParseError, DateTimeLocalField):
 
     formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
     parse_error = _l("Enter a date and time, e.g. 2026-12-05 08:00.")
-
-
-class WholeNumberField(TranslatedParseError, IntegerField):
-    parse_error = _l("Enter a whole number.")
 
 
 class ConferenceForm(FlaskForm):

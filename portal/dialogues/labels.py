@@ -1,6 +1,7 @@
 """Translated names of the dialogue lifecycles, for templates."""
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 from portal.dialogues.forms import MODE_LABELS
 from portal.dialogues.models import BookingStatus, SessionKind, SessionStatus
@@ -12,12 +13,28 @@ SESSION_STATUS = {
     SessionStatus.RESULTS_PUBLISHED: _l("Results published"),
     SessionStatus.CANCELLED: _l("Cancelled"),
 }
+# What residents and the public see of a session's status.
+SESSION_STATUS_PUBLIC = {
+    SessionStatus.DRAFT: lazy_pgettext("session status, public", "In preparation"),
+    SessionStatus.PUBLISHED: lazy_pgettext("session status, public", "Upcoming"),
+    SessionStatus.HELD: lazy_pgettext("session status, public", "Held"),
+    SessionStatus.RESULTS_PUBLISHED: lazy_pgettext("session status, public", "Results available"),
+    SessionStatus.CANCELLED: lazy_pgettext("session status, public", "Cancelled"),
+}
 BOOKING_STATUS = {
     BookingStatus.CONFIRMED: _l("Confirmed"),
     BookingStatus.WAITING: _l("Waiting list"),
     BookingStatus.ATTENDED: _l("Arrived"),
     BookingStatus.NO_SHOW: _l("Did not come"),
     BookingStatus.CANCELLED: _l("Cancelled"),
+}
+# What the holder of a booking sees of its status.
+BOOKING_STATUS_FOR_HOLDER = {
+    BookingStatus.CONFIRMED: lazy_pgettext("booking status, to its holder", "Place confirmed"),
+    BookingStatus.WAITING: lazy_pgettext("booking status, to its holder", "On the waiting list"),
+    BookingStatus.ATTENDED: lazy_pgettext("booking status, to its holder", "Attended"),
+    BookingStatus.NO_SHOW: lazy_pgettext("booking status, to its holder", "Did not attend"),
+    BookingStatus.CANCELLED: lazy_pgettext("booking status, to its holder", "Cancelled"),
 }
 SESSION_KIND = {
     SessionKind.CONFERENCE: _l("Dialogue conference"),
@@ -29,6 +46,8 @@ def filters() -> dict:
     return {
         "session_status": lambda v: str(SESSION_STATUS[SessionStatus(v)]),
         "booking_status": lambda v: str(BOOKING_STATUS[BookingStatus(v)]),
+        "session_status_public": lambda v: str(SESSION_STATUS_PUBLIC[SessionStatus(v)]),
+        "booking_status_for_holder": lambda v: str(BOOKING_STATUS_FOR_HOLDER[BookingStatus(v)]),
         "session_kind": lambda v: str(SESSION_KIND[SessionKind(v)]),
         "session_mode": lambda v: str(MODE_LABELS[v]),
     }

@@ -95,6 +95,20 @@ class DialogueSession(TimestampMixin, db.Model):
     def seats_left(self) -> int:
         return max(self.bookable_seats - self.seats_taken, 0)
 
+    @property
+    def is_published(self) -> bool:
+        """Announced and not yet held (its online link is given out)."""
+        return self.status == SessionStatus.PUBLISHED
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == SessionStatus.CANCELLED
+
+    @property
+    def has_results(self) -> bool:
+        """Its minutes and answers are public."""
+        return self.status == SessionStatus.RESULTS_PUBLISHED
+
 
 class BookingStatus(enum.StrEnum):
     CONFIRMED = "confirmed"

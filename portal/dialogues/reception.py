@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 
 from portal.auth.models import User
 from portal.db import utcnow
-from portal.dialogues import services
+from portal.dialogues import policy, services
 from portal.dialogues.models import (
     Booking,
     BookingStatus,
@@ -29,6 +29,7 @@ from portal.dialogues.models import (
     SessionMode,
     SessionStatus,
 )
+from portal.dialogues.policy import SlotAction
 from portal.domain import DomainError, Problems
 from portal.extensions import db
 from portal.timeutil import local_zone
@@ -82,7 +83,7 @@ def save_schedule(
 
     Several rows may exist (Tuesday and Friday mornings), but not two overlapping on one day.
     """
-    services._check_official(actor, actor.ward_id)
+    services.check_officer(actor, actor.ward_id)
     problems = Problems()
     if weekday is None or not 0 <= weekday <= 6:
         problems.add("weekday", _l("Choose a day of the week."))
@@ -134,7 +135,7 @@ def save_schedule(
 
 def deactivate_schedule(actor: User, schedule: ReceptionSchedule) -> None:
     """Stop making slots from a schedule row; slots already published stay until blocked."""
-    services._check_official(actor, schedule.ward_id)
+    services.check_officer(actor, schedule.ward_id)
     if not schedule.active:
         raise DomainError(_l("This reception time is already stopped."))
     schedule.active = False
@@ -236,25 +237,12 @@ def generate_slots(ward_id: int, weeks: int = DEFAULT_WEEKS, now: datetime | Non
     return created
 
 
-def _check_reason(reason: str) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise DomainError(_l("Please give the reason."), "reason")
-    if len(reason) > 500:
-        raise DomainError(_l("At most %(max)d characters.", max=500), "reason")
-    return reason
-
-
 def block_slot(actor: User, slot: DialogueSession, reason: str, now: datetime | None = None) -> int:
     """Block one future reception slot (the chairman is away); whoever booked it is told the
     reason. A blocked slot is never generated again. Returns how many people were told."""
-    services._check_official(actor, slot.ward_id)
-    if slot.kind != SessionKind.RECEPTION:
-        raise DomainError(_l("This is not a reception slot."))
     now = now or utcnow()
-    if slot.starts_at <= now:
-        raise DomainError(_l("This slot has already started."))
-    return services.cancel_session(actor, slot, _check_reason(reason), now=now)
+    policy.require_session(actor, slot, SlotAction.BLOCK, now)
+    return services.close_session(actor, slot, services.cancel_reason(reason), now)
 
 
 def block_day(
@@ -263,8 +251,8 @@ def block_day(
     """Block every reception slot of one local day: published slots are cancelled (booked
     residents are told), and slots not generated yet are recorded as blocked so that they are
     never made. Returns how many slots were blocked (0 when the day has no reception)."""
-    services._check_official(actor, ward_id)
-    reason = _check_reason(reason)
+    services.check_officer(actor, ward_id)
+    reason = services.cancel_reason(reason)
     now = now or utcnow()
     if day is None:
         raise DomainError(_l("Enter the day to block."), "day")
@@ -286,7 +274,7 @@ def block_day(
         .order_by(DialogueSession.starts_at)
     ).scalars()
     for slot in list(slots):
-        services.cancel_session(actor, slot, reason, now=now)
+        services.close_session(actor, slot, reason, now)
         blocked += 1
     existing = _existing_starts(ward_id, start, end)
     for schedule in active_schedules(ward_id):
@@ -363,19 +351,3 @@ def reception_overview(ward_id: int, now: datetime | None = None) -> list[SlotRo
         for booking in bookings:
             held.setdefault(booking.session_id, booking)
     return [SlotRow(slot, held.get(slot.id)) for slot in slots]
-
-
-def open_booking_of(user: User, now: datetime | None = None) -> Booking | None:
-    """The resident's confirmed reception booking that is still to come, if any."""
-    now = now or utcnow()
-    return db.session.execute(
-        sa.select(Booking)
-        .join(Booking.session)
-        .where(
-            Booking.user_id == user.id,
-            Booking.session_kind == SessionKind.RECEPTION,
-            Booking.status == BookingStatus.CONFIRMED,
-            DialogueSession.starts_at > now,
-        )
-        .limit(1)
-    ).scalar_one_or_none()

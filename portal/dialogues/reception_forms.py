@@ -8,9 +8,8 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField, TextAreaField, TimeField
 from wtforms.validators import InputRequired, NumberRange
 
-from portal.dialogues.forms import WholeNumberField
 from portal.dialogues.reception import SLOT_MINUTES_MAX, SLOT_MINUTES_MIN
-from portal.forms import TranslatedParseError, max_len, options
+from portal.forms import TranslatedParseError, WholeNumberField, max_len, options
 
 WEEKDAY_LABELS = (
     _l("Monday"),

@@ -22,19 +22,17 @@ from flask_babel import lazy_gettext as _l
 
 from portal.auth.models import User
 from portal.db import utcnow
-from portal.dialogues import messages
+from portal.dialogues import messages, policy
 from portal.dialogues.models import Booking, DialogueSession, Question, SessionStatus
-from portal.dialogues.services import QUESTION_MAX, _check_official
-from portal.domain import DomainError, Problems
+from portal.dialogues.policy import ConferenceAction
+from portal.dialogues.services import QUESTION_MAX
+from portal.domain import DomainError, Problems, StateConflict
 from portal.extensions import db
 
 ANSWER_MAX = 5000
 SUMMARY_MAX = 20_000
 SECRETARY_MAX = 120
 ATTENDANCE_MAX = 100_000
-# Questions are gathered, ordered and answered before and at the conference, until the
-# results are out; then they are the public record and no longer change.
-QUESTIONS_OPEN = (SessionStatus.PUBLISHED, SessionStatus.HELD)
 DIRECTIONS = ("up", "down")
 
 
@@ -52,14 +50,6 @@ class QuestionEntry:
     @property
     def answered(self) -> bool:
         return bool(self.question.answer)
-
-
-def questions_open(session: DialogueSession) -> bool:
-    """Whether the question list may still change (for showing the forms)."""
-    return session.status in QUESTIONS_OPEN
-
-
-# ---------------------------------------------------------------- reading
 
 
 def _in_order() -> tuple:
@@ -85,37 +75,21 @@ def question_list(session: DialogueSession) -> list[QuestionEntry]:
     ]
 
 
-def unanswered_count(session: DialogueSession) -> int:
-    return db.session.execute(
-        sa.select(sa.func.count(Question.id)).where(
-            Question.session_id == session.id,
-            Question.merged_into_id.is_(None),
-            Question.answer == "",
-        )
-    ).scalar_one()
-
-
 # ---------------------------------------------------------------- helpers
 
 
-def _locked_status(session: DialogueSession) -> SessionStatus:
-    """Lock the session's row for this transaction and read its current status.
+def _require_locked(actor: User, session: DialogueSession, action: ConferenceAction) -> None:
+    """Lock the session's row for this transaction, read it again, then require the action
+    of its current state (so that two officers' changes cannot cross).
 
     PostgreSQL takes a row lock; SQLite's write transaction (BEGIN IMMEDIATE) already
     serialises writers, and SQLAlchemy leaves FOR UPDATE out there."""
-    status = db.session.execute(
-        sa.select(DialogueSession.status).where(DialogueSession.id == session.id).with_for_update()
-    ).scalar_one()
-    return SessionStatus(status)
+    db.session.refresh(session, with_for_update=True)
+    policy.require_session(actor, session, action)
 
 
 def _open_for_questions(actor: User, session: DialogueSession) -> None:
-    _check_official(actor, session.ward_id)
-    status = _locked_status(session)
-    if status == SessionStatus.RESULTS_PUBLISHED:
-        raise DomainError(_l("The results are published; the questions can no longer change."))
-    if status not in QUESTIONS_OPEN:
-        raise DomainError(_l("Questions can only be handled for a published or held conference."))
+    _require_locked(actor, session, ConferenceAction.HANDLE_QUESTIONS)
 
 
 def _question_in(session: DialogueSession, question_id: int | None, field=None) -> Question:
@@ -268,12 +242,7 @@ def save_minutes(
     secretary: str,
 ) -> None:
     """Record the minutes of a held conference: attendance, summary, the secretary's name."""
-    _check_official(actor, session.ward_id)
-    status = _locked_status(session)
-    if status == SessionStatus.RESULTS_PUBLISHED:
-        raise DomainError(_l("The results are published; the minutes can no longer change."))
-    if status != SessionStatus.HELD:
-        raise DomainError(_l("The minutes can be recorded once the conference has been held."))
+    _require_locked(actor, session, ConferenceAction.RECORD_MINUTES)
     problems = Problems()
     if attendance_count is None or not 0 <= attendance_count <= ATTENDANCE_MAX:
         problems.add(
@@ -312,25 +281,8 @@ def publish_results(
     """Publish the results of a held conference: the minutes and every question with its
     answer appear on the public page (never the askers' names or phones), and everyone who
     sent a question is told once, in their language. Returns how many were told."""
-    _check_official(actor, session.ward_id)
     now = now or utcnow()
-    status = _locked_status(session)
-    if status == SessionStatus.RESULTS_PUBLISHED:
-        raise DomainError(_l("The results have already been published."))
-    if status != SessionStatus.HELD:
-        raise DomainError(_l("The results can be published once the conference has been held."))
-    db.session.refresh(session)
-    if not session.minutes_summary.strip():
-        raise DomainError(_l("Record the minutes before publishing the results."))
-    unanswered = unanswered_count(session)
-    if unanswered:
-        raise DomainError(
-            _l(
-                "Questions without an answer: %(n)d. Answer every question before publishing "
-                "the results.",
-                n=unanswered,
-            )
-        )
+    _require_locked(actor, session, ConferenceAction.PUBLISH_RESULTS)
     _renumber(session)  # the public order is the order the officers set
     published = db.session.execute(
         sa.update(DialogueSession)
@@ -339,7 +291,7 @@ def publish_results(
         .execution_options(synchronize_session=False)
     ).rowcount
     if published != 1:  # pragma: no cover - the row lock above already rules this out
-        raise DomainError(_l("The results have already been published."))
+        raise StateConflict(_l("The results have already been published."))
     db.session.refresh(session)
     return _tell_askers(session, url_for_public)
 

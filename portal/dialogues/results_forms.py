@@ -6,7 +6,6 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, InputRequired, NumberRange
 
-from portal.dialogues.forms import WholeNumberField
 from portal.dialogues.results import (
     ANSWER_MAX,
     ATTENDANCE_MAX,
@@ -15,7 +14,7 @@ from portal.dialogues.results import (
     SUMMARY_MAX,
 )
 from portal.dialogues.services import QUESTION_MAX
-from portal.forms import int_or_none, max_len
+from portal.forms import WholeNumberField, int_or_none, max_len
 
 
 class FloorQuestionForm(FlaskForm):

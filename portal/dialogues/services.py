@@ -15,11 +15,11 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from portal.auth.models import Role, User
+from portal.auth.models import User
 from portal.auth.phones import InvalidPhone, normalize_phone
 from portal.codes import new_code, normalize_code
 from portal.db import utcnow
-from portal.dialogues import messages
+from portal.dialogues import messages, policy
 from portal.dialogues.models import (
     Booking,
     BookingStatus,
@@ -29,13 +29,14 @@ from portal.dialogues.models import (
     SessionMode,
     SessionStatus,
 )
-from portal.domain import DomainError, PermissionDenied, Problems
+from portal.dialogues.policy import BookingAction, ConferenceAction, SlotAction
+from portal.domain import DomainError, PermissionDenied, Problems, StateConflict
 from portal.extensions import db
+from portal.security import is_officer_of
 
 NOTICE_DAYS = 7  # publish at least 7 days before (Law on Local Government, Art. 43)
 RESULTS_DAYS = 10  # publish results within 10 days after
 QUESTION_MAX = 2000
-STAFF_ROLES = (Role.STAFF, Role.CHAIRMAN)
 
 
 # ---------------------------------------------------------------- creating and editing
@@ -58,8 +59,10 @@ class SessionInput:
     co_organiser: str = ""
 
 
-def _check_official(actor: User, ward_id: int) -> None:
-    if actor.role not in STAFF_ROLES or actor.ward_id != ward_id:
+def check_officer(actor: User, ward_id: int) -> None:
+    """For what is not one item's lifecycle (a new conference, the weekly reception times):
+    only the ward's officers and chairman."""
+    if not is_officer_of(actor, ward_id):
         raise PermissionDenied(_l("Only the ward's officers and chairman may do this."))
 
 
@@ -121,7 +124,7 @@ def _validate(data: SessionInput, taken: int = 0) -> dict:
 
 def create_conference(actor: User, data: SessionInput) -> DialogueSession:
     """A staff member or the chairman drafts a conference for their ward."""
-    _check_official(actor, actor.ward_id)
+    check_officer(actor, actor.ward_id)
     session = DialogueSession(
         ward_id=actor.ward_id,
         kind=SessionKind.CONFERENCE,
@@ -138,9 +141,7 @@ def create_conference(actor: User, data: SessionInput) -> DialogueSession:
 
 def update_conference(actor: User, session: DialogueSession, data: SessionInput) -> None:
     """Edit a draft or published conference; capacity never drops below what is booked."""
-    _check_official(actor, session.ward_id)
-    if session.status not in (SessionStatus.DRAFT, SessionStatus.PUBLISHED):
-        raise DomainError(_l("Only a draft or published conference can be edited."))
+    policy.require_session(actor, session, ConferenceAction.EDIT)
     for key, value in _validate(data, taken=session.seats_taken).items():
         setattr(session, key, value)
     db.session.flush()
@@ -155,12 +156,8 @@ def notice_is_short(session: DialogueSession, now: datetime | None = None) -> bo
 def publish(actor: User, session: DialogueSession, *, confirm_late: bool = False, now=None) -> None:
     """Publish a draft. Later than 7 days before the start needs an explicit confirmation,
     which is recorded."""
-    _check_official(actor, session.ward_id)
     now = now or utcnow()
-    if session.status != SessionStatus.DRAFT:
-        raise DomainError(_l("Only a draft can be published."))
-    if session.starts_at <= now:
-        raise DomainError(_l("This conference has already started; it cannot be published."))
+    policy.require_session(actor, session, ConferenceAction.PUBLISH, now)
     late = notice_is_short(session, now)
     if late and not confirm_late:
         raise DomainError(
@@ -177,17 +174,26 @@ def publish(actor: User, session: DialogueSession, *, confirm_late: bool = False
     session.late_notice = late
 
 
-def cancel_session(actor: User, session: DialogueSession, reason: str, now=None) -> int:
-    """Cancel a session; everyone booked or waiting is told. Returns how many were told."""
-    _check_official(actor, session.ward_id)
+def cancel_reason(reason: str) -> str:
+    """The reason given to everyone booked: required, at most 500 characters."""
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(_l("Please give the reason."), "reason")
     if len(reason) > 500:
         raise DomainError(_l("At most %(max)d characters.", max=500), "reason")
-    if session.status not in (SessionStatus.DRAFT, SessionStatus.PUBLISHED):
-        raise DomainError(_l("This session can no longer be cancelled."))
+    return reason
+
+
+def cancel_session(actor: User, session: DialogueSession, reason: str, now=None) -> int:
+    """Cancel a conference; everyone booked or waiting is told. Returns how many were told."""
     now = now or utcnow()
+    policy.require_session(actor, session, ConferenceAction.CANCEL, now)
+    return close_session(actor, session, cancel_reason(reason), now)
+
+
+def close_session(actor: User, session: DialogueSession, reason: str, now: datetime) -> int:
+    """Cancel a conference or block a reception slot, its action already required: every
+    booking is cancelled and its holder told why. Returns how many were told."""
     session.status = SessionStatus.CANCELLED
     session.cancelled_at = now
     session.cancel_reason = reason
@@ -205,12 +211,8 @@ def cancel_session(actor: User, session: DialogueSession, reason: str, now=None)
 
 def mark_held(actor: User, session: DialogueSession, now=None) -> int:
     """After the session: it was held; booked people who did not arrive become no-shows."""
-    _check_official(actor, session.ward_id)
     now = now or utcnow()
-    if session.status != SessionStatus.PUBLISHED:
-        raise DomainError(_l("Only a published session can be marked as held."))
-    if session.starts_at > now:
-        raise DomainError(_l("The session has not started yet."))
+    policy.require_session(actor, session, ConferenceAction.MARK_HELD, now)
     session.status = SessionStatus.HELD
     session.held_at = now
     no_shows = db.session.execute(
@@ -246,20 +248,6 @@ def _bookings(session: DialogueSession, *statuses: BookingStatus) -> list[Bookin
             .order_by(Booking.id)
         ).scalars()
     )
-
-
-def check_bookable(session: DialogueSession, now: datetime) -> None:
-    """Raise a clear error when the session does not take bookings now."""
-    if session.status == SessionStatus.CANCELLED:
-        raise DomainError(_l("This session has been cancelled."))
-    if session.status != SessionStatus.PUBLISHED:
-        raise DomainError(_l("This session is not open for booking."))
-    if session.starts_at <= now:
-        raise DomainError(_l("This session has already started."))
-    if session.booking_opens_at and now < session.booking_opens_at:
-        raise DomainError(_l("Booking has not opened yet."))
-    if session.booking_closes_at and now >= session.booking_closes_at:
-        raise DomainError(_l("Booking for this session has closed."))
 
 
 def _take_seat(session_id: int) -> bool:
@@ -312,6 +300,10 @@ def book(
     error. Raises DomainError with a clear message; changes nothing then.
     """
     now = now or utcnow()
+    if user is not None:
+        policy.require_session(user, session, _book_action(session, caller=False), now)
+    else:
+        policy.require_session(booked_by, session, _book_action(session, caller=True), now)
     question = (question or "").strip()
     problems = Problems()
     if len(question) > QUESTION_MAX:
@@ -330,9 +322,6 @@ def book(
                 _l("Enter a valid Vietnamese mobile number, for example 0912 345 678."),
             )
     problems.raise_if_any()
-    check_bookable(session, now)
-    if user is not None and user.role != Role.RESIDENT:
-        raise DomainError(_l("Only residents book places; officers book for callers."))
     if user is not None and session.kind == SessionKind.RECEPTION:
         _close_past_reception_bookings(user, now)
 
@@ -341,7 +330,7 @@ def book(
             with db.session.begin_nested():
                 confirmed = _take_seat(session.id)
                 if not confirmed and session.kind == SessionKind.RECEPTION:
-                    raise DomainError(_l("This reception slot has just been taken."))
+                    raise StateConflict(_l("This reception slot has just been taken."))
                 booking = Booking(
                     ward_id=session.ward_id,
                     session_id=session.id,
@@ -360,10 +349,10 @@ def book(
             if "code" in str(error.orig).lower() and "user" not in str(error.orig).lower():
                 continue  # two codes collided (1 in 10^12): draw another
             if session.kind == SessionKind.RECEPTION and _has_open_reception(user):
-                raise DomainError(
+                raise StateConflict(
                     _l("You already have an open reception booking. Cancel it to book another.")
                 ) from error
-            raise DomainError(_l("You have already booked this session.")) from error
+            raise StateConflict(_l("You have already booked this session.")) from error
         break
     else:  # pragma: no cover - five collisions in a row
         raise DomainError(_l("Please try again."))
@@ -381,6 +370,13 @@ def book(
         messages.notify(booking, "booking_waitlisted", position=waiting_position(booking))
     db.session.flush()
     return booking
+
+
+def _book_action(session: DialogueSession, *, caller: bool):
+    """Booking for oneself (a resident) or for a caller (an officer), per kind of session."""
+    if session.kind == SessionKind.RECEPTION:
+        return SlotAction.BOOK_FOR_CALLER if caller else SlotAction.BOOK
+    return ConferenceAction.BOOK_FOR_CALLER if caller else ConferenceAction.BOOK
 
 
 def _has_open_reception(user: User | None) -> bool:
@@ -414,41 +410,20 @@ def _close_past_reception_bookings(user: User, now: datetime) -> None:
     )
 
 
-def can_cancel(actor: User, booking: Booking, now: datetime | None = None) -> bool:
-    now = now or utcnow()
-    if booking.status not in (BookingStatus.CONFIRMED, BookingStatus.WAITING):
-        return False
-    if booking.session.starts_at <= now:
-        return False
-    if actor.role == Role.RESIDENT:
-        return booking.user_id == actor.id
-    return actor.role in STAFF_ROLES and actor.ward_id == booking.ward_id
-
-
 def cancel_booking(actor: User, booking: Booking, reason: str = "", now=None) -> Booking | None:
-    """Cancel a booking until the start: the resident their own, staff any of the ward's
-    (with a reason). A freed seat goes to the first on the waiting list, who is told.
-    Returns the promoted booking, if any."""
+    """Cancel a booking until the start: its holder withdraws it, the ward's officers cancel
+    any of the ward's (with a reason the holder is told). A freed seat goes to the first on
+    the waiting list, who is told. Returns the promoted booking, if any."""
     now = now or utcnow()
-    by_staff = actor.role in STAFF_ROLES
-    reason = (reason or "").strip()
-    if by_staff and not reason:
-        raise DomainError(_l("Please give the reason."), "reason")
-    if len(reason) > 500:
-        raise DomainError(_l("At most %(max)d characters.", max=500), "reason")
-    if not can_cancel(actor, booking, now):
-        if booking.status == BookingStatus.CANCELLED:
-            raise DomainError(_l("This booking is already cancelled."))
-        if booking.session.starts_at <= now:
-            raise DomainError(
-                _l("The session has started; the booking can no longer be cancelled.")
-            )
-        raise PermissionDenied(_l("You may not cancel this booking."))
+    by_staff = is_officer_of(actor, booking.ward_id)
+    action = BookingAction.CANCEL if by_staff else BookingAction.WITHDRAW
+    policy.require_booking(actor, booking, action, now)
+    reason = cancel_reason(reason) if by_staff else ""
     was_confirmed = _set_status(booking, BookingStatus.CONFIRMED, BookingStatus.CANCELLED)
     if not was_confirmed and not _set_status(
         booking, BookingStatus.WAITING, BookingStatus.CANCELLED
     ):
-        raise DomainError(_l("This booking is already cancelled."))
+        raise StateConflict(_l("This booking is already cancelled."))
     db.session.execute(
         sa.update(Booking)
         .where(Booking.id == booking.id)
@@ -535,10 +510,8 @@ def door_counts(session: DialogueSession) -> DoorCounts:
 
 def check_in(actor: User, session: DialogueSession, raw_code: str, now=None) -> Booking:
     """Mark the booking with this code as arrived, refusing codes that do not fit."""
-    _check_official(actor, session.ward_id)
     now = now or utcnow()
-    if session.status not in (SessionStatus.PUBLISHED, SessionStatus.HELD):
-        raise DomainError(_l("Check-in is only open for a published session."))
+    policy.require_session(actor, session, ConferenceAction.CHECK_IN, now)
     code = normalize_code(raw_code)
     if not code:
         raise DomainError(_l("Enter the lookup code."), "code")
@@ -570,9 +543,7 @@ def check_in(actor: User, session: DialogueSession, raw_code: str, now=None) -> 
 
 def record_walk_in(actor: User, session: DialogueSession) -> None:
     """Count a person who arrived without booking (they use the seats held back)."""
-    _check_official(actor, session.ward_id)
-    if session.status not in (SessionStatus.PUBLISHED, SessionStatus.HELD):
-        raise DomainError(_l("Check-in is only open for a published session."))
+    policy.require_session(actor, session, ConferenceAction.CHECK_IN)
     db.session.execute(
         sa.update(DialogueSession)
         .where(DialogueSession.id == session.id)

@@ -2,58 +2,34 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.auth.models import Role
 from portal.codes import format_code
-from portal.dialogues import calendar, services
+from portal.db import utcnow
+from portal.dialogues import calendar, policy, queries, services
 from portal.dialogues.forms import BookForm, ReasonForm
-from portal.dialogues.models import Booking, DialogueSession, SessionKind, SessionStatus
-from portal.domain import DomainError, PermissionDenied
-from portal.extensions import db
+from portal.dialogues.loaders import (
+    bookable_session_or_404,
+    booking_or_404,
+    public_session_or_404,
+)
+from portal.dialogues.models import BookingStatus, SessionKind
+from portal.domain import DomainError
 from portal.pagecache import cached_page
 from portal.qrcode import qr_svg
-from portal.security import ANY_USER, OFFICIALS, can_see_ward, public, role_required
-from portal.wards.models import Ward
-from portal.wards.services import get_ward_by_slug
-from portal.web import commit, show_error
+from portal.security import (
+    ANY_USER,
+    RESIDENTS,
+    is_resident,
+    public,
+    role_required,
+    served_ward_or_404,
+)
+from portal.web import commit, flash_form_errors, show_error
 
 bp = Blueprint("dialogues", __name__)
-
-PUBLIC_STATUSES = (
-    SessionStatus.PUBLISHED,
-    SessionStatus.HELD,
-    SessionStatus.RESULTS_PUBLISHED,
-    SessionStatus.CANCELLED,
-)
-
-
-def ward_or_404(slug: str) -> Ward:
-    ward = get_ward_by_slug(slug)
-    if ward is None:
-        abort(404)
-    return ward
-
-
-def public_session_or_404(ward: Ward, session_id: int) -> DialogueSession:
-    session = db.session.get(DialogueSession, session_id)
-    if session is None or session.ward_id != ward.id or session.status not in PUBLIC_STATUSES:
-        abort(404)
-    return session
-
-
-def booking_or_404(code: str) -> Booking:
-    """A booking its holder or the ward's officials may see; 404 for anyone else."""
-    booking = services.booking_by_code(code)
-    if booking is None:
-        abort(404)
-    own = booking.user_id is not None and booking.user_id == current_user.id
-    official = current_user.role in OFFICIALS and can_see_ward(current_user, booking.ward_id)
-    if not (own or official):
-        abort(404)  # do not confirm that someone else's code exists
-    return booking
 
 
 @bp.get("/wards/<slug>/dialogues")
@@ -61,12 +37,13 @@ def booking_or_404(code: str) -> Booking:
 @cached_page
 def public_list(slug: str):
     """Upcoming conferences with seats left, and past ones with their results."""
-    ward = ward_or_404(slug)
+    ward = served_ward_or_404(slug)
     return render_template(
         "dialogues/public_list.html",
         ward=ward,
         upcoming=services.upcoming_conferences(ward.id),
         past=services.past_conferences(ward.id),
+        now=utcnow(),
     )
 
 
@@ -75,22 +52,16 @@ def public_list(slug: str):
 @cached_page
 def public_detail(slug: str, session_id: int):
     """A conference: what, when, where, seats left; the booking form for residents."""
-    ward = ward_or_404(slug)
+    ward = served_ward_or_404(slug)
     session = public_session_or_404(ward, session_id)
-    mine = None
-    if current_user.is_authenticated and current_user.role == Role.RESIDENT:
-        mine = next(
-            (
-                b
-                for b in services.bookings_of(current_user)
-                if b.session_id == session.id and b.status in ("confirmed", "waiting", "attended")
-            ),
-            None,
-        )
+    now = utcnow()
+    mine = queries.active_booking_of(current_user, session) if is_resident(current_user) else None
     return render_template(
         "dialogues/public_detail.html",
         ward=ward,
         session=session,
+        may=policy.session_allowed(current_user, session, now),
+        now=now,
         form=BookForm(),
         mine=mine,
         questions=services.published_questions(session),
@@ -101,27 +72,23 @@ def public_detail(slug: str, session_id: int):
 @public
 def ward_feed(slug: str):
     """The ward's upcoming conferences as an iCalendar feed."""
-    ward = ward_or_404(slug)
+    ward = served_ward_or_404(slug)
     body = calendar.ward_feed(ward.name, services.upcoming_conferences(ward.id), request.host)
     return Response(body, mimetype="text/calendar", headers={"Cache-Control": "max-age=300"})
 
 
 @bp.post("/dialogues/<int:session_id>/book")
-@role_required(Role.RESIDENT)
+@role_required(RESIDENTS)
 def book(session_id: int):
     """A resident books a place (or joins the waiting list) with an optional question."""
-    session = db.session.get(DialogueSession, session_id)
-    if session is None or session.status == SessionStatus.DRAFT:
-        abort(404)
+    session = bookable_session_or_404(session_id)
     form = BookForm()
     if session.kind == SessionKind.RECEPTION:
         target = url_for("reception.public_page", slug=session.ward.slug)
     else:
         target = url_for("dialogues.public_detail", slug=session.ward.slug, session_id=session.id)
     if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for error in errors:
-                flash(str(error), "error")
+        flash_form_errors(form)
         return redirect(target)
     try:
         booking = services.book(session, user=current_user, question=form.question.data)
@@ -129,7 +96,7 @@ def book(session_id: int):
         show_error(None, error)
         return redirect(target)
     commit()
-    if booking.status == "confirmed":
+    if booking.status == BookingStatus.CONFIRMED:
         flash(_("Your place is booked. Keep your lookup code."), "success")
     else:
         flash(_("The conference is full: you are on the waiting list."), "info")
@@ -137,7 +104,7 @@ def book(session_id: int):
 
 
 @bp.get("/my/bookings")
-@role_required(Role.RESIDENT)
+@role_required(RESIDENTS)
 def my_bookings():
     """Everything the resident has booked, newest first."""
     return render_template(
@@ -146,15 +113,17 @@ def my_bookings():
 
 
 @bp.get("/bookings/<code>")
-@role_required(*ANY_USER)
+@role_required(ANY_USER)
 def booking_detail(code: str):
     """Confirmation page: code, QR code, calendar file, status and cancellation."""
     booking = booking_or_404(code)
+    waiting = booking.status == BookingStatus.WAITING
     return render_template(
         "dialogues/booking.html",
         booking=booking,
-        position=services.waiting_position(booking) if booking.status == "waiting" else None,
-        can_cancel=services.can_cancel(current_user, booking),
+        position=services.waiting_position(booking) if waiting else None,
+        may=policy.booking_allowed(current_user, booking),
+        for_holder=booking.user_id is not None and booking.user_id == current_user.id,
         reason_form=ReasonForm(),
         code=format_code(booking.code),
         SessionKind=SessionKind,
@@ -162,7 +131,7 @@ def booking_detail(code: str):
 
 
 @bp.get("/bookings/<code>.ics")
-@role_required(*ANY_USER)
+@role_required(ANY_USER)
 def booking_ics(code: str):
     """The booking as a calendar file."""
     booking = booking_or_404(code)
@@ -175,7 +144,7 @@ def booking_ics(code: str):
 
 
 @bp.get("/bookings/<code>/qr.svg")
-@role_required(*ANY_USER)
+@role_required(ANY_USER)
 def booking_qr(code: str):
     """The lookup code as a QR code for the door."""
     booking = booking_or_404(code)
@@ -183,21 +152,18 @@ def booking_qr(code: str):
 
 
 @bp.post("/bookings/<code>/cancel")
-@role_required(*ANY_USER)
+@role_required(ANY_USER)
 def cancel_booking(code: str):
-    """The resident cancels their booking until the start (staff give a reason)."""
+    """Its holder cancels a booking until the start; the ward's officers too, with a reason."""
     booking = booking_or_404(code)
     form = ReasonForm()
     try:
         services.cancel_booking(current_user, booking, reason=form.reason.data or "")
-    except PermissionDenied:
-        db.session.rollback()
-        abort(403)
     except DomainError as error:
         show_error(None, error)
         return redirect(url_for("dialogues.booking_detail", code=booking.code))
     commit()
     flash(_("The booking has been cancelled."), "info")
-    if current_user.role == Role.RESIDENT:
+    if is_resident(current_user):
         return redirect(url_for("dialogues.my_bookings"))
     return redirect(url_for("dialogues_staff.detail", session_id=booking.session_id))

@@ -6,28 +6,34 @@ from __future__ import annotations
 
 from itertools import groupby
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import format_time, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal import pagecache
-from portal.auth.models import Role
 from portal.db import utcnow
-from portal.dialogues import reception
-from portal.dialogues.models import DialogueSession, ReceptionSchedule, SessionKind
+from portal.dialogues import policy, queries, reception
+from portal.dialogues.loaders import slot_or_404
+from portal.dialogues.models import ReceptionSchedule, SessionKind
 from portal.dialogues.reception_forms import (
     BlockDayForm,
     BlockSlotForm,
     ScheduleForm,
     weekday_label,
 )
-from portal.dialogues.views import ward_or_404
-from portal.dialogues.views_staff import STAFF, WARD_OFFICIALS
 from portal.domain import DomainError
 from portal.forms import int_or_none
 from portal.pagecache import cached_page
-from portal.security import get_in_ward_or_404, public, role_required
+from portal.security import (
+    WARD_OFFICERS,
+    WARD_OFFICIALS,
+    get_in_ward_or_404,
+    is_resident,
+    may_open,
+    public,
+    role_required,
+    served_ward_or_404,
+)
 from portal.timeutil import to_local
 from portal.web import commit, flash_form_errors, perform, show_error
 
@@ -48,20 +54,23 @@ def _clock(value) -> str:
 def public_page(slug: str):
     """The chairman's reception hours and the open slots, by day; residents book one with
     their topic."""
-    ward = ward_or_404(slug)
+    ward = served_ward_or_404(slug)
     now = utcnow()
-    slots = reception.open_slots(ward.id, now)
-    days = [
-        list(group) for _day, group in groupby(slots, key=lambda s: to_local(s.starts_at).date())
+    slots = [
+        (slot, policy.session_allowed(current_user, slot, now))
+        for slot in reception.open_slots(ward.id, now)
     ]
-    mine = None
-    if current_user.is_authenticated and current_user.role == Role.RESIDENT:
-        mine = reception.open_booking_of(current_user, now)
+    days = [
+        list(group)
+        for _day, group in groupby(slots, key=lambda row: to_local(row[0].starts_at).date())
+    ]
+    mine = queries.open_reception_booking(current_user, now) if is_resident(current_user) else None
     return render_template(
         "dialogues/reception_public.html",
         ward=ward,
         days=days,
         mine=mine,
+        resident=is_resident(current_user),
         schedules=reception.active_schedules(ward.id),
         weekday_label=weekday_label,
         clock=_clock,
@@ -74,13 +83,18 @@ def public_page(slug: str):
 
 def _staff_page(schedule_form=None, block_day_form=None, status: int = 200):
     ward_id = current_user.ward_id
+    now = utcnow()
+    rows = [
+        (row, policy.session_allowed(current_user, row.slot, now))
+        for row in reception.reception_overview(ward_id, now)
+    ]
     return render_template(
         "dialogues/reception_staff.html",
         schedules=reception.ward_schedules(ward_id),
-        rows=reception.reception_overview(ward_id),
+        rows=rows,
         schedule_form=schedule_form or ScheduleForm(formdata=None),
         block_day_form=block_day_form or BlockDayForm(formdata=None),
-        can_edit=current_user.role in STAFF,
+        can_edit=may_open("reception.add_schedule"),
         weekday_label=weekday_label,
         clock=_clock,
         format_time=format_time,
@@ -91,24 +105,18 @@ def _staff_page(schedule_form=None, block_day_form=None, status: int = 200):
 
 def _done(action, success) -> object:
     """Run one service call, commit, flash, and go back to the officers' page."""
-
-    def action_then_refresh_public_page():
-        result = action()
-        pagecache.clear()  # the public page shows slots: do not serve a stale copy here
-        return result
-
-    return perform(action_then_refresh_public_page, success, url_for("reception.staff_index"))
+    return perform(action, success, url_for("reception.staff_index"))
 
 
 @bp.get("/staff/reception")
-@role_required(*WARD_OFFICIALS)
+@role_required(WARD_OFFICIALS)
 def staff_index():
     """The ward's weekly reception times, upcoming slots and who booked them."""
     return _staff_page()
 
 
 @bp.post("/staff/reception/schedules")
-@role_required(*STAFF)
+@role_required(WARD_OFFICERS)
 def add_schedule():
     """Add a weekly reception time (e.g. Tuesdays 08:00–11:00, 20 minutes a person)."""
     form = ScheduleForm()
@@ -132,7 +140,7 @@ def add_schedule():
 
 
 @bp.post("/staff/reception/schedules/<int:schedule_id>/deactivate")
-@role_required(*STAFF)
+@role_required(WARD_OFFICERS)
 def deactivate_schedule(schedule_id: int):
     """Stop a weekly reception time; slots already published stay until blocked."""
     schedule = get_in_ward_or_404(ReceptionSchedule, schedule_id)
@@ -143,7 +151,7 @@ def deactivate_schedule(schedule_id: int):
 
 
 @bp.post("/staff/reception/generate")
-@role_required(*STAFF)
+@role_required(WARD_OFFICERS)
 def generate():
     """Publish the slots of the coming weeks from the active reception times."""
     return _done(
@@ -153,12 +161,10 @@ def generate():
 
 
 @bp.post("/staff/reception/slots/<int:slot_id>/block")
-@role_required(*STAFF)
+@role_required(WARD_OFFICERS)
 def block_slot(slot_id: int):
     """Block one slot; the resident who booked it is told the reason."""
-    slot = get_in_ward_or_404(DialogueSession, slot_id)
-    if slot.kind != SessionKind.RECEPTION:
-        abort(404)
+    slot = slot_or_404(slot_id)
     form = BlockSlotForm()
     if not form.validate_on_submit():
         flash_form_errors(form)
@@ -170,7 +176,7 @@ def block_slot(slot_id: int):
 
 
 @bp.post("/staff/reception/block-day")
-@role_required(*STAFF)
+@role_required(WARD_OFFICERS)
 def block_day():
     """Block every slot of one day (the chairman is away); booked residents are told."""
     form = BlockDayForm()
@@ -184,7 +190,6 @@ def block_day():
         show_error(form, error)
         return _staff_page(block_day_form=form, status=422)
     commit()
-    pagecache.clear()
     if blocked:
         flash(
             ngettext(

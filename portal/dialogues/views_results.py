@@ -4,14 +4,15 @@ The Fatherland Front supervisor may look. Rules live in results.py."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from portal import pagecache
-from portal.dialogues import results, services
-from portal.dialogues.models import DialogueSession, Question, SessionKind
+from portal.dialogues import policy, results, services
+from portal.dialogues.loaders import conference_or_404, question_or_404
+from portal.dialogues.models import DialogueSession
+from portal.dialogues.policy import ConferenceAction
 from portal.dialogues.results_forms import (
     AnswerForm,
     FloorQuestionForm,
@@ -19,29 +20,11 @@ from portal.dialogues.results_forms import (
     MinutesForm,
     MoveForm,
 )
-from portal.dialogues.views_staff import STAFF, WARD_OFFICIALS, session_or_404
-from portal.domain import DomainError, PermissionDenied
-from portal.extensions import db
-from portal.security import role_required
+from portal.domain import DomainError
+from portal.security import WARD_OFFICERS, WARD_OFFICIALS, role_required
 from portal.web import commit, perform, show_error
 
 bp = Blueprint("dialogue_results", __name__, url_prefix="/staff/dialogues")
-
-
-def conference_or_404(session_id: int) -> DialogueSession:
-    """The ward's conference: 404 when missing or a reception slot, 403 for another ward."""
-    session = session_or_404(session_id)
-    if session.kind != SessionKind.CONFERENCE:
-        abort(404)
-    return session
-
-
-def question_or_404(session: DialogueSession, question_id: int) -> Question:
-    """A question of this session; any other id (another session or ward) is a 404."""
-    question = db.session.get(Question, question_id)
-    if question is None or question.session_id != session.id:
-        abort(404)
-    return question
 
 
 def _flash_form_errors(form) -> None:
@@ -69,19 +52,19 @@ def _questions_page(session: DialogueSession, floor_form=None, status: int = 200
         entries=entries,
         answered=sum(entry.answered for entry in entries),
         floor_form=floor_form or FloorQuestionForm(formdata=None),
-        can_change=current_user.role in STAFF and results.questions_open(session),
+        may=policy.session_allowed(current_user, session),
     ), status
 
 
 @bp.get("/<int:session_id>/questions")
-@role_required(*WARD_OFFICIALS)
+@role_required(WARD_OFFICIALS)
 def questions(session_id: int):
     """The conference's questions in order, with their answers and merged duplicates."""
     return _questions_page(conference_or_404(session_id))
 
 
 @bp.post("/<int:session_id>/questions/floor")
-@role_required(*STAFF)
+@role_required(WARD_OFFICERS)
 def add_floor_question(session_id: int):
     """Record a question raised from the floor (the page comes back with errors, if any)."""
     session = conference_or_404(session_id)
@@ -89,9 +72,6 @@ def add_floor_question(session_id: int):
     if form.validate_on_submit():
         try:
             results.add_floor_question(current_user, session, form.text.data)
-        except PermissionDenied:
-            db.session.rollback()
-            abort(403)
         except DomainError as error:
             show_error(form, error)
             if not form.errors:  # not about the text: told in a flash
@@ -133,7 +113,7 @@ def _change_question(
 
 
 @bp.post("/<int:session_id>/questions/<int:question_id>/answer")
-@role_required(*STAFF)
+@role_required(WARD_OFFICERS)
 def answer(session_id: int, question_id: int):
     """Record the chairman's answer to one question."""
     return _change_question(
@@ -147,7 +127,7 @@ def answer(session_id: int, question_id: int):
 
 
 @bp.post("/<int:session_id>/questions/<int:question_id>/move")
-@role_required(*STAFF)
+@role_required(WARD_OFFICERS)
 def move(session_id: int, question_id: int):
     """Move one question up or down the list."""
     return _change_question(
@@ -161,7 +141,7 @@ def move(session_id: int, question_id: int):
 
 
 @bp.post("/<int:session_id>/questions/<int:question_id>/merge")
-@role_required(*STAFF)
+@role_required(WARD_OFFICERS)
 def merge(session_id: int, question_id: int):
     """Merge one question into the question it repeats."""
     return _change_question(
@@ -185,12 +165,13 @@ def _minutes_page(session: DialogueSession, form: MinutesForm, status: int = 200
         total=len(entries),
         unanswered=sum(not entry.answered for entry in entries),
         overdue=services.results_overdue(session),
-        can_change=current_user.role in STAFF,
+        may=policy.session_allowed(current_user, session),
+        not_ready=policy.why_not(current_user, session, ConferenceAction.PUBLISH_RESULTS),
     ), status
 
 
 @bp.get("/<int:session_id>/minutes")
-@role_required(*WARD_OFFICIALS)
+@role_required(WARD_OFFICIALS)
 def minutes(session_id: int):
     """The minutes form (once held), what is still missing, and the publish button."""
     session = conference_or_404(session_id)
@@ -210,7 +191,7 @@ def minutes(session_id: int):
 
 
 @bp.post("/<int:session_id>/minutes")
-@role_required(*STAFF)
+@role_required(WARD_OFFICERS)
 def save_minutes(session_id: int):
     """Save the minutes of a held conference (the form comes back with errors, if any)."""
     session = conference_or_404(session_id)
@@ -224,9 +205,6 @@ def save_minutes(session_id: int):
                 form.summary.data,
                 form.secretary.data,
             )
-        except PermissionDenied:
-            db.session.rollback()
-            abort(403)
         except DomainError as error:
             show_error(form, error)
             if not form.errors:  # e.g. not held yet: told in a flash
@@ -239,7 +217,7 @@ def save_minutes(session_id: int):
 
 
 @bp.post("/<int:session_id>/results/publish")
-@role_required(*STAFF)
+@role_required(WARD_OFFICERS)
 def publish(session_id: int):
     """Publish the minutes and answers on the ward's public page; askers are told."""
     session = conference_or_404(session_id)
@@ -248,14 +226,10 @@ def publish(session_id: int):
     )
     try:
         told = results.publish_results(current_user, session, public_url)
-    except PermissionDenied:
-        db.session.rollback()
-        abort(403)
     except DomainError as error:
         show_error(None, error)
     else:
         commit()
-        pagecache.clear()  # the public page now shows the results
         flash(
             ngettext(
                 "The results are published. %(num)d person who sent a question will be told.",

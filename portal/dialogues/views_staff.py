@@ -3,14 +3,13 @@ booking for callers, cancelling, check-in. The Fatherland Front supervisor may l
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.auth.models import Role
 from portal.codes import format_code
 from portal.db import utcnow
-from portal.dialogues import services
+from portal.dialogues import policy, services
 from portal.dialogues.forms import (
     CheckInForm,
     ConferenceForm,
@@ -18,21 +17,15 @@ from portal.dialogues.forms import (
     PublishForm,
     ReasonForm,
 )
+from portal.dialogues.loaders import session_or_404
 from portal.dialogues.models import Booking, DialogueSession, SessionKind
-from portal.domain import DomainError, PermissionDenied
-from portal.extensions import db
-from portal.security import get_in_ward_or_404, role_required
+from portal.dialogues.policy import ConferenceAction
+from portal.domain import DomainError
+from portal.security import WARD_OFFICERS, WARD_OFFICIALS, get_in_ward_or_404, role_required
 from portal.timeutil import to_local, to_utc
 from portal.web import commit, flash_form_errors, perform, show_error
 
 bp = Blueprint("dialogues_staff", __name__, url_prefix="/staff/dialogues")
-
-WARD_OFFICIALS = (Role.STAFF, Role.CHAIRMAN, Role.SUPERVISOR)
-STAFF = (Role.STAFF, Role.CHAIRMAN)
-
-
-def session_or_404(session_id: int) -> DialogueSession:
-    return get_in_ward_or_404(DialogueSession, session_id)
 
 
 def _input(form: ConferenceForm) -> services.SessionInput:
@@ -59,7 +52,7 @@ def _act(session: DialogueSession, action, success: str, form=None):
 
 
 @bp.get("/")
-@role_required(*WARD_OFFICIALS)
+@role_required(WARD_OFFICIALS)
 def index():
     """The ward's conferences, newest first, with overdue results flagged."""
     return render_template(
@@ -70,7 +63,7 @@ def index():
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@role_required(*STAFF)
+@role_required(WARD_OFFICERS)
 def create():
     """Draft a new conference."""
     form = ConferenceForm()
@@ -89,7 +82,7 @@ def create():
 
 
 @bp.route("/<int:session_id>/edit", methods=["GET", "POST"])
-@role_required(*STAFF)
+@role_required(WARD_OFFICERS)
 def edit(session_id: int):
     """Edit a draft or published conference."""
     session = session_or_404(session_id)
@@ -113,28 +106,33 @@ def edit(session_id: int):
 
 
 @bp.get("/<int:session_id>")
-@role_required(*WARD_OFFICIALS)
+@role_required(WARD_OFFICIALS)
 def detail(session_id: int):
     """A conference's page for officials: actions, bookings, waiting list."""
     session = session_or_404(session_id)
+    now = utcnow()
+    bookings = [
+        (b, policy.booking_allowed(current_user, b, now))
+        for b in services.session_bookings(session)
+    ]
     return render_template(
         "dialogues/staff_detail.html",
         session=session,
-        bookings=services.session_bookings(session),
+        may=policy.session_allowed(current_user, session, now),
+        bookings=bookings,
+        cancellable=any(may for _booking, may in bookings),
         counts=services.door_counts(session),
         publish_form=PublishForm(),
         reason_form=ReasonForm(),
         guest_form=GuestBookForm(),
-        late=services.notice_is_short(session),
-        overdue=services.results_overdue(session),
+        late=services.notice_is_short(session, now),
+        overdue=services.results_overdue(session, now),
         format_code=format_code,
-        can_edit=current_user.role in STAFF,
-        started=session.starts_at <= utcnow(),
     )
 
 
 @bp.post("/<int:session_id>/publish")
-@role_required(*STAFF)
+@role_required(WARD_OFFICERS)
 def publish(session_id: int):
     """Publish a draft (late notice needs the confirmation box)."""
     session = session_or_404(session_id)
@@ -147,7 +145,7 @@ def publish(session_id: int):
 
 
 @bp.post("/<int:session_id>/cancel")
-@role_required(*STAFF)
+@role_required(WARD_OFFICERS)
 def cancel(session_id: int):
     """Cancel the conference; everyone booked is told why."""
     session = session_or_404(session_id)
@@ -160,7 +158,7 @@ def cancel(session_id: int):
 
 
 @bp.post("/<int:session_id>/held")
-@role_required(*STAFF)
+@role_required(WARD_OFFICERS)
 def held(session_id: int):
     """Mark the session as held; unarrived bookings become no-shows."""
     session = session_or_404(session_id)
@@ -172,7 +170,7 @@ def held(session_id: int):
 
 
 @bp.post("/<int:session_id>/book")
-@role_required(*STAFF)
+@role_required(WARD_OFFICERS)
 def book_for_caller(session_id: int):
     """Book a place for a caller or walk-in who has no account (name and phone)."""
     session = session_or_404(session_id)
@@ -195,7 +193,7 @@ def book_for_caller(session_id: int):
 
 
 @bp.post("/bookings/<int:booking_id>/cancel")
-@role_required(*STAFF)
+@role_required(WARD_OFFICERS)
 def cancel_booking(booking_id: int):
     """Cancel one booking, with a reason the resident is told."""
     booking = get_in_ward_or_404(Booking, booking_id)
@@ -208,19 +206,17 @@ def cancel_booking(booking_id: int):
 
 
 @bp.route("/<int:session_id>/check-in", methods=["GET", "POST"])
-@role_required(*STAFF)
+@role_required(WARD_OFFICERS)
 def check_in(session_id: int):
-    """At the door: enter or scan a lookup code; live counts."""
+    """At the door: enter or scan a lookup code; live counts (while check-in is open)."""
     session = session_or_404(session_id)
+    policy.require_session(current_user, session, ConferenceAction.CHECK_IN)
     form = CheckInForm()
     arrived = None
     status = 200
     if form.validate_on_submit():
         try:
             arrived = services.check_in(current_user, session, form.code.data)
-        except PermissionDenied:
-            db.session.rollback()
-            abort(403)
         except DomainError as error:
             show_error(form, error)
             status = 422
@@ -240,7 +236,7 @@ def check_in(session_id: int):
 
 
 @bp.post("/<int:session_id>/walk-in")
-@role_required(*STAFF)
+@role_required(WARD_OFFICERS)
 def walk_in(session_id: int):
     """Count someone who came without booking."""
     session = session_or_404(session_id)

@@ -6,9 +6,8 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from portal.db import write_intent
-from portal.extensions import db
-from portal.feedback import services
+from portal.feedback import verdicts
+from portal.transactions import unit_of_work
 
 feedback_cli = AppGroup("feedback", help="Feedback and petitions.")
 
@@ -16,7 +15,6 @@ feedback_cli = AppGroup("feedback", help="Feedback and petitions.")
 @feedback_cli.command("close-answered")
 def close_answered() -> None:
     """Close answered feedback the resident did not respond to within the reopening period."""
-    with write_intent():  # SQLite: take the write lock up front, like a POST request
-        closed = services.close_unanswered_responses()
-        db.session.commit()
+    with unit_of_work():
+        closed = verdicts.close_unanswered_responses()
     click.echo(f"{closed} answered feedback item(s) closed.")

@@ -1,12 +1,13 @@
 """Forms for feedback: sending, the officers' actions, the resident's verdict, settings.
-Rules live in services.py; these only parse."""
+The rules live in the services (submission, workflow, verdicts...); these only parse."""
 
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     FloatField,
-    IntegerField,
     MultipleFileField,
     RadioField,
     SelectField,
@@ -15,17 +16,15 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, NumberRange, Optional
 
+from portal.feedback import categories
 from portal.feedback.models import Channel
+from portal.feedback.submission import FeedbackInput
 from portal.feedback.uploads import Upload
-from portal.forms import TranslatedParseError, max_len, options
+from portal.forms import TranslatedParseError, WholeNumberField, int_or_none, max_len, options
 
 
 class CoordinateField(TranslatedParseError, FloatField):
     parse_error = _l("Enter a number, e.g. 21.0430.")
-
-
-class WholeNumberField(TranslatedParseError, IntegerField):
-    parse_error = _l("Enter a whole number.")
 
 
 def uploads_of(field: MultipleFileField) -> list[Upload]:
@@ -81,6 +80,36 @@ class StaffFeedbackForm(FeedbackForm):
     contact_email = StringField(_l("E-mail (optional)"), validators=[max_len(254)])
 
 
+ROUTED_OUT_LABELS = {
+    "complaint": _l("Complaint (khiếu nại): see how to file it"),
+    "denunciation": _l("Denunciation (tố cáo): see how to file it"),
+}
+
+
+def category_options(ward_id: int) -> list:
+    """The ward's active categories, then complaints and denunciations (routed out)."""
+    locale = str(get_locale())
+    pairs = [(c.id, c.name(locale)) for c in categories.ward_categories(ward_id)]
+    pairs += [(kind, ROUTED_OUT_LABELS[kind]) for kind in categories.ROUTED_OUT]
+    return options(pairs, _("Choose…"))
+
+
+def feedback_input(form: FeedbackForm, **extra) -> FeedbackInput:
+    """The service's input from a submitted feedback form (resident's or officer's)."""
+    return FeedbackInput(
+        category_id=int_or_none(form.category.data),
+        title=form.title.data,
+        body=form.body.data,
+        address=form.address.data,
+        residential_group=form.residential_group.data,
+        latitude=form.latitude.data,
+        longitude=form.longitude.data,
+        publish_allowed=form.publish_allowed.data,
+        attachments=uploads_of(form.attachments),
+        **extra,
+    )
+
+
 class AssignForm(FlaskForm):
     assignee_id = SelectField(_l("Assign to"), validate_choice=False)
 
@@ -100,6 +129,14 @@ class ReplyForm(FlaskForm):
     )
     answer = BooleanField(_l("This is the answer (mark the feedback as answered)"), default=True)
     attachments = MultipleFileField(_l("Attachments (optional)"), description=ATTACHMENTS_HINT)
+
+
+class OutcomeForm(FlaskForm):
+    body = TextAreaField(
+        _l("What was done"),
+        description=_l("Nobody can be told (the sender is anonymous): this records the outcome."),
+        validators=[InputRequired(_l("Say what was done.")), max_len(5000)],
+    )
 
 
 class InfoRequestForm(FlaskForm):

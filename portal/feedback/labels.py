@@ -1,6 +1,7 @@
 """Translated names of the feedback lifecycle, for templates."""
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 from portal.feedback.models import Channel, EventKind, FeedbackStatus
 
@@ -12,6 +13,20 @@ STATUS = {
     FeedbackStatus.CLOSED: _l("Closed"),
     FeedbackStatus.TRANSFERRED: _l("Transferred"),
     FeedbackStatus.REJECTED: _l("Rejected"),
+}
+# What the sender sees of the status: their own words, not the inbox's.
+STATUS_FOR_SENDER = {
+    FeedbackStatus.RECEIVED: lazy_pgettext("feedback status, to its sender", "Received"),
+    FeedbackStatus.IN_PROGRESS: lazy_pgettext("feedback status, to its sender", "Being handled"),
+    FeedbackStatus.WAITING: lazy_pgettext(
+        "feedback status, to its sender", "Waiting for your information"
+    ),
+    FeedbackStatus.ANSWERED: lazy_pgettext("feedback status, to its sender", "Answered"),
+    FeedbackStatus.CLOSED: lazy_pgettext("feedback status, to its sender", "Finished"),
+    FeedbackStatus.TRANSFERRED: lazy_pgettext(
+        "feedback status, to its sender", "Sent to the competent authority"
+    ),
+    FeedbackStatus.REJECTED: lazy_pgettext("feedback status, to its sender", "Not accepted"),
 }
 CHANNEL = {
     Channel.WEB: _l("Online"),
@@ -26,6 +41,7 @@ EVENT = {
     EventKind.STATUS: _l("Status changed"),
     EventKind.NOTE: _l("Internal note"),
     EventKind.REPLY: _l("Reply from the ward"),
+    EventKind.OUTCOME: _l("Outcome recorded"),
     EventKind.INFO_REQUESTED: _l("More information requested"),
     EventKind.RESIDENT_MESSAGE: _l("Information from the resident"),
     EventKind.TRANSFERRED: _l("Transferred to the competent authority"),
@@ -41,6 +57,7 @@ DUE = {"overdue": _l("Overdue"), "due_soon": _l("Due soon")}
 def filters() -> dict:
     return {
         "feedback_status": lambda v: str(STATUS[FeedbackStatus(v)]),
+        "feedback_status_for_sender": lambda v: str(STATUS_FOR_SENDER[FeedbackStatus(v)]),
         "feedback_channel": lambda v: str(CHANNEL[Channel(v)]),
         "feedback_event": lambda v: str(EVENT[EventKind(v)]),
         "due_label": lambda v: str(DUE[v]) if v else "",

@@ -1,5 +1,5 @@
 """Feedback and petitions (phản ánh, kiến nghị): categories, items, their timeline,
-attachments, canned replies, and the API keys of Open311 clients."""
+attachments and canned replies. (Open311 clients' API keys are portal.api's.)"""
 
 from __future__ import annotations
 
@@ -144,6 +144,11 @@ class Feedback(TimestampMixin, db.Model):
     def is_final(self) -> bool:
         return self.status in FINAL_STATUSES
 
+    @property
+    def awaits_sender(self) -> bool:
+        """Waiting for the sender's information: the deadline clock is paused."""
+        return self.status == FeedbackStatus.WAITING
+
 
 class EventKind(enum.StrEnum):
     SUBMITTED = "submitted"
@@ -151,6 +156,7 @@ class EventKind(enum.StrEnum):
     STATUS = "status"  # a change of status with no text of its own
     NOTE = "note"  # internal, never shown to the resident
     REPLY = "reply"  # public reply (an answer when it moves the item to "answered")
+    OUTCOME = "outcome"  # what was done, for a sender nobody can reach (answers and closes)
     INFO_REQUESTED = "info_requested"
     RESIDENT_MESSAGE = "resident_message"  # the resident adds information
     TRANSFERRED = "transferred"
@@ -182,6 +188,11 @@ class FeedbackEvent(db.Model):
     attachments: Mapped[list[FeedbackAttachment]] = relationship(
         back_populates="event", order_by="FeedbackAttachment.id"
     )
+
+    @property
+    def shows_new_status(self) -> bool:
+        """A change of status with no text of its own: the timeline names the new status."""
+        return self.kind == EventKind.STATUS and self.new_status is not None
 
 
 class FeedbackAttachment(db.Model):
@@ -219,33 +230,9 @@ class CannedResponse(TimestampMixin, db.Model):
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
 
-class ApiKey(TimestampMixin, db.Model):
-    """An Open311 client's key. Only its SHA-256 is stored; the key is shown once."""
-
-    __tablename__ = "api_keys"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(sa.String(120))
-    prefix: Mapped[str] = mapped_column(sa.String(12))  # to recognise a key in the list
-    key_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    # None: the client may file in every served ward.
-    ward_id: Mapped[int | None] = mapped_column(sa.ForeignKey("wards.id"))
-    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    revoked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-
-    ward: Mapped[Ward | None] = relationship()
-
-    @property
-    def active(self) -> bool:
-        return self.revoked_at is None
-
-
 __all__ = [
     "OPEN_STATUSES",
     "FINAL_STATUSES",
-    "ApiKey",
     "CannedResponse",
     "Channel",
     "EventKind",

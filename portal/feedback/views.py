@@ -6,63 +6,28 @@ from __future__ import annotations
 from io import BytesIO
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.auth.models import Role
 from portal.codes import format_code
-from portal.db import write_intent
 from portal.domain import DomainError
 from portal.extensions import db
-from portal.feedback import services
-from portal.feedback.forms import FeedbackForm, MessageForm, RespondForm, uploads_of
+from portal.feedback import categories, deadlines, policy, queries, redaction, submission, verdicts
+from portal.feedback.forms import (
+    FeedbackForm,
+    MessageForm,
+    RespondForm,
+    category_options,
+    feedback_input,
+    uploads_of,
+)
 from portal.feedback.models import Feedback, FeedbackAttachment
-from portal.forms import options
 from portal.pagecache import cached_page
-from portal.security import ANY_USER, public, role_required
+from portal.security import ANY_USER, RESIDENTS, public, role_required
 from portal.wards.models import Ward
-from portal.web import commit, perform, show_error
+from portal.web import commit, flash_form_errors, perform, show_error
 
 bp = Blueprint("feedback", __name__)
-
-ROUTED_OUT_LABELS = {
-    "complaint": lambda: _("Complaint (khiếu nại): see how to file it"),
-    "denunciation": lambda: _("Denunciation (tố cáo): see how to file it"),
-}
-
-
-def category_options(ward_id: int) -> list:
-    """The ward's active categories, then complaints and denunciations (routed out). A ward
-    gets its default categories the first time someone needs them."""
-    found = services.categories(ward_id)
-    if not found and not services.categories(ward_id, active_only=False):
-        db.session.commit()  # end the read transaction: the next one writes (SQLite: IMMEDIATE)
-        with write_intent():
-            services.ensure_categories(ward_id)
-            commit()
-        found = services.categories(ward_id)
-    locale = str(get_locale())
-    pairs = [(c.id, c.name(locale)) for c in found]
-    pairs += [(kind, label()) for kind, label in ROUTED_OUT_LABELS.items()]
-    return options(pairs, _("Choose…"))
-
-
-def feedback_input(form: FeedbackForm, **extra) -> services.FeedbackInput:
-    """The service's input from a submitted feedback form (resident's or officer's)."""
-    category = form.category.data or ""
-    return services.FeedbackInput(
-        category_id=int(category) if category.isdigit() and len(category) < 10 else None,
-        title=form.title.data,
-        body=form.body.data,
-        address=form.address.data,
-        residential_group=form.residential_group.data,
-        latitude=form.latitude.data,
-        longitude=form.longitude.data,
-        publish_allowed=form.publish_allowed.data,
-        attachments=uploads_of(form.attachments),
-        **extra,
-    )
 
 
 def _served_ward_or_403() -> Ward:
@@ -73,17 +38,17 @@ def _served_ward_or_403() -> Ward:
 
 
 @bp.route("/feedback/new", methods=["GET", "POST"])
-@role_required(Role.RESIDENT)
+@role_required(RESIDENTS)
 def new():
     """A resident sends feedback to their ward."""
     ward = _served_ward_or_403()
     form = FeedbackForm()
     form.category.choices = category_options(ward.id)
-    if form.is_submitted() and form.category.data in services.ROUTED_OUT:
+    if form.is_submitted() and form.category.data in categories.ROUTED_OUT:
         return redirect(url_for("feedback.complaints", kind=form.category.data))
     if form.validate_on_submit():
         try:
-            item = services.submit(ward, feedback_input(form), user=current_user)
+            item = submission.submit(ward, feedback_input(form), user=current_user)
         except DomainError as error:
             show_error(form, error)
         else:
@@ -108,43 +73,44 @@ def complaints():
 
 
 @bp.get("/my/feedback")
-@role_required(Role.RESIDENT)
+@role_required(RESIDENTS)
 def mine():
     """The resident's feedback with status and deadline."""
     return render_template(
         "feedback/my_list.html",
-        items=services.my_feedback(current_user),
-        due_state=services.due_state,
+        items=queries.my_feedback(current_user),
+        due_state=deadlines.due_state,
         format_code=format_code,
     )
 
 
 def own_or_404(code: str) -> Feedback:
-    item = services.by_code(code)
+    item = queries.by_code(code)
     if item is None or item.user_id != current_user.id:
         abort(404)
     return item
 
 
 @bp.get("/my/feedback/<code>")
-@role_required(Role.RESIDENT)
+@role_required(RESIDENTS)
 def mine_detail(code: str):
     """One of the resident's items: its public timeline, and what they can do next."""
     item = own_or_404(code)
     return render_template(
         "feedback/my_detail.html",
         item=item,
-        events=services.timeline(item, internal=False),
+        may=policy.allowed(current_user, item),
+        events=queries.timeline(item, internal=False),
         message_form=MessageForm(),
         respond_form=RespondForm(),
-        reopen_until=services.reopen_deadline(item),
+        reopen_until=verdicts.reopen_deadline(item),
         format_code=format_code,
-        due=services.due_state(item),
+        due=deadlines.due_state(item),
     )
 
 
 @bp.post("/my/feedback/<code>/message")
-@role_required(Role.RESIDENT)
+@role_required(RESIDENTS)
 def add_message(code: str):
     """The resident adds information (a waiting item goes back into work)."""
     item = own_or_404(code)
@@ -153,7 +119,7 @@ def add_message(code: str):
     if not form.validate_on_submit():
         return _form_failed(form, target)
     return perform(
-        lambda: services.add_information(
+        lambda: verdicts.add_information(
             current_user, item, form.body.data, uploads_of(form.attachments)
         ),
         _("Your message has been added."),
@@ -162,7 +128,7 @@ def add_message(code: str):
 
 
 @bp.post("/my/feedback/<code>/respond")
-@role_required(Role.RESIDENT)
+@role_required(RESIDENTS)
 def respond(code: str):
     """The resident says whether the answer resolved the matter and rates it."""
     item = own_or_404(code)
@@ -172,7 +138,7 @@ def respond(code: str):
         return _form_failed(form, target)
     rating = int(form.rating.data) if (form.rating.data or "").isdigit() else None
     return perform(
-        lambda: services.respond(
+        lambda: verdicts.respond(
             current_user,
             item,
             resolved=form.resolved.data == "yes",
@@ -189,18 +155,16 @@ def respond(code: str):
 
 
 def _form_failed(form, target: str):
-    for errors in form.errors.values():
-        for error in errors:
-            flash(str(error), "error")
+    flash_form_errors(form)
     return redirect(target)
 
 
 @bp.get("/feedback/files/<int:attachment_id>")
-@role_required(*ANY_USER)
+@role_required(ANY_USER)
 def attachment(attachment_id: int):
     """A file of a feedback item, for its sender and the ward's officials only."""
     item = db.session.get(FeedbackAttachment, attachment_id)
-    if item is None or not services.attachment_visible(item, current_user):
+    if item is None or not queries.attachment_visible(item, current_user):
         abort(404)
     inline = item.content_type.startswith("image/") or item.content_type == "application/pdf"
     response = send_file(
@@ -223,11 +187,11 @@ def public_list(slug: str):
     ward = db.session.execute(db.select(Ward).where(Ward.slug == slug)).scalar_one_or_none()
     if ward is None or not ward.enabled:
         abort(404)
-    page = services.public_answered(ward.id, request.args.get("page", 1, type=int) or 1)
+    page = queries.public_answered(ward.id, request.args.get("page", 1, type=int) or 1)
     return render_template(
         "feedback/public_list.html",
         ward=ward,
         page=page,
-        answers=services.public_answers(page.rows),
-        redact=services.redact,
+        answers=queries.public_answers(page.rows),
+        redact=redaction.redact,
     )

@@ -11,11 +11,19 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.auth.models import Role
 from portal.codes import format_code
 from portal.domain import DomainError
-from portal.extensions import db
-from portal.feedback import labels, services
+from portal.feedback import (
+    canned,
+    categories,
+    deadlines,
+    labels,
+    policy,
+    queries,
+    related,
+    submission,
+    workflow,
+)
 from portal.feedback.forms import (
     ActionForm,
     AssignForm,
@@ -23,32 +31,37 @@ from portal.feedback.forms import (
     CategoryForm,
     InfoRequestForm,
     NoteForm,
+    OutcomeForm,
     RejectForm,
     ReplyForm,
     StaffFeedbackForm,
     TransferForm,
+    category_options,
+    feedback_input,
     uploads_of,
 )
 from portal.feedback.models import CannedResponse, Channel, Feedback, FeedbackCategory
-from portal.feedback.views import category_options, feedback_input
-from portal.forms import options, with_id_prefix
-from portal.satisfaction import services as satisfaction_services
-from portal.security import get_in_ward_or_404, role_required
+from portal.forms import int_or_none, options, with_id_prefix
+from portal.security import (
+    WARD_MANAGERS,
+    WARD_OFFICERS,
+    WARD_OFFICIALS,
+    get_in_ward_or_404,
+    role_required,
+)
+from portal.timeutil import local_today
 from portal.web import commit, flash_form_errors, perform, show_error
 
 bp = Blueprint("feedback_staff", __name__, url_prefix="/staff/feedback")
-
-WARD_OFFICIALS = (Role.STAFF, Role.CHAIRMAN, Role.SUPERVISOR)
-OFFICERS = (Role.STAFF, Role.CHAIRMAN)
 
 
 def item_or_404(item_id: int) -> Feedback:
     return get_in_ward_or_404(Feedback, item_id)
 
 
-def _filter_from_args() -> services.InboxFilter:
+def _filter_from_args() -> queries.InboxFilter:
     args = request.args
-    return services.InboxFilter(
+    return queries.InboxFilter(
         status=args.get("status", ""),
         category_id=args.get("category", type=int),
         assignee=args.get("assignee", ""),
@@ -62,21 +75,23 @@ def _filter_from_args() -> services.InboxFilter:
 def _list_context(ward_id: int) -> SimpleNamespace:
     """What every row of a list needs, worked out once: dates, translated names, helpers."""
     locale = str(get_locale())
-    today = services.local_today()
+    today = local_today()
     return SimpleNamespace(
         today=today,
-        soon=services.soon_limit(today),
+        soon=deadlines.soon_limit(today),
         statuses=labels.names(labels.STATUS),
         channels=labels.names(labels.CHANNEL),
         due_labels={key: str(label) for key, label in labels.DUE.items()},
-        categories={c.id: c.name(locale) for c in services.categories(ward_id, active_only=False)},
-        due_state=services.due_state,
+        categories={
+            c.id: c.name(locale) for c in categories.ward_categories(ward_id, active_only=False)
+        },
+        due_state=deadlines.due_state,
         format_code=format_code,
     )
 
 
 @bp.get("/")
-@role_required(*WARD_OFFICIALS)
+@role_required(WARD_OFFICIALS)
 def inbox():
     """The ward's feedback, filtered, searched and sorted, 50 to a page."""
     flt = _filter_from_args()
@@ -84,31 +99,31 @@ def inbox():
     return render_template(
         "feedback/staff_inbox.html",
         flt=flt,
-        page=services.inbox(ward_id, flt, current_user),
+        page=queries.inbox(ward_id, flt, current_user),
         v=_list_context(ward_id),
-        officers=services.officers(ward_id),
+        officers=workflow.officers(ward_id),
     )
 
 
 @bp.get("/overdue")
-@role_required(*WARD_OFFICIALS)
+@role_required(WARD_OFFICIALS)
 def overdue():
     """The chairman's list: feedback past its deadline and still unanswered, oldest first."""
     return render_template(
         "feedback/overdue.html",
-        items=services.overdue(current_user.ward_id),
+        items=queries.overdue(current_user.ward_id),
         v=_list_context(current_user.ward_id),
     )
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@role_required(*OFFICERS)
+@role_required(WARD_OFFICERS)
 def create():
     """An officer enters feedback for a caller or a walk-in."""
     ward = current_user.ward
     form = StaffFeedbackForm()
     form.category.choices = category_options(ward.id)
-    if form.is_submitted() and form.category.data in services.ROUTED_OUT:
+    if form.is_submitted() and form.category.data in categories.ROUTED_OUT:
         return redirect(url_for("feedback.complaints", kind=form.category.data))
     if form.validate_on_submit():
         data = feedback_input(
@@ -119,7 +134,7 @@ def create():
             channel=Channel(form.channel.data),
         )
         try:
-            item = services.submit(ward, data, actor=current_user)
+            item = submission.submit(ward, data, actor=current_user)
         except DomainError as error:
             show_error(form, error)
         else:
@@ -136,41 +151,37 @@ def create():
 
 
 @bp.get("/<int:item_id>")
-@role_required(*WARD_OFFICIALS)
+@role_required(WARD_OFFICIALS)
 def detail(item_id: int):
-    """One item for officials: the sender, the full history and the actions."""
+    """One item for officials: the sender, the full history and what they may do now."""
     item = item_or_404(item_id)
-    acting = services.is_officer_of(current_user, item)
+    may = policy.allowed(current_user, item)
     reply_form = ReplyForm()
     canned_id = request.args.get("canned", type=int)
-    canned = db.session.get(CannedResponse, canned_id) if canned_id else None
-    if canned is not None and canned.ward_id == item.ward_id:
-        reply_form.body.data = canned.body
+    chosen = canned.canned_reply(item.ward_id, canned_id) if may.reply and canned_id else None
+    if chosen is not None:
+        reply_form.body.data = chosen.body
     assign_form = AssignForm(assignee_id=str(item.assignee_id or ""))
     assign_form.assignee_id.choices = options(
-        [(u.id, u.full_name) for u in services.officers(item.ward_id)], _("Nobody")
+        [(u.id, u.full_name) for u in workflow.officers(item.ward_id)], _("Nobody")
     )
     return render_template(
         "feedback/staff_detail.html",
         item=item,
-        events=services.timeline(item, internal=current_user.role in OFFICERS),
-        acting=acting,
-        due=services.due_state(item),
+        may=may,
+        events=queries.timeline(item, internal=may.read_notes),
+        due=deadlines.due_state(item),
         format_code=format_code,
         assign_form=with_id_prefix(assign_form, "assign"),
         note_form=with_id_prefix(NoteForm(), "note"),
         reply_form=with_id_prefix(reply_form, "reply"),
+        outcome_form=with_id_prefix(OutcomeForm(), "outcome"),
         info_form=with_id_prefix(InfoRequestForm(), "info"),
         transfer_form=with_id_prefix(TransferForm(), "transfer"),
         reject_form=with_id_prefix(RejectForm(), "reject"),
         action_form=with_id_prefix(ActionForm(), "action"),
-        canned=services.canned_responses(item.ward_id) if acting else [],
-        show_contact=acting,
-        rating=(
-            satisfaction_services.rating_for_feedback(item.id)
-            if item.channel == Channel.SATISFACTION
-            else None
-        ),
+        canned=canned.canned_responses(item.ward_id) if may.reply else [],
+        related=related.links_for(item),
     )
 
 
@@ -184,42 +195,41 @@ def _act(item: Feedback, form, action, success):
 
 
 @bp.post("/<int:item_id>/assign")
-@role_required(*OFFICERS)
+@role_required(WARD_OFFICERS)
 def assign(item_id: int):
     item = item_or_404(item_id)
     form = AssignForm()
-    value = request.form.get("assignee_id", "")
-    assignee_id = int(value) if value.isdigit() and len(value) < 10 else None
+    assignee_id = int_or_none(request.form.get("assignee_id", ""))
     return _act(
         item,
         form,
-        lambda: services.assign(current_user, item, assignee_id),
+        lambda: workflow.assign(current_user, item, assignee_id),
         _("The assignment has been saved."),
     )
 
 
 @bp.post("/<int:item_id>/note")
-@role_required(*OFFICERS)
+@role_required(WARD_OFFICERS)
 def note(item_id: int):
     item = item_or_404(item_id)
     form = NoteForm()
     return _act(
         item,
         form,
-        lambda: services.add_note(current_user, item, form.note.data),
+        lambda: workflow.add_note(current_user, item, form.note.data),
         _("The note has been added."),
     )
 
 
 @bp.post("/<int:item_id>/reply")
-@role_required(*OFFICERS)
+@role_required(WARD_OFFICERS)
 def reply(item_id: int):
     item = item_or_404(item_id)
     form = ReplyForm()
     return _act(
         item,
         form,
-        lambda: services.reply(
+        lambda: workflow.reply(
             current_user,
             item,
             form.body.data,
@@ -230,65 +240,79 @@ def reply(item_id: int):
     )
 
 
+@bp.post("/<int:item_id>/outcome")
+@role_required(WARD_OFFICERS)
+def record_outcome(item_id: int):
+    """Record what was done about an item whose sender nobody can reach; it closes."""
+    item = item_or_404(item_id)
+    form = OutcomeForm()
+    return _act(
+        item,
+        form,
+        lambda: workflow.record_outcome(current_user, item, form.body.data),
+        _("The outcome has been recorded and the feedback closed."),
+    )
+
+
 @bp.post("/<int:item_id>/request-info")
-@role_required(*OFFICERS)
+@role_required(WARD_OFFICERS)
 def request_info(item_id: int):
     item = item_or_404(item_id)
     form = InfoRequestForm()
     return _act(
         item,
         form,
-        lambda: services.request_info(current_user, item, form.body.data),
+        lambda: workflow.request_info(current_user, item, form.body.data),
         _("The resident has been asked; the deadline is paused."),
     )
 
 
 @bp.post("/<int:item_id>/resume")
-@role_required(*OFFICERS)
+@role_required(WARD_OFFICERS)
 def resume(item_id: int):
     item = item_or_404(item_id)
     return _act(
         item,
         ActionForm(),
-        lambda: services.resume(current_user, item),
+        lambda: workflow.resume(current_user, item),
         _("The feedback is back in progress."),
     )
 
 
 @bp.post("/<int:item_id>/transfer")
-@role_required(*OFFICERS)
+@role_required(WARD_OFFICERS)
 def transfer(item_id: int):
     item = item_or_404(item_id)
     form = TransferForm()
     return _act(
         item,
         form,
-        lambda: services.transfer(current_user, item, form.authority.data, form.note.data),
+        lambda: workflow.transfer(current_user, item, form.authority.data, form.note.data),
         _("The feedback has been transferred."),
     )
 
 
 @bp.post("/<int:item_id>/reject")
-@role_required(*OFFICERS)
+@role_required(WARD_OFFICERS)
 def reject(item_id: int):
     item = item_or_404(item_id)
     form = RejectForm()
     return _act(
         item,
         form,
-        lambda: services.reject(current_user, item, form.reason.data),
+        lambda: workflow.reject(current_user, item, form.reason.data),
         _("The feedback has been rejected."),
     )
 
 
 @bp.post("/<int:item_id>/close")
-@role_required(*OFFICERS)
+@role_required(WARD_OFFICERS)
 def close(item_id: int):
     item = item_or_404(item_id)
     return _act(
         item,
         ActionForm(),
-        lambda: services.close(current_user, item),
+        lambda: workflow.close(current_user, item),
         _("The feedback is closed."),
     )
 
@@ -296,14 +320,14 @@ def close(item_id: int):
 # ---------------------------------------------------------------- canned replies
 
 
-@bp.route("/canned", methods=["GET", "POST"])
-@role_required(*OFFICERS)
-def canned():
+@bp.route("/canned", methods=["GET", "POST"], endpoint="canned")
+@role_required(WARD_OFFICERS)
+def canned_list():
     """The ward's ready-made replies: list and add."""
     form = CannedForm()
     if form.validate_on_submit():
         try:
-            services.save_canned(current_user, form.title.data, form.body.data)
+            canned.save_canned(current_user, form.title.data, form.body.data)
         except DomainError as error:
             show_error(form, error)
         else:
@@ -313,17 +337,17 @@ def canned():
     return render_template(
         "feedback/canned.html",
         form=form,
-        items=services.canned_responses(current_user.ward_id),
+        items=canned.canned_responses(current_user.ward_id),
         action_form=ActionForm(),
     ), (422 if form.errors else 200)
 
 
 @bp.post("/canned/<int:canned_id>/delete")
-@role_required(*OFFICERS)
+@role_required(WARD_OFFICERS)
 def delete_canned(canned_id: int):
     canned_reply = get_in_ward_or_404(CannedResponse, canned_id)
     return perform(
-        lambda: services.delete_canned(current_user, canned_reply),
+        lambda: canned.delete_canned(current_user, canned_reply),
         _("The canned reply has been deleted."),
         url_for("feedback_staff.canned"),
     )
@@ -332,18 +356,18 @@ def delete_canned(canned_id: int):
 # ---------------------------------------------------------------- categories
 
 
-@bp.get("/categories")
-@role_required(Role.CHAIRMAN)
-def categories():
+@bp.get("/categories", endpoint="categories")
+@role_required(WARD_MANAGERS)
+def category_list():
     """The ward's categories and their deadlines (the chairman configures them)."""
     return render_template(
         "feedback/categories.html",
-        items=services.categories(current_user.ward_id, active_only=False),
+        items=categories.ward_categories(current_user.ward_id, active_only=False),
     )
 
 
-def _category_input(form: CategoryForm) -> services.CategoryInput:
-    return services.CategoryInput(
+def _category_input(form: CategoryForm) -> categories.CategoryInput:
+    return categories.CategoryInput(
         code=form.code.data,
         name_vi=form.name_vi.data,
         name_en=form.name_en.data,
@@ -356,14 +380,14 @@ def _category_input(form: CategoryForm) -> services.CategoryInput:
 
 @bp.route("/categories/new", methods=["GET", "POST"])
 @bp.route("/categories/<int:category_id>", methods=["GET", "POST"])
-@role_required(Role.CHAIRMAN)
+@role_required(WARD_MANAGERS)
 def edit_category(category_id: int | None = None):
     """Add a category, or change one's names, deadline or availability."""
     category = get_in_ward_or_404(FeedbackCategory, category_id) if category_id else None
     form = CategoryForm(obj=category)
     if form.validate_on_submit():
         try:
-            services.save_category(
+            categories.save_category(
                 current_user, current_user.ward_id, _category_input(form), category
             )
         except DomainError as error:

@@ -6,14 +6,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal import pagecache
 from portal.auth import services as auth_services
 from portal.auth.models import Role, User
 from portal.domain import DomainError
 from portal.extensions import db
 from portal.forms import options
 from portal.manage.forms import OfficialForm, ToggleForm
-from portal.security import role_required
+from portal.security import ACCOUNT_MANAGERS, CITY_ADMINS, OFFICIALS, role_required
 from portal.templating import role_label
 from portal.wards import services as ward_services
 from portal.wards.models import Ward
@@ -28,7 +27,7 @@ def _role_filter() -> Role | None:
 
 
 @bp.get("/users")
-@role_required(Role.ADMIN, Role.CHAIRMAN)
+@role_required(ACCOUNT_MANAGERS)
 def users():
     """Official accounts: all of them for the admin, the ward's own for a chairman."""
     ward_id = request.args.get("ward", type=int)
@@ -36,7 +35,8 @@ def users():
     return render_template(
         "manage/users.html",
         accounts=accounts,
-        wards=ward_services.enabled_wards() if current_user.role == Role.ADMIN else [],
+        wards=ward_services.enabled_wards() if current_user.role in CITY_ADMINS else [],
+        roles=[role for role in Role if role in OFFICIALS],
         selected_role=request.args.get("role", ""),
         selected_ward=ward_id,
         can_manage=auth_services.can_manage,
@@ -44,7 +44,7 @@ def users():
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
-@role_required(Role.ADMIN, Role.CHAIRMAN)
+@role_required(ACCOUNT_MANAGERS)
 def create_user():
     """Create a staff account (chairman, own ward) or any official account (admin)."""
     form = OfficialForm()
@@ -52,7 +52,7 @@ def create_user():
         ((r.value, role_label(r)) for r in auth_services.creatable_roles(current_user)),
         _("— Choose a role —"),
     )
-    if current_user.role == Role.ADMIN:
+    if current_user.role in CITY_ADMINS:
         wards = ward_services.enabled_wards()
         form.ward_id.choices = options(((w.id, w.name) for w in wards), _("— Choose a ward —"))
     else:
@@ -78,7 +78,7 @@ def create_user():
 
 
 @bp.post("/users/<int:user_id>/active")
-@role_required(Role.ADMIN, Role.CHAIRMAN)
+@role_required(ACCOUNT_MANAGERS)
 def set_user_active(user_id: int):
     """Deactivate or reactivate an official account."""
     user = db.session.get(User, user_id)
@@ -101,14 +101,14 @@ def set_user_active(user_id: int):
 
 
 @bp.get("/wards")
-@role_required(Role.ADMIN)
+@role_required(CITY_ADMINS)
 def wards():
     """Every imported ward; the admin chooses which ones this deployment serves."""
     return render_template("manage/wards.html", wards=ward_services.all_wards())
 
 
 @bp.post("/wards/<int:ward_id>/enabled")
-@role_required(Role.ADMIN)
+@role_required(CITY_ADMINS)
 def set_ward_enabled(ward_id: int):
     """Start or stop serving a ward on this portal."""
     ward = db.session.get(Ward, ward_id)
@@ -119,7 +119,6 @@ def set_ward_enabled(ward_id: int):
         abort(400)
     ward_services.set_enabled(ward, form.value.data == "1")
     commit()
-    pagecache.clear()
     flash(
         _("%(ward)s is now served by the portal.", ward=ward.name)
         if ward.enabled

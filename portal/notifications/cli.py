@@ -1,4 +1,4 @@
-"""`flask --app wsgi outbox run|queue-reminders|status`: operate the outbox from the shell."""
+"""`flask --app wsgi outbox run|status`: operate the outbox from the shell."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import AppGroup
 
-from portal.db import utcnow, write_intent
+from portal.db import utcnow
 from portal.extensions import db
 from portal.notifications import worker
 from portal.notifications.models import OutboxMessage, OutboxStatus
 from portal.notifications.senders import senders_from_config
 
-outbox_cli = AppGroup("outbox", help="Send queued e-mail and SMS; queue reminders.")
+outbox_cli = AppGroup("outbox", help="Send queued e-mail and SMS.")
 
 
 def _log_to_stderr() -> None:
@@ -57,25 +57,6 @@ def run_outbox(once: bool, batch: int, poll_seconds: float, max_messages: int | 
         senders=senders,
     )
     click.echo(f"Sent: {stats.sent}, retried: {stats.retried}, failed: {stats.failed}.")
-
-
-@outbox_cli.command("queue-reminders")
-@click.option(
-    "--hours",
-    default=24,
-    show_default=True,
-    type=click.IntRange(min=1),
-    help="Remind about sessions starting within this many hours.",
-)
-def queue_reminders(hours: int) -> None:
-    """Queue a reminder for each confirmed booking of a session starting soon (idempotent)."""
-    from portal.dialogues.services import queue_reminders as queue
-
-    db.session.rollback()  # the next transaction must begin as a writer (SQLite)
-    with write_intent():
-        queued = queue(hours=hours)
-        db.session.commit()
-    click.echo(f"Queued {queued} reminder{'' if queued == 1 else 's'}.")
 
 
 @outbox_cli.command("status")

@@ -24,10 +24,11 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
-from portal.db import utcnow, write_intent
+from portal.db import utcnow
 from portal.extensions import db
 from portal.notifications.models import Channel, OutboxMessage, OutboxStatus
 from portal.notifications.senders import Sender, masked_address, senders_from_config
+from portal.transactions import fresh_read, unit_of_work
 
 log = logging.getLogger("portal.outbox")
 
@@ -62,12 +63,6 @@ def _setting(name: str, default: int) -> int:
     return int(current_app.config.get(name, default))
 
 
-def _fresh_transaction() -> None:
-    """End whatever transaction the session holds, so the next one starts under our terms
-    (on SQLite a writer must begin with BEGIN IMMEDIATE, not upgrade a read transaction)."""
-    db.session.rollback()
-
-
 def _due(now: datetime):
     stale = now - timedelta(seconds=_setting("OUTBOX_CLAIM_TIMEOUT", 300))
     return sa.or_(
@@ -94,8 +89,7 @@ def claim_batch(limit: int, now: datetime | None = None) -> list[int]:
     now = now or utcnow()
     if limit <= 0:
         return []
-    _fresh_transaction()
-    with write_intent():
+    with unit_of_work():
         chosen = list(
             db.session.execute(
                 sa.select(OutboxMessage.id)
@@ -106,7 +100,6 @@ def claim_batch(limit: int, now: datetime | None = None) -> list[int]:
             ).scalars()
         )
         if not chosen:
-            db.session.commit()
             return []
         # Two statements on purpose: PostgreSQL may rescan an `IN (SELECT … LIMIT n FOR UPDATE
         # SKIP LOCKED)` subquery inside an UPDATE and claim more than n rows. `_due` is repeated
@@ -119,7 +112,6 @@ def claim_batch(limit: int, now: datetime | None = None) -> list[int]:
             .execution_options(synchronize_session=False)
         ).scalars()
         ids = sorted(claimed)
-        db.session.commit()
     return ids
 
 
@@ -127,15 +119,13 @@ def release(ids: list[int]) -> None:
     """Give claimed but unsent messages back (PENDING, due now) when the worker stops."""
     if not ids:
         return
-    _fresh_transaction()
-    with write_intent():
+    with unit_of_work():
         db.session.execute(
             sa.update(OutboxMessage)
             .where(OutboxMessage.id.in_(ids), OutboxMessage.status == OutboxStatus.SENDING)
             .values(status=OutboxStatus.PENDING, claimed_at=None)
             .execution_options(synchronize_session=False)
         )
-        db.session.commit()
 
 
 def backoff(attempts: int) -> timedelta:
@@ -166,7 +156,7 @@ def deliver(
     The sender runs outside any database transaction, so a slow SMTP server holds no locks.
     """
     now = now or utcnow()
-    _fresh_transaction()
+    fresh_read()
     message = db.session.get(OutboxMessage, message_id)
     if message is None or message.status != OutboxStatus.SENDING:
         db.session.rollback()
@@ -182,15 +172,13 @@ def deliver(
     except Exception as error:  # noqa: BLE001 - any failure of the sender is retried
         return _record_failure(message, error, now)
 
-    _fresh_transaction()
-    with write_intent():
+    with unit_of_work():
         db.session.execute(
             sa.update(OutboxMessage)
             .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.SENDING)
             .values(status=OutboxStatus.SENT, sent_at=now, last_error=None)
             .execution_options(synchronize_session=False)
         )
-        db.session.commit()
     log.info("outbox #%s %s sent to %s", message_id, message.kind, masked_address(message))
     return Outcome.SENT
 
@@ -210,15 +198,13 @@ def _record_failure(message: OutboxMessage, error: Exception, now: datetime) -> 
     }
     if not final:
         values["next_attempt_at"] = now + backoff(attempts)
-    _fresh_transaction()
-    with write_intent():
+    with unit_of_work():
         db.session.execute(
             sa.update(OutboxMessage)
             .where(OutboxMessage.id == message.id, OutboxMessage.status == OutboxStatus.SENDING)
             .values(**values)
             .execution_options(synchronize_session=False)
         )
-        db.session.commit()
     log.warning(
         "outbox #%s %s to %s failed (attempt %s%s): %s",
         message.id,

@@ -6,9 +6,8 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from portal.db import write_intent
-from portal.extensions import db
 from portal.satisfaction import rollups
+from portal.transactions import unit_of_work
 from portal.wards.services import get_ward_by_slug
 
 satisfaction_cli = AppGroup("satisfaction", help="Satisfaction with administrative procedures.")
@@ -24,7 +23,6 @@ def rebuild_rollups(ward_slug: str | None) -> None:
         if ward is None:
             raise click.ClickException(f"Unknown ward: {ward_slug}")
         ward_id = ward.id
-    with write_intent():
+    with unit_of_work():
         rows = rollups.rebuild(ward_id)
-        db.session.commit()
     click.echo(f"{rows} rollup row(s) written.")

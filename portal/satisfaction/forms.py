@@ -8,10 +8,9 @@ from wtforms import BooleanField, RadioField, SelectField, StringField, TextArea
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from portal.dialogues.forms import LocalDateTimeField
-from portal.feedback.forms import WholeNumberField
-from portal.forms import max_len, options
+from portal.forms import WholeNumberField, max_len, options
 from portal.satisfaction import labels
-from portal.satisfaction.services import COMMENT_MAX, REASON_MAX
+from portal.satisfaction.ratings import COMMENT_MAX, REASON_MAX
 
 VISITS_MESSAGE = _l("Enter a number of visits between 0 and 50.")
 
@@ -116,7 +115,7 @@ class ProcedureForm(FlaskForm):
 
 def rating_input(form: RatingForm):
     """The service's input from a submitted rating form (the link's or the kiosk's)."""
-    from portal.satisfaction.services import RatingInput
+    from portal.satisfaction.ratings import RatingInput
 
     return RatingInput(
         level=form.level.data or None,

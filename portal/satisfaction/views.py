@@ -7,7 +7,7 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 
 from portal.domain import DomainError
 from portal.extensions import db, limiter
-from portal.satisfaction import services
+from portal.satisfaction import ratings, tokens
 from portal.satisfaction.forms import RatingForm, rating_input
 from portal.security import public
 from portal.wards.models import Ward
@@ -27,11 +27,6 @@ def _private_headers(response):
     return response
 
 
-def _unusable():
-    """The one answer for a guessed, used, expired or malformed link: same page, same status."""
-    return render_template("satisfaction/invalid.html"), 404
-
-
 @bp.get("/r/thanks")
 @public
 def thanks():
@@ -42,18 +37,14 @@ def thanks():
 @public
 @limiter.limit(lambda: current_app.config["RATING_LIMIT_PER_IP"], methods=["POST"])
 def rate(token: str):
-    """The rating form of a returned dossier: three answers, a reason when dissatisfied."""
-    try:
-        dossier = services.dossier_for_token(token)
-    except services.InvalidToken:
-        return _unusable()
+    """The rating form of a returned dossier: three answers, a reason when dissatisfied.
+    A link that cannot be used (guessed, used, expired, malformed) gets the one neutral
+    page of tokens.InvalidToken, whatever the reason."""
+    dossier = tokens.dossier_for_token(token)
     form = RatingForm()
     if form.validate_on_submit():
         try:
-            services.rate(token, rating_input(form))
-        except services.InvalidToken:
-            db.session.rollback()
-            return _unusable()
+            ratings.rate(token, rating_input(form))
         except DomainError as error:
             show_error(form, error)
         else:

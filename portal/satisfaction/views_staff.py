@@ -23,15 +23,18 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
-from portal.auth.models import Role, User
-from portal.db import utcnow, write_intent
-from portal.domain import DomainError, PermissionDenied
+from portal.auth.models import User
+from portal.db import utcnow
+from portal.domain import DomainError
 from portal.extensions import db
-from portal.feedback import services as feedback_services
+from portal.feedback import workflow as feedback_workflow
 from portal.feedback.labels import names
 from portal.forms import int_or_none, options
+from portal.paging import Page, paginate
 from portal.qrcode import qr_svg
-from portal.satisfaction import labels, services
+from portal.satisfaction import catalogue as procedure_catalogue
+from portal.satisfaction import dossiers as dossier_register
+from portal.satisfaction import labels, policy, ratings
 from portal.satisfaction.forms import (
     CsvUploadForm,
     DossierForm,
@@ -41,7 +44,14 @@ from portal.satisfaction.forms import (
     rating_input,
 )
 from portal.satisfaction.models import Dossier, Procedure, SatisfactionRating
-from portal.security import get_in_ward_or_404, role_required
+from portal.security import (
+    CITY_ADMINS,
+    WARD_OFFICERS,
+    WARD_OFFICIALS,
+    get_in_ward_or_404,
+    may_open,
+    role_required,
+)
 from portal.timeutil import to_utc
 from portal.wards.models import Ward
 from portal.wards.services import enabled_wards, get_ward_by_slug
@@ -49,8 +59,6 @@ from portal.web import commit, flash_form_errors, show_error
 
 bp = Blueprint("satisfaction_staff", __name__, url_prefix="/staff/satisfaction")
 
-WARD_OFFICIALS = (Role.STAFF, Role.CHAIRMAN, Role.SUPERVISOR)
-OFFICERS = (Role.STAFF, Role.CHAIRMAN)
 PAGE_SIZE = 50
 SEARCH_MAX = 40
 
@@ -60,19 +68,6 @@ def _private(body, status: int = 200):
     response = make_response(body, status)
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-def _catalogue(ward_id: int, *, active_only: bool = True) -> list[Procedure]:
-    """The ward's procedures. A ward gets the default catalogue the first time someone needs
-    it (the same way feedback categories are made)."""
-    found = services.procedures(ward_id, active_only=active_only)
-    if not found and not services.procedures(ward_id, active_only=False):
-        db.session.commit()  # end the read transaction: the next one writes (SQLite: IMMEDIATE)
-        with write_intent():
-            services.seed_catalogue(ward_id)
-            commit()
-        found = services.procedures(ward_id, active_only=active_only)
-    return found
 
 
 def _uploaded_text(form: CsvUploadForm) -> str | None:
@@ -109,7 +104,7 @@ def _import(form: CsvUploadForm, run):
 # ---------------------------------------------------------------- dossiers
 
 
-def _dossier_rows(ward_id: int, q: str, page: int) -> feedback_services.Page:
+def _dossier_rows(ward_id: int, q: str, page: int) -> Page:
     """One page of the ward's dossiers, newest first, as flat rows (two queries in all)."""
     query = (
         sa.select(
@@ -129,21 +124,12 @@ def _dossier_rows(ward_id: int, q: str, page: int) -> feedback_services.Page:
     if q:
         pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         query = query.where(Dossier.receipt_number.ilike(pattern, escape="\\"))
-    total = db.session.execute(
-        query.with_only_columns(sa.func.count(Dossier.id)).order_by(None)
-    ).scalar_one()
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(max(page, 1), pages)
-    rows = db.session.execute(
-        query.order_by(Dossier.received_at.desc(), Dossier.id.desc())
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
-    ).all()
-    return feedback_services.Page(rows=rows, total=total, page=page, pages=pages)
+    order = (Dossier.received_at.desc(), Dossier.id.desc())
+    return paginate(query, Dossier.id, order, page, PAGE_SIZE)
 
 
 @bp.get("/dossiers")
-@role_required(*WARD_OFFICIALS)
+@role_required(WARD_OFFICIALS)
 def dossiers():
     """The ward's dossiers, newest first, 50 to a page, searched by receipt number."""
     q = request.args.get("q", "").strip()[:SEARCH_MAX]
@@ -160,25 +146,25 @@ def _procedure_options(ward_id: int) -> list:
     locale = str(get_locale())
     pairs = [
         (p.id, f"{p.field(locale)} · {p.name(locale)}" if p.field(locale) else p.name(locale))
-        for p in _catalogue(ward_id)
+        for p in procedure_catalogue.procedures(ward_id)
     ]
     return options(pairs, _("Choose…"))
 
 
 @bp.route("/dossiers/new", methods=["GET", "POST"])
-@role_required(*OFFICERS)
+@role_required(WARD_OFFICERS)
 def new_dossier():
     """Register a dossier received at the one-stop desk."""
     ward_id = current_user.ward_id
     form = DossierForm()
     form.procedure_id.choices = _procedure_options(ward_id)
     form.receiving_officer_id.choices = options(
-        (u.id, u.full_name) for u in feedback_services.officers(ward_id)
+        (u.id, u.full_name) for u in feedback_workflow.officers(ward_id)
     )
     if not form.is_submitted():
         form.receiving_officer_id.data = str(current_user.id)
     if form.validate_on_submit():
-        data = services.DossierInput(
+        data = dossier_register.DossierInput(
             procedure_id=int_or_none(form.procedure_id.data),
             receipt_number=form.receipt_number.data,
             received_at=to_utc(form.received_at.data),
@@ -187,7 +173,7 @@ def new_dossier():
             receiving_officer_id=int_or_none(form.receiving_officer_id.data),
         )
         try:
-            item = services.register_dossier(current_user, ward_id, data)
+            item = dossier_register.register_dossier(current_user, ward_id, data)
         except DomainError as error:
             show_error(form, error)
         else:
@@ -203,7 +189,7 @@ def new_dossier():
 
 
 @bp.route("/dossiers/import", methods=["GET", "POST"])
-@role_required(*OFFICERS)
+@role_required(WARD_OFFICERS)
 def import_dossiers():
     """Register dossiers from the one-stop software's CSV export: the good rows are kept and
     the bad ones listed by line with the reason."""
@@ -211,9 +197,8 @@ def import_dossiers():
     form = CsvUploadForm()
     report = None
     if form.validate_on_submit():
-        _catalogue(ward_id)
         report = _import(
-            form, lambda text: services.import_dossiers_csv(current_user, ward_id, text)
+            form, lambda text: dossier_register.import_dossiers_csv(current_user, ward_id, text)
         )
     return render_template("satisfaction/dossier_import.html", form=form, report=report), (
         422 if form.errors else 200
@@ -221,7 +206,7 @@ def import_dossiers():
 
 
 @bp.get("/dossiers/<int:dossier_id>")
-@role_required(*WARD_OFFICIALS)
+@role_required(WARD_OFFICIALS)
 def dossier(dossier_id: int):
     """One dossier: dates and timeliness, its rating link, the rating; returning it."""
     item = get_in_ward_or_404(Dossier, dossier_id)
@@ -234,14 +219,14 @@ def dossier(dossier_id: int):
         dossier=item,
         rating=rating,
         issued_by=issued_by,
-        acting=current_user.role in OFFICERS,
+        may=policy.dossier_allowed(current_user, item),
         return_form=ReturnForm(),
         now=utcnow(),
     )
 
 
 @bp.post("/dossiers/<int:dossier_id>/return")
-@role_required(*OFFICERS)
+@role_required(WARD_OFFICERS)
 def return_dossier(dossier_id: int):
     """Hand the dossier back and print the slip with its one-time rating link and QR code.
     The page is rendered, never redirected to: the link exists only in this response."""
@@ -252,9 +237,11 @@ def return_dossier(dossier_id: int):
         flash_form_errors(form)
         return redirect(target)
     try:
-        raw = services.return_dossier(current_user, item, extra_visits=form.extra_visits.data)
+        raw = dossier_register.return_dossier(
+            current_user, item, extra_visits=form.extra_visits.data
+        )
     except DomainError as error:
-        show_error(None, error)  # a refusal by permission is a 403
+        show_error(None, error)
         return redirect(target)
     commit()
     link = url_for("satisfaction.rate", token=raw, _external=True)
@@ -279,28 +266,22 @@ def _kiosk_page(dossier: Dossier | None, form: RatingForm, status: int = 200):
 
 
 @bp.get("/kiosk")
-@role_required(*OFFICERS)
+@role_required(WARD_OFFICERS)
 def kiosk():
     """The tablet at the desk: the rating form of the dossier this officer returned last,
     or a waiting screen that looks again every 10 seconds."""
-    return _kiosk_page(services.kiosk_dossier(current_user), RatingForm())
+    return _kiosk_page(dossier_register.kiosk_dossier(current_user), RatingForm())
 
 
 @bp.post("/kiosk/<int:dossier_id>")
-@role_required(*OFFICERS)
+@role_required(WARD_OFFICERS)
 def kiosk_rate(dossier_id: int):
     """A resident rates at the tablet; the screen then resets for the next one."""
     item = get_in_ward_or_404(Dossier, dossier_id)
     form = RatingForm()
     if form.validate_on_submit():
         try:
-            services.rate_at_kiosk(current_user, item, rating_input(form))
-        except PermissionDenied:
-            db.session.rollback()
-            abort(403)
-        except services.InvalidToken as error:
-            show_error(None, error)
-            return redirect(url_for("satisfaction_staff.kiosk"))
+            ratings.rate_at_kiosk(current_user, item, rating_input(form))
         except DomainError as error:
             show_error(form, error)
         else:
@@ -316,31 +297,31 @@ def kiosk_rate(dossier_id: int):
 def _ward_from_args() -> Ward | None:
     """The ward whose catalogue is shown: the administrator picks one of the served wards
     with ?ward=<slug>; officials always see their own ward's."""
-    if current_user.role != Role.ADMIN:
+    if current_user.role not in CITY_ADMINS:
         return current_user.ward
     slug = request.args.get("ward", "")
     return get_ward_by_slug(slug) if slug else None
 
 
 @bp.get("/catalogue")
-@role_required(*WARD_OFFICIALS, Role.ADMIN)
+@role_required(WARD_OFFICIALS, CITY_ADMINS)
 def catalogue():
     """A ward's procedures with their legal time limits (read-only for the ward's officials)."""
     ward = _ward_from_args()
     if ward is None:
-        if current_user.role != Role.ADMIN:
+        if current_user.role not in CITY_ADMINS:
             abort(403)
         return render_template("satisfaction/catalogue.html", ward=None, wards=enabled_wards())
     return render_template(
         "satisfaction/catalogue.html",
         ward=ward,
-        items=_catalogue(ward.id, active_only=False),
-        editable=current_user.role == Role.ADMIN,
+        items=procedure_catalogue.procedures(ward.id, active_only=False),
+        editable=may_open("satisfaction_staff.edit_procedure"),
     )
 
 
-def _procedure_input(form: ProcedureForm) -> services.ProcedureInput:
-    return services.ProcedureInput(
+def _procedure_input(form: ProcedureForm) -> procedure_catalogue.ProcedureInput:
+    return procedure_catalogue.ProcedureInput(
         code=form.code.data,
         name_vi=form.name_vi.data,
         name_en=form.name_en.data,
@@ -353,7 +334,7 @@ def _procedure_input(form: ProcedureForm) -> services.ProcedureInput:
 
 @bp.route("/catalogue/new", methods=["GET", "POST"])
 @bp.route("/catalogue/<int:procedure_id>", methods=["GET", "POST"])
-@role_required(Role.ADMIN)
+@role_required(CITY_ADMINS)
 def edit_procedure(procedure_id: int | None = None):
     """Add a procedure to a ward's catalogue, or change one (the city administrator)."""
     procedure = get_in_ward_or_404(Procedure, procedure_id) if procedure_id else None
@@ -363,7 +344,9 @@ def edit_procedure(procedure_id: int | None = None):
     form = ProcedureForm(obj=procedure)
     if form.validate_on_submit():
         try:
-            services.save_procedure(current_user, ward.id, _procedure_input(form), procedure)
+            procedure_catalogue.save_procedure(
+                current_user, ward.id, _procedure_input(form), procedure
+            )
         except DomainError as error:
             show_error(form, error)
         else:
@@ -376,7 +359,7 @@ def edit_procedure(procedure_id: int | None = None):
 
 
 @bp.route("/catalogue/import", methods=["GET", "POST"])
-@role_required(Role.ADMIN)
+@role_required(CITY_ADMINS)
 def import_procedures():
     """Add or update a ward's procedures from a CSV file (matched by Vietnamese name)."""
     ward = _ward_from_args()
@@ -386,7 +369,8 @@ def import_procedures():
     report = None
     if form.validate_on_submit():
         report = _import(
-            form, lambda text: services.import_procedures_csv(current_user, ward.id, text)
+            form,
+            lambda text: procedure_catalogue.import_procedures_csv(current_user, ward.id, text),
         )
     return render_template(
         "satisfaction/procedure_import.html", form=form, report=report, ward=ward

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from blinker import Namespace
 from flask_babel import lazy_gettext as _l
 
 from portal.domain import DomainError
@@ -71,8 +72,28 @@ def import_province(key: str) -> ImportResult:
     return ImportResult(created, updated, unchanged)
 
 
+# Sent with a ward, inside the caller's transaction, each time it is enabled: the features
+# give it what it needs before anyone uses it (feedback categories, the procedure catalogue).
+# The receivers are idempotent, so enabling a served ward again repairs what is missing.
+_signals = Namespace()
+ward_enabled = _signals.signal("ward-enabled")
+
+
 def set_enabled(ward: Ward, enabled: bool) -> None:
+    """Start or stop serving a ward; a ward starting to be served gets its defaults."""
     ward.enabled = enabled
+    if enabled:
+        db.session.flush()
+        ward_enabled.send(ward)
+
+
+def provide_defaults_for_served_wards() -> int:
+    """Give every served ward what enabling it would have (for wards served before the
+    defaults were made this way). Returns how many wards were looked at."""
+    wards = enabled_wards()
+    for ward in wards:
+        ward_enabled.send(ward)
+    return len(wards)
 
 
 def enabled_wards() -> list[Ward]:

@@ -55,9 +55,11 @@ from playwright.sync_api import Locator, Page, expect
 from portal.auth.models import Role
 from portal.codes import format_code
 from portal.extensions import db
-from portal.feedback import services as feedback_services
+from portal.feedback import workflow as feedback_workflow
 from portal.feedback.models import Feedback
-from portal.satisfaction import services
+from portal.satisfaction import catalogue as satisfaction_catalogue
+from portal.satisfaction import dossiers as satisfaction_dossiers
+from portal.satisfaction import ratings as satisfaction_ratings
 from portal.satisfaction.models import Procedure
 
 pytestmark = pytest.mark.browser
@@ -109,20 +111,24 @@ def _procedure(ward_id: int, name_vi: str) -> Procedure:
 
 def _returned(officer, ward_id, procedure, number, received, returned, extra_visits=0) -> str:
     """Register and return a dossier; the raw rating token of its slip."""
-    data = services.DossierInput(
+    data = satisfaction_dossiers.DossierInput(
         procedure_id=procedure.id,
         receipt_number=number,
         received_at=received,
         extra_visits=extra_visits,
         receiving_officer_id=officer.id,
     )
-    dossier = services.register_dossier(officer, ward_id, data, now=hanoi(2026, 12, 31))
-    return services.return_dossier(officer, dossier, now=returned)
+    dossier = satisfaction_dossiers.register_dossier(
+        officer, ward_id, data, now=hanoi(2026, 12, 31)
+    )
+    return satisfaction_dossiers.return_dossier(officer, dossier, now=returned)
 
 
 def _rate(raw: str, level: str, when: datetime, attitude=None, reason: str = ""):
-    return services.rate(
-        raw, services.RatingInput(level=level, reason=reason, attitude=attitude), now=when
+    return satisfaction_ratings.rate(
+        raw,
+        satisfaction_ratings.RatingInput(level=level, reason=reason, attitude=attitude),
+        now=when,
     )
 
 
@@ -132,7 +138,7 @@ def _seed() -> Seed:
     make_user(Role.SUPERVISOR, ward, name="Lê Thị Giám Sát", phone=SUPERVISOR_PHONE)
     staff = make_user(Role.STAFF, ward, name=STAFF_NAME, phone=STAFF_PHONE)
     make_user(Role.ADMIN, None, name="Quản Trị Thành Phố", phone=ADMIN_PHONE)
-    services.seed_catalogue(ward.id)
+    satisfaction_catalogue.provide_defaults(ward.id)
     a, b = _procedure(ward.id, PROCEDURE_A), _procedure(ward.id, PROCEDURE_B)
     monday = hanoi(2026, 11, 2)
     raw1 = _returned(staff, ward.id, a, "D1", monday, hanoi(2026, 11, 4))
@@ -146,7 +152,7 @@ def _seed() -> Seed:
     assert dissatisfied.feedback_id is not None
 
     item = make_feedback(ward, now=hanoi(2026, 11, 9, 10), title=FEEDBACK_TITLE)
-    feedback_services.reply(
+    feedback_workflow.reply(
         staff, item, "Phường đã thay bóng đèn.", answer=True, now=hanoi(2026, 11, 10)
     )
 

@@ -41,7 +41,7 @@ from playwright.sync_api import Locator, Page, expect
 from portal.auth.models import Role
 from portal.codes import format_code
 from portal.extensions import db
-from portal.feedback import services
+from portal.feedback import categories as feedback_categories
 from portal.feedback.models import (
     Channel,
     EventKind,
@@ -111,8 +111,8 @@ def _seed() -> Seed:
     ward = make_ward(130, WARD_NAME, SLUG)
     make_user(Role.RESIDENT, ward, name=RESIDENT_NAME, phone=RESIDENT_PHONE)
     make_user(Role.STAFF, ward, name=STAFF_NAME, phone=STAFF_PHONE)
-    services.ensure_categories(ward.id)
-    category = services.category_by_code(ward.id, CATEGORY_CODE)
+    feedback_categories.provide_defaults(ward.id)
+    category = feedback_categories.category_by_code(ward.id, CATEGORY_CODE)
     db.session.commit()
     return Seed(category_id=category.id)
 
@@ -216,7 +216,9 @@ def test_resident_sends_officer_answers_resident_closes(open_page, live_server):
     expect(form).to_have_count(1)
     category = form.locator("#category")
     expect(category.locator(f'option[value="{seed.category_id}"]')).to_have_count(1)
-    for routed_out in services.ROUTED_OUT:  # complaints and denunciations are offered too
+    for (
+        routed_out
+    ) in feedback_categories.ROUTED_OUT:  # complaints and denunciations are offered too
         expect(category.locator(f'option[value="{routed_out}"]')).to_have_count(1)
     expect(form.locator("#attachments")).to_have_attribute("type", "file")
     expect(form.locator("#publish_allowed")).not_to_be_checked()

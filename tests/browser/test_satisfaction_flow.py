@@ -45,7 +45,9 @@ from portal.auth.models import Role, User
 from portal.db import utcnow
 from portal.extensions import db
 from portal.feedback.models import Channel, Feedback
-from portal.satisfaction import services
+from portal.satisfaction import catalogue as satisfaction_catalogue
+from portal.satisfaction import dossiers as satisfaction_dossiers
+from portal.satisfaction import tokens as satisfaction_tokens
 from portal.satisfaction.models import (
     Dossier,
     Level,
@@ -60,7 +62,7 @@ SLUG = "phuong-phuc-loi"
 WARD_NAME = "Phường Phúc Lợi"
 STAFF_PHONE = "0901 610 001"
 STAFF_NAME = "Ngô Thị Một Cửa"
-PROCEDURE_NAME = "Đăng ký hộ kinh doanh"  # in services.DEFAULT_PROCEDURES
+PROCEDURE_NAME = "Đăng ký hộ kinh doanh"  # in satisfaction_catalogue.DEFAULT_PROCEDURES
 RECEIPT_NUMBER = "PL-2026-0042"
 REASON = "Tôi phải đến bổ sung giấy tờ ba lần vì mỗi lần được hướng dẫn một kiểu khác nhau."
 PHONE = {
@@ -91,16 +93,16 @@ def _seed() -> Seed:
     not returned yet (the officer returns it in the browser)."""
     ward = make_ward(140, WARD_NAME, SLUG)
     officer = make_user(Role.STAFF, ward, name=STAFF_NAME, phone=STAFF_PHONE)
-    services.seed_catalogue(ward.id)
+    satisfaction_catalogue.provide_defaults(ward.id)
     procedure = db.session.execute(
         sa.select(Procedure).where(
             Procedure.ward_id == ward.id, Procedure.name_vi == PROCEDURE_NAME
         )
     ).scalar_one()
-    dossier = services.register_dossier(
+    dossier = satisfaction_dossiers.register_dossier(
         officer,
         ward.id,
-        services.DossierInput(
+        satisfaction_dossiers.DossierInput(
             procedure_id=procedure.id,
             receipt_number=RECEIPT_NUMBER,
             received_at=utcnow() - timedelta(days=4),
@@ -272,7 +274,7 @@ def test_officer_returns_resident_rates_dissatisfied_case_opens(open_page, live_
     rating_path = return_through_the_slip(staff, live_server)
     dossier = db_dossier(live_server)
     assert dossier.returned_at is not None and dossier.token_issued_at is not None
-    assert dossier.token_hash == services.hash_token(rating_path.removeprefix("/r/"))
+    assert dossier.token_hash == satisfaction_tokens.hash_token(rating_path.removeprefix("/r/"))
     assert dossier.token_used_at is None
 
     # The resident opens the link on a phone, not logged in.
@@ -365,7 +367,7 @@ def test_officer_returns_resident_rates_dissatisfied_case_opens(open_page, live_
     screenshot(resident, "satisfaction-used-link-phone")
     check_accessibility(resident, "satisfaction-used-link-phone")
     made_up = open_page("vi-VN", **PHONE)
-    response = made_up.goto(f"/r/{secrets.token_urlsafe(services.TOKEN_BYTES)}")
+    response = made_up.goto(f"/r/{secrets.token_urlsafe(satisfaction_tokens.TOKEN_BYTES)}")
     assert response is not None and response.status == 404
     expect(rating_form(made_up)).to_have_count(0)
     assert main_text(made_up) == used_text

@@ -1,0 +1,201 @@
+"""What officers, residents and the public read of feedback: one item, its history and
+files, the inbox (filtered, searched, sorted, a page at a time), the overdue list, and the
+answers published on a ward's page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from portal.auth.models import User
+from portal.codes import normalize_code
+from portal.extensions import db
+from portal.feedback.deadlines import soon_limit
+from portal.feedback.models import (
+    FINAL_STATUSES,
+    OPEN_STATUSES,
+    EventKind,
+    Feedback,
+    FeedbackAttachment,
+    FeedbackEvent,
+    FeedbackStatus,
+)
+from portal.paging import Page, paginate
+from portal.security import is_official_of
+from portal.text import clean
+from portal.timeutil import local_today
+
+PAGE_SIZE = 50
+PUBLIC_PAGE_SIZE = 20
+
+
+def by_code(code: str) -> Feedback | None:
+    return db.session.execute(
+        sa.select(Feedback).where(Feedback.code == normalize_code(code))
+    ).scalar_one_or_none()
+
+
+def timeline(item: Feedback, *, internal: bool) -> list[FeedbackEvent]:
+    """The item's history, oldest first; internal notes only for officers."""
+    query = (
+        sa.select(FeedbackEvent)
+        .options(joinedload(FeedbackEvent.actor), joinedload(FeedbackEvent.attachments))
+        .where(FeedbackEvent.feedback_id == item.id)
+        .order_by(FeedbackEvent.id)
+    )
+    if not internal:
+        query = query.where(FeedbackEvent.public.is_(True))
+    return list(db.session.execute(query).unique().scalars())
+
+
+def attachments_of(item: Feedback) -> list[FeedbackAttachment]:
+    return list(
+        db.session.execute(
+            sa.select(FeedbackAttachment)
+            .where(FeedbackAttachment.feedback_id == item.id)
+            .order_by(FeedbackAttachment.id)
+        ).scalars()
+    )
+
+
+def attachment_visible(attachment: FeedbackAttachment, user: User) -> bool:
+    """Files are for the sender and the ward's officials; an internal note's never leak."""
+    item = db.session.get(Feedback, attachment.feedback_id)
+    if is_official_of(user, item.ward_id):
+        return True
+    event = attachment.event
+    return item.user_id == user.id and (event is None or event.public)
+
+
+def my_feedback(user: User) -> list[Feedback]:
+    query = (
+        sa.select(Feedback)
+        .where(Feedback.user_id == user.id)
+        .order_by(Feedback.received_at.desc(), Feedback.id.desc())
+    )
+    return list(db.session.execute(query).scalars())
+
+
+@dataclass
+class InboxFilter:
+    status: str = ""  # "" = everything not final; "all"; or a FeedbackStatus value
+    category_id: int | None = None
+    assignee: str = ""  # "" any, "none", "me", or a user id
+    due: str = ""  # "", "overdue", "due_soon"
+    q: str = ""
+    sort: str = "due"  # due, newest, oldest
+    page: int = 1
+
+
+SORTS = {
+    "due": (Feedback.due_on.asc(), Feedback.id.asc()),
+    "newest": (Feedback.received_at.desc(), Feedback.id.desc()),
+    "oldest": (Feedback.received_at.asc(), Feedback.id.asc()),
+}
+
+
+# What a list row shows: one flat SELECT, no objects, no query per row.
+ROW_COLUMNS = (
+    Feedback.id,
+    Feedback.code,
+    Feedback.title,
+    Feedback.status,
+    Feedback.channel,
+    Feedback.received_at,
+    Feedback.due_on,
+    Feedback.category_id,
+    User.full_name.label("assignee_name"),
+)
+
+
+def _rows_query() -> sa.Select:
+    return sa.select(*ROW_COLUMNS).outerjoin(User, User.id == Feedback.assignee_id)
+
+
+def inbox(ward_id: int, flt: InboxFilter, viewer: User, today: date | None = None) -> Page:
+    """The ward's feedback for officers, filtered and sorted, PAGE_SIZE a page, in a fixed
+    number of queries whatever the page size."""
+    today = today or local_today()
+    query = _rows_query().where(Feedback.ward_id == ward_id)
+    if flt.status == "all":
+        pass
+    elif flt.status in {s.value for s in FeedbackStatus}:
+        query = query.where(Feedback.status == FeedbackStatus(flt.status))
+    else:
+        query = query.where(Feedback.status.not_in(FINAL_STATUSES))
+    if flt.category_id:
+        query = query.where(Feedback.category_id == flt.category_id)
+    if flt.assignee == "none":
+        query = query.where(Feedback.assignee_id.is_(None))
+    elif flt.assignee == "me":
+        query = query.where(Feedback.assignee_id == viewer.id)
+    elif flt.assignee.isdigit():
+        query = query.where(Feedback.assignee_id == int(flt.assignee))
+    if flt.due == "overdue":
+        query = query.where(Feedback.status.in_(OPEN_STATUSES), Feedback.due_on < today)
+    elif flt.due == "due_soon":
+        soon = soon_limit(today)
+        query = query.where(
+            Feedback.status.in_(OPEN_STATUSES), Feedback.due_on.between(today, soon)
+        )
+    text = clean(flt.q)[:100]
+    if text:
+        code = normalize_code(text)
+        query = query.where(
+            sa.or_(
+                Feedback.code == code,
+                Feedback.title.icontains(text, autoescape=True),
+                Feedback.body.icontains(text, autoescape=True),
+            )
+        )
+    return paginate(query, Feedback.id, SORTS.get(flt.sort, SORTS["due"]), flt.page, PAGE_SIZE)
+
+
+def overdue(ward_id: int, today: date | None = None) -> list:
+    """Rows of the items past their deadline and still unanswered, oldest deadline first
+    (the chairman's list)."""
+    today = today or local_today()
+    query = (
+        _rows_query()
+        .where(
+            Feedback.ward_id == ward_id,
+            Feedback.status.in_(OPEN_STATUSES),
+            Feedback.due_on < today,
+        )
+        .order_by(Feedback.due_on, Feedback.id)
+    )
+    return db.session.execute(query).all()
+
+
+def public_answered(ward_id: int, page: int = 1) -> Page:
+    """Answered feedback whose senders allowed publication, newest answer first."""
+    query = sa.select(Feedback).where(
+        Feedback.ward_id == ward_id,
+        Feedback.publish_allowed.is_(True),
+        Feedback.answered_at.is_not(None),
+        Feedback.status.in_((FeedbackStatus.ANSWERED, FeedbackStatus.CLOSED)),
+    )
+    order = (Feedback.answered_at.desc(), Feedback.id.desc())
+    return paginate(query, Feedback.id, order, page, PUBLIC_PAGE_SIZE, objects=True)
+
+
+def public_answers(items: list[Feedback]) -> dict[int, list[FeedbackEvent]]:
+    """The public replies of several items in one query: {feedback id: [replies]}."""
+    if not items:
+        return {}
+    query = (
+        sa.select(FeedbackEvent)
+        .where(
+            FeedbackEvent.feedback_id.in_([i.id for i in items]),
+            FeedbackEvent.kind == EventKind.REPLY,
+            FeedbackEvent.public.is_(True),
+        )
+        .order_by(FeedbackEvent.id)
+    )
+    answers: dict[int, list[FeedbackEvent]] = {i.id: [] for i in items}
+    for event in db.session.execute(query).scalars():
+        answers[event.feedback_id].append(event)
+    return answers

@@ -1,0 +1,34 @@
+"""The main menu: each entry is shown exactly when its page would let the person in, as the
+route's own `role_required` declares (so the menu and the routes cannot disagree)."""
+
+from __future__ import annotations
+
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+
+from portal.security import may_open
+
+# (endpoint, label, shown only if this other entry is not)
+MAIN_MENU = (
+    ("dialogues.my_bookings", _l("My bookings"), None),
+    ("feedback.mine", _l("My feedback"), None),
+    ("dialogues_staff.index", _l("Dialogues"), None),
+    ("reception.staff_index", _l("Citizen reception"), None),
+    ("feedback_staff.inbox", _l("Feedback"), None),
+    ("satisfaction_staff.dossiers", _l("Dossiers"), None),
+    ("dashboard.index", _l("Dashboard"), None),
+    ("manage.users", _l("Officials"), None),
+    ("manage.wards", _l("Manage wards"), None),
+    ("api_keys.index", _l("API keys"), None),
+    # The ward's officials reach the procedures from the dossiers' menu.
+    ("satisfaction_staff.catalogue", _l("Procedures"), "satisfaction_staff.dossiers"),
+)
+
+
+def main_menu() -> list[tuple[str, str]]:
+    """(address, label) of the entries the signed-in person may open."""
+    return [
+        (url_for(endpoint), str(label))
+        for endpoint, label, unless in MAIN_MENU
+        if may_open(endpoint) and not (unless and may_open(unless))
+    ]

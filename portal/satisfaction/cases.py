@@ -1,0 +1,63 @@
+"""The case a "Không hài lòng" opens in the ward's feedback inbox, and the way back from
+that case to the rated dossier (a link on the case's page for officials)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import url_for
+from flask_babel import gettext as _
+
+from portal.extensions import db
+from portal.feedback import categories as feedback_categories
+from portal.feedback import submission as feedback_submission
+from portal.feedback.models import Channel, Feedback
+from portal.feedback.related import RelatedLink
+from portal.satisfaction.models import Dossier, SatisfactionRating
+from portal.wards.models import Ward
+
+
+def open_case(dossier: Dossier, rating: SatisfactionRating, now: datetime):
+    """A "Không hài lòng" opens a feedback case in the ward's inbox, with a deadline,
+    linked to the dossier; the resident stays anonymous."""
+    ward = db.session.get(Ward, dossier.ward_id)
+    feedback_categories.provide_defaults(ward.id)
+    category = (
+        feedback_categories.category_by_code(ward.id, "procedures")
+        or feedback_categories.ward_categories(ward.id)[0]
+    )
+    body = "\n\n".join(
+        part
+        for part in (
+            f"Hồ sơ số {dossier.receipt_number} — {dossier.procedure.name_vi}",
+            f"Lý do không hài lòng: {rating.reason}",
+            rating.comment,
+        )
+        if part
+    )
+    data = feedback_submission.FeedbackInput(
+        category_id=category.id,
+        title=f"Không hài lòng: {dossier.procedure.name_vi}"[:200],
+        body=body,
+        contact_name="Người dân đánh giá (ẩn danh)",
+        channel=Channel.SATISFACTION,
+    )
+    return feedback_submission.submit(ward, data, now=now)
+
+
+def rating_for_feedback(feedback_id: int) -> SatisfactionRating | None:
+    return db.session.execute(
+        sa.select(SatisfactionRating).where(SatisfactionRating.feedback_id == feedback_id)
+    ).scalar_one_or_none()
+
+
+def rated_dossier_link(item: Feedback) -> RelatedLink | None:
+    """On a dissatisfied rating's case: the link to the dossier that was rated."""
+    if item.channel != Channel.SATISFACTION:
+        return None
+    rating = rating_for_feedback(item.id)
+    if rating is None:
+        return None
+    url = url_for("satisfaction_staff.dossier", dossier_id=rating.dossier_id)
+    return RelatedLink(_("Open the rated dossier"), url)

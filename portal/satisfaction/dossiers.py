@@ -1,0 +1,244 @@
+"""The one-stop desk's dossier register: due dates in working days (the 15:00 rule for
+same-day procedures), registration by hand or from the one-stop software's CSV export, the
+return that issues the rating slip, and the dossier waiting at the desk's tablet."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from portal.auth.models import User
+from portal.auth.phones import InvalidPhone, normalize_phone
+from portal.db import utcnow
+from portal.domain import DomainError, PermissionDenied, Problems
+from portal.extensions import db
+from portal.satisfaction import policy, rollups, tokens
+from portal.satisfaction.catalogue import procedures
+from portal.satisfaction.csvimport import ImportReport, messages_of, rows, whole_number
+from portal.satisfaction.models import Dossier, Procedure, Timeliness
+from portal.satisfaction.policy import DossierAction
+from portal.security import WARD_OFFICERS, is_officer_of
+from portal.text import clean
+from portal.timeutil import local_zone
+from portal.workdays import add_working_days, is_working_day
+
+SAME_DAY_CUTOFF = time(15, 0)  # received later: returned the next working day
+
+
+def _check_officer(actor: User, ward_id: int) -> None:
+    if not is_officer_of(actor, ward_id):
+        raise PermissionDenied(_l("Only the ward's one-stop officers may register dossiers."))
+
+
+def due_date(received_at: datetime, time_limit_days: int) -> date:
+    """The legal return date: `n` working days after the day of receipt; for same-day
+    procedures the day itself, or the next working day when received after 15:00 or on a
+    day off."""
+    local = received_at.astimezone(local_zone())
+    day = local.date()
+    if time_limit_days > 0:
+        return add_working_days(day, time_limit_days)
+    if is_working_day(day) and local.time() < SAME_DAY_CUTOFF:
+        return day
+    return add_working_days(day, 1)
+
+
+def timeliness_of(dossier: Dossier) -> Timeliness | None:
+    if dossier.returned_at is None:
+        return None
+    returned = dossier.returned_at.astimezone(local_zone()).date()
+    if returned < dossier.due_on:
+        return Timeliness.EARLY
+    return Timeliness.ON_TIME if returned == dossier.due_on else Timeliness.LATE
+
+
+@dataclass
+class DossierInput:
+    procedure_id: int | None
+    receipt_number: str
+    received_at: datetime | None
+    returned_at: datetime | None = None
+    extra_visits: int | None = 0
+    receiving_officer_id: int | None = None
+
+
+def register_dossier(actor: User, ward_id: int, data: DossierInput, now=None) -> Dossier:
+    """Record a dossier of the ward's one-stop desk (its officers)."""
+    _check_officer(actor, ward_id)
+    now = now or utcnow()
+    problems = Problems()
+    procedure = db.session.get(Procedure, data.procedure_id) if data.procedure_id else None
+    if procedure is None or procedure.ward_id != ward_id or not procedure.active:
+        problems.add("procedure_id", _l("Choose a procedure of the catalogue."))
+    number = clean(data.receipt_number)
+    if not number or len(number) > 40:
+        problems.add("receipt_number", _l("Enter the receipt number (at most 40 characters)."))
+    elif db.session.execute(
+        sa.select(Dossier.id).where(Dossier.ward_id == ward_id, Dossier.receipt_number == number)
+    ).first():
+        problems.add("receipt_number", _l("A dossier with this receipt number already exists."))
+    if data.received_at is None or data.received_at > now + timedelta(minutes=5):
+        problems.add("received_at", _l("Enter when it was received (not in the future)."))
+    if data.returned_at is not None and (
+        data.received_at is None
+        or data.returned_at < data.received_at
+        or data.returned_at > now + timedelta(minutes=5)
+    ):
+        problems.add(
+            "returned_at", _l("The return must be after the receipt and not in the future.")
+        )
+    if data.extra_visits is None or not 0 <= data.extra_visits <= 50:
+        problems.add("extra_visits", _l("Enter a number of visits between 0 and 50."))
+    officer_id = data.receiving_officer_id or actor.id
+    officer = db.session.get(User, officer_id)
+    if officer is None or not is_officer_of(officer, ward_id):
+        problems.add("receiving_officer_id", _l("Choose an officer of this ward."))
+    problems.raise_if_any()
+    dossier = Dossier(
+        ward_id=ward_id,
+        procedure_id=procedure.id,
+        receipt_number=number,
+        received_at=data.received_at,
+        due_on=due_date(data.received_at, procedure.time_limit_days),
+        returned_at=data.returned_at,
+        extra_visits=data.extra_visits,
+        receiving_officer_id=officer.id,
+        created_by_id=actor.id,
+    )
+    dossier.procedure = procedure
+    dossier.timeliness = timeliness_of(dossier)
+    try:
+        with db.session.begin_nested():
+            db.session.add(dossier)
+            db.session.flush()
+    except sa.exc.IntegrityError as exc:
+        raise DomainError(
+            _l("A dossier with this receipt number already exists."), "receipt_number"
+        ) from exc
+    if dossier.returned_at is not None:
+        rollups.dossier_returned(dossier)
+    return dossier
+
+
+DOSSIER_COLUMNS = {"receipt_number", "procedure", "received_at"}
+DATETIME_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M", "%Y-%m-%d", "%d/%m/%Y")
+
+
+def parse_local_datetime(value: str) -> datetime | None:
+    """A Hà Nội date and time as the one-stop software writes it -> aware UTC, or None."""
+    value = (value or "").strip()
+    for fmt in DATETIME_FORMATS:
+        try:
+            parsed = datetime.strptime(value, fmt)
+        except ValueError:
+            continue
+        return parsed.replace(tzinfo=local_zone()).astimezone(UTC)
+    return None
+
+
+def import_dossiers_csv(actor: User, ward_id: int, text: str, now=None) -> ImportReport:
+    """Register dossiers from a CSV export of the one-stop software. Columns: receipt_number,
+    procedure (national code or Vietnamese name), received_at, returned_at (optional),
+    extra_visits (optional), officer_phone (optional). Good rows are kept; each bad row is
+    reported with its line number and nothing of it is saved."""
+    _check_officer(actor, ward_id)
+
+    catalogue = procedures(ward_id)
+    by_code = {p.code: p for p in catalogue if p.code}
+    by_name = {p.name_vi.casefold(): p for p in catalogue}
+    officers = {
+        u.phone: u
+        for u in db.session.execute(
+            sa.select(User).where(User.ward_id == ward_id, User.role.in_(WARD_OFFICERS))
+        ).scalars()
+    }
+    report = ImportReport()
+    for line, row in rows(text, DOSSIER_COLUMNS):
+        problems: list[str] = []
+        key = row.get("procedure", "")
+        procedure = by_code.get(key) or by_name.get(key.casefold())
+        if procedure is None:
+            problems.append(str(_l("unknown procedure %(value)s", value=key or "—")))
+        received = parse_local_datetime(row.get("received_at", ""))
+        if received is None:
+            problems.append(
+                str(_l("bad date received_at: %(value)s", value=row.get("received_at") or "—"))
+            )
+        returned = None
+        if row.get("returned_at"):
+            returned = parse_local_datetime(row["returned_at"])
+            if returned is None:
+                problems.append(
+                    str(_l("bad date returned_at: %(value)s", value=row["returned_at"]))
+                )
+        visits = whole_number(row.get("extra_visits", ""), 0)
+        if visits is None:
+            problems.append(str(_l("extra_visits must be a whole number")))
+        officer_id = None
+        if row.get("officer_phone"):
+            try:
+                officer = officers.get(normalize_phone(row["officer_phone"]))
+            except InvalidPhone:
+                officer = None
+            if officer is None:
+                problems.append(str(_l("unknown officer %(value)s", value=row["officer_phone"])))
+            else:
+                officer_id = officer.id
+        if problems:
+            report.errors.append((line, "; ".join(problems)))
+            continue
+        data = DossierInput(
+            procedure_id=procedure.id,
+            receipt_number=row.get("receipt_number", ""),
+            received_at=received,
+            returned_at=returned,
+            extra_visits=visits,
+            receiving_officer_id=officer_id,
+        )
+        try:
+            register_dossier(actor, ward_id, data, now=now)
+        except DomainError as error:
+            report.errors.append((line, messages_of(error)))
+            continue
+        report.created += 1
+    return report
+
+
+def return_dossier(actor: User, dossier: Dossier, *, now=None, extra_visits=None) -> str:
+    """Hand the dossier back: record the return and its timeliness, and issue the one-time
+    rating token printed on the slip. Returns the raw token (stored only as a hash).
+    Issuing again (a lost slip) replaces an unused token."""
+    now = now or utcnow()
+    policy.require_dossier(actor, dossier, DossierAction.RETURN, now)
+    if extra_visits is not None:
+        if not 0 <= extra_visits <= 50:
+            raise DomainError(_l("Enter a number of visits between 0 and 50."), "extra_visits")
+        dossier.extra_visits = extra_visits
+    first_return = dossier.returned_at is None
+    if first_return:
+        dossier.returned_at = now
+    dossier.timeliness = timeliness_of(dossier)
+    if first_return:
+        rollups.dossier_returned(dossier)
+    raw = tokens.issue(dossier, actor, now)
+    db.session.flush()
+    return raw
+
+
+def kiosk_dossier(actor: User, now=None, minutes: int = 15) -> Dossier | None:
+    """The dossier the officer at this desk returned last, still unrated, within `minutes`."""
+    now = now or utcnow()
+    return db.session.execute(
+        sa.select(Dossier)
+        .where(
+            Dossier.ward_id == actor.ward_id,
+            Dossier.token_issued_by_id == actor.id,
+            Dossier.token_used_at.is_(None),
+            Dossier.token_issued_at >= now - timedelta(minutes=minutes),
+        )
+        .order_by(Dossier.token_issued_at.desc(), Dossier.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()

@@ -1,0 +1,123 @@
+"""The rating itself: three answers (a reason required for "Không hài lòng"), attitude,
+visits and a comment, given through the one-time link or at the desk's tablet; the 0–6 score
+of indicators 1, 3 and 7; a dissatisfied rating opens a case in the feedback inbox."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from portal.auth.models import User
+from portal.db import utcnow
+from portal.domain import Problems, StateConflict
+from portal.extensions import db
+from portal.satisfaction import cases, policy, rollups, tokens
+from portal.satisfaction.models import (
+    Attitude,
+    Dossier,
+    Level,
+    RatingChannel,
+    SatisfactionRating,
+    Timeliness,
+)
+from portal.satisfaction.policy import DossierAction
+from portal.text import clean
+
+REASON_MAX = 2000
+COMMENT_MAX = 2000
+
+
+@dataclass
+class RatingInput:
+    level: str | None
+    reason: str = ""
+    attitude: str | None = None
+    visits_reported: int | None = None
+    comment: str = ""
+
+
+def _validated(data: RatingInput) -> tuple[Level, Attitude | None]:
+    problems = Problems()
+    level = Level(data.level) if data.level in {x.value for x in Level} else None
+    attitude = Attitude(data.attitude) if data.attitude in {x.value for x in Attitude} else None
+    data.reason, data.comment = clean(data.reason), clean(data.comment)
+    if level is None:
+        problems.add("level", _l("Choose one of the three answers."))
+    if level == Level.DISSATISFIED and not data.reason:
+        problems.add("reason", _l("Please tell us why you are dissatisfied."))
+    if len(data.reason) > REASON_MAX:
+        problems.add("reason", _l("At most %(max)d characters.", max=REASON_MAX))
+    if len(data.comment) > COMMENT_MAX:
+        problems.add("comment", _l("At most %(max)d characters.", max=COMMENT_MAX))
+    if data.attitude and attitude is None:
+        problems.add("attitude", _l("Choose one of the listed answers."))
+    if data.visits_reported is not None and not 0 <= data.visits_reported <= 50:
+        problems.add("visits_reported", _l("Enter a number of visits between 0 and 50."))
+    problems.raise_if_any()
+    return level, attitude
+
+
+def score_of(timeliness: Timeliness | None, contacts: int, attitude: Attitude | None) -> int | None:
+    """Indicators 1 (time against the legal limit), 3 (contacts needed) and 7 (attitude) of
+    the 18-point scale, 0–2 points each; None when the dossier has no return date."""
+    if timeliness is None:
+        return None
+    points = {Timeliness.EARLY: 2, Timeliness.ON_TIME: 1, Timeliness.LATE: 0}[timeliness]
+    points += 2 if contacts == 0 else 1 if contacts == 1 else 0
+    points += {Attitude.GOOD: 2, Attitude.ACCEPTABLE: 1, Attitude.POOR: 0, None: 1}[attitude]
+    return points
+
+
+def _record_rating(dossier: Dossier, level, attitude, data: RatingInput, channel, now):
+    rating = SatisfactionRating(
+        ward_id=dossier.ward_id,
+        dossier_id=dossier.id,
+        procedure_id=dossier.procedure_id,
+        officer_id=dossier.receiving_officer_id,
+        level=level,
+        reason=data.reason,
+        attitude=attitude,
+        visits_reported=data.visits_reported,
+        comment=data.comment,
+        channel=channel,
+        issued_by_id=dossier.token_issued_by_id,
+        timeliness=dossier.timeliness,
+        contacts_needed=dossier.extra_visits,
+        score=score_of(dossier.timeliness, dossier.extra_visits, attitude),
+        created_at=now,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(rating)
+            db.session.flush()
+    except sa.exc.IntegrityError as exc:  # one rating per dossier, whatever the race
+        raise tokens.InvalidToken() from exc
+    rollups.rating_recorded(rating)
+    if level == Level.DISSATISFIED:
+        rating.feedback_id = cases.open_case(dossier, rating, now).id
+        db.session.flush()
+    return rating
+
+
+def rate(raw_token: str, data: RatingInput, now=None) -> SatisfactionRating:
+    """A resident rates a dossier through its one-time link (no login). Used, expired,
+    guessed and malformed tokens all get the same answer; nothing is counted twice."""
+    now = now or utcnow()
+    level, attitude = _validated(data)
+    dossier = tokens.dossier_for_token(raw_token, now)
+    if not tokens.consume(dossier, dossier.token_hash, now):
+        raise tokens.InvalidToken()
+    return _record_rating(dossier, level, attitude, data, RatingChannel.LINK, now)
+
+
+def rate_at_kiosk(actor: User, dossier: Dossier, data: RatingInput, now=None) -> SatisfactionRating:
+    """A resident rates at the desk's tablet, signed in as the officer who returned the
+    dossier; the dossier's token is used up so the slip's link no longer works."""
+    now = now or utcnow()
+    policy.require_dossier(actor, dossier, DossierAction.RATE_AT_KIOSK, now)
+    level, attitude = _validated(data)
+    if not tokens.consume(dossier, None, now):  # rated meanwhile, through its link
+        raise StateConflict(_l("This dossier has already been rated."))
+    return _record_rating(dossier, level, attitude, data, RatingChannel.KIOSK, now)
