@@ -24,7 +24,8 @@ from test_dashboard import (
 )
 
 from portal.codes import format_code
-from portal.dashboard import exports
+from portal.dashboard import exports, reports, tables
+from portal.dashboard.columns import Column, Format, Table, TableSpec
 from portal.dashboard.periods import Period
 from portal.extensions import db
 from portal.feedback.models import Feedback
@@ -51,6 +52,11 @@ def _case_code(world: World) -> str:
 
 def _name(procedure) -> str:
     return procedure.name_en or procedure.name_vi
+
+
+def _tables(ward_id: int, period: Period = NOV) -> dict[str, Table]:
+    """Every table of a ward's dashboard, by name."""
+    return {table.name: table for table in tables.download(tables.ALL, ward_id, period, TODAY)}
 
 
 # ---------------------------------------------------------------- CSV
@@ -139,8 +145,10 @@ def test_csv_satisfaction_summary(client, rated: World):
 
 
 def test_feedback_summary_table(app, english, answered: World):
-    table = exports.ward_tables(answered.ward.id, NOV, "en", TODAY)["feedback-summary"]
-    assert table.header[0] == "Period" and table.percent == frozenset({4})
+    table = _tables(answered.ward.id)["feedback-summary"]
+    assert table.header[0] == "Period"
+    assert_shares_formatted(table)
+    assert table.formats[-1] is Format.DECIMAL  # the mean working days
     # November: 3 received, 3 answered, 1 on time, mean 12 working days; October: 2, 0.
     assert table.rows == [
         ["11/2026", 3, 3, 1, pytest.approx(1 / 3), 12.0],
@@ -150,15 +158,15 @@ def test_feedback_summary_table(app, english, answered: World):
 
 def test_feedback_tables(app, english, answered: World):
     f1, f2, f3, f4, f5 = answered.items
-    tables = exports.ward_tables(answered.ward.id, NOV, "en", TODAY)
-    category = tables["feedback-by-category"]
+    ward_tables = _tables(answered.ward.id)
+    category = ward_tables["feedback-by-category"]
     rows = {row[0]: row[1:] for row in category.rows}
     assert rows["Environment"] == [2, 1, 1, 1.0, 1.0]
     assert rows["Urban order"] == [1, 1, 0, 0.0, 12.0]
     assert rows["A question for the ward chairman"] == [0, 0, 0, None, None]
     csv_rows = list(csv.reader(io.StringIO(exports.to_csv(category).decode("utf-8-sig"))))
     assert ["Other", "0", "1", "0", "0", "23"] in csv_rows
-    overdue = tables["overdue"]
+    overdue = ward_tables["overdue"]
     assert overdue.header[:2] == ["Code", "Title"]
     assert [row[0] for row in overdue.rows] == [format_code(f5.code), format_code(f3.code)]
     assert overdue.rows[1][3:5] == [datetime(2026, 11, 10, 10), date(2026, 11, 25)]
@@ -177,19 +185,19 @@ def test_xlsx_of_every_table(client, rated: World):
     )
     book = _xlsx(response)
     assert book.sheetnames == [
-        "Satisfaction",
-        "By month",
-        "By procedure",
-        "By field",
-        "By officer",
-        "Lowest-rated procedures",
-        "Latest dissatisfied reasons",
-        "Feedback",
-        "By category",
-        "Overdue now",
-        "Dialogues",
+        "Satisfaction totals",
+        "Satisfaction by month",
+        "Satisfaction by procedure",
+        "Satisfaction by field",
+        "Satisfaction by officer",
+        "Procedures rated lowest",
+        "Reasons for dissatisfaction",
+        "Feedback totals",
+        "Feedback by category",
+        "Feedback overdue",
+        "Dialogues and reception",
     ]
-    sheet = book["By procedure"]
+    sheet = book["Satisfaction by procedure"]
     header = [cell.value for cell in sheet[1]]
     assert header[:5] == [
         "Procedure",
@@ -207,13 +215,13 @@ def test_xlsx_of_every_table(client, rated: World):
     assert a_row[4].number_format == "0.0%" and a_row[1].number_format == "General"
     assert a_row[-1].value == 5.5 and a_row[-1].number_format == "0.0"
     assert rows[_name(c)][4].value is None  # no rating: no data
-    lowest = book["Lowest-rated procedures"]
+    lowest = book["Procedures rated lowest"]
     assert [[cell.value for cell in row] for row in lowest.iter_rows(min_row=2)] == [
         [_name(b), 0.0, 1],
         [_name(a), 1.0, 2],
     ]
     assert lowest["B2"].number_format == "0.0%"
-    reasons = book["Latest dissatisfied reasons"]
+    reasons = book["Reasons for dissatisfaction"]
     assert reasons["A2"].value == datetime(2026, 11, 7, 9, 0)
     assert reasons["C2"].value == "Phải chờ lâu"
     assert reasons["D2"].value == _case_code(rated)
@@ -230,8 +238,8 @@ def test_xlsx_in_vietnamese_and_one_table(client, rated: World):
 
 def test_empty_period_gives_files_with_headers_only(client, rated: World):
     book = _xlsx(_download(client, rated.chairman, "all.xlsx?period=year&date=2001"))
-    assert book["By procedure"].max_row == 1
-    assert book["By category"].max_row == 1 + 5  # every category, with zeros
+    assert book["Satisfaction by procedure"].max_row == 1
+    assert book["Feedback by category"].max_row == 1 + 5  # every category, with zeros
     header, *rows = _csv(_download(client, rated.chairman, "lowest-rated.csv?date=2001"))
     assert header and rows == []
 
@@ -249,7 +257,7 @@ def test_ward_comparison_for_the_admin(client, rated: World):
         ["Phường Việt Hưng", "1", "1", "1", "0"],
     ]
     book = _xlsx(_download(client, rated.admin, "all.xlsx?date=2026-11"))
-    assert book.sheetnames == ["Satisfaction by ward", "By month"]
+    assert book.sheetnames == ["Satisfaction by ward", "Satisfaction by month"]
     assert book["Satisfaction by ward"]["E2"].value == pytest.approx(2 / 3)
     # The administrator opens one served ward's tables with ?ward=.
     slug = rated.other_ward.slug
@@ -271,23 +279,26 @@ def test_formula_injection_is_neutralised(client, rated: World):
     header, *rows = _csv(_download(client, rated.chairman, "dissatisfied-reasons.csv?date=2026-11"))
     assert rows[0][2] == "'" + evil
     sheet = _xlsx(_download(client, rated.chairman, "all.xlsx?date=2026-11"))[
-        "Latest dissatisfied reasons"
+        "Reasons for dissatisfaction"
     ]
     assert sheet["C2"].value == "'" + evil and sheet["C2"].data_type == "s"
     for text in ("+1", "-1", "@SUM(A1)", "\t=1"):
         assert exports.safe_text(text) == "'" + text
     assert exports.safe_text("Phải chờ lâu") == "Phải chờ lâu"
-    table = exports.Table("t", "t", "t", ["A", "B"], [[-1, "-1"]])
+    columns = (Column("A", lambda row: row[0], Format.INTEGER), Column("B", lambda row: row[1]))
+    table = TableSpec("t", "t", columns, lambda source: source).build([(-1, "-1")])
     assert exports.to_csv(table).decode("utf-8-sig").splitlines()[1] == "-1,'-1"
 
 
 def test_sheet_names_are_valid():
-    assert exports.sheet_name("a/b:c*d?[e]\\f") == "a b c d  e  f"
-    long = exports.sheet_name("x" * 40)
-    assert long == "x" * 31
-    assert exports.sheet_name("x" * 40, [long]) == "x" * 27 + " (2)"
-    assert exports.sheet_name("'By'") == "By"
-    assert exports.sheet_name("by procedure", ["By procedure"]) == "by procedure (2)"
+    assert exports.sheet_name("a/b:c*d?[e]\\f", "t") == "a b c d  e  f"
+    assert exports.sheet_name("'By'", "t") == "By"
+    # Too long: cut after the last whole word; one long word: the table's own name.
+    title = "Thủ tục có mức hài lòng thấp nhất"  # 33 characters
+    assert exports.sheet_name(title, "lowest-rated") == "Thủ tục có mức hài lòng thấp"
+    assert exports.sheet_name("x" * 40, "lowest-rated") == "lowest-rated"
+    # Taken (ignoring case): the table's own name, never a "(2)".
+    assert exports.sheet_name("Theo lĩnh vực", "by-category", ["theo lĩnh vực"]) == "by-category"
 
 
 # ---------------------------------------------------------------- the quarterly report
@@ -295,7 +306,7 @@ def test_sheet_names_are_valid():
 
 def test_quarterly_ward_report(app, english, rated: World):
     a, b, c = rated.procedures
-    [report] = exports.quarterly_ward_report(rated.ward.id, Q4, "en")
+    [report] = reports.report(reports.QUARTERLY_REPORT, rated.ward.id, Q4)
     assert report.header == [
         "No.",
         "Procedure",
@@ -321,14 +332,15 @@ LEVELS = [
 ]
 
 
-def assert_shares_formatted(table: exports.Table) -> None:
+def assert_shares_formatted(table: Table) -> None:
     """Exactly the columns of shares and rates carry the percentage format."""
     shares = {h for h in table.header if "share" in h or "rate" in h}
-    assert {table.header[i] for i in table.percent} == shares
+    formats = dict(zip(table.header, table.formats, strict=True))
+    assert {h for h, f in formats.items() if f is Format.PERCENT} == shares
 
 
 def test_officer_report(app, english, rated: World):
-    summary, details, slips = exports.officer_report(rated.ward.id, NOV, "en")
+    summary, details, slips = reports.report(reports.OFFICER_REPORT, rated.ward.id, NOV)
     assert summary.header == [
         "No.",
         "Officer",
@@ -348,10 +360,9 @@ def test_officer_report(app, english, rated: World):
         "Average score (out of 6)",
     ]
     assert_shares_formatted(summary)
-    assert [summary.header[i] for i in sorted(summary.decimal)] == [
-        "Per dossier",
-        "Average score (out of 6)",
-    ]
+    formats = zip(summary.header, summary.formats, strict=True)
+    decimals = [header for header, fmt in formats if fmt is Format.DECIMAL]
+    assert decimals == ["Per dossier", "Average score (out of 6)"]
     third = pytest.approx(1 / 3)
     # The chairman returned D2 (early, satisfied, 5), D3 (on time, 1 extra visit,
     # dissatisfied, 2) and D4 (late, not rated); the officer D1 (early, very satisfied, 6).
@@ -364,7 +375,8 @@ def test_officer_report(app, english, rated: World):
         + [1, third, 1, third, 1, third, pytest.approx(2 / 3), pytest.approx(13 / 3)],
     ]
     assert details.header[:3] == ["Officer", "Procedure", "Dossiers returned"]
-    assert details.percent == summary.percent and details.decimal == summary.decimal
+    # Officer and Procedure take the places of No. and Officer.
+    assert details.formats[2:] == summary.formats[2:]
     a, b, c = rated.procedures
     assert [row[:3] for row in details.rows] == [
         ["Nguyễn Văn Chủ", _name(a), 1],
@@ -504,7 +516,7 @@ def test_unknown_period_is_a_clear_400(client, world: World, query: str):
 def test_the_page_links_the_downloads(client, rated: World):
     login_as(client, rated.chairman)
     html = text_of(client.get("/dashboard/?date=2026-11", headers={"Accept-Language": "en"}))
-    for table in exports.WARD_TABLES:
+    for table in tables.WARD_TABLES:
         for fmt in ("csv", "xlsx"):
             assert f'href="/dashboard/export/{table}.{fmt}?period=month&amp;date=2026-11"' in html
     assert "Download everything (XLSX)" in html
