@@ -1,21 +1,29 @@
 """CSV and XLSX exports of the dashboard's tables: the files opened and checked against the
-hand-computed examples of test_dashboard, formula injection, the quarterly report, who may
-download what, and bad input."""
+hand-computed examples of test_dashboard, formula injection, the sheet names of every
+workbook, what a download reads from the database, the quarterly report, who may download
+what, and bad input."""
 
 from __future__ import annotations
 
 import csv
 import io
+import re
+from collections import Counter
+from collections.abc import Callable
 from datetime import date, datetime
 
 import pytest
+import sqlalchemy as sa
 from conftest import World, login_as, text_of
+from flask_babel import force_locale
 from openpyxl import load_workbook
 from test_dashboard import (
     NOV,
+    OCT,
     TODAY,
     _dossier,
     _download,
+    _get,
     _procedure,
     _rate,
     answered,
@@ -25,9 +33,11 @@ from test_dashboard import (
 
 from portal.codes import format_code
 from portal.dashboard import exports, reports, tables
+from portal.dashboard import services as dashboard
 from portal.dashboard.columns import Column, Format, Table, TableSpec
 from portal.dashboard.periods import Period
 from portal.extensions import db
+from portal.feedback import services as feedback_services
 from portal.feedback.models import Feedback
 
 __all__ = ["answered", "rated"]  # the fixtures of test_dashboard, used here too
@@ -299,6 +309,138 @@ def test_sheet_names_are_valid():
     assert exports.sheet_name("x" * 40, "lowest-rated") == "lowest-rated"
     # Taken (ignoring case): the table's own name, never a "(2)".
     assert exports.sheet_name("Theo lĩnh vực", "by-category", ["theo lĩnh vực"]) == "by-category"
+
+
+def _workbooks(world: World) -> list[tuple]:
+    """Every workbook the dashboard gives: (who, table, the specs of its sheets)."""
+    ward = [(world.chairman, name, [spec]) for name, spec in tables.WARD_TABLES.items()]
+    city = [(world.admin, name, [spec]) for name, spec in tables.CITY_TABLES.items()]
+    return [
+        (world.chairman, tables.ALL, list(tables.WARD_TABLES.values())),
+        *ward,
+        *[(world.chairman, name, report.tables) for name, report in reports.REPORTS.items()],
+        (world.admin, tables.ALL, list(tables.CITY_TABLES.values())),
+        *city,
+    ]
+
+
+def test_every_workbook_names_its_sheets_whole_and_once(client, rated: World):
+    """In both languages, each sheet is named by its table's whole sheet title (nothing cut
+    to fit, no "(2)" added), at most 31 characters and unique in its workbook; and the
+    Vietnamese titles are translated."""
+    titles: dict[str, dict[str, str]] = {}
+    for lang in ("vi", "en"):
+        for user, name, specs in _workbooks(rated):
+            book = _xlsx(_download(client, user, f"{name}.xlsx?date=2026-11", lang=lang))
+            with force_locale(lang):
+                expected = [str(spec.sheet) for spec in specs]
+            assert book.sheetnames == expected, (lang, name)
+            assert len({title.casefold() for title in expected}) == len(expected), expected
+            for spec, title in zip(specs, expected, strict=True):
+                assert 0 < len(title) <= exports.SHEET_NAME_MAX, title
+                assert not re.search(r"\(\d+\)$", title), title
+                assert exports.sheet_name(title, spec.name) == title  # valid as it is
+                titles.setdefault(spec.name, {})[lang] = title
+    assert len(titles) == len(tables.WARD_TABLES) + 1 + 4  # ward-comparison; report sheets
+    untranslated = {name for name, by_lang in titles.items() if by_lang["vi"] == by_lang["en"]}
+    assert untranslated == set()
+    assert titles["lowest-rated"]["vi"] == "Thủ tục hài lòng thấp nhất"
+    assert titles["feedback-by-category"]["vi"] == "Phản ánh theo loại nội dung"
+
+
+# ---------------------------------------------------------------- what a download reads
+
+
+def _statements(action: Callable[[], object]) -> Counter:
+    """The SQL statements `action()` issues, each with the number of times it does."""
+    issued: Counter = Counter()
+
+    def record(conn, cursor, statement, *args):
+        issued[statement] += 1
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        action()
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+    return issued
+
+
+# The service functions whose figures each table shows (November, October before it), and
+# nothing else: a download of the table may issue their queries and no other.
+WARD_NEEDS: dict[str, Callable[[int], object]] = {
+    "satisfaction-summary": lambda w: [
+        dashboard.satisfaction_totals(w, NOV),
+        dashboard.satisfaction_totals(w, OCT),
+    ],
+    "monthly-trend": lambda w: dashboard.monthly_trend(w, NOV),
+    "by-procedure": lambda w: dashboard.by_procedure(w, NOV),
+    "by-field": lambda w: dashboard.by_procedure(w, NOV),  # added up per field
+    "by-officer": lambda w: dashboard.by_officer(w, NOV),
+    "lowest-rated": lambda w: dashboard.by_procedure(w, NOV),
+    "dissatisfied-reasons": lambda w: dashboard.latest_dissatisfied(w, NOV),
+    "feedback-summary": lambda w: [
+        dashboard.feedback_figures(w, NOV),
+        dashboard.feedback_figures(w, OCT),
+    ],
+    "feedback-by-category": lambda w: [
+        dashboard.feedback_figures(w, NOV),
+        dashboard.categories(w),
+    ],
+    "overdue": lambda w: [feedback_services.overdue(w), dashboard.categories(w)],
+    "dialogues": lambda w: [
+        dashboard.dialogue_summary(w, NOV),
+        dashboard.dialogue_summary(w, OCT),
+    ],
+}
+CITY_NEEDS: dict[str, Callable[[], object]] = {
+    "ward-comparison": lambda: dashboard.ward_comparison(NOV),
+    "monthly-trend": lambda: dashboard.monthly_trend(None, NOV),
+}
+
+
+def test_every_table_says_what_it_needs():
+    assert set(WARD_NEEDS) == set(tables.WARD_TABLES)
+    assert set(CITY_NEEDS) == set(tables.CITY_TABLES)
+
+
+def _reads(client, user, path: str, page: str = "/dashboard/export/") -> Counter:
+    """The statements of a request for `path` beyond those of any request of the viewer:
+    the same request with a period that cannot be understood (access checked, nothing
+    computed), after one such request to read the viewer's own rows."""
+    refused = path.split("?")[0] + "?date=never"
+    assert _get(client, user, refused, page=page).status_code == 400
+    around = _statements(lambda: _get(client, user, refused, page=page))
+    responses = []
+    issued = _statements(lambda: responses.append(_get(client, user, path, page=page)))
+    assert responses[0].status_code == 200, path
+    assert around <= issued
+    return issued - around
+
+
+@pytest.mark.parametrize("table", list(WARD_NEEDS))
+def test_a_one_table_csv_reads_only_its_own_figures(client, rated: World, table: str):
+    ward = rated.ward.id
+    reads = _reads(client, rated.chairman, f"{table}.csv?date=2026-11")
+    assert reads == _statements(lambda: WARD_NEEDS[table](ward))
+
+
+@pytest.mark.parametrize("table", list(CITY_NEEDS))
+def test_a_city_table_reads_only_its_own_figures(client, rated: World, table: str):
+    reads = _reads(client, rated.admin, f"{table}.csv?date=2026-11")
+    assert reads == _statements(CITY_NEEDS[table])
+
+
+def test_the_workbook_and_the_page_read_each_figure_once(client, rated: World):
+    ward = rated.ward.id
+    # What the tables need, a query shared by several tables (by procedure) counted once.
+    needed: Counter = Counter()
+    for need in WARD_NEEDS.values():
+        needed |= _statements(lambda need=need: need(ward))
+    assert _reads(client, rated.chairman, "all.xlsx?date=2026-11") == needed
+    assert _reads(client, rated.chairman, "?date=2026-11", page="/dashboard/") == needed
+    one = _statements(lambda: WARD_NEEDS["by-procedure"](ward))
+    assert one.total() < needed.total()
 
 
 # ---------------------------------------------------------------- the quarterly report
