@@ -863,6 +863,9 @@ def test_ward_page_charts_carry_the_tables_figures(client, rated: World):
     table = html.split('id="table-monthly-trend-caption"')[1].split("</table>")[0]
     assert re.search(r'<th scope="row">11/2026</th>\s*<td>4</td>\s*<td>3</td>', table)
     assert table.count('<th scope="row">') == 12
+    # A month without dossiers nor ratings: counts of 0, rates without data, no share of nothing.
+    empty = "<td>0</td><td>0</td><td>no data</td><td>no data</td><td>0</td><td>0</td>"
+    assert f'<th scope="row">12/2025</th>{empty}' in table
 
 
 def test_ward_page_by_field_and_officer_reports(client, rated: World):

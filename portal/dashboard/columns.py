@@ -106,8 +106,11 @@ class Column:
     def shown(self, row: Any) -> str:
         return shown(self.value(row), self.format)
 
-    def share_shown(self, row: Any) -> str:
-        return shown(self.share(row) if self.share else None, Format.PERCENT)
+    def share_shown(self, row: Any) -> str | None:
+        """The count's share as the page shows it beside the count; None without a share
+        (no column of shares, or nothing to share out: the count says it is 0)."""
+        value = self.share(row) if self.share else None
+        return None if value is None else shown(value, Format.PERCENT)
 
     def href(self, row: Any, links: Any) -> str | None:
         return self.link(row, links) if self.link else None
