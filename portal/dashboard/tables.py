@@ -225,22 +225,40 @@ def _month(row: services.MonthRow) -> str:
 
 NO_DATA = _l("No data.")
 
+
+def period_beside_previous(
+    name: str,
+    sheet: Label,
+    columns: tuple[Column, ...],
+    figures: Callable[[Any], tuple[Any, Any]],
+    caption: Callable[[str, str], str],
+) -> TableSpec:
+    """A table of the period's `figures` beside the previous period's (a row each in files;
+    a row per figure, a column per period on the page), captioned by `caption(period,
+    previous)`."""
+    return TableSpec(
+        name,
+        sheet,
+        (PERIOD, *columns),
+        lambda d: beside(d.period, *figures(d)),
+        lambda d: caption(d.period.label, d.period.previous().label),
+        transposed=True,
+        caption_shown=True,
+    )
+
+
 WARD_TABLES: dict[str, TableSpec] = {
     spec.name: spec
     for spec in (
-        TableSpec(
+        period_beside_previous(
             "satisfaction-summary",
             # Translators: the name of a sheet of an XLSX file: at most 31 characters.
             _l("Satisfaction totals"),
-            (PERIOD, *FIGURES),
-            lambda d: beside(d.period, d.satisfaction.totals, d.satisfaction.previous),
-            lambda d: _(
-                "Satisfaction, %(period)s beside %(previous)s",
-                period=d.period.label,
-                previous=d.period.previous().label,
+            FIGURES,
+            lambda d: (d.satisfaction.totals, d.satisfaction.previous),
+            lambda period, previous: _(
+                "Satisfaction, %(period)s beside %(previous)s", period=period, previous=previous
             ),
-            transposed=True,
-            caption_shown=True,
         ),
         TableSpec(
             "monthly-trend",
@@ -296,19 +314,15 @@ WARD_TABLES: dict[str, TableSpec] = {
             row_headers=False,
             empty=_l("No dissatisfied rating in this period."),
         ),
-        TableSpec(
+        period_beside_previous(
             "feedback-summary",
             # Translators: the name of a sheet of an XLSX file: at most 31 characters.
             _l("Feedback totals"),
-            (PERIOD, *FEEDBACK),
-            lambda d: beside(d.period, d.feedback.totals, d.feedback.previous),
-            lambda d: _(
-                "Feedback, %(period)s beside %(previous)s",
-                period=d.period.label,
-                previous=d.period.previous().label,
+            FEEDBACK,
+            lambda d: (d.feedback.totals, d.feedback.previous),
+            lambda period, previous: _(
+                "Feedback, %(period)s beside %(previous)s", period=period, previous=previous
             ),
-            transposed=True,
-            caption_shown=True,
         ),
         TableSpec(
             "feedback-by-category",
@@ -330,19 +344,15 @@ WARD_TABLES: dict[str, TableSpec] = {
             empty=_l("Nothing is overdue."),
             row_class="row-overdue",
         ),
-        TableSpec(
+        period_beside_previous(
             "dialogues",
             # Translators: the name of a sheet of an XLSX file: at most 31 characters.
             _l("Dialogues and reception"),
-            (PERIOD, *DIALOGUES),
-            lambda d: beside(d.period, d.dialogues, d.previous_dialogues),
-            lambda d: _(
-                "Dialogues, %(period)s beside %(previous)s",
-                period=d.period.label,
-                previous=d.period.previous().label,
+            DIALOGUES,
+            lambda d: (d.dialogues, d.previous_dialogues),
+            lambda period, previous: _(
+                "Dialogues, %(period)s beside %(previous)s", period=period, previous=previous
             ),
-            transposed=True,
-            caption_shown=True,
         ),
     )
 }
