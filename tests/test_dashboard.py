@@ -814,10 +814,17 @@ def test_dashboard_page_shows_the_dialogues(client, dialogues: World):
     html = text_of(_get(client, dialogues.chairman, "?date=2026-11"))
     section = html.split("Dialogue conferences and citizen reception")[1]
     assert re.search(r'<caption id="[^"]+">Dialogues, 11/2026 beside 10/2026</caption>', section)
-    assert "Conferences held in the calendar year" in section and "Met" in section
-    assert '<td>4 <span class="muted">(2026)</span></td>' in section
-    assert "47 of 100" in section and "47.0%" in section
-    assert "25.0%" in section and 'scope="row"' in section
+    assert "Met" in section
+    # A row per column of the dialogues' table, November then October.
+    for label, november in (
+        ("Conferences held", "2"),
+        ("Conferences held in the calendar year", "4"),
+        ("Attendance", "47"),
+        ("Capacity", "100"),
+        ("Attendance against capacity", "47.0%"),
+        ("Reception slots used", '1 <span class="muted">(25.0%)</span>'),
+    ):
+        assert f'<tr><th scope="row">{label}</th><td>{november}</td>' in section, label
 
 
 def test_dashboard_page_dialogues_empty_year(client, world: World):
@@ -863,14 +870,17 @@ def test_ward_page_charts_carry_the_tables_figures(client, rated: World):
     assert 'src="/static/js/dashboard-charts.js"' in html
     assert "cdn" not in html.lower()
     # The trend table beside the chart.
-    table = html.split('id="table-trend-caption"')[1].split("</table>")[0]
+    table = html.split('id="table-monthly-trend-caption"')[1].split("</table>")[0]
     assert re.search(r'<th scope="row">11/2026</th>\s*<td>4</td>\s*<td>3</td>', table)
     assert table.count('<th scope="row">') == 12
+    # A month without dossiers nor ratings: counts of 0, rates without data, no share of nothing.
+    empty = "<td>0</td><td>0</td><td>no data</td><td>no data</td><td>0</td><td>0</td>"
+    assert f'<th scope="row">12/2025</th>{empty}' in table
 
 
 def test_ward_page_by_field_and_officer_reports(client, rated: World):
     html = text_of(_get(client, rated.chairman, "?date=2026-11"))
-    table = html.split('id="table-field-caption"')[1].split("</table>")[0]
+    table = html.split('id="table-by-field-caption"')[1].split("</table>")[0]
     assert re.search(r'<th scope="row">Civil status</th>\s*<td>2</td>\s*<td>1</td>', table)
     assert re.search(r'<th scope="row">Household business</th>\s*<td>2</td>\s*<td>2</td>', table)
     assert "/dashboard/export/officer-report.xlsx?period=month&amp;date=2026-11" in html

@@ -1,21 +1,29 @@
 """CSV and XLSX exports of the dashboard's tables: the files opened and checked against the
-hand-computed examples of test_dashboard, formula injection, the quarterly report, who may
-download what, and bad input."""
+hand-computed examples of test_dashboard, formula injection, the sheet names of every
+workbook, what a download reads from the database, the quarterly report, who may download
+what, and bad input."""
 
 from __future__ import annotations
 
 import csv
 import io
+import re
+from collections import Counter
+from collections.abc import Callable
 from datetime import date, datetime
 
 import pytest
+import sqlalchemy as sa
 from conftest import World, login_as, text_of
+from flask_babel import force_locale
 from openpyxl import load_workbook
 from test_dashboard import (
     NOV,
+    OCT,
     TODAY,
     _dossier,
     _download,
+    _get,
     _procedure,
     _rate,
     answered,
@@ -24,9 +32,12 @@ from test_dashboard import (
 )
 
 from portal.codes import format_code
-from portal.dashboard import exports
+from portal.dashboard import exports, reports, tables
+from portal.dashboard import services as dashboard
+from portal.dashboard.columns import Column, Format, Table, TableSpec
 from portal.dashboard.periods import Period
 from portal.extensions import db
+from portal.feedback import queries as feedback_queries
 from portal.feedback.models import Feedback
 
 __all__ = ["answered", "rated"]  # the fixtures of test_dashboard, used here too
@@ -51,6 +62,11 @@ def _case_code(world: World) -> str:
 
 def _name(procedure) -> str:
     return procedure.name_en or procedure.name_vi
+
+
+def _tables(ward_id: int, period: Period = NOV) -> dict[str, Table]:
+    """Every table of a ward's dashboard, by name."""
+    return {table.name: table for table in tables.download(tables.ALL, ward_id, period, TODAY)}
 
 
 # ---------------------------------------------------------------- CSV
@@ -139,8 +155,10 @@ def test_csv_satisfaction_summary(client, rated: World):
 
 
 def test_feedback_summary_table(app, english, answered: World):
-    table = exports.ward_tables(answered.ward.id, NOV, "en", TODAY)["feedback-summary"]
-    assert table.header[0] == "Period" and table.percent == frozenset({4})
+    table = _tables(answered.ward.id)["feedback-summary"]
+    assert table.header[0] == "Period"
+    assert_shares_formatted(table)
+    assert table.formats[-1] is Format.DECIMAL  # the mean working days
     # November: 3 received, 3 answered, 1 on time, mean 12 working days; October: 2, 0.
     assert table.rows == [
         ["11/2026", 3, 3, 1, pytest.approx(1 / 3), 12.0],
@@ -150,15 +168,15 @@ def test_feedback_summary_table(app, english, answered: World):
 
 def test_feedback_tables(app, english, answered: World):
     f1, f2, f3, f4, f5 = answered.items
-    tables = exports.ward_tables(answered.ward.id, NOV, "en", TODAY)
-    category = tables["feedback-by-category"]
+    ward_tables = _tables(answered.ward.id)
+    category = ward_tables["feedback-by-category"]
     rows = {row[0]: row[1:] for row in category.rows}
     assert rows["Environment"] == [2, 1, 1, 1.0, 1.0]
     assert rows["Urban order"] == [1, 1, 0, 0.0, 12.0]
     assert rows["A question for the ward chairman"] == [0, 0, 0, None, None]
     csv_rows = list(csv.reader(io.StringIO(exports.to_csv(category).decode("utf-8-sig"))))
     assert ["Other", "0", "1", "0", "0", "23"] in csv_rows
-    overdue = tables["overdue"]
+    overdue = ward_tables["overdue"]
     assert overdue.header[:2] == ["Code", "Title"]
     assert [row[0] for row in overdue.rows] == [format_code(f5.code), format_code(f3.code)]
     assert overdue.rows[1][3:5] == [datetime(2026, 11, 10, 10), date(2026, 11, 25)]
@@ -177,19 +195,19 @@ def test_xlsx_of_every_table(client, rated: World):
     )
     book = _xlsx(response)
     assert book.sheetnames == [
-        "Satisfaction",
-        "By month",
-        "By procedure",
-        "By field",
-        "By officer",
-        "Lowest-rated procedures",
-        "Latest dissatisfied reasons",
-        "Feedback",
-        "By category",
-        "Overdue now",
-        "Dialogues",
+        "Satisfaction totals",
+        "Satisfaction by month",
+        "Satisfaction by procedure",
+        "Satisfaction by field",
+        "Satisfaction by officer",
+        "Procedures rated lowest",
+        "Reasons for dissatisfaction",
+        "Feedback totals",
+        "Feedback by category",
+        "Feedback overdue",
+        "Dialogues and reception",
     ]
-    sheet = book["By procedure"]
+    sheet = book["Satisfaction by procedure"]
     header = [cell.value for cell in sheet[1]]
     assert header[:5] == [
         "Procedure",
@@ -207,13 +225,13 @@ def test_xlsx_of_every_table(client, rated: World):
     assert a_row[4].number_format == "0.0%" and a_row[1].number_format == "General"
     assert a_row[-1].value == 5.5 and a_row[-1].number_format == "0.0"
     assert rows[_name(c)][4].value is None  # no rating: no data
-    lowest = book["Lowest-rated procedures"]
+    lowest = book["Procedures rated lowest"]
     assert [[cell.value for cell in row] for row in lowest.iter_rows(min_row=2)] == [
         [_name(b), 0.0, 1],
         [_name(a), 1.0, 2],
     ]
     assert lowest["B2"].number_format == "0.0%"
-    reasons = book["Latest dissatisfied reasons"]
+    reasons = book["Reasons for dissatisfaction"]
     assert reasons["A2"].value == datetime(2026, 11, 7, 9, 0)
     assert reasons["C2"].value == "Phải chờ lâu"
     assert reasons["D2"].value == _case_code(rated)
@@ -230,8 +248,8 @@ def test_xlsx_in_vietnamese_and_one_table(client, rated: World):
 
 def test_empty_period_gives_files_with_headers_only(client, rated: World):
     book = _xlsx(_download(client, rated.chairman, "all.xlsx?period=year&date=2001"))
-    assert book["By procedure"].max_row == 1
-    assert book["By category"].max_row == 1 + 5  # every category, with zeros
+    assert book["Satisfaction by procedure"].max_row == 1
+    assert book["Feedback by category"].max_row == 1 + 5  # every category, with zeros
     header, *rows = _csv(_download(client, rated.chairman, "lowest-rated.csv?date=2001"))
     assert header and rows == []
 
@@ -249,7 +267,7 @@ def test_ward_comparison_for_the_admin(client, rated: World):
         ["Phường Việt Hưng", "1", "1", "1", "0"],
     ]
     book = _xlsx(_download(client, rated.admin, "all.xlsx?date=2026-11"))
-    assert book.sheetnames == ["Satisfaction by ward", "By month"]
+    assert book.sheetnames == ["Satisfaction by ward", "Satisfaction by month"]
     assert book["Satisfaction by ward"]["E2"].value == pytest.approx(2 / 3)
     # The administrator opens one served ward's tables with ?ward=.
     slug = rated.other_ward.slug
@@ -271,23 +289,158 @@ def test_formula_injection_is_neutralised(client, rated: World):
     header, *rows = _csv(_download(client, rated.chairman, "dissatisfied-reasons.csv?date=2026-11"))
     assert rows[0][2] == "'" + evil
     sheet = _xlsx(_download(client, rated.chairman, "all.xlsx?date=2026-11"))[
-        "Latest dissatisfied reasons"
+        "Reasons for dissatisfaction"
     ]
     assert sheet["C2"].value == "'" + evil and sheet["C2"].data_type == "s"
     for text in ("+1", "-1", "@SUM(A1)", "\t=1"):
         assert exports.safe_text(text) == "'" + text
     assert exports.safe_text("Phải chờ lâu") == "Phải chờ lâu"
-    table = exports.Table("t", "t", "t", ["A", "B"], [[-1, "-1"]])
+    columns = (Column("A", lambda row: row[0], Format.INTEGER), Column("B", lambda row: row[1]))
+    table = TableSpec("t", "t", columns, lambda source: source).build([(-1, "-1")])
     assert exports.to_csv(table).decode("utf-8-sig").splitlines()[1] == "-1,'-1"
 
 
 def test_sheet_names_are_valid():
-    assert exports.sheet_name("a/b:c*d?[e]\\f") == "a b c d  e  f"
-    long = exports.sheet_name("x" * 40)
-    assert long == "x" * 31
-    assert exports.sheet_name("x" * 40, [long]) == "x" * 27 + " (2)"
-    assert exports.sheet_name("'By'") == "By"
-    assert exports.sheet_name("by procedure", ["By procedure"]) == "by procedure (2)"
+    assert exports.sheet_name("a/b:c*d?[e]\\f", "t") == "a b c d  e  f"
+    assert exports.sheet_name("'By'", "t") == "By"
+    # Too long: cut after the last whole word; one long word: the table's own name.
+    title = "Thủ tục có mức hài lòng thấp nhất"  # 33 characters
+    assert exports.sheet_name(title, "lowest-rated") == "Thủ tục có mức hài lòng thấp"
+    assert exports.sheet_name("x" * 40, "lowest-rated") == "lowest-rated"
+    # Taken (ignoring case): the table's own name, never a "(2)".
+    assert exports.sheet_name("Theo lĩnh vực", "by-category", ["theo lĩnh vực"]) == "by-category"
+
+
+def _workbooks(world: World) -> list[tuple]:
+    """Every workbook the dashboard gives: (who, table, the specs of its sheets)."""
+    ward = [(world.chairman, name, [spec]) for name, spec in tables.WARD_TABLES.items()]
+    city = [(world.admin, name, [spec]) for name, spec in tables.CITY_TABLES.items()]
+    return [
+        (world.chairman, tables.ALL, list(tables.WARD_TABLES.values())),
+        *ward,
+        *[(world.chairman, name, report.tables) for name, report in reports.REPORTS.items()],
+        (world.admin, tables.ALL, list(tables.CITY_TABLES.values())),
+        *city,
+    ]
+
+
+def test_every_workbook_names_its_sheets_whole_and_once(client, rated: World):
+    """In both languages, each sheet is named by its table's whole sheet title (nothing cut
+    to fit, no "(2)" added), at most 31 characters and unique in its workbook; and the
+    Vietnamese titles are translated."""
+    titles: dict[str, dict[str, str]] = {}
+    for lang in ("vi", "en"):
+        for user, name, specs in _workbooks(rated):
+            book = _xlsx(_download(client, user, f"{name}.xlsx?date=2026-11", lang=lang))
+            with force_locale(lang):
+                expected = [str(spec.sheet) for spec in specs]
+            assert book.sheetnames == expected, (lang, name)
+            assert len({title.casefold() for title in expected}) == len(expected), expected
+            for spec, title in zip(specs, expected, strict=True):
+                assert 0 < len(title) <= exports.SHEET_NAME_MAX, title
+                assert not re.search(r"\(\d+\)$", title), title
+                assert exports.sheet_name(title, spec.name) == title  # valid as it is
+                titles.setdefault(spec.name, {})[lang] = title
+    assert len(titles) == len(tables.WARD_TABLES) + 1 + 4  # ward-comparison; report sheets
+    untranslated = {name for name, by_lang in titles.items() if by_lang["vi"] == by_lang["en"]}
+    assert untranslated == set()
+    assert titles["lowest-rated"]["vi"] == "Thủ tục hài lòng thấp nhất"
+    assert titles["feedback-by-category"]["vi"] == "Phản ánh theo loại nội dung"
+
+
+# ---------------------------------------------------------------- what a download reads
+
+
+def _statements(action: Callable[[], object]) -> Counter:
+    """The SQL statements `action()` issues, each with the number of times it does."""
+    issued: Counter = Counter()
+
+    def record(conn, cursor, statement, *args):
+        issued[statement] += 1
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        action()
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+    return issued
+
+
+# The service functions whose figures each table shows (November, October before it), and
+# nothing else: a download of the table may issue their queries and no other.
+WARD_NEEDS: dict[str, Callable[[int], object]] = {
+    "satisfaction-summary": lambda w: [
+        dashboard.satisfaction_totals(w, NOV),
+        dashboard.satisfaction_totals(w, OCT),
+    ],
+    "monthly-trend": lambda w: dashboard.monthly_trend(w, NOV),
+    "by-procedure": lambda w: dashboard.by_procedure(w, NOV),
+    "by-field": lambda w: dashboard.by_procedure(w, NOV),  # added up per field
+    "by-officer": lambda w: dashboard.by_officer(w, NOV),
+    "lowest-rated": lambda w: dashboard.by_procedure(w, NOV),
+    "dissatisfied-reasons": lambda w: dashboard.latest_dissatisfied(w, NOV),
+    "feedback-summary": lambda w: [
+        dashboard.feedback_figures(w, NOV),
+        dashboard.feedback_figures(w, OCT),
+    ],
+    "feedback-by-category": lambda w: [
+        dashboard.feedback_figures(w, NOV),
+        dashboard.categories(w),
+    ],
+    "overdue": lambda w: [feedback_queries.overdue(w), dashboard.categories(w)],
+    "dialogues": lambda w: [
+        dashboard.dialogue_summary(w, NOV),
+        dashboard.dialogue_summary(w, OCT),
+    ],
+}
+CITY_NEEDS: dict[str, Callable[[], object]] = {
+    "ward-comparison": lambda: dashboard.ward_comparison(NOV),
+    "monthly-trend": lambda: dashboard.monthly_trend(None, NOV),
+}
+
+
+def test_every_table_says_what_it_needs():
+    assert set(WARD_NEEDS) == set(tables.WARD_TABLES)
+    assert set(CITY_NEEDS) == set(tables.CITY_TABLES)
+
+
+def _reads(client, user, path: str, page: str = "/dashboard/export/") -> Counter:
+    """The statements of a request for `path` beyond those of any request of the viewer:
+    the same request with a period that cannot be understood (access checked, nothing
+    computed), after one such request to read the viewer's own rows."""
+    refused = path.split("?")[0] + "?date=never"
+    assert _get(client, user, refused, page=page).status_code == 400
+    around = _statements(lambda: _get(client, user, refused, page=page))
+    responses = []
+    issued = _statements(lambda: responses.append(_get(client, user, path, page=page)))
+    assert responses[0].status_code == 200, path
+    assert around <= issued
+    return issued - around
+
+
+@pytest.mark.parametrize("table", list(WARD_NEEDS))
+def test_a_one_table_csv_reads_only_its_own_figures(client, rated: World, table: str):
+    ward = rated.ward.id
+    reads = _reads(client, rated.chairman, f"{table}.csv?date=2026-11")
+    assert reads == _statements(lambda: WARD_NEEDS[table](ward))
+
+
+@pytest.mark.parametrize("table", list(CITY_NEEDS))
+def test_a_city_table_reads_only_its_own_figures(client, rated: World, table: str):
+    reads = _reads(client, rated.admin, f"{table}.csv?date=2026-11")
+    assert reads == _statements(CITY_NEEDS[table])
+
+
+def test_the_workbook_and_the_page_read_each_figure_once(client, rated: World):
+    ward = rated.ward.id
+    # What the tables need, a query shared by several tables (by procedure) counted once.
+    needed: Counter = Counter()
+    for need in WARD_NEEDS.values():
+        needed |= _statements(lambda need=need: need(ward))
+    assert _reads(client, rated.chairman, "all.xlsx?date=2026-11") == needed
+    assert _reads(client, rated.chairman, "?date=2026-11", page="/dashboard/") == needed
+    one = _statements(lambda: WARD_NEEDS["by-procedure"](ward))
+    assert one.total() < needed.total()
 
 
 # ---------------------------------------------------------------- the quarterly report
@@ -295,7 +448,7 @@ def test_sheet_names_are_valid():
 
 def test_quarterly_ward_report(app, english, rated: World):
     a, b, c = rated.procedures
-    [report] = exports.quarterly_ward_report(rated.ward.id, Q4, "en")
+    [report] = reports.report(reports.QUARTERLY_REPORT, rated.ward.id, Q4)
     assert report.header == [
         "No.",
         "Procedure",
@@ -321,14 +474,15 @@ LEVELS = [
 ]
 
 
-def assert_shares_formatted(table: exports.Table) -> None:
+def assert_shares_formatted(table: Table) -> None:
     """Exactly the columns of shares and rates carry the percentage format."""
     shares = {h for h in table.header if "share" in h or "rate" in h}
-    assert {table.header[i] for i in table.percent} == shares
+    formats = dict(zip(table.header, table.formats, strict=True))
+    assert {h for h, f in formats.items() if f is Format.PERCENT} == shares
 
 
 def test_officer_report(app, english, rated: World):
-    summary, details, slips = exports.officer_report(rated.ward.id, NOV, "en")
+    summary, details, slips = reports.report(reports.OFFICER_REPORT, rated.ward.id, NOV)
     assert summary.header == [
         "No.",
         "Officer",
@@ -348,10 +502,9 @@ def test_officer_report(app, english, rated: World):
         "Average score (out of 6)",
     ]
     assert_shares_formatted(summary)
-    assert [summary.header[i] for i in sorted(summary.decimal)] == [
-        "Per dossier",
-        "Average score (out of 6)",
-    ]
+    formats = zip(summary.header, summary.formats, strict=True)
+    decimals = [header for header, fmt in formats if fmt is Format.DECIMAL]
+    assert decimals == ["Per dossier", "Average score (out of 6)"]
     third = pytest.approx(1 / 3)
     # The chairman returned D2 (early, satisfied, 5), D3 (on time, 1 extra visit,
     # dissatisfied, 2) and D4 (late, not rated); the officer D1 (early, very satisfied, 6).
@@ -364,7 +517,8 @@ def test_officer_report(app, english, rated: World):
         + [1, third, 1, third, 1, third, pytest.approx(2 / 3), pytest.approx(13 / 3)],
     ]
     assert details.header[:3] == ["Officer", "Procedure", "Dossiers returned"]
-    assert details.percent == summary.percent and details.decimal == summary.decimal
+    # Officer and Procedure take the places of No. and Officer.
+    assert details.formats[2:] == summary.formats[2:]
     a, b, c = rated.procedures
     assert [row[:3] for row in details.rows] == [
         ["Nguyễn Văn Chủ", _name(a), 1],
@@ -504,7 +658,7 @@ def test_unknown_period_is_a_clear_400(client, world: World, query: str):
 def test_the_page_links_the_downloads(client, rated: World):
     login_as(client, rated.chairman)
     html = text_of(client.get("/dashboard/?date=2026-11", headers={"Accept-Language": "en"}))
-    for table in exports.WARD_TABLES:
+    for table in tables.WARD_TABLES:
         for fmt in ("csv", "xlsx"):
             assert f'href="/dashboard/export/{table}.{fmt}?period=month&amp;date=2026-11"' in html
     assert "Download everything (XLSX)" in html

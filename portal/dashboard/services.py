@@ -6,12 +6,16 @@ the page says "no data" instead of dividing by zero.
 
 Each section is its own function returning a plain dataclass (the period's figures and the
 previous period's beside them), so later sections (dialogues, charts, exports) add a
-function and a template block without touching these."""
+function and a template block without touching these. The summaries of a ward (and the
+WardDashboard and CityDashboard that gather them) read each part the first time it is asked
+for and keep it: the page and the workbook of every table read each part once, and the
+download of one table reads only what that table shows."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from functools import cached_property
 
 import sqlalchemy as sa
 
@@ -206,16 +210,59 @@ class DissatisfiedReason:
 
 @dataclass
 class SatisfactionSummary:
+    """A ward's satisfaction over `period`, with the previous period's totals beside it, the
+    figures per procedure, per field and per officer, the lowest-rated procedures, the
+    latest dissatisfied reasons and the monthly trend (six queries for all of them, whatever
+    the number of ratings), and for the officers' report the figures per officer and
+    procedure and per officer who handed out the slip. Each part is read when first asked
+    for, then kept."""
+
+    ward_id: int
     period: Period
-    previous_period: Period
-    totals: Figures
-    previous: Figures
-    by_procedure: list[ProcedureRow] = field(default_factory=list)
-    by_field: list[FieldRow] = field(default_factory=list)
-    by_officer: list[OfficerRow] = field(default_factory=list)
-    lowest: list[ProcedureRow] = field(default_factory=list)
-    reasons: list[DissatisfiedReason] = field(default_factory=list)
-    trend: list[MonthRow] = field(default_factory=list)
+
+    @property
+    def previous_period(self) -> Period:
+        return self.period.previous()
+
+    @cached_property
+    def totals(self) -> Figures:
+        return satisfaction_totals(self.ward_id, self.period)
+
+    @cached_property
+    def previous(self) -> Figures:
+        return satisfaction_totals(self.ward_id, self.previous_period)
+
+    @cached_property
+    def by_procedure(self) -> list[ProcedureRow]:
+        return by_procedure(self.ward_id, self.period)
+
+    @cached_property
+    def by_field(self) -> list[FieldRow]:
+        return by_field(self.by_procedure)
+
+    @cached_property
+    def by_officer(self) -> list[OfficerRow]:
+        return by_officer(self.ward_id, self.period)
+
+    @cached_property
+    def by_officer_and_procedure(self) -> list[OfficerProcedureRow]:
+        return by_officer_and_procedure(self.ward_id, self.period)
+
+    @cached_property
+    def by_issuing_officer(self) -> list[OfficerRow]:
+        return by_issuing_officer(self.ward_id, self.period)
+
+    @cached_property
+    def lowest(self) -> list[ProcedureRow]:
+        return lowest_rated(self.by_procedure)
+
+    @cached_property
+    def reasons(self) -> list[DissatisfiedReason]:
+        return latest_dissatisfied(self.ward_id, self.period)
+
+    @cached_property
+    def trend(self) -> list[MonthRow]:
+        return monthly_trend(self.ward_id, self.period)
 
     @property
     def empty(self) -> bool:
@@ -390,24 +437,8 @@ def latest_dissatisfied(
 
 
 def satisfaction_summary(ward_id: int, period: Period) -> SatisfactionSummary:
-    """A ward's satisfaction over `period`, with the previous period's totals beside it, the
-    figures per procedure, per field and per officer, the lowest-rated procedures, the
-    latest dissatisfied reasons and the monthly trend. Six queries, whatever the number of
-    ratings."""
-    procedures = by_procedure(ward_id, period)
-    previous_period = period.previous()
-    return SatisfactionSummary(
-        period=period,
-        previous_period=previous_period,
-        totals=satisfaction_totals(ward_id, period),
-        previous=satisfaction_totals(ward_id, previous_period),
-        by_procedure=procedures,
-        by_field=by_field(procedures),
-        by_officer=by_officer(ward_id, period),
-        lowest=lowest_rated(procedures),
-        reasons=latest_dissatisfied(ward_id, period),
-        trend=monthly_trend(ward_id, period),
-    )
+    """A ward's satisfaction over `period` (see SatisfactionSummary); nothing is read yet."""
+    return SatisfactionSummary(ward_id, period)
 
 
 # ---------------------------------------------------------------- feedback
@@ -446,18 +477,7 @@ class CategoryRow:
         return self.name_en if locale == "en" and self.name_en else self.name_vi
 
 
-@dataclass
-class FeedbackSummary:
-    period: Period
-    previous_period: Period
-    totals: FeedbackFigures
-    previous: FeedbackFigures
-    by_category: list[CategoryRow]
-    overdue: list  # flat inbox rows (feedback services.ROW_COLUMNS), oldest deadline first
-    today: date
-
-
-def _feedback_figures(ward_id: int, period: Period) -> dict[int, FeedbackFigures]:
+def feedback_figures(ward_id: int, period: Period) -> dict[int, FeedbackFigures]:
     """FeedbackFigures per category id over a period: received by one GROUP BY; the answers
     of the period read as (received_at, answered_at, due_on) to count working days, which
     depend on the holiday calendar."""
@@ -505,30 +525,65 @@ def _total(figures: list[FeedbackFigures]) -> FeedbackFigures:
     return total
 
 
-def feedback_summary(ward_id: int, period: Period, today: date | None = None) -> FeedbackSummary:
-    """A ward's feedback over `period` with the previous period's totals beside it, per
-    category (every category of the ward, zeros included), and the items overdue now
-    (`today`, Hà Nội date), oldest deadline first."""
-    today = today or local_today()
-    previous_period = period.previous()
-    current = _feedback_figures(ward_id, period)
-    categories = db.session.execute(
+def categories(ward_id: int) -> list[CategoryRow]:
+    """The ward's feedback categories in their order, with zero figures."""
+    query = (
         sa.select(FeedbackCategory.id, FeedbackCategory.name_vi, FeedbackCategory.name_en)
         .where(FeedbackCategory.ward_id == ward_id)
         .order_by(FeedbackCategory.position, FeedbackCategory.id)
-    ).all()
-    return FeedbackSummary(
-        period=period,
-        previous_period=previous_period,
-        totals=_total(list(current.values())),
-        previous=_total(list(_feedback_figures(ward_id, previous_period).values())),
-        by_category=[
-            CategoryRow(id_, vi, en, current.get(id_, FeedbackFigures()))
-            for id_, vi, en in categories
-        ],
-        overdue=feedback_queries.overdue(ward_id, today),
-        today=today,
     )
+    rows = db.session.execute(query)
+    return [CategoryRow(id_, vi, en, FeedbackFigures()) for id_, vi, en in rows]
+
+
+@dataclass
+class FeedbackSummary:
+    """A ward's feedback over `period` with the previous period's totals beside it, per
+    category (every category of the ward, zeros included), and the items overdue on `today`
+    (Hà Nội date), oldest deadline first. Each part is read when first asked for, then
+    kept."""
+
+    ward_id: int
+    period: Period
+    today: date
+
+    @property
+    def previous_period(self) -> Period:
+        return self.period.previous()
+
+    @cached_property
+    def per_category(self) -> dict[int, FeedbackFigures]:
+        return feedback_figures(self.ward_id, self.period)
+
+    @cached_property
+    def totals(self) -> FeedbackFigures:
+        return _total(list(self.per_category.values()))
+
+    @cached_property
+    def previous(self) -> FeedbackFigures:
+        return _total(list(feedback_figures(self.ward_id, self.previous_period).values()))
+
+    @cached_property
+    def categories(self) -> dict[int, CategoryRow]:
+        """The ward's categories by id, in their order (their names; zero figures)."""
+        return {row.category_id: row for row in categories(self.ward_id)}
+
+    @cached_property
+    def by_category(self) -> list[CategoryRow]:
+        return [
+            replace(row, figures=self.per_category.get(category_id, FeedbackFigures()))
+            for category_id, row in self.categories.items()
+        ]
+
+    @cached_property
+    def overdue(self) -> list:
+        """Flat inbox rows (feedback services.ROW_COLUMNS), oldest deadline first."""
+        return feedback_queries.overdue(self.ward_id, self.today)
+
+
+def feedback_summary(ward_id: int, period: Period, today: date | None = None) -> FeedbackSummary:
+    """A ward's feedback over `period` (see FeedbackSummary); nothing is read yet."""
+    return FeedbackSummary(ward_id, period, today or local_today())
 
 
 # ---------------------------------------------------------------- the city
@@ -728,3 +783,49 @@ def dialogue_summary(ward_id: int, period: Period) -> DialogueFigures:
     ).one()
     figures.slots, figures.slots_booked, figures.slots_used = int(slots), int(booked), int(used)
     return figures
+
+
+# ---------------------------------------------------------------- the dashboards
+
+
+@dataclass
+class WardDashboard:
+    """Everything one ward's dashboard shows for a period: its satisfaction, its feedback
+    (overdue on `today`) and its dialogues beside the previous period's. Nothing is read
+    until a table asks for it (see the summaries)."""
+
+    ward_id: int
+    period: Period
+    today: date
+
+    @cached_property
+    def satisfaction(self) -> SatisfactionSummary:
+        return satisfaction_summary(self.ward_id, self.period)
+
+    @cached_property
+    def feedback(self) -> FeedbackSummary:
+        return feedback_summary(self.ward_id, self.period, self.today)
+
+    @cached_property
+    def dialogues(self) -> DialogueFigures:
+        return dialogue_summary(self.ward_id, self.period)
+
+    @cached_property
+    def previous_dialogues(self) -> DialogueFigures:
+        return dialogue_summary(self.ward_id, self.period.previous())
+
+
+@dataclass
+class CityDashboard:
+    """The administrator's dashboard for a period: every served ward side by side and their
+    monthly trend, each read when first asked for."""
+
+    period: Period
+
+    @cached_property
+    def comparison(self) -> list[WardRow]:
+        return ward_comparison(self.period)
+
+    @cached_property
+    def trend(self) -> list[MonthRow]:
+        return monthly_trend(None, self.period)

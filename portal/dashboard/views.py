@@ -8,13 +8,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from flask import Blueprint, abort, current_app, render_template, request
-from flask_babel import format_decimal, format_percent, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
-from portal.codes import format_code
-from portal.dashboard import charts, services
+from portal.dashboard import charts, services, tables
 from portal.dashboard.periods import (
     KINDS,
     InvalidPeriod,
@@ -22,29 +21,13 @@ from portal.dashboard.periods import (
     parse_period,
     period_containing,
 )
-from portal.dialogues.services import NOTICE_DAYS, RESULTS_DAYS
 from portal.pagecache import cached_for_user, remember
-from portal.satisfaction.models import Level
 from portal.security import CITY_ADMINS, REPORT_READERS, may_open, role_required
 from portal.timeutil import local_today
 from portal.wards.models import Ward
 from portal.wards.services import get_ward_by_slug
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
-
-
-def percent(value: float | None) -> str:
-    """A share as a percentage with one decimal, or "no data"."""
-    if value is None:
-        return _("no data")
-    return format_percent(value, "#,##0.0%")
-
-
-def number(value: float | None, decimals: int = 0) -> str:
-    """A count or a mean in the language's number format, or "no data"."""
-    if value is None:
-        return _("no data")
-    return format_decimal(value, "#,##0" + ("." + "0" * decimals if decimals else ""))
 
 
 def _ward_to_show() -> Ward | None:
@@ -126,7 +109,8 @@ def index():
 
 
 def _render_figures(ward: Ward | None, period: Period, today: date) -> str:
-    """The dashboard's figures as HTML (dashboard/_figures.html)."""
+    """The dashboard's figures as HTML (dashboard/_figures.html): the tables of tables.py,
+    each part of the figures read once, and the charts drawn from the same parts."""
     quarter = period_containing(period.start, "quarter")
     context = {
         "period": period,
@@ -139,39 +123,26 @@ def _render_figures(ward: Ward | None, period: Period, today: date) -> str:
         "ward_param": ward.slug if ward is not None and current_user.role in CITY_ADMINS else None,
         "kinds": KINDS,
         "links": _period_links(period, ward, today),
-        "percent": percent,
-        "number": number,
-        "locale": str(get_locale()),
-        "levels": list(Level),
+        "page_links": tables.PageLinks(period, may_open("feedback_staff.detail")),
         "computed_at": datetime.now(UTC),
     }
     if ward is None:
-        comparison = services.ward_comparison(period)
-        trend = services.monthly_trend(None, period)
+        city = services.CityDashboard(period)
         return render_template(
             "dashboard/_figures.html",
-            comparison=comparison,
-            trend=trend,
-            charts={"wards": charts.wards(comparison), "trend": charts.trend(trend)},
+            tables=tables.build(tables.CITY_TABLES.values(), city),
+            charts={"wards": charts.wards(city.comparison), "trend": charts.trend(city.trend)},
             **context,
         )
-    locale = context["locale"]
-    feedback = services.feedback_summary(ward.id, period, today)
-    satisfaction = services.satisfaction_summary(ward.id, period)
+    dashboard = services.WardDashboard(ward.id, period, today)
+    satisfaction = dashboard.satisfaction
     return render_template(
         "dashboard/_figures.html",
+        tables=tables.build(tables.WARD_TABLES.values(), dashboard),
         satisfaction=satisfaction,
         charts={
             "trend": charts.trend(satisfaction.trend),
-            "levels": charts.levels(satisfaction.by_procedure, locale),
+            "levels": charts.levels(satisfaction.by_procedure, str(get_locale())),
         },
-        feedback=feedback,
-        dialogues=services.dialogue_summary(ward.id, period),
-        dialogues_previous=services.dialogue_summary(ward.id, period.previous()),
-        notice_days=NOTICE_DAYS,
-        results_days=RESULTS_DAYS,
-        category_names={row.category_id: row.name(locale) for row in feedback.by_category},
-        can_open_cases=may_open("feedback_staff.detail"),
-        format_code=format_code,
         **context,
     )

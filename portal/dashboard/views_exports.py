@@ -3,22 +3,22 @@ people, wards and periods as the dashboard page. `all` is every table of the pag
 XLSX workbook; `quarterly-report` is the ward's report in the layout of the quarterly
 satisfaction report (a quarter unless another period is asked for), `officer-report` the
 report per officer for the evaluation of officials (a month unless another is asked for;
-in XLSX with a second sheet per officer and procedure)."""
+in XLSX with sheets per officer and procedure and per officer who gave the slip too). A
+one-table download reads only that table's figures."""
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, request
-from flask_babel import get_locale
 
-from portal.dashboard import exports
+from portal.dashboard import exports, reports, tables
 from portal.dashboard.periods import InvalidPeriod, parse_period
+from portal.dashboard.tables import ALL
 from portal.dashboard.views import bad_period, ward_to_show
 from portal.security import REPORT_READERS, role_required
 from portal.timeutil import local_today
 
 bp = Blueprint("dashboard_exports", __name__, url_prefix="/dashboard/export")
 
-ALL = "all"
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -32,29 +32,22 @@ def export(table: str, fmt: str):
     viewer's own, or the one the administrator names with ?ward=); the ward comparison is
     the administrator's city-wide table. Anything else is a 404."""
     ward = ward_to_show()  # who may see what comes before anything else
-    names = exports.CITY_TABLES if ward is None else exports.WARD_TABLES
-    if ward is not None:
-        names = (*names, *exports.REPORTS)
+    names = tables.CITY_TABLES if ward is None else {**tables.WARD_TABLES, **reports.REPORTS}
     if fmt not in FORMATS or (table not in names and table != ALL) or (table, fmt) == (ALL, "csv"):
         abort(404)
     today = local_today()
     kind = request.args.get("period")
-    if table in exports.REPORTS and not kind and not request.args.get("date"):
-        kind = exports.REPORTS[table]
+    if table in reports.REPORTS and not kind and not request.args.get("date"):
+        kind = reports.REPORTS[table].kind
     try:
         period = parse_period(kind, request.args.get("date"), today)
     except InvalidPeriod as error:
         return bad_period(error)
-    locale = str(get_locale())
-    if table in exports.REPORTS:
-        tables = exports.report(table, ward.id, period, locale)
-    elif ward is None:
-        tables = list(exports.city_tables(period).values())
+    if table in reports.REPORTS:
+        result = reports.report(table, ward.id, period)
     else:
-        tables = list(exports.ward_tables(ward.id, period, locale, today).values())
-    if table not in (ALL, *exports.REPORTS):
-        tables = [t for t in tables if t.name == table]
-    body = exports.to_csv(tables[0]) if fmt == "csv" else exports.to_xlsx(tables)
+        result = tables.download(table, ward.id if ward else None, period, today)
+    body = exports.to_csv(result[0]) if fmt == "csv" else exports.to_xlsx(result)
     slug = ward.slug if ward is not None else "all-wards"
     filename = f"dashboard-{table}-{slug}-{period.key}.{fmt}"
     response = Response(body, content_type=FORMATS[fmt])

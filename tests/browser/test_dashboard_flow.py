@@ -268,9 +268,10 @@ def test_chairman_reads_the_dashboard(open_page, live_server):
     # Feedback: the rated case (7 Nov) and the street-light item (9 Nov) were received;
     # the street light was answered the next working day, on time.
     assert column(feedback, 0)[:4] == ["2", "1", "1 (100,0%)", "1,0"]
-    # Dialogues: one conference held in November, 30 present of 40 seats.
+    # Dialogues: one conference held in November, 30 present of 40 seats (a row each, then
+    # the attendance against the capacity).
     assert row_cell(dialogues, 0) == "1"
-    assert row_cell(dialogues, 5).startswith("30/40 (75,0%)")
+    assert [row_cell(dialogues, row) for row in (5, 6, 7)] == ["30", "40", "75,0%"]
 
     # By procedure: A twice very satisfied, B dissatisfied.
     by_procedure = (
@@ -447,7 +448,7 @@ def test_without_javascript_the_tables_remain(open_page, live_server):
     page.goto(MONTH_PATH)
     expect(page.locator("main figure.chart")).to_have_count(2)
     expect(page.locator("main figure.chart").first).to_be_hidden()
-    trend = page.locator("main table").filter(has=page.locator("#table-trend-caption"))
+    trend = page.locator("main table").filter(has=page.locator("#table-monthly-trend-caption"))
     row = trend.locator("tbody tr").last
     expect(row.locator("th")).to_have_text("Tháng 11/2026")
     assert [squeezed(t) for t in row.locator("td").all_inner_texts()][:2] == ["3", "3"]

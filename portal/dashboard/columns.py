@@ -1,0 +1,200 @@
+"""The columns of the dashboard's tables, defined once for the page, the CSV and the XLSX file.
+
+A Column has a translated label, a function reading its value from a row, and a Format. The
+page shows the value in the current language ("no data" for a missing figure); a file keeps
+the raw value (counts as integers, shares as fractions from 0 to 1, Hà Nội wall-clock times)
+and the format chooses the cell's number format. A column of counts may carry each count's
+share: the page shows "3 (75.0%)" in one cell, a file a column of counts and a column
+"… (share)" beside it.
+
+A TableSpec names a table's columns, where its rows come from and how the page lays it out;
+built from a source (a dashboard's figures) it gives a Table, which the page's `data_table`
+macro (dashboard/_figures.html) and exports.py both read."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cached_property
+from typing import Any, NamedTuple
+
+from flask_babel import LazyString, format_decimal, format_percent
+from flask_babel import gettext as _
+
+from portal.templating import local_date, local_datetime
+from portal.timeutil import local_zone
+
+
+class Format(enum.Enum):
+    TEXT = "text"
+    LONG_TEXT = "long_text"  # typed by people, kept on its lines
+    INTEGER = "integer"
+    PERCENT = "percent"  # a share from 0 to 1
+    DECIMAL = "decimal"  # a mean with one decimal: a score out of 6, working days
+    DATE = "date"
+    DATETIME = "datetime"  # an aware UTC time, shown and written in Hà Nội time
+    MET = "met"  # whether a requirement is met: True or False
+
+
+NUMBERS = frozenset({Format.INTEGER, Format.PERCENT, Format.DECIMAL})
+Label = str | LazyString  # a label translated when shown (lazy_gettext at module level)
+NO_TEXT = "—"
+
+
+def share_of(label: str) -> str:
+    """The header of a column of shares beside the column of counts `label`."""
+    return _("%(figure)s (share)", figure=label)
+
+
+def met(value: bool) -> str:
+    return _("Met") if value else _("Not met")
+
+
+def shown(value: Any, fmt: Format) -> str:
+    """A value as the page shows it, in the current language."""
+    if value is None:
+        return _("no data") if fmt in NUMBERS else NO_TEXT
+    if fmt is Format.INTEGER:
+        return format_decimal(value, "#,##0")
+    if fmt is Format.PERCENT:
+        return format_percent(value, "#,##0.0%")
+    if fmt is Format.DECIMAL:
+        return format_decimal(value, "#,##0.0")
+    if fmt is Format.DATE:
+        return local_date(value, "short")
+    if fmt is Format.DATETIME:
+        return local_datetime(value, "short")
+    if fmt is Format.MET:
+        return met(value)
+    return str(value)
+
+
+def in_file(value: Any, fmt: Format) -> Any:
+    """A value as a file holds it: a naive Hà Nội wall-clock time for a moment
+    (spreadsheets know no zones), "Met"/"Not met" for a requirement, else the raw value."""
+    if value is None:
+        return None
+    if fmt is Format.DATETIME:
+        moment: datetime = value
+        return moment.astimezone(local_zone()).replace(tzinfo=None, microsecond=0)
+    if fmt is Format.MET:
+        return met(value)
+    return value
+
+
+class FileColumn(NamedTuple):
+    """A column of a file: a count's share is a column of its own."""
+
+    header: str
+    value: Callable[[Any], Any]
+    format: Format
+
+
+@dataclass(frozen=True)
+class Column:
+    """`label` (lazily translated), `value(row)`, its Format; `share(row)`, a count's share
+    (shown beside it); `link(row, links)`, the address the page links the cell to, or None."""
+
+    label: Label
+    value: Callable[[Any], Any]
+    format: Format = Format.TEXT
+    share: Callable[[Any], float | None] | None = None
+    link: Callable[[Any, Any], str | None] | None = None
+
+    def shown(self, row: Any) -> str:
+        return shown(self.value(row), self.format)
+
+    def share_shown(self, row: Any) -> str | None:
+        """The count's share as the page shows it beside the count; None without a share
+        (no column of shares, or nothing to share out: the count says it is 0)."""
+        value = self.share(row) if self.share else None
+        return None if value is None else shown(value, Format.PERCENT)
+
+    def href(self, row: Any, links: Any) -> str | None:
+        return self.link(row, links) if self.link else None
+
+    def stressed(self, row: Any) -> bool:
+        """Whether the page stresses the cell: a requirement not met."""
+        return self.format is Format.MET and not self.value(row)
+
+    @property
+    def css_class(self) -> str:
+        return "prewrap" if self.format is Format.LONG_TEXT else ""
+
+    def in_files(self) -> list[FileColumn]:
+        label = str(self.label)
+        columns = [FileColumn(label, self.value, self.format)]
+        if self.share:
+            columns.append(FileColumn(share_of(label), self.share, Format.PERCENT))
+        return columns
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """One table: `name` (in URLs), `sheet` (the short, lazily translated title of its XLSX
+    sheet: at most 31 characters in every language), its columns, `rows(source)` and
+    `caption(source)` (the page's long caption; None for a table only in files).
+
+    How the page lays it out: `transposed` shows a row per column and a column per row (a
+    period beside the previous one, the first column's values heading the columns);
+    `row_headers`, the first column heads each row; `caption_shown`, a visible caption (else
+    for screen readers only); `empty`, said instead of a table without rows; `row_class`,
+    the class of each row."""
+
+    name: str
+    sheet: Label
+    columns: tuple[Column, ...]
+    rows: Callable[[Any], list]
+    caption: Callable[[Any], str] | None = None
+    transposed: bool = False
+    row_headers: bool = True
+    caption_shown: bool = False
+    empty: Label | None = None
+    row_class: str = ""
+
+    def build(self, source: Any) -> Table:
+        """The table of `source`, which reads only the figures this table shows."""
+        return Table(self, self.rows(source), self.caption(source) if self.caption else "")
+
+
+@dataclass(frozen=True)
+class Table:
+    """A TableSpec with its rows (`items`: what the page iterates) and caption; `header`,
+    `formats` and `rows` are the file's view of the same columns."""
+
+    spec: TableSpec
+    items: list
+    caption: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def sheet(self) -> str:
+        return str(self.spec.sheet)
+
+    @property
+    def columns(self) -> tuple[Column, ...]:
+        return self.spec.columns
+
+    @cached_property
+    def file_columns(self) -> list[FileColumn]:
+        return [file_column for column in self.columns for file_column in column.in_files()]
+
+    @property
+    def header(self) -> list[str]:
+        return [column.header for column in self.file_columns]
+
+    @property
+    def formats(self) -> list[Format]:
+        return [column.format for column in self.file_columns]
+
+    @property
+    def rows(self) -> list[list]:
+        return [
+            [in_file(column.value(item), column.format) for column in self.file_columns]
+            for item in self.items
+        ]
