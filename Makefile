@@ -34,7 +34,7 @@ translations: install
 translate: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 --add-comments=Translators: \
 		--no-location --sort-output --project="Ward Portal" -o translations/messages.pot .
-	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete -w 100
 	$(BIN)/pybabel compile -d translations -f
 
 ## Set everything up and serve the portal with demo data on SQLite at http://127.0.0.1:5000

@@ -56,7 +56,8 @@ def database_url(request, tmp_path_factory) -> Iterator[str]:
         db.engine.dispose()
 
 
-def _empty_tables() -> None:
+def empty_tables() -> None:
+    """Every row of every table removed (after each test; a test may need several worlds)."""
     tables = list(reversed(db.metadata.sorted_tables))
     if db.engine.dialect.name == "postgresql":
         names = ", ".join(t.name for t in tables)
@@ -85,7 +86,7 @@ def app(database_url: str) -> Iterator[Flask]:
     with app.app_context():
         yield app
         db.session.rollback()
-        _empty_tables()
+        empty_tables()
         db.session.remove()
         db.engine.dispose()
 
@@ -175,8 +176,8 @@ class World:
         return None if name == "anonymous" else getattr(self, name)
 
 
-@pytest.fixture
-def world(app: Flask) -> World:
+def build_world() -> World:
+    """Two served wards, one not served, and one account of every kind (committed)."""
     ward = make_ward(130, "Phường Bồ Đề", "phuong-bo-de")
     other = make_ward(127, "Phường Việt Hưng", "phuong-viet-hung")
     unserved = make_ward(70, "Phường Hoàn Kiếm", "phuong-hoan-kiem", enabled=False)
@@ -195,6 +196,11 @@ def world(app: Flask) -> World:
     )
     db.session.commit()
     return w
+
+
+@pytest.fixture
+def world(app: Flask) -> World:
+    return build_world()
 
 
 # ---------------------------------------------------------------- helpers

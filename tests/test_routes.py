@@ -430,7 +430,8 @@ ROUTES = {
         "POST",
         lambda w: f"/staff/satisfaction/kiosk/{w.dossier.id}",
         {"level": "satisfied"},
-        only({"staff": 302, "chairman": 302}),
+        # the tablet rates what its officer handed back: the staff returned this dossier
+        only({"staff": 302, "chairman": 403}),
     ),
     "satisfaction_staff.catalogue": (
         "GET",

@@ -15,6 +15,7 @@ from portal.domain import DomainError, PermissionDenied, StateConflict
 from portal.extensions import db
 from portal.feedback.models import Channel, Feedback, FeedbackStatus
 from portal.satisfaction import cases, catalogue, dossiers, ratings, tokens
+from portal.satisfaction import queries as satisfaction_queries
 from portal.satisfaction.models import (
     Attitude,
     Dossier,
@@ -273,13 +274,13 @@ def test_kiosk_shows_the_officers_last_returned_dossier(world, english):
     now = datetime.now(UTC)
     dossiers.return_dossier(world.staff, first, now=now - timedelta(minutes=5))
     dossiers.return_dossier(world.staff, second, now=now - timedelta(minutes=1))
-    assert dossiers.kiosk_dossier(world.staff, now=now) is second
-    assert dossiers.kiosk_dossier(world.chairman, now=now) is None
+    assert satisfaction_queries.kiosk_dossier(world.staff, now=now) is second
+    assert satisfaction_queries.kiosk_dossier(world.chairman, now=now) is None
     rating = ratings.rate_at_kiosk(
         world.staff, second, ratings.RatingInput(level="satisfied"), now=now
     )
     assert rating.channel == RatingChannel.KIOSK
-    assert dossiers.kiosk_dossier(world.staff, now=now) is first
+    assert satisfaction_queries.kiosk_dossier(world.staff, now=now) is first
     with pytest.raises(StateConflict, match="already been rated"):
         ratings.rate_at_kiosk(world.staff, second, ratings.RatingInput(level="satisfied"))
     with pytest.raises(PermissionDenied):

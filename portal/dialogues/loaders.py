@@ -42,6 +42,14 @@ def slot_or_404(slot_id: int) -> DialogueSession:
     return slot
 
 
+def conference_booking_or_404(booking_id: int) -> Booking:
+    """A booking of one of the ward's conferences (reception bookings have their own page)."""
+    booking = get_in_ward_or_404(Booking, booking_id)
+    if booking.session_kind != SessionKind.CONFERENCE:
+        abort(404)
+    return booking
+
+
 def question_or_404(session: DialogueSession, question_id: int) -> Question:
     """A question of this session; any other id (another session or ward) is a 404."""
     question = db.session.get(Question, question_id) if 0 < question_id <= MAX_ID else None

@@ -176,6 +176,11 @@ class Booking(TimestampMixin, db.Model):
     user: Mapped[User | None] = relationship(foreign_keys=[user_id], lazy="joined")
 
     @property
+    def for_conference(self) -> bool:
+        """A place at a conference (with a question), not a reception slot (with a topic)."""
+        return self.session_kind == SessionKind.CONFERENCE
+
+    @property
     def holder_name(self) -> str:
         return self.user.full_name if self.user else self.guest_name
 

@@ -174,13 +174,12 @@ CONFERENCE = Lifecycle(
 
 class SlotAction(enum.StrEnum):
     BLOCK = "block"  # the ward's officers: the chairman is away; whoever booked is told
-    BOOK_FOR_CALLER = "book_for_caller"  # the ward's officers, for someone who phoned
     BOOK = "book"  # a resident: one open reception booking at a time
 
 
 def _slot_permitted(actor: User | None, slot: DialogueSession) -> set[SlotAction]:
     if is_officer_of(actor, slot.ward_id):
-        return {SlotAction.BLOCK, SlotAction.BOOK_FOR_CALLER}
+        return {SlotAction.BLOCK}
     if is_resident(actor):
         return {SlotAction.BOOK}
     return set()
@@ -193,18 +192,14 @@ def _slot_blocked(actor, slot: DialogueSession, now: datetime, wanted: set) -> d
             reasons[SlotAction.BLOCK] = _l("This slot is already blocked.")
         elif slot.starts_at <= now:
             reasons[SlotAction.BLOCK] = _l("This slot has already started.")
-    for action in {SlotAction.BOOK, SlotAction.BOOK_FOR_CALLER} & wanted:
+    if SlotAction.BOOK in wanted:
         reason = booking_closed_reason(slot, now)
         if reason is None and slot.seats_left <= 0:
             reason = _l("This reception slot has just been taken.")
-        if (
-            reason is None
-            and action == SlotAction.BOOK
-            and queries.open_reception_booking(actor, now) is not None
-        ):
+        if reason is None and queries.open_reception_booking(actor, now) is not None:
             reason = _l("You already have an open reception booking. Cancel it to book another.")
         if reason is not None:
-            reasons[action] = reason
+            reasons[SlotAction.BOOK] = reason
     return reasons
 
 

@@ -84,7 +84,10 @@ def _require_locked(actor: User, session: DialogueSession, action: ConferenceAct
 
     PostgreSQL takes a row lock; SQLite's write transaction (BEGIN IMMEDIATE) already
     serialises writers, and SQLAlchemy leaves FOR UPDATE out there."""
-    db.session.refresh(session, with_for_update=True)
+    db.session.execute(
+        sa.select(DialogueSession.id).where(DialogueSession.id == session.id).with_for_update()
+    )
+    db.session.refresh(session)
     policy.require_session(actor, session, action)
 
 

@@ -373,10 +373,10 @@ def book(
 
 
 def _book_action(session: DialogueSession, *, caller: bool):
-    """Booking for oneself (a resident) or for a caller (an officer), per kind of session."""
-    if session.kind == SessionKind.RECEPTION:
-        return SlotAction.BOOK_FOR_CALLER if caller else SlotAction.BOOK
-    return ConferenceAction.BOOK_FOR_CALLER if caller else ConferenceAction.BOOK
+    """Booking for oneself (a resident), or for a caller (an officer: conferences only)."""
+    if caller:
+        return ConferenceAction.BOOK_FOR_CALLER
+    return SlotAction.BOOK if session.kind == SessionKind.RECEPTION else ConferenceAction.BOOK
 
 
 def _has_open_reception(user: User | None) -> bool:

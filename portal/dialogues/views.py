@@ -126,7 +126,6 @@ def booking_detail(code: str):
         for_holder=booking.user_id is not None and booking.user_id == current_user.id,
         reason_form=ReasonForm(),
         code=format_code(booking.code),
-        SessionKind=SessionKind,
     )
 
 

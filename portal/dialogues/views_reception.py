@@ -14,7 +14,7 @@ from flask_login import current_user
 from portal.db import utcnow
 from portal.dialogues import policy, queries, reception
 from portal.dialogues.loaders import slot_or_404
-from portal.dialogues.models import ReceptionSchedule, SessionKind
+from portal.dialogues.models import ReceptionSchedule
 from portal.dialogues.reception_forms import (
     BlockDayForm,
     BlockSlotForm,
@@ -99,7 +99,6 @@ def _staff_page(schedule_form=None, block_day_form=None, status: int = 200):
         clock=_clock,
         format_time=format_time,
         weeks=reception.DEFAULT_WEEKS,
-        SessionKind=SessionKind,
     ), status
 
 

@@ -17,11 +17,11 @@ from portal.dialogues.forms import (
     PublishForm,
     ReasonForm,
 )
-from portal.dialogues.loaders import session_or_404
-from portal.dialogues.models import Booking, DialogueSession, SessionKind
+from portal.dialogues.loaders import conference_booking_or_404, conference_or_404
+from portal.dialogues.models import DialogueSession
 from portal.dialogues.policy import ConferenceAction
 from portal.domain import DomainError
-from portal.security import WARD_OFFICERS, WARD_OFFICIALS, get_in_ward_or_404, role_required
+from portal.security import WARD_OFFICERS, WARD_OFFICIALS, role_required
 from portal.timeutil import to_local, to_utc
 from portal.web import commit, flash_form_errors, perform, show_error
 
@@ -85,7 +85,7 @@ def create():
 @role_required(WARD_OFFICERS)
 def edit(session_id: int):
     """Edit a draft or published conference."""
-    session = session_or_404(session_id)
+    session = conference_or_404(session_id)
     form = ConferenceForm(obj=session)
     if not form.is_submitted():
         for name in ("starts_at", "ends_at", "booking_opens_at", "booking_closes_at"):
@@ -109,7 +109,7 @@ def edit(session_id: int):
 @role_required(WARD_OFFICIALS)
 def detail(session_id: int):
     """A conference's page for officials: actions, bookings, waiting list."""
-    session = session_or_404(session_id)
+    session = conference_or_404(session_id)
     now = utcnow()
     bookings = [
         (b, policy.booking_allowed(current_user, b, now))
@@ -135,7 +135,7 @@ def detail(session_id: int):
 @role_required(WARD_OFFICERS)
 def publish(session_id: int):
     """Publish a draft (late notice needs the confirmation box)."""
-    session = session_or_404(session_id)
+    session = conference_or_404(session_id)
     form = PublishForm()
     return _act(
         session,
@@ -148,7 +148,7 @@ def publish(session_id: int):
 @role_required(WARD_OFFICERS)
 def cancel(session_id: int):
     """Cancel the conference; everyone booked is told why."""
-    session = session_or_404(session_id)
+    session = conference_or_404(session_id)
     form = ReasonForm()
     return _act(
         session,
@@ -161,7 +161,7 @@ def cancel(session_id: int):
 @role_required(WARD_OFFICERS)
 def held(session_id: int):
     """Mark the session as held; unarrived bookings become no-shows."""
-    session = session_or_404(session_id)
+    session = conference_or_404(session_id)
     return _act(
         session,
         lambda: services.mark_held(current_user, session),
@@ -173,7 +173,7 @@ def held(session_id: int):
 @role_required(WARD_OFFICERS)
 def book_for_caller(session_id: int):
     """Book a place for a caller or walk-in who has no account (name and phone)."""
-    session = session_or_404(session_id)
+    session = conference_or_404(session_id)
     form = GuestBookForm()
     if not form.validate_on_submit():
         flash_form_errors(form)
@@ -196,7 +196,7 @@ def book_for_caller(session_id: int):
 @role_required(WARD_OFFICERS)
 def cancel_booking(booking_id: int):
     """Cancel one booking, with a reason the resident is told."""
-    booking = get_in_ward_or_404(Booking, booking_id)
+    booking = conference_booking_or_404(booking_id)
     form = ReasonForm()
     return _act(
         booking.session,
@@ -209,7 +209,7 @@ def cancel_booking(booking_id: int):
 @role_required(WARD_OFFICERS)
 def check_in(session_id: int):
     """At the door: enter or scan a lookup code; live counts (while check-in is open)."""
-    session = session_or_404(session_id)
+    session = conference_or_404(session_id)
     policy.require_session(current_user, session, ConferenceAction.CHECK_IN)
     form = CheckInForm()
     arrived = None
@@ -231,7 +231,6 @@ def check_in(session_id: int):
         form=form,
         arrived=arrived,
         counts=services.door_counts(session),
-        SessionKind=SessionKind,
     ), status
 
 
@@ -239,7 +238,7 @@ def check_in(session_id: int):
 @role_required(WARD_OFFICERS)
 def walk_in(session_id: int):
     """Count someone who came without booking."""
-    session = session_or_404(session_id)
+    session = conference_or_404(session_id)
     try:
         services.record_walk_in(current_user, session)
     except DomainError as error:

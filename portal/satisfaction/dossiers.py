@@ -226,19 +226,3 @@ def return_dossier(actor: User, dossier: Dossier, *, now=None, extra_visits=None
     raw = tokens.issue(dossier, actor, now)
     db.session.flush()
     return raw
-
-
-def kiosk_dossier(actor: User, now=None, minutes: int = 15) -> Dossier | None:
-    """The dossier the officer at this desk returned last, still unrated, within `minutes`."""
-    now = now or utcnow()
-    return db.session.execute(
-        sa.select(Dossier)
-        .where(
-            Dossier.ward_id == actor.ward_id,
-            Dossier.token_issued_by_id == actor.id,
-            Dossier.token_used_at.is_(None),
-            Dossier.token_issued_at >= now - timedelta(minutes=minutes),
-        )
-        .order_by(Dossier.token_issued_at.desc(), Dossier.id.desc())
-        .limit(1)
-    ).scalar_one_or_none()

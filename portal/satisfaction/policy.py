@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 
 from portal.auth.models import User
 from portal.policy import Allowed, Lifecycle
+from portal.satisfaction import queries
 from portal.satisfaction.models import Dossier
 from portal.security import is_officer_of
 
@@ -25,18 +26,28 @@ class DossierAction(enum.StrEnum):
 
 
 def _dossier_permitted(actor: User | None, dossier: Dossier) -> set[DossierAction]:
-    return set(DossierAction) if is_officer_of(actor, dossier.ward_id) else set()
+    if not is_officer_of(actor, dossier.ward_id):
+        return set()
+    # The tablet is signed in as the officer at the desk: it rates what they handed back.
+    if dossier.token_issued_by_id is None or dossier.token_issued_by_id == actor.id:
+        return set(DossierAction)
+    return {DossierAction.RETURN}
 
 
 def _dossier_blocked(actor, dossier: Dossier, now: datetime, wanted) -> dict:
-    rated = _l("This dossier has already been rated.")
-    reasons = {}
     if dossier.token_used_at is not None:
-        reasons = dict.fromkeys(wanted, rated)
-    elif DossierAction.RATE_AT_KIOSK in wanted and dossier.token_issued_at is None:
-        reasons[DossierAction.RATE_AT_KIOSK] = _l(
-            "Return the dossier first: it can be rated once it is handed back."
-        )
+        return dict.fromkeys(wanted, _l("This dossier has already been rated."))
+    reasons = {}
+    if DossierAction.RATE_AT_KIOSK in wanted:
+        if dossier.token_issued_at is None:
+            reasons[DossierAction.RATE_AT_KIOSK] = _l(
+                "Return the dossier first: it can be rated once it is handed back."
+            )
+        elif getattr(queries.kiosk_dossier(actor, now), "id", None) != dossier.id:
+            reasons[DossierAction.RATE_AT_KIOSK] = _l(
+                "This dossier is no longer waiting at the desk: the resident rates it with the "
+                "link on the slip."
+            )
     return reasons
 
 

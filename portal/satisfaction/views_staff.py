@@ -35,6 +35,7 @@ from portal.qrcode import qr_svg
 from portal.satisfaction import catalogue as procedure_catalogue
 from portal.satisfaction import dossiers as dossier_register
 from portal.satisfaction import labels, policy, ratings
+from portal.satisfaction import queries as satisfaction_queries
 from portal.satisfaction.forms import (
     CsvUploadForm,
     DossierForm,
@@ -270,7 +271,7 @@ def _kiosk_page(dossier: Dossier | None, form: RatingForm, status: int = 200):
 def kiosk():
     """The tablet at the desk: the rating form of the dossier this officer returned last,
     or a waiting screen that looks again every 10 seconds."""
-    return _kiosk_page(dossier_register.kiosk_dossier(current_user), RatingForm())
+    return _kiosk_page(satisfaction_queries.kiosk_dossier(current_user), RatingForm())
 
 
 @bp.post("/kiosk/<int:dossier_id>")
