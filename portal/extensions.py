@@ -1,6 +1,6 @@
 """Extensions, created unbound and bound to the app in create_app()."""
 
-from flask import request
+from flask import current_app, request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -18,11 +18,20 @@ babel = Babel()
 login_manager = LoginManager()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
-# Endpoints that declare rate limits (with @limiter.limit). There are no app-wide limits, so
-# every other request skips the limiter's bookkeeping entirely.
-RATE_LIMITED_ENDPOINTS = {"auth.login", "satisfaction.rate"}
+
+def rate_limited(limit_value, **options):
+    """`limiter.limit(...)`, marking the view as limited. There are no app-wide limits, so a
+    request to any view not marked skips the limiter's bookkeeping entirely."""
+
+    def decorator(view):
+        limited = limiter.limit(limit_value, **options)(view)
+        limited.rate_limited = True
+        return limited
+
+    return decorator
 
 
 @limiter.request_filter
 def _not_rate_limited() -> bool:
-    return request.endpoint not in RATE_LIMITED_ENDPOINTS
+    view = current_app.view_functions.get(request.endpoint)
+    return not getattr(view, "rate_limited", False)

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
-from wtforms import IntegerField
+from wtforms import DateTimeLocalField, IntegerField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
 
@@ -32,6 +32,13 @@ class WholeNumberField(TranslatedParseError, IntegerField):
     """A whole number, with a translated message for anything else."""
 
     parse_error = _l("Enter a whole number.")
+
+
+class LocalDateTimeField(TranslatedParseError, DateTimeLocalField):
+    """A date and time in Hà Nội time, with a translated message for bad input."""
+
+    formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+    parse_error = _l("Enter a date and time, e.g. 2026-12-05 08:00.")
 
 
 def max_len(n: int) -> Length:

@@ -24,10 +24,6 @@ class Role(enum.StrEnum):
     SUPERVISOR = "supervisor"
     ADMIN = "admin"
 
-    @property
-    def is_official(self) -> bool:
-        return self in {Role.STAFF, Role.CHAIRMAN, Role.SUPERVISOR}
-
 
 def new_session_token() -> str:
     return secrets.token_urlsafe(16)

@@ -24,6 +24,7 @@ from portal.auth.phones import InvalidPhone, normalize_phone
 from portal.db import utcnow
 from portal.domain import DomainError, PermissionDenied, Problems
 from portal.extensions import db
+from portal.security import OFFICIALS, WARD_MANAGERS, WARD_OFFICERS
 from portal.wards.models import Ward
 
 NAME_MAX = 120
@@ -227,11 +228,9 @@ def set_locale(user: User | None, locale: str, languages) -> str:
     return locale
 
 
-# Who may create which kind of account.
-CREATABLE_BY = {
-    Role.ADMIN: {Role.STAFF, Role.CHAIRMAN, Role.SUPERVISOR, Role.ADMIN},
-    Role.CHAIRMAN: {Role.STAFF},
-}
+# Who may create which kind of account: the city administrator any official's, a chairman
+# his ward's officers (the staff).
+CREATABLE_BY = {Role.ADMIN: OFFICIALS, Role.CHAIRMAN: WARD_OFFICERS - WARD_MANAGERS}
 
 
 def creatable_roles(actor: User) -> list[Role]:

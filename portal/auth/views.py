@@ -23,7 +23,7 @@ from portal.auth import services
 from portal.auth.forms import ChangePasswordForm, LoginForm, RegisterForm
 from portal.auth.phones import national
 from portal.domain import DomainError
-from portal.extensions import limiter
+from portal.extensions import rate_limited
 from portal.forms import options
 from portal.security import ANY_USER, public, role_required
 from portal.wards.services import enabled_wards
@@ -79,10 +79,10 @@ def register():
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit(
+@rate_limited(
     lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"], deduct_when=_failed
 )
-@limiter.limit(
+@rate_limited(
     lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
     key_func=_login_account_key,
     methods=["POST"],

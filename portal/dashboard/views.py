@@ -7,13 +7,12 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, current_app, render_template, request
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
-from portal.dashboard import charts, services, tables
+from portal.dashboard import access, charts, services, tables
 from portal.dashboard.periods import (
     KINDS,
     InvalidPeriod,
@@ -25,27 +24,8 @@ from portal.pagecache import cached_for_user, remember
 from portal.security import CITY_ADMINS, REPORT_READERS, may_open, role_required
 from portal.timeutil import local_today
 from portal.wards.models import Ward
-from portal.wards.services import get_ward_by_slug
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
-
-
-def _ward_to_show() -> Ward | None:
-    """The ward the viewer asked for and may see. Ward officials: their own ward, and a 403
-    when ?ward= names another. The administrator: the served ward named by ?ward= (404 when
-    there is none such), or None for the city-wide comparison."""
-    slug = request.args.get("ward", "").strip()
-    if current_user.role in CITY_ADMINS:
-        if not slug:
-            return None
-        ward = get_ward_by_slug(slug)
-        if ward is None:
-            abort(404)
-        return ward
-    ward = current_user.ward
-    if ward is None or (slug and slug != ward.slug):
-        abort(403)
-    return ward
 
 
 def _period_links(period: Period, ward: Ward | None, today) -> dict:
@@ -65,19 +45,6 @@ def _period_links(period: Period, ward: Ward | None, today) -> dict:
     }
 
 
-def bad_period(error: InvalidPeriod):
-    """The 400 page for a period that cannot be understood, saying why."""
-    body = render_template(
-        "errors/error.html", code=400, title=_("Unknown period"), message=str(error.message)
-    )
-    return body, 400
-
-
-def ward_to_show() -> Ward | None:
-    """The ward the viewer asked for and may see (see _ward_to_show)."""
-    return _ward_to_show()
-
-
 @bp.get("/")
 @role_required(REPORT_READERS)
 @cached_for_user("DASHBOARD_CACHE_SECONDS")
@@ -87,12 +54,12 @@ def index():
     for everybody of a role, so they are rendered once per ward, period, language, role and
     day, and kept for DASHBOARD_CACHE_SECONDS (the page says when they were computed); each
     viewer's whole page is kept as long."""
-    ward = _ward_to_show()  # who may see what comes before reading the period
+    ward = access.ward_to_show()  # who may see what comes before reading the period
     today = local_today()
     try:
         period = parse_period(request.args.get("period"), request.args.get("date"), today)
     except InvalidPeriod as error:
-        return bad_period(error)
+        return access.bad_period(error)
     key = (
         "dashboard",
         ward.id if ward is not None else None,

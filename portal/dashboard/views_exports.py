@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, request
 
-from portal.dashboard import exports, reports, tables
+from portal.dashboard import access, exports, reports, tables
 from portal.dashboard.periods import InvalidPeriod, parse_period
 from portal.dashboard.tables import ALL
-from portal.dashboard.views import bad_period, ward_to_show
 from portal.security import REPORT_READERS, role_required
 from portal.timeutil import local_today
 
@@ -31,7 +30,7 @@ def export(table: str, fmt: str):
     """One table as CSV or XLSX, or every table as XLSX. The ward tables need a ward (the
     viewer's own, or the one the administrator names with ?ward=); the ward comparison is
     the administrator's city-wide table. Anything else is a 404."""
-    ward = ward_to_show()  # who may see what comes before anything else
+    ward = access.ward_to_show()  # who may see what comes before anything else
     names = tables.CITY_TABLES if ward is None else {**tables.WARD_TABLES, **reports.REPORTS}
     if fmt not in FORMATS or (table not in names and table != ALL) or (table, fmt) == (ALL, "csv"):
         abort(404)
@@ -42,7 +41,7 @@ def export(table: str, fmt: str):
     try:
         period = parse_period(kind, request.args.get("date"), today)
     except InvalidPeriod as error:
-        return bad_period(error)
+        return access.bad_period(error)
     if table in reports.REPORTS:
         result = reports.report(table, ward.id, period)
     else:

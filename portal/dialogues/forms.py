@@ -4,7 +4,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateTimeLocalField,
     SelectField,
     StringField,
     TextAreaField,
@@ -12,20 +11,13 @@ from wtforms import (
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from portal.dialogues.models import SessionMode
-from portal.forms import TranslatedParseError, WholeNumberField, max_len, options
+from portal.forms import LocalDateTimeField, WholeNumberField, max_len, options
 
 MODE_LABELS = {
     SessionMode.IN_PERSON: _l("In person"),
     SessionMode.ONLINE: _l("Online"),
     SessionMode.HYBRID: _l("In person and online"),
 }
-
-
-class LocalDateTimeField(TranslatedParseError, DateTimeLocalField):
-    """A date and time in Hà Nội time, with a translated message for bad input."""
-
-    formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
-    parse_error = _l("Enter a date and time, e.g. 2026-12-05 08:00.")
 
 
 class ConferenceForm(FlaskForm):

@@ -7,8 +7,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
-from portal.dialogues.forms import LocalDateTimeField
-from portal.forms import WholeNumberField, max_len, options
+from portal.forms import LocalDateTimeField, WholeNumberField, max_len, options
 from portal.satisfaction import labels
 from portal.satisfaction.ratings import COMMENT_MAX, REASON_MAX
 

@@ -1,0 +1,39 @@
+"""Who sees which ward on the dashboard and its downloads, and the answer to a period that
+cannot be understood: shared by the page and the downloads."""
+
+from __future__ import annotations
+
+from flask import abort, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal.dashboard.periods import InvalidPeriod
+from portal.security import CITY_ADMINS
+from portal.wards.models import Ward
+from portal.wards.services import get_ward_by_slug
+
+
+def ward_to_show() -> Ward | None:
+    """The ward the viewer asked for and may see. Ward officials: their own ward, and a 403
+    when ?ward= names another. The administrator: the served ward named by ?ward= (404 when
+    there is none such), or None for the city-wide comparison."""
+    slug = request.args.get("ward", "").strip()
+    if current_user.role in CITY_ADMINS:
+        if not slug:
+            return None
+        ward = get_ward_by_slug(slug)
+        if ward is None:
+            abort(404)
+        return ward
+    ward = current_user.ward
+    if ward is None or (slug and slug != ward.slug):
+        abort(403)
+    return ward
+
+
+def bad_period(error: InvalidPeriod):
+    """The 400 page for a period that cannot be understood, saying why."""
+    body = render_template(
+        "errors/error.html", code=400, title=_("Unknown period"), message=str(error.message)
+    )
+    return body, 400
