@@ -1,5 +1,7 @@
 """Small helpers shared by every feature's forms."""
 
+import dataclasses
+
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from wtforms import DateTimeLocalField, IntegerField
@@ -63,6 +65,13 @@ def options(pairs, placeholder=None) -> list[SelectChoice]:
     result = [SelectChoice("", _label(placeholder))] if placeholder is not None else []
     result.extend(SelectChoice(str(value), _label(label)) for value, label in pairs)
     return result
+
+
+def input_from(form, input_class, **values):
+    """A service's input dataclass from the form fields of the same names (`values` for
+    the fields it must convert or the form does not have)."""
+    names = {f.name for f in dataclasses.fields(input_class)} - values.keys()
+    return input_class(**{name: form[name].data for name in names if name in form}, **values)
 
 
 def with_id_prefix(form, prefix: str):

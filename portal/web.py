@@ -40,18 +40,33 @@ def show_error(form: FlaskForm | None, error: DomainError) -> None:
             flash(message, "error")
 
 
-def perform(action, success, target: str, form: FlaskForm | None = None):
-    """The shape of a state-changing POST: run one service call, then commit and flash
-    `success` (text, or a function of the call's result); a broken rule is shown to the
-    user. Always ends with a redirect to `target`."""
+def submit(form: FlaskForm | None, action, success, target):
+    """The shape of a state-changing POST: run one service call, then commit, flash
+    `success` and redirect to `target` (each a text, or a function of the call's result).
+    A broken rule goes on the form (or in a flash) and the answer is None: the view shows
+    its page again, with the errors."""
     try:
         result = action()
     except DomainError as error:
         show_error(form, error)
-        return redirect(target)
+        return None
     commit()
     flash(success(result) if callable(success) else success, "success")
-    return redirect(target)
+    return redirect(target(result) if callable(target) else target)
+
+
+def perform(action, success, target: str, form: FlaskForm | None = None):
+    """`submit` for a small form posted from another page: whatever happens, back to
+    `target` (a broken rule is flashed there)."""
+    return submit(form, action, success, target) or redirect(target)
+
+
+def act(form: FlaskForm, action, success, target: str):
+    """A small form posted from another page: its own problems flashed there, or `perform`."""
+    if not form.validate_on_submit():
+        flash_form_errors(form)
+        return redirect(target)
+    return perform(action, success, target)
 
 
 def flash_form_errors(form: FlaskForm) -> None:

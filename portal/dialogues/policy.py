@@ -161,11 +161,11 @@ def _results_not_ready(session: DialogueSession):
 
 
 CONFERENCE = Lifecycle(
-    name="conference",
-    action=ConferenceAction,
-    permitted=_conference_permitted,
-    blocked=_conference_blocked,
-    refusal=_l("Only the ward's officers and chairman may do this."),
+    "conference",
+    ConferenceAction,
+    _conference_permitted,
+    _conference_blocked,
+    _l("Only the ward's officers and chairman may do this."),
 )
 
 
@@ -204,11 +204,11 @@ def _slot_blocked(actor, slot: DialogueSession, now: datetime, wanted: set) -> d
 
 
 RECEPTION_SLOT = Lifecycle(
-    name="reception slot",
-    action=SlotAction,
-    permitted=_slot_permitted,
-    blocked=_slot_blocked,
-    refusal=_l("Only the ward's officers and chairman may do this."),
+    "reception slot",
+    SlotAction,
+    _slot_permitted,
+    _slot_blocked,
+    _l("Only the ward's officers and chairman may do this."),
 )
 
 
@@ -267,21 +267,13 @@ def _booking_blocked(actor, booking: Booking, now: datetime, wanted: set) -> dic
 
 
 BOOKING = Lifecycle(
-    name="booking",
-    action=BookingAction,
-    permitted=_booking_permitted,
-    blocked=_booking_blocked,
-    refusal=_l("You may not cancel this booking."),
+    "booking",
+    BookingAction,
+    _booking_permitted,
+    _booking_blocked,
+    _l("You may not cancel this booking."),
 )
 
-
-def booking_actions(actor: User | None, booking: Booking, now=None) -> set[BookingAction]:
-    return BOOKING.actions(actor, booking, now)
-
-
-def booking_allowed(actor: User | None, booking: Booking, now=None) -> Allowed:
-    return BOOKING.allowed(actor, booking, now)
-
-
-def require_booking(actor: User | None, booking: Booking, action, now=None) -> None:
-    BOOKING.require(actor, booking, action, now)
+booking_actions = BOOKING.actions
+booking_allowed = BOOKING.allowed
+require_booking = BOOKING.require

@@ -299,20 +299,12 @@ def block_day(
 
 def open_slots(ward_id: int, now: datetime | None = None) -> list[DialogueSession]:
     """Future published reception slots that still have their seat, in time order."""
-    now = now or utcnow()
-    return list(
-        db.session.execute(
-            sa.select(DialogueSession)
-            .where(
-                DialogueSession.ward_id == ward_id,
-                DialogueSession.kind == SessionKind.RECEPTION,
-                DialogueSession.status == SessionStatus.PUBLISHED,
-                DialogueSession.starts_at > now,
-                DialogueSession.seats_taken
-                < DialogueSession.capacity - DialogueSession.walk_in_seats,
-            )
-            .order_by(DialogueSession.starts_at)
-        ).scalars()
+    return services.sessions_of(
+        ward_id,
+        SessionKind.RECEPTION,
+        DialogueSession.status == SessionStatus.PUBLISHED,
+        DialogueSession.starts_at > (now or utcnow()),
+        DialogueSession.seats_taken < DialogueSession.capacity - DialogueSession.walk_in_seats,
     )
 
 

@@ -556,45 +556,44 @@ def record_walk_in(actor: User, session: DialogueSession) -> None:
 # ---------------------------------------------------------------- lists
 
 
+def sessions_of(
+    ward_id: int, kind: SessionKind, *conditions, order_by=None, limit: int | None = None
+) -> list[DialogueSession]:
+    """A ward's conferences or reception slots meeting `conditions`, by start time (or
+    `order_by`)."""
+    query = (
+        sa.select(DialogueSession)
+        .where(DialogueSession.ward_id == ward_id, DialogueSession.kind == kind, *conditions)
+        .order_by(order_by if order_by is not None else DialogueSession.starts_at)
+        .limit(limit)
+    )
+    return list(db.session.execute(query).scalars())
+
+
 def upcoming_conferences(ward_id: int, now=None) -> list[DialogueSession]:
-    now = now or utcnow()
-    return list(
-        db.session.execute(
-            sa.select(DialogueSession)
-            .where(
-                DialogueSession.ward_id == ward_id,
-                DialogueSession.kind == SessionKind.CONFERENCE,
-                DialogueSession.status == SessionStatus.PUBLISHED,
-                DialogueSession.ends_at > now,
-            )
-            .order_by(DialogueSession.starts_at)
-        ).scalars()
+    """Published conferences not over yet, soonest first."""
+    return sessions_of(
+        ward_id,
+        SessionKind.CONFERENCE,
+        DialogueSession.status == SessionStatus.PUBLISHED,
+        DialogueSession.ends_at > (now or utcnow()),
     )
 
 
 def past_conferences(ward_id: int, limit: int = 20) -> list[DialogueSession]:
-    return list(
-        db.session.execute(
-            sa.select(DialogueSession)
-            .where(
-                DialogueSession.ward_id == ward_id,
-                DialogueSession.kind == SessionKind.CONFERENCE,
-                DialogueSession.status == SessionStatus.RESULTS_PUBLISHED,
-            )
-            .order_by(DialogueSession.starts_at.desc())
-            .limit(limit)
-        ).scalars()
+    """Conferences whose results are public, latest first."""
+    return sessions_of(
+        ward_id,
+        SessionKind.CONFERENCE,
+        DialogueSession.status == SessionStatus.RESULTS_PUBLISHED,
+        order_by=DialogueSession.starts_at.desc(),
+        limit=limit,
     )
 
 
 def ward_sessions(ward_id: int, kind: SessionKind = SessionKind.CONFERENCE) -> list:
-    return list(
-        db.session.execute(
-            sa.select(DialogueSession)
-            .where(DialogueSession.ward_id == ward_id, DialogueSession.kind == kind)
-            .order_by(DialogueSession.starts_at.desc())
-        ).scalars()
-    )
+    """All of a ward's conferences (or slots), latest first."""
+    return sessions_of(ward_id, kind, order_by=DialogueSession.starts_at.desc())
 
 
 def bookings_of(user: User) -> list[Booking]:

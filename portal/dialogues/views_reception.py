@@ -35,7 +35,7 @@ from portal.security import (
     served_ward_or_404,
 )
 from portal.timeutil import to_local
-from portal.web import commit, flash_form_errors, perform, show_error
+from portal.web import act, commit, perform, show_error, submit
 
 bp = Blueprint("reception", __name__)
 
@@ -120,21 +120,21 @@ def add_schedule():
     """Add a weekly reception time (e.g. Tuesdays 08:00–11:00, 20 minutes a person)."""
     form = ScheduleForm()
     if form.validate_on_submit():
-        try:
-            reception.save_schedule(
+        done = submit(
+            form,
+            lambda: reception.save_schedule(
                 current_user,
                 int_or_none(form.weekday.data),
                 form.start_time.data,
                 form.end_time.data,
                 form.slot_minutes.data,
                 form.venue.data,
-            )
-        except DomainError as error:
-            show_error(form, error)
-        else:
-            commit()
-            flash(_("The reception time has been added. Generate its slots next."), "success")
-            return redirect(url_for("reception.staff_index"))
+            ),
+            _("The reception time has been added. Generate its slots next."),
+            url_for("reception.staff_index"),
+        )
+        if done:
+            return done
     return _staff_page(schedule_form=form, status=422)
 
 
@@ -165,12 +165,11 @@ def block_slot(slot_id: int):
     """Block one slot; the resident who booked it is told the reason."""
     slot = slot_or_404(slot_id)
     form = BlockSlotForm()
-    if not form.validate_on_submit():
-        flash_form_errors(form)
-        return redirect(url_for("reception.staff_index"))
-    return _done(
+    return act(
+        form,
         lambda: reception.block_slot(current_user, slot, form.reason.data),
         _("The slot is blocked; whoever booked it will be told."),
+        url_for("reception.staff_index"),
     )
 
 

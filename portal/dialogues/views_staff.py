@@ -23,7 +23,7 @@ from portal.dialogues.policy import ConferenceAction
 from portal.domain import DomainError
 from portal.security import WARD_OFFICERS, WARD_OFFICIALS, role_required
 from portal.timeutil import to_local, to_utc
-from portal.web import commit, flash_form_errors, perform, show_error
+from portal.web import commit, flash_form_errors, perform, show_error, submit
 
 bp = Blueprint("dialogues_staff", __name__, url_prefix="/staff/dialogues")
 
@@ -68,14 +68,14 @@ def create():
     """Draft a new conference."""
     form = ConferenceForm()
     if form.validate_on_submit():
-        try:
-            session = services.create_conference(current_user, _input(form))
-        except DomainError as error:
-            show_error(form, error)
-        else:
-            commit()
-            flash(_("The conference has been saved as a draft."), "success")
-            return redirect(url_for("dialogues_staff.detail", session_id=session.id))
+        done = submit(
+            form,
+            lambda: services.create_conference(current_user, _input(form)),
+            _("The conference has been saved as a draft."),
+            lambda session: url_for("dialogues_staff.detail", session_id=session.id),
+        )
+        if done:
+            return done
     return render_template("dialogues/staff_form.html", form=form, session=None), (
         422 if form.errors else 200
     )
@@ -92,14 +92,14 @@ def edit(session_id: int):
             getattr(form, name).data = to_local(getattr(session, name))
         form.mode.data = session.mode.value
     if form.validate_on_submit():
-        try:
-            services.update_conference(current_user, session, _input(form))
-        except DomainError as error:
-            show_error(form, error)
-        else:
-            commit()
-            flash(_("The conference has been updated."), "success")
-            return redirect(url_for("dialogues_staff.detail", session_id=session.id))
+        done = submit(
+            form,
+            lambda: services.update_conference(current_user, session, _input(form)),
+            _("The conference has been updated."),
+            url_for("dialogues_staff.detail", session_id=session.id),
+        )
+        if done:
+            return done
     return render_template("dialogues/staff_form.html", form=form, session=session), (
         422 if form.errors else 200
     )
@@ -239,11 +239,8 @@ def check_in(session_id: int):
 def walk_in(session_id: int):
     """Count someone who came without booking."""
     session = conference_or_404(session_id)
-    try:
-        services.record_walk_in(current_user, session)
-    except DomainError as error:
-        show_error(None, error)
-    else:
-        commit()
-        flash(_("Walk-in counted."), "success")
-    return redirect(url_for("dialogues_staff.check_in", session_id=session.id))
+    return perform(
+        lambda: services.record_walk_in(current_user, session),
+        _("Walk-in counted."),
+        url_for("dialogues_staff.check_in", session_id=session.id),
+    )

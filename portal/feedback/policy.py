@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 
 from portal.auth.models import User
 from portal.feedback.models import FINAL_STATUSES, Feedback, FeedbackStatus
-from portal.policy import Allowed, Lifecycle
+from portal.policy import Lifecycle
 from portal.security import is_officer_of, is_resident
 
 S = FeedbackStatus
@@ -138,23 +138,14 @@ def _blocked(actor, item: Feedback, now: datetime, wanted: set[Action]) -> dict[
 
 
 FEEDBACK = Lifecycle(
-    name="feedback",
-    action=Action,
-    permitted=_permitted,
-    blocked=_blocked,
-    refusal=_l("Only the ward's officers may handle this feedback."),
+    "feedback",
+    Action,
+    _permitted,
+    _blocked,
+    _l("Only the ward's officers may handle this feedback."),
 )
 
-
-def actions(actor: User | None, item: Feedback, now: datetime | None = None) -> set[Action]:
-    """What `actor` may do to the feedback item now."""
-    return FEEDBACK.actions(actor, item, now)
-
-
-def allowed(actor: User | None, item: Feedback, now: datetime | None = None) -> Allowed:
-    return FEEDBACK.allowed(actor, item, now)
-
-
-def require(actor: User | None, item: Feedback, action: Action, now=None) -> None:
-    """Refuse (403 or 409) an action the actor may not take on the item now."""
-    FEEDBACK.require(actor, item, action, now)
+# What `actor` may do to the item now; the same for a template; refuse (403 or 409) one.
+actions = FEEDBACK.actions
+allowed = FEEDBACK.allowed
+require = FEEDBACK.require

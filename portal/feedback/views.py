@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from io import BytesIO
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.codes import format_code
-from portal.domain import DomainError
 from portal.extensions import db
 from portal.feedback import categories, deadlines, policy, queries, redaction, submission, verdicts
 from portal.feedback.forms import (
@@ -22,10 +21,11 @@ from portal.feedback.forms import (
     uploads_of,
 )
 from portal.feedback.models import Feedback, FeedbackAttachment
+from portal.forms import int_or_none
 from portal.pagecache import cached_page
 from portal.security import ANY_USER, RESIDENTS, public, role_required
 from portal.wards.models import Ward
-from portal.web import commit, flash_form_errors, perform, show_error
+from portal.web import act, submit
 
 bp = Blueprint("feedback", __name__)
 
@@ -47,20 +47,17 @@ def new():
     if form.is_submitted() and form.category.data in categories.ROUTED_OUT:
         return redirect(url_for("feedback.complaints", kind=form.category.data))
     if form.validate_on_submit():
-        try:
-            item = submission.submit(ward, feedback_input(form), user=current_user)
-        except DomainError as error:
-            show_error(form, error)
-        else:
-            commit()
-            flash(
-                _(
-                    "Thank you. Your feedback has been received; its tracking code is %(code)s.",
-                    code=format_code(item.code),
-                ),
-                "success",
-            )
-            return redirect(url_for("feedback.mine_detail", code=item.code))
+        done = submit(
+            form,
+            lambda: submission.submit(ward, feedback_input(form), user=current_user),
+            lambda item: _(
+                "Thank you. Your feedback has been received; its tracking code is %(code)s.",
+                code=format_code(item.code),
+            ),
+            lambda item: url_for("feedback.mine_detail", code=item.code),
+        )
+        if done:
+            return done
     return render_template("feedback/new.html", form=form, ward=ward), (422 if form.errors else 200)
 
 
@@ -115,15 +112,13 @@ def add_message(code: str):
     """The resident adds information (a waiting item goes back into work)."""
     item = own_or_404(code)
     form = MessageForm()
-    target = url_for("feedback.mine_detail", code=item.code)
-    if not form.validate_on_submit():
-        return _form_failed(form, target)
-    return perform(
+    return act(
+        form,
         lambda: verdicts.add_information(
             current_user, item, form.body.data, uploads_of(form.attachments)
         ),
         _("Your message has been added."),
-        target,
+        url_for("feedback.mine_detail", code=item.code),
     )
 
 
@@ -133,16 +128,13 @@ def respond(code: str):
     """The resident says whether the answer resolved the matter and rates it."""
     item = own_or_404(code)
     form = RespondForm()
-    target = url_for("feedback.mine_detail", code=item.code)
-    if not form.validate_on_submit():
-        return _form_failed(form, target)
-    rating = int(form.rating.data) if (form.rating.data or "").isdigit() else None
-    return perform(
+    return act(
+        form,
         lambda: verdicts.respond(
             current_user,
             item,
             resolved=form.resolved.data == "yes",
-            rating=rating,
+            rating=int_or_none(form.rating.data),
             comment=form.comment.data,
         ),
         lambda reopened: (
@@ -150,13 +142,8 @@ def respond(code: str):
             if reopened
             else _("Thank you for your response. The feedback is closed.")
         ),
-        target,
+        url_for("feedback.mine_detail", code=item.code),
     )
-
-
-def _form_failed(form, target: str):
-    flash_form_errors(form)
-    return redirect(target)
 
 
 @bp.get("/feedback/files/<int:attachment_id>")

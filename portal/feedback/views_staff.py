@@ -6,13 +6,12 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.codes import format_code
-from portal.domain import DomainError
 from portal.feedback import (
     canned,
     categories,
@@ -41,7 +40,7 @@ from portal.feedback.forms import (
     uploads_of,
 )
 from portal.feedback.models import CannedResponse, Channel, Feedback, FeedbackCategory
-from portal.forms import int_or_none, options, with_id_prefix
+from portal.forms import input_from, int_or_none, options, with_id_prefix
 from portal.security import (
     WARD_MANAGERS,
     WARD_OFFICERS,
@@ -50,7 +49,7 @@ from portal.security import (
     role_required,
 )
 from portal.timeutil import local_today
-from portal.web import commit, flash_form_errors, perform, show_error
+from portal.web import act, perform, submit
 
 bp = Blueprint("feedback_staff", __name__, url_prefix="/staff/feedback")
 
@@ -133,20 +132,17 @@ def create():
             contact_email=form.contact_email.data,
             channel=Channel(form.channel.data),
         )
-        try:
-            item = submission.submit(ward, data, actor=current_user)
-        except DomainError as error:
-            show_error(form, error)
-        else:
-            commit()
-            flash(
-                _(
-                    "Feedback recorded; tell the person its code: %(code)s",
-                    code=format_code(item.code),
-                ),
-                "success",
-            )
-            return redirect(url_for("feedback_staff.detail", item_id=item.id))
+        done = submit(
+            form,
+            lambda: submission.submit(ward, data, actor=current_user),
+            lambda item: _(
+                "Feedback recorded; tell the person its code: %(code)s",
+                code=format_code(item.code),
+            ),
+            lambda item: url_for("feedback_staff.detail", item_id=item.id),
+        )
+        if done:
+            return done
     return render_template("feedback/staff_new.html", form=form), (422 if form.errors else 200)
 
 
@@ -187,11 +183,7 @@ def detail(item_id: int):
 
 def _act(item: Feedback, form, action, success):
     """Validate a small action form, run one service call, commit, back to the item."""
-    target = url_for("feedback_staff.detail", item_id=item.id)
-    if not form.validate_on_submit():
-        flash_form_errors(form)
-        return redirect(target)
-    return perform(action, success, target)
+    return act(form, action, success, url_for("feedback_staff.detail", item_id=item.id))
 
 
 @bp.post("/<int:item_id>/assign")
@@ -326,14 +318,14 @@ def canned_list():
     """The ward's ready-made replies: list and add."""
     form = CannedForm()
     if form.validate_on_submit():
-        try:
-            canned.save_canned(current_user, form.title.data, form.body.data)
-        except DomainError as error:
-            show_error(form, error)
-        else:
-            commit()
-            flash(_("The canned reply has been saved."), "success")
-            return redirect(url_for("feedback_staff.canned"))
+        done = submit(
+            form,
+            lambda: canned.save_canned(current_user, form.title.data, form.body.data),
+            _("The canned reply has been saved."),
+            url_for("feedback_staff.canned"),
+        )
+        if done:
+            return done
     return render_template(
         "feedback/canned.html",
         form=form,
@@ -366,18 +358,6 @@ def category_list():
     )
 
 
-def _category_input(form: CategoryForm) -> categories.CategoryInput:
-    return categories.CategoryInput(
-        code=form.code.data,
-        name_vi=form.name_vi.data,
-        name_en=form.name_en.data,
-        description_vi=form.description_vi.data,
-        description_en=form.description_en.data,
-        deadline_days=form.deadline_days.data,
-        active=form.active.data,
-    )
-
-
 @bp.route("/categories/new", methods=["GET", "POST"])
 @bp.route("/categories/<int:category_id>", methods=["GET", "POST"])
 @role_required(WARD_MANAGERS)
@@ -386,16 +366,15 @@ def edit_category(category_id: int | None = None):
     category = get_in_ward_or_404(FeedbackCategory, category_id) if category_id else None
     form = CategoryForm(obj=category)
     if form.validate_on_submit():
-        try:
-            categories.save_category(
-                current_user, current_user.ward_id, _category_input(form), category
-            )
-        except DomainError as error:
-            show_error(form, error)
-        else:
-            commit()
-            flash(_("The category has been saved."), "success")
-            return redirect(url_for("feedback_staff.categories"))
+        data = input_from(form, categories.CategoryInput)
+        done = submit(
+            form,
+            lambda: categories.save_category(current_user, current_user.ward_id, data, category),
+            _("The category has been saved."),
+            url_for("feedback_staff.categories"),
+        )
+        if done:
+            return done
     return render_template("feedback/category_form.html", form=form, category=category), (
         422 if form.errors else 200
     )

@@ -8,7 +8,6 @@ from flask_login import current_user
 
 from portal.auth import services as auth_services
 from portal.auth.models import Role, User
-from portal.domain import DomainError
 from portal.extensions import db
 from portal.forms import options
 from portal.manage.forms import OfficialForm, ToggleForm
@@ -16,7 +15,7 @@ from portal.security import ACCOUNT_MANAGERS, CITY_ADMINS, OFFICIALS, role_requi
 from portal.templating import role_label
 from portal.wards import services as ward_services
 from portal.wards.models import Ward
-from portal.web import commit, show_error
+from portal.web import commit, submit
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
 
@@ -58,8 +57,9 @@ def create_user():
     else:
         form.ward_id.choices = options([(current_user.ward_id, current_user.ward.name)])
     if form.validate_on_submit():
-        try:
-            user = auth_services.create_official(
+        done = submit(
+            form,
+            lambda: auth_services.create_official(
                 current_user,
                 role=form.role.data,
                 full_name=form.full_name.data,
@@ -67,13 +67,12 @@ def create_user():
                 email=form.email.data,
                 password=form.password.data,
                 ward_id=form.ward_id.data,
-            )
-        except DomainError as error:
-            show_error(form, error)
-        else:
-            commit()
-            flash(_("The account for %(name)s has been created.", name=user.full_name), "success")
-            return redirect(url_for("manage.users"))
+            ),
+            lambda user: _("The account for %(name)s has been created.", name=user.full_name),
+            url_for("manage.users"),
+        )
+        if done:
+            return done
     return render_template("manage/user_form.html", form=form), (422 if form.errors else 200)
 
 
@@ -87,11 +86,7 @@ def set_user_active(user_id: int):
     form = ToggleForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        auth_services.set_active(current_user, user, form.value.data == "1")
-    except DomainError:
-        db.session.rollback()
-        abort(403)
+    auth_services.set_active(current_user, user, form.value.data == "1")  # or refused: 403
     commit()
     if user.is_active_account:
         flash(_("%(name)s can log in again.", name=user.full_name), "success")

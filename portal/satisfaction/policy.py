@@ -14,7 +14,7 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 
 from portal.auth.models import User
-from portal.policy import Allowed, Lifecycle
+from portal.policy import Lifecycle
 from portal.satisfaction import queries
 from portal.satisfaction.models import Dossier
 from portal.security import is_officer_of
@@ -52,24 +52,16 @@ def _dossier_blocked(actor, dossier: Dossier, now: datetime, wanted) -> dict:
 
 
 DOSSIER = Lifecycle(
-    name="dossier",
-    action=DossierAction,
-    permitted=_dossier_permitted,
-    blocked=_dossier_blocked,
-    refusal=_l("Only the ward's one-stop officers may handle its dossiers."),
+    "dossier",
+    DossierAction,
+    _dossier_permitted,
+    _dossier_blocked,
+    _l("Only the ward's one-stop officers may handle its dossiers."),
 )
 
-
-def dossier_actions(actor: User | None, dossier: Dossier, now=None) -> set[DossierAction]:
-    return DOSSIER.actions(actor, dossier, now)
-
-
-def dossier_allowed(actor: User | None, dossier: Dossier, now=None) -> Allowed:
-    return DOSSIER.allowed(actor, dossier, now)
-
-
-def require_dossier(actor: User | None, dossier: Dossier, action: DossierAction, now=None):
-    DOSSIER.require(actor, dossier, action, now)
+dossier_actions = DOSSIER.actions
+dossier_allowed = DOSSIER.allowed
+require_dossier = DOSSIER.require
 
 
 # ---------------------------------------------------------------- the rating link

@@ -11,7 +11,6 @@ import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
-    flash,
     make_response,
     redirect,
     render_template,
@@ -29,7 +28,7 @@ from portal.domain import DomainError
 from portal.extensions import db
 from portal.feedback import workflow as feedback_workflow
 from portal.feedback.labels import names
-from portal.forms import int_or_none, options
+from portal.forms import input_from, int_or_none, options
 from portal.paging import Page, paginate
 from portal.qrcode import qr_svg
 from portal.satisfaction import catalogue as procedure_catalogue
@@ -56,7 +55,7 @@ from portal.security import (
 from portal.timeutil import to_utc
 from portal.wards.models import Ward
 from portal.wards.services import enabled_wards, get_ward_by_slug
-from portal.web import commit, flash_form_errors, show_error
+from portal.web import commit, flash_form_errors, show_error, submit
 
 bp = Blueprint("satisfaction_staff", __name__, url_prefix="/staff/satisfaction")
 
@@ -173,17 +172,14 @@ def new_dossier():
             extra_visits=form.extra_visits.data or 0,
             receiving_officer_id=int_or_none(form.receiving_officer_id.data),
         )
-        try:
-            item = dossier_register.register_dossier(current_user, ward_id, data)
-        except DomainError as error:
-            show_error(form, error)
-        else:
-            commit()
-            flash(
-                _("Dossier %(number)s has been registered.", number=item.receipt_number),
-                "success",
-            )
-            return redirect(url_for("satisfaction_staff.dossier", dossier_id=item.id))
+        done = submit(
+            form,
+            lambda: dossier_register.register_dossier(current_user, ward_id, data),
+            lambda item: _("Dossier %(number)s has been registered.", number=item.receipt_number),
+            lambda item: url_for("satisfaction_staff.dossier", dossier_id=item.id),
+        )
+        if done:
+            return done
     return render_template("satisfaction/dossier_form.html", form=form), (
         422 if form.errors else 200
     )
@@ -281,14 +277,14 @@ def kiosk_rate(dossier_id: int):
     item = get_in_ward_or_404(Dossier, dossier_id)
     form = RatingForm()
     if form.validate_on_submit():
-        try:
-            ratings.rate_at_kiosk(current_user, item, rating_input(form))
-        except DomainError as error:
-            show_error(form, error)
-        else:
-            commit()
-            flash(_("Thank you! Your rating has been recorded."), "success")
-            return redirect(url_for("satisfaction_staff.kiosk"))
+        done = submit(
+            form,
+            lambda: ratings.rate_at_kiosk(current_user, item, rating_input(form)),
+            _("Thank you! Your rating has been recorded."),
+            url_for("satisfaction_staff.kiosk"),
+        )
+        if done:
+            return done
     return _kiosk_page(item, form, 422)
 
 
@@ -321,18 +317,6 @@ def catalogue():
     )
 
 
-def _procedure_input(form: ProcedureForm) -> procedure_catalogue.ProcedureInput:
-    return procedure_catalogue.ProcedureInput(
-        code=form.code.data,
-        name_vi=form.name_vi.data,
-        name_en=form.name_en.data,
-        field_vi=form.field_vi.data,
-        field_en=form.field_en.data,
-        time_limit_days=form.time_limit_days.data,
-        active=form.active.data,
-    )
-
-
 @bp.route("/catalogue/new", methods=["GET", "POST"])
 @bp.route("/catalogue/<int:procedure_id>", methods=["GET", "POST"])
 @role_required(CITY_ADMINS)
@@ -344,16 +328,15 @@ def edit_procedure(procedure_id: int | None = None):
         abort(404)
     form = ProcedureForm(obj=procedure)
     if form.validate_on_submit():
-        try:
-            procedure_catalogue.save_procedure(
-                current_user, ward.id, _procedure_input(form), procedure
-            )
-        except DomainError as error:
-            show_error(form, error)
-        else:
-            commit()
-            flash(_("The procedure has been saved."), "success")
-            return redirect(url_for("satisfaction_staff.catalogue", ward=ward.slug))
+        data = input_from(form, procedure_catalogue.ProcedureInput)
+        done = submit(
+            form,
+            lambda: procedure_catalogue.save_procedure(current_user, ward.id, data, procedure),
+            _("The procedure has been saved."),
+            url_for("satisfaction_staff.catalogue", ward=ward.slug),
+        )
+        if done:
+            return done
     return render_template(
         "satisfaction/procedure_form.html", form=form, procedure=procedure, ward=ward
     ), (422 if form.errors else 200)
