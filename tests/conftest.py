@@ -115,14 +115,22 @@ def database_url(request, tmp_path_factory) -> Iterator[str]:
             yield url
 
 
+# Every sequence of the schema back to its start, as TRUNCATE ... RESTART IDENTITY does.
+RESTART_SEQUENCES = sa.text(
+    "SELECT setval(CAST(quote_ident(schemaname) || '.' || quote_ident(sequencename) AS regclass),"
+    " start_value, false) FROM pg_sequences WHERE schemaname = current_schema()"
+)
+
+
 def _empty_tables() -> None:
-    tables = list(reversed(db.metadata.sorted_tables))
+    """Empty every table, children first, and restart the ids: what TRUNCATE ... RESTART
+    IDENTITY CASCADE did on PostgreSQL, but DELETE on the few rows a test leaves takes
+    milliseconds where TRUNCATE (new files for every table and index) took up to a second.
+    SQLite hands out ids from 1 again by itself once a table is empty."""
+    for table in reversed(db.metadata.sorted_tables):
+        db.session.execute(table.delete())
     if db.engine.dialect.name == "postgresql":
-        names = ", ".join(t.name for t in tables)
-        db.session.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    else:
-        for table in tables:
-            db.session.execute(table.delete())
+        db.session.execute(RESTART_SEQUENCES)
     db.session.commit()
 
 
