@@ -25,7 +25,7 @@ from portal.auth.models import Role, User
 from portal.auth.passwords import hash_password
 from portal.auth.phones import normalize_phone
 from portal.db import utcnow
-from portal.extensions import db
+from portal.extensions import db, limiter
 from portal.wards.models import Ward
 
 PASSWORD = "correct-horse-42"
@@ -146,15 +146,35 @@ def isolate_requests(app: Flask) -> Flask:
     return app
 
 
-@pytest.fixture
-def app(database_url: str) -> Iterator[Flask]:
+@pytest.fixture(scope="session")
+def shared_app(database_url: str) -> Iterator[Flask]:
+    """The app of every test's `app`, one per backend (and xdist worker): create_app compiles
+    some hundred URL rules (~60 ms), which was a third of a short test's time."""
     app = isolate_requests(create_app(make_config(database_url)))
+    yield app
     with app.app_context():
-        yield app
-        db.session.rollback()
-        _empty_tables()
-        db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def app(shared_app: Flask) -> Iterator[Flask]:
+    """The backend's app as create_app made it: the settings a test changes are put back
+    afterwards, and the rate limiter's process-wide switch (which every create_app sets, and
+    a test's own rate-limited app turns on) is set from this app's settings again, as its
+    create_app did. No connection outlives the test and the tables are emptied after it."""
+    app = shared_app
+    settings = dict(app.config)
+    limiter.init_app(app)  # RATELIMIT_ENABLED is off here: this only sets limiter.enabled
+    try:
+        with app.app_context():
+            yield app
+            db.session.rollback()
+            _empty_tables()
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        app.config.clear()
+        app.config.update(settings)
 
 
 @pytest.fixture
