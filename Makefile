@@ -49,9 +49,12 @@ run: translations
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
-## Install the test extras and run the whole suite (PostgreSQL too when TEST_DATABASE_URL is set).
+## Install the test extras and run the whole suite (PostgreSQL too when TEST_DATABASE_URL is set),
+## in parallel over PYTEST_WORKERS processes (pytest-xdist, one per CPU core by default; each
+## has its own databases). PYTEST_ARGS come last and win: PYTEST_ARGS="-n 0" runs in one process.
+PYTEST_WORKERS ?= auto
 test: install-test translations chromium
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: install-test
 	$(BIN)/ruff check .
