@@ -477,3 +477,16 @@ def test_inbox_pages_keep_the_filters(client, world):
     assert 'href="/staff/feedback/?sort=newest&amp;page=2"' in html
     second = text_of(client.get("/staff/feedback/?sort=newest&page=2", headers=EN))
     assert "Page 2 of 2" in second and "page=1" in second
+
+
+def test_opening_the_form_writes_nothing(client, world):
+    """Categories come when a ward is enabled: no page makes them (a GET writes nothing)."""
+    from portal.feedback.models import FeedbackCategory
+
+    db.session.execute(sa.delete(FeedbackCategory).where(FeedbackCategory.ward_id == world.ward.id))
+    db.session.commit()
+    login_as(client, world.resident)
+    page = text_of(client.get("/feedback/new"))
+    assert 'value="complaint"' in page  # complaints are still routed out
+    db.session.rollback()
+    assert feedback_categories.ward_categories(world.ward.id, active_only=False) == []

@@ -10,6 +10,8 @@ from portal.auth import services
 from portal.auth.models import Role, User
 from portal.domain import DomainError, PermissionDenied
 from portal.extensions import db
+from portal.feedback import categories
+from portal.satisfaction import catalogue
 
 
 def official(**changes) -> dict:
@@ -138,6 +140,9 @@ def test_admin_serves_and_stops_serving_a_ward(client, world: World):
     db.session.refresh(world.unserved_ward)
     assert world.unserved_ward.enabled
     assert "Phường Hoàn Kiếm" in text_of(client.get("/wards/"))
+    # A ward starting to be served gets its feedback categories and procedures at once.
+    assert len(categories.ward_categories(world.unserved_ward.id)) == 5
+    assert len(catalogue.procedures(world.unserved_ward.id)) == 15
 
 
 def test_service_rules_directly(app, world: World):

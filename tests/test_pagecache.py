@@ -59,3 +59,21 @@ def test_enabling_a_ward_clears_the_cache_of_this_worker(cached_app, world: Worl
         f"/manage/wards/{world.unserved_ward.id}/enabled", data={"csrf_token": token, "value": "1"}
     )
     assert "Phường Hoàn Kiếm" in text_of(visitor.get("/wards/"))
+
+
+def test_a_change_is_seen_at_once_by_the_worker_that_made_it(cached_app, world: World):
+    """A booking changes the seats left that the public page shows: the worker that took
+    it drops its stored pages on commit, so nobody is shown the page from before it."""
+    from conftest import make_conference
+
+    conference = make_conference(world.ward, capacity=5)
+    db.session.commit()
+    page = f"/wards/{world.ward.slug}/dialogues/{conference.id}"
+    visitor = cached_app.test_client()
+    assert "Còn 5 chỗ" in text_of(visitor.get(page))
+    resident = login_as(cached_app.test_client(), world.resident)
+    response = resident.post(
+        f"/dialogues/{conference.id}/book", data={"csrf_token": csrf_token(resident, page)}
+    )
+    assert response.status_code == 302
+    assert "Còn 4 chỗ" in text_of(visitor.get(page))

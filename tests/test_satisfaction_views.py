@@ -709,3 +709,16 @@ def test_demo_data_has_a_catalogue_and_three_dossiers(app):
         sa.select(Dossier).where(Dossier.receipt_number == "BD-DEMO-0002")
     ).scalar_one()
     assert waiting.token_hash and waiting.token_used_at is None
+
+
+def test_opening_the_register_writes_nothing(client, world):
+    """The catalogue comes when a ward is enabled: no page makes it (a GET writes nothing)."""
+    from portal.satisfaction.models import Procedure
+
+    db.session.execute(sa.delete(Procedure).where(Procedure.ward_id == world.ward.id))
+    db.session.commit()
+    login_as(client, world.staff)
+    for page in ("/staff/satisfaction/dossiers/new", "/staff/satisfaction/catalogue"):
+        assert client.get(page).status_code == 200
+    db.session.rollback()
+    assert satisfaction_catalogue.procedures(world.ward.id, active_only=False) == []
