@@ -27,7 +27,7 @@ def test_public_list_shows_seats_left_and_full(client, world: World):
     vi = text_of(client.get(f"/wards/{world.ward.slug}/dialogues"))
     assert "Còn chỗ" in vi and "Hết chỗ" in vi and "Bản nháp" not in vi
     assert "Còn 12 chỗ" in vi
-    assert "Đã đủ chỗ — đăng ký danh sách chờ" in vi
+    assert "Hết chỗ — có thể đăng ký chờ" in vi
     en = text_of(
         client.get(f"/wards/{world.ward.slug}/dialogues", headers={"Accept-Language": "en"})
     )
@@ -266,3 +266,23 @@ def test_staff_cancels_a_booking_with_reason(client, world: World):
     post_form(client, f"/staff/dialogues/bookings/{booking.id}/cancel", {"reason": "Trùng lịch"})
     db.session.refresh(booking)
     assert booking.status == BookingStatus.CANCELLED and booking.cancel_reason == "Trùng lịch"
+
+
+def test_residents_see_their_own_words_for_a_status(client, world: World):
+    """The public page says "Sắp diễn ra", never the office's "Đã công bố"; a conference
+    whose results are out offers no seat, full or not, and says its results are there."""
+    upcoming = make_conference(world.ward, capacity=1, walk_in_seats=1)
+    done = make_conference(world.ward, capacity=1, walk_in_seats=1, status="results_published")
+    db.session.commit()
+    page = text_of(client.get(f"/wards/{world.ward.slug}/dialogues/{upcoming.id}"))
+    assert "Sắp diễn ra" not in page  # open for booking: the seats are what matters
+    assert "Hết chỗ — có thể đăng ký chờ" in page and "Đã công bố" not in page
+    page = text_of(client.get(f"/wards/{world.ward.slug}/dialogues/{done.id}"))
+    assert "Đã có kết quả" in page
+    assert "Hết chỗ" not in page and "Đã công bố" not in page
+    login_as(client, world.resident)
+    services.book(upcoming, user=world.resident)
+    db.session.commit()
+    (booking,) = services.bookings_of(world.resident)
+    assert "Trong danh sách chờ" in text_of(client.get("/my/bookings"))
+    assert "Trong danh sách chờ" in text_of(client.get(f"/bookings/{booking.code}"))
