@@ -33,6 +33,17 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = False
     LOGIN_LIMIT_PER_IP = os.environ.get("LOGIN_LIMIT_PER_IP", "20 per 5 minutes")
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 5 minutes")
+    # One-time codes by SMS (registration, logging in with a code, a new password): valid
+    # minutes, wrong tries before the code is void, seconds between two codes to one number,
+    # codes a number gets a day; and how many a client address may ask for (routes).
+    PHONE_CODE_MINUTES = int(os.environ.get("PHONE_CODE_MINUTES", "5"))
+    PHONE_CODE_TRIES = int(os.environ.get("PHONE_CODE_TRIES", "5"))
+    PHONE_CODE_RESEND_SECONDS = int(os.environ.get("PHONE_CODE_RESEND_SECONDS", "60"))
+    PHONE_CODE_PER_DAY = int(os.environ.get("PHONE_CODE_PER_DAY", "5"))
+    CODE_LIMIT_PER_IP = os.environ.get("CODE_LIMIT_PER_IP", "10 per hour")
+    CODE_CHECK_LIMIT_PER_IP = os.environ.get("CODE_CHECK_LIMIT_PER_IP", "30 per hour")
+    REGISTER_LIMIT_PER_IP = os.environ.get("REGISTER_LIMIT_PER_IP", "5 per hour")
+    PASSWORD_LINK_MINUTES = int(os.environ.get("PASSWORD_LINK_MINUTES", "30"))
 
     # Languages and time: Vietnamese first, every date shown in Hà Nội time.
     LANGUAGES = ("vi", "en")

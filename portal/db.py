@@ -7,6 +7,7 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING_CONVENTION = {
@@ -71,6 +72,13 @@ def str_enum(enum_cls, length: int = 20) -> sa.Enum:
         values_callable=lambda e: [m.value for m in e],
         validate_strings=True,
     )
+
+
+def upsert_insert(session, table):
+    """An INSERT of the session's database that can say what to do when the row exists
+    (`.on_conflict_do_nothing()`, `.on_conflict_do_update(...)`), on PostgreSQL and SQLite."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)
 
 
 # ---------------------------------------------------------------- SQLite: one writer at a time

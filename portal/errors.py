@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+import time
+
+from flask import Flask, jsonify, make_response, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from portal.domain import Refusal
-from portal.extensions import db
+from portal.extensions import db, limiter
 from portal.security import is_safe_next
 
 MESSAGES = {
@@ -42,11 +44,12 @@ CSRF_MESSAGE = (
 )
 
 
-def _render(code: int, title, message, back: str | None = None, template: str | None = None):
+def _render(code: int, title, message, back=None, template=None, back_label=None):
     if request.path.startswith("/healthz") or request.accept_mimetypes.best == "application/json":
         return jsonify(error=code, message=str(message)), code
     page = template or "errors/error.html"
-    return render_template(page, code=code, title=title, message=message, back=back), code
+    context = {"code": code, "title": title, "message": message, "back": back}
+    return render_template(page, back_label=back_label, **context), code
 
 
 def _page_before() -> str | None:
@@ -60,7 +63,27 @@ def _page_before() -> str | None:
 def handle_http(error: HTTPException):
     code = error.code or 500
     title, message = MESSAGES.get(code, (error.name, MESSAGES[400][1]))
+    if code == 429:
+        return _too_many(title, message)
     return _render(code, title, message)
+
+
+# Where a person who tried too often can still get in, by the page they were throttled on.
+WAYS_ROUND = {"auth.login": ("recovery.code_login", _l("Log in with a code sent by SMS instead"))}
+
+
+def _too_many(title, message):
+    """429, saying when to try again (Retry-After), and the way that is still open: wrong
+    passwords typed by a stranger never lock the owner out of the code login."""
+    way = WAYS_ROUND.get(request.endpoint)
+    back = url_for(way[0]) if way else None
+    response = make_response(
+        _render(429, title, message, back=back, back_label=way[1] if way else None)
+    )
+    current = limiter.current_limit
+    if current is not None:
+        response.headers["Retry-After"] = str(max(1, int(current.reset_at - time.time()) + 1))
+    return response
 
 
 def handle_csrf(error: CSRFError):
@@ -75,7 +98,13 @@ def handle_refusal(error: Refusal):
     code = error.status
     title = MESSAGES[code][0]
     template = getattr(error, "template", None)
-    return _render(code, title, error.message, back=_page_before(), template=template)
+    response = make_response(
+        _render(code, title, error.message, back=_page_before(), template=template)
+    )
+    retry_after = getattr(error, "retry_after", None)
+    if retry_after:  # too soon for another code: when it may be asked again
+        response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 def handle_unexpected(error: Exception):

@@ -4,6 +4,7 @@ import dataclasses
 
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
+from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, IntegerField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
@@ -81,3 +82,7 @@ def with_id_prefix(form, prefix: str):
         field.id = f"{prefix}-{field.name}"
         field.label.field_id = field.id
     return form
+
+
+class ActionForm(FlaskForm):
+    """A button that changes state: only the CSRF token."""

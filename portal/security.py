@@ -9,8 +9,10 @@ from functools import wraps
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, request
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from portal.auth import sessions
 from portal.auth.models import Role, User
 from portal.extensions import db, login_manager
 from portal.wards.models import Ward
@@ -104,6 +106,16 @@ def is_resident(user: User | None) -> bool:
     return _signed_in(user) and user.role in RESIDENTS
 
 
+def needs_phone_confirmation(user: User | None = None) -> bool:
+    """A resident whose mobile number is not proven yet: they may look, not book or send."""
+    user = user if user is not None else current_user
+    return is_resident(user) and not user.phone_verified
+
+
+# The reason given when such a resident tries (and on the pages, beside a link to confirm).
+UNCONFIRMED = _l("Confirm your mobile number first: we send a code to it by SMS.")
+
+
 def may_open(endpoint: str, user: User | None = None) -> bool:
     """Whether the route `endpoint` lets this person in, as its declaration says (menus
     show a link exactly when it would open)."""
@@ -153,13 +165,11 @@ def is_safe_next(target: str | None) -> bool:
 
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
+    """The account of this browser's session, if the server still knows that session."""
     user_id, _, token = session_id.partition(".")
-    if not user_id.isdigit() or not token:
+    if not user_id.isdigit() or not token or int(user_id) > MAX_ID:
         return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not user.is_active or user.session_token != token:
-        return None
-    return user
+    return sessions.current_user_for(int(user_id), token)
 
 
 STATIC_HEADERS = (

@@ -16,7 +16,7 @@ from portal.auth.phones import mask_phone, national
 from portal.db import utcnow
 from portal.dialogues.policy import open_for_booking
 from portal.navigation import main_menu
-from portal.security import may_open
+from portal.security import may_open, needs_phone_confirmation
 from portal.timeutil import local_zone
 
 ROLE_LABELS = {
@@ -108,6 +108,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["field_attrs"] = field_attrs
     app.jinja_env.globals["page_url"] = page_url
     app.jinja_env.globals["may_open"] = may_open
+    app.jinja_env.globals["needs_phone_confirmation"] = needs_phone_confirmation
     app.jinja_env.globals["open_for_booking"] = open_for_booking_now
     app.jinja_env.globals["main_menu"] = main_menu
     app.context_processor(_context)

@@ -27,8 +27,12 @@ def commit() -> None:
 
 
 def show_error(form: FlaskForm | None, error: DomainError) -> None:
-    """Put a service's error on its form field, or flash it when no field fits."""
-    db.session.rollback()
+    """Put a service's error on its form field, or flash it when no field fits. What the
+    service did is undone, unless the error says it must be kept (a wrong code's try)."""
+    if getattr(error, "keep", False):
+        commit()
+    else:
+        db.session.rollback()
     for name, lazy_message in (error.errors or {error.field: error.message}).items():
         # A plain str, never a lazy string: Flask-Babel's lazy strings claim to be safe HTML
         # (__html__), so a message carrying user input would otherwise escape autoescaping.

@@ -234,7 +234,10 @@ def make_user(
     phone: str | None = None,
     email: str | None = None,
     locale: str | None = None,
+    verified: bool = True,
 ) -> User:
+    """An account; its number is proven unless `verified=False` (a resident who has not
+    typed the code yet)."""
     user = User(
         full_name=name,
         phone=normalize_phone(phone or f"0912{next(_phone_counter):06d}"),
@@ -243,6 +246,7 @@ def make_user(
         role=role,
         ward=ward,
         locale=locale,
+        phone_verified_at=utcnow() if verified else None,
     )
     db.session.add(user)
     db.session.flush()
@@ -314,12 +318,23 @@ def post_form(client: FlaskClient, path: str, data: dict | None = None, **kwargs
 
 
 def login_as(client: FlaskClient, user: User | None) -> FlaskClient:
-    """Log a test client in as `user` (or leave it anonymous for None)."""
+    """Log a test client in as `user` (or leave it anonymous for None), with a session the
+    server knows, as logging in on the page would make."""
+    from portal.auth.models import AuthSession
+    from portal.auth.sessions import KEY, _hash
+
     if user is not None:
+        secret = f"test-{user.id}-{next(_session_counter)}"
+        db.session.add(AuthSession(user_id=user.id, token_hash=_hash(secret), method="test"))
+        db.session.commit()
         with client.session_transaction() as session:
             session["_user_id"] = user.get_id()
             session["_fresh"] = True
+            session[KEY] = secret
     return client
+
+
+_session_counter = itertools.count(1)
 
 
 def text_of(response) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import sqlalchemy as sa
 from conftest import PASSWORD, World, csrf_token, login_as, post_form, text_of
@@ -11,6 +13,7 @@ from portal.auth.models import ConsentPurpose, Role, User
 from portal.auth.passwords import hash_password, verify_password
 from portal.domain import DomainError
 from portal.extensions import db
+from portal.notifications.models import OutboxMessage
 
 GOOD = {
     "full_name": "Nguyễn Thị Hoa",
@@ -29,6 +32,19 @@ def register(client, world: World, lang: str = "en", **changes):
         {k: v for k, v in data.items() if v is not None},
         headers={"Accept-Language": lang},
     )
+
+
+def outbox_for(phone: str) -> list[OutboxMessage]:
+    query = sa.select(OutboxMessage).where(OutboxMessage.address == phone)
+    return list(db.session.execute(query.order_by(OutboxMessage.id)).scalars())
+
+
+def code_sent_to(phone: str) -> str:
+    """The code of the last SMS to `phone`, read as its holder would."""
+    db.session.rollback()
+    message = outbox_for(phone)[-1]
+    assert message.kind == "one_time_code" and message.sensitive
+    return re.search(r"\b(\d{6})\b", message.body).group(1)
 
 
 def count_users() -> int:
@@ -52,8 +68,15 @@ def test_register_creates_resident_with_consent_proof(client, world: World):
     assert "Phường Bồ Đề" in consent.text
     assert consent.text.startswith("Tôi đồng ý")  # the wording exactly as shown, in Vietnamese
     assert consent.given_at.tzinfo is not None
-    # logged in straight away
-    assert client.get("/account").status_code == 200
+    # not logged in yet: the number is proven first, with the code sent to it
+    assert response.headers["Location"] == "/register/confirm"
+    assert user.phone_verified_at is None
+    assert client.get("/account").status_code == 302
+    response = post_form(client, "/register/confirm", {"code": code_sent_to("+84987654321")})
+    assert response.status_code == 302
+    db.session.refresh(user)
+    assert user.phone_verified_at is not None
+    assert client.get("/account").status_code == 200  # logged in now
 
 
 def test_register_page_shows_unticked_consent_with_purpose(client, world: World):
@@ -109,12 +132,25 @@ def test_register_reports_all_problems_at_once(client, world: World):
         assert f'id="{field}-error"' in html
 
 
-def test_register_duplicate_phone_and_email(client, world: World):
+def test_register_a_number_that_has_an_account_says_nothing_of_it(client, world: World):
+    """The same answer as for a new number; its holder is told by SMS instead of a code,
+    and no code typed on the next page can work."""
     before = count_users()
-    response = register(client, world, phone="+84 912 345 678", email="DAN@example.vn")
-    html = text_of(response)
-    assert response.status_code == 422
-    assert "phone-error" in html and "email-error" in html
+    response = register(client, world, phone="+84 912 345 678", email="another@example.vn")
+    assert response.status_code == 302 and response.headers["Location"] == "/register/confirm"
+    assert count_users() == before
+    (notice,) = outbox_for("+84912345678")
+    assert notice.kind == "registration_attempt" and not any(c.isdigit() for c in notice.body[:5])
+    for guess in ("000000", "123456"):
+        response = post_form(client, "/register/confirm", {"code": guess})
+        assert response.status_code == 422
+    assert client.get("/account").status_code == 302
+
+
+def test_register_with_an_e_mail_another_account_uses(client, world: World):
+    before = count_users()
+    response = register(client, world, email="DAN@example.vn")
+    assert response.status_code == 422 and "email-error" in text_of(response)
     assert count_users() == before
 
 
@@ -135,7 +171,7 @@ def test_concurrent_duplicate_is_a_domain_error_not_a_crash(app, world: World):
         ward=world.ward,
     )
     with pytest.raises(DomainError) as caught:
-        services._flush_user(user)
+        services.flush_user(user)
     assert caught.value.field == "phone"
     db.session.rollback()
 

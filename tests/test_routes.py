@@ -131,18 +131,35 @@ ROUTES = {
     "auth.register": ("GET", lambda w: "/register", None, LOGGED_IN_302),
     "auth.login": ("GET", lambda w: "/login", None, everyone(200)),
     "auth.logout": ("POST", lambda w: "/logout", {}, everyone(302)),
-    "auth.account": ("GET", lambda w: "/account", None, only(dict.fromkeys(ROLES[1:], 200))),
-    "auth.export_data": (
+    "account.index": ("GET", lambda w: "/account", None, only(dict.fromkeys(ROLES[1:], 200))),
+    "account.export_data": (
         "GET",
         lambda w: "/account/export.json",
         None,
         only(dict.fromkeys(ROLES[1:], 200)),
     ),
-    "auth.change_password": (
+    "account.change_password": (
         "POST",
         lambda w: "/account/password",
         {},
         only(dict.fromkeys(ROLES[1:], 422)),
+    ),
+    # ---- proving a number, logging in with a code, a new password (the code pages need a
+    # code sent from this browser first: 404 without one)
+    "auth.confirm": ("GET", lambda w: "/register/confirm", None, everyone(404)),
+    "auth.resend": ("POST", lambda w: "/register/resend", {}, everyone(404)),
+    "recovery.code_login": ("GET", lambda w: "/login/code", None, LOGGED_IN_302),
+    "recovery.code_login_confirm": ("GET", lambda w: "/login/code/confirm", None, everyone(404)),
+    "recovery.forgot": ("GET", lambda w: "/password/forgot", None, everyone(200)),
+    "recovery.reset_code": ("GET", lambda w: "/password/reset", None, everyone(404)),
+    "recovery.reset_link": ("GET", lambda w: "/password/reset/not-a-token", None, everyone(302)),
+    "account.edit": ("GET", lambda w: "/account/edit", None, only({"resident": 200})),
+    "account.phone": ("GET", lambda w: "/account/phone", None, only({"resident": 200})),
+    "account.phone_confirm": (
+        "GET",
+        lambda w: "/account/phone/confirm",
+        None,
+        only({"resident": 404}),
     ),
     "manage.users": ("GET", lambda w: "/manage/users", None, only({"chairman": 200, "admin": 200})),
     "manage.create_user": (

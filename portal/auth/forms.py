@@ -76,3 +76,74 @@ class ChangePasswordForm(FlaskForm):
 class LanguageForm(FlaskForm):
     lang = StringField(_l("Language"), validators=[DataRequired(), max_len(5)])
     next = HiddenField()
+
+
+def _phone_field(label=None):
+    return StringField(
+        label or _l("Mobile number"),
+        validators=[DataRequired(_l("Please enter your mobile number.")), max_len(20)],
+        render_kw={"autocomplete": "tel", "inputmode": "tel"},
+    )
+
+
+def _new_password_field(label=None):
+    return PasswordField(
+        label or _l("New password"),
+        validators=[DataRequired(_l("Please choose a password.")), max_len(MAX_LENGTH)],
+        description=_l("At least 8 characters; avoid common passwords."),
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class PhoneForm(FlaskForm):
+    """A mobile number to send a one-time code to."""
+
+    phone = _phone_field()
+
+
+class CodeForm(FlaskForm):
+    code = StringField(
+        _l("Code received by SMS"),
+        validators=[DataRequired(_l("Enter the 6-digit code.")), max_len(12)],
+        description=_l("6 digits, valid for 5 minutes."),
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
+
+
+class ResetByCodeForm(CodeForm):
+    password = _new_password_field()
+
+
+class EmailForm(FlaskForm):
+    email = EmailField(
+        _l("E-mail"),
+        validators=[
+            DataRequired(_l("Enter your e-mail address.")),
+            max_len(254),
+            Email(_l("Enter a valid e-mail address."), check_deliverability=False),
+        ],
+        render_kw={"autocomplete": "email"},
+    )
+
+
+class NewPasswordForm(FlaskForm):
+    password = _new_password_field()
+
+
+class AccountForm(FlaskForm):
+    """What a resident may change of their account themselves (the number: see PhoneForm)."""
+
+    full_name = StringField(
+        _l("Full name"),
+        validators=[DataRequired(_l("Please enter a full name.")), max_len(120)],
+        render_kw={"autocomplete": "name"},
+    )
+    email = EmailField(
+        _l("E-mail (optional)"),
+        validators=[
+            Optional(),
+            max_len(254),
+            Email(_l("Enter a valid e-mail address."), check_deliverability=False),
+        ],
+        render_kw={"autocomplete": "email"},
+    )

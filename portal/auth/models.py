@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import secrets
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_login import UserMixin
@@ -50,6 +50,9 @@ class User(UserMixin, TimestampMixin, db.Model):
     session_token: Mapped[str] = mapped_column(sa.String(32), default=new_session_token)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    # When the holder of `phone` proved it with a one-time code (officials: when their account
+    # was created for them). Until then a resident may log in but not book or send anything.
+    phone_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     ward: Mapped[Ward | None] = relationship(lazy="joined")
     consents: Mapped[list[Consent]] = relationship(
@@ -66,8 +69,64 @@ class User(UserMixin, TimestampMixin, db.Model):
     def has_role(self, *roles: Role) -> bool:
         return self.role in roles
 
+    @property
+    def phone_verified(self) -> bool:
+        return self.phone_verified_at is not None
+
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role}>"
+
+
+class CodePurpose(enum.StrEnum):
+    """What a one-time code sent to a phone number proves."""
+
+    VERIFY_PHONE = "verify_phone"  # a new account's number (or a new number of an account)
+    SIGN_IN = "sign_in"  # logging in without the password
+    RESET_PASSWORD = "reset_password"  # noqa: S105 - choosing a new password (not a secret)
+
+
+class PhoneCode(db.Model):
+    """A one-time code sent to a phone number: only a keyed hash of it is stored. Valid
+    for a few minutes, void after a few wrong tries, used once."""
+
+    __tablename__ = "phone_codes"
+    __table_args__ = (sa.Index("ix_phone_codes_phone_purpose", "phone", "purpose"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(sa.String(20))  # E.164
+    purpose: Mapped[CodePurpose] = mapped_column(str_enum(CodePurpose))
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    code_hash: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(sa.Integer, default=0)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class PhoneCodeQuota(db.Model):
+    """How many codes a number was sent today, and when the last one went: one row per
+    number, changed by a single conditional UPDATE so that two servers cannot both send."""
+
+    __tablename__ = "phone_code_quotas"
+
+    phone: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    last_sent_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    day: Mapped[date] = mapped_column(sa.Date)  # Hà Nội date of sent_on_day
+    sent_on_day: Mapped[int] = mapped_column(sa.Integer, default=0)
+
+
+class AuthSession(db.Model):
+    """One signed-in browser: ended by logging out there, or by a new password everywhere.
+    Only a hash of the session's secret is stored; the cookie carries the secret."""
+
+    __tablename__ = "auth_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    method: Mapped[str] = mapped_column(sa.String(20))  # password, code, vneid
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class ConsentPurpose(enum.StrEnum):

@@ -6,11 +6,11 @@ import re
 import unicodedata
 
 import sqlalchemy as sa
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from portal.auth.models import Consent, ConsentPurpose, Role, User, new_session_token
+from portal.auth import sessions
+from portal.auth.models import Role, User, new_session_token
 from portal.auth.passwords import (
     MAX_LENGTH,
     MIN_LENGTH,
@@ -77,18 +77,36 @@ def check_password_strength(password: str, field: str = "password") -> None:
         )
 
 
+def _taken(column, value, exclude_id: int | None) -> bool:
+    query = sa.select(User.id).where(column == value, User.id != (exclude_id or 0))
+    return db.session.execute(query).first() is not None
+
+
+def holder_of(phone: str) -> User | None:
+    """The account whose number this is (E.164), if any."""
+    return db.session.execute(sa.select(User).where(User.phone == phone)).scalar_one_or_none()
+
+
+def check_phone_free(phone: str, exclude_id: int | None = None) -> None:
+    if _taken(User.phone, phone, exclude_id):
+        raise DomainError(_l("An account with this phone number already exists."), "phone")
+
+
+def check_email_free(email: str, exclude_id: int | None = None) -> None:
+    if _taken(User.email, email, exclude_id):
+        raise DomainError(_l("An account with this e-mail address already exists."), "email")
+
+
 def _check_unique(phone: str, email: str | None, exclude_id: int | None = None) -> None:
     """Refuse a phone number or e-mail address that another account already uses."""
     problems = Problems()
-    taken = sa.select(User.id).where(User.id != (exclude_id or 0))
-    if db.session.execute(taken.where(User.phone == phone)).first():
-        problems.add("phone", _l("An account with this phone number already exists."))
-    if email and db.session.execute(taken.where(User.email == email)).first():
-        problems.add("email", _l("An account with this e-mail address already exists."))
+    problems.check(check_phone_free, phone, exclude_id)
+    if email:
+        problems.check(check_email_free, email, exclude_id)
     problems.raise_if_any()
 
 
-def _flush_user(user: User) -> None:
+def flush_user(user: User) -> None:
     """Flush inside a savepoint so that a concurrent duplicate becomes a clear message."""
     try:
         with db.session.begin_nested():
@@ -118,54 +136,6 @@ def consent_text(ward_name: str | None = None) -> str:
         "withdraw this consent at any time (Decree 13/2023/ND-CP).",
         ward=ward_name or _("the ward I choose"),
     )
-
-
-def register_resident(
-    *,
-    full_name: str,
-    phone: str,
-    email: str | None,
-    password: str,
-    ward_id: int | None,
-    consent: bool,
-    locale: str,
-    policy_version: str,
-) -> User:
-    """Create a resident account and record the consent given. Raises DomainError."""
-    problems = Problems()
-    name = problems.check(clean_name, full_name)
-    phone_e164 = problems.check(clean_phone, phone)
-    email_clean = clean_email(email)
-    ward = problems.check(enabled_ward, ward_id)
-    problems.check(check_password_strength, password)
-    if not consent:
-        problems.add(
-            "consent", _l("You must agree to the processing of your personal data to register.")
-        )
-    if phone_e164:
-        problems.check(_check_unique, phone_e164, email_clean)
-    problems.raise_if_any()
-    user = User(
-        full_name=name,
-        phone=phone_e164,
-        email=email_clean,
-        password_hash=hash_password(password),
-        role=Role.RESIDENT,
-        ward=ward,
-        locale=locale,
-    )
-    with force_locale(locale):  # store the wording exactly as the person read it
-        wording = consent_text(ward.name)
-    user.consents.append(
-        Consent(
-            purpose=ConsentPurpose.ACCOUNT,
-            policy_version=policy_version,
-            locale=locale,
-            text=wording,
-        )
-    )
-    _flush_user(user)
-    return user
 
 
 def find_by_login(login: str) -> User | None:
@@ -216,8 +186,13 @@ def change_password(user: User, current: str, new: str) -> None:
     check_password_strength(new, "new_password")
     if current == new:
         raise DomainError(_l("The new password must differ from the current one."), "new_password")
+    set_password(user, new)
+
+
+def set_password(user: User, new: str) -> None:
+    """A new password: every other session of the account ends (this browser's goes on)."""
     user.password_hash = hash_password(new)
-    user.session_token = new_session_token()
+    sessions.end_others(user)
 
 
 def set_locale(user: User | None, locale: str, languages) -> str:
@@ -291,8 +266,9 @@ def create_official(
         ward=ward,
         locale=locale,
         created_by_id=actor.id if actor else None,
+        phone_verified_at=utcnow(),  # the person who made the account vouches for the number
     )
-    _flush_user(user)
+    flush_user(user)
     return user
 
 

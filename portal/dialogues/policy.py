@@ -24,7 +24,13 @@ from portal.dialogues.models import (
 )
 from portal.domain import StateConflict
 from portal.policy import Allowed, Lifecycle
-from portal.security import is_officer_of, is_official_of, is_resident
+from portal.security import (
+    UNCONFIRMED,
+    is_officer_of,
+    is_official_of,
+    is_resident,
+    needs_phone_confirmation,
+)
 
 S = SessionStatus
 
@@ -137,6 +143,8 @@ def _conference_blocked(actor, session: DialogueSession, now: datetime, wanted: 
         reason = booking_closed_reason(session, now)
         if reason is not None:
             reasons[action] = reason
+    if C.BOOK in wanted - reasons.keys() and needs_phone_confirmation(actor):
+        reasons[C.BOOK] = UNCONFIRMED
     if C.BOOK in wanted - reasons.keys() and queries.active_booking_of(actor, session) is not None:
         reasons[C.BOOK] = _l("You have already booked this session.")
     if C.PUBLISH_RESULTS in wanted - reasons.keys():
@@ -196,6 +204,8 @@ def _slot_blocked(actor, slot: DialogueSession, now: datetime, wanted: set) -> d
         reason = booking_closed_reason(slot, now)
         if reason is None and slot.seats_left <= 0:
             reason = _l("This reception slot has just been taken.")
+        if reason is None and needs_phone_confirmation(actor):
+            reason = UNCONFIRMED
         if reason is None and queries.open_reception_booking(actor, now) is not None:
             reason = _l("You already have an open reception booking. Cancel it to book another.")
         if reason is not None:

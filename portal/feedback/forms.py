@@ -20,7 +20,13 @@ from portal.feedback import categories
 from portal.feedback.models import Channel
 from portal.feedback.submission import FeedbackInput
 from portal.feedback.uploads import Upload
-from portal.forms import TranslatedParseError, WholeNumberField, int_or_none, max_len, options
+from portal.forms import (
+    TranslatedParseError,
+    WholeNumberField,
+    int_or_none,
+    max_len,
+    options,
+)
 
 
 class CoordinateField(TranslatedParseError, FloatField):
@@ -158,10 +164,6 @@ class RejectForm(FlaskForm):
     reason = TextAreaField(
         _l("Reason"), validators=[InputRequired(_l("Give the reason.")), max_len(1000)]
     )
-
-
-class ActionForm(FlaskForm):
-    """A button that changes state: only the CSRF token."""
 
 
 class MessageForm(FlaskForm):

@@ -14,13 +14,13 @@ from portal.auth.models import User
 from portal.auth.phones import InvalidPhone, normalize_phone
 from portal.codes import new_code
 from portal.db import utcnow
-from portal.domain import DomainError, PermissionDenied, Problems
+from portal.domain import DomainError, PermissionDenied, Problems, StateConflict
 from portal.extensions import db
 from portal.feedback import events, messages
 from portal.feedback.deadlines import deadline_for
 from portal.feedback.models import Channel, EventKind, Feedback, FeedbackCategory, FeedbackStatus
 from portal.feedback.uploads import Upload, check_all
-from portal.security import is_officer_of, is_resident
+from portal.security import UNCONFIRMED, is_officer_of, is_resident, needs_phone_confirmation
 from portal.text import clean
 from portal.wards.models import Ward
 
@@ -143,6 +143,8 @@ def submit(
         raise PermissionDenied(_l("Only the ward's officers may enter feedback for others."))
     if user is not None and not is_resident(user):
         raise PermissionDenied(_l("Only residents send feedback from their account."))
+    if user is not None and needs_phone_confirmation(user):
+        raise StateConflict(UNCONFIRMED)
     category, problems = _validate(ward.id, data)
     if user is None:
         _check_contact(problems, data, phone_required=actor is not None)

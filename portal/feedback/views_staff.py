@@ -24,7 +24,6 @@ from portal.feedback import (
     workflow,
 )
 from portal.feedback.forms import (
-    ActionForm,
     AssignForm,
     CannedForm,
     CategoryForm,
@@ -40,7 +39,7 @@ from portal.feedback.forms import (
     uploads_of,
 )
 from portal.feedback.models import CannedResponse, Channel, Feedback, FeedbackCategory
-from portal.forms import input_from, int_or_none, options, with_id_prefix
+from portal.forms import ActionForm, input_from, int_or_none, options, with_id_prefix
 from portal.security import (
     WARD_MANAGERS,
     WARD_OFFICERS,

@@ -39,6 +39,8 @@ class OutboxMessage(db.Model):
     locale: Mapped[str] = mapped_column(sa.String(5))
     subject: Mapped[str] = mapped_column(sa.String(200))
     body: Mapped[str] = mapped_column(sa.Text)
+    # A one-time code: its text is scrubbed once handed over (it must not stay readable).
+    sensitive: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
     # Makes queueing idempotent: the same reminder is never queued twice.
     dedupe_key: Mapped[str | None] = mapped_column(sa.String(120), unique=True)
     status: Mapped[OutboxStatus] = mapped_column(

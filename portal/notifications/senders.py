@@ -54,20 +54,25 @@ class LoggingSender:
     """Writes each message to the `portal.outbox` log at INFO instead of sending it.
 
     The default in development and tests. In production it means nobody receives anything:
-    set OUTBOX_EMAIL_SENDER=smtp (and an SMS gateway) there.
+    set OUTBOX_EMAIL_SENDER=smtp (and an SMS gateway) there. The text of a sensitive message
+    (a one-time code) is never logged; it stays in the outbox, where `flask outbox list`
+    shows it to a developer.
     """
+
+    keeps_sensitive_text = True
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> LoggingSender:
         return cls()
 
     def send(self, message: OutboxMessage) -> None:
+        body = "(a one-time code: see `flask outbox list`)" if message.sensitive else message.body
         log.info(
             "outbox %s to %s: %s\n%s",
             message.channel,
             masked_address(message),
             message.subject,
-            message.body,
+            body,
         )
 
 

@@ -52,6 +52,7 @@ def enqueue(
     body: str,
     ward_id: int | None,
     dedupe_key: str | None = None,
+    sensitive: bool = False,
 ) -> OutboxMessage | None:
     """Add a message to the outbox in the current transaction.
 
@@ -76,6 +77,7 @@ def enqueue(
         subject=subject[:200],
         body=body,
         dedupe_key=dedupe_key,
+        sensitive=sensitive,
     )
     if dedupe_key is None:
         db.session.add(message)

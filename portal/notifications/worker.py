@@ -33,6 +33,7 @@ from portal.transactions import fresh_read, unit_of_work
 log = logging.getLogger("portal.outbox")
 
 MAX_BACKOFF = timedelta(hours=6)
+SCRUBBED = "•••"  # what is kept of a sensitive message's text once it has been handed over
 ERROR_MAX_CHARS = 500
 
 
@@ -172,11 +173,14 @@ def deliver(
     except Exception as error:  # noqa: BLE001 - any failure of the sender is retried
         return _record_failure(message, error, now)
 
+    done = {"status": OutboxStatus.SENT, "sent_at": now, "last_error": None}
+    if message.sensitive and not getattr(sender, "keeps_sensitive_text", False):
+        done["body"] = SCRUBBED  # a one-time code stays readable only until it is handed over
     with unit_of_work():
         db.session.execute(
             sa.update(OutboxMessage)
             .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.SENDING)
-            .values(status=OutboxStatus.SENT, sent_at=now, last_error=None)
+            .values(**done)
             .execution_options(synchronize_session=False)
         )
     log.info("outbox #%s %s sent to %s", message_id, message.kind, masked_address(message))
@@ -198,6 +202,8 @@ def _record_failure(message: OutboxMessage, error: Exception, now: datetime) -> 
     }
     if not final:
         values["next_attempt_at"] = now + backoff(attempts)
+    elif message.sensitive:
+        values["body"] = SCRUBBED
     with unit_of_work():
         db.session.execute(
             sa.update(OutboxMessage)

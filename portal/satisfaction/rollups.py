@@ -9,8 +9,8 @@ from collections import Counter
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
+from portal.db import upsert_insert
 from portal.extensions import db
 from portal.satisfaction.models import (
     COUNTERS,
@@ -37,8 +37,7 @@ WARD_GROUP = ("ward_id", "month")
 def _upsert(table: sa.Table, group: dict, add: dict[str, int]) -> None:
     """Add to the counters of the row of `group`, creating it on first use."""
     values = {**group, **{name: add.get(name, 0) for name in COUNTERS}}
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    insert = dialect.insert(table).values(**values)
+    insert = upsert_insert(db.session, table).values(**values)
     db.session.execute(
         insert.on_conflict_do_update(
             index_elements=list(group),

@@ -32,6 +32,7 @@ from playwright.sync_api import Page, expect
 from portal import create_app
 from portal.auth.models import Role, User
 from portal.extensions import db
+from portal.notifications.models import OutboxMessage
 from portal.wards.models import Ward
 
 pytestmark = pytest.mark.browser
@@ -56,6 +57,18 @@ def live_server(tmp_path_factory) -> Iterator[LiveServer]:
 
 
 # ---------------------------------------------------------------- helpers
+
+
+def code_sent_to(live_server: LiveServer, phone: str) -> str:
+    """The one-time code of the last SMS queued for `phone`, as its holder reads it."""
+    with live_server.app.app_context():
+        body = db.session.execute(
+            sa.select(OutboxMessage.body)
+            .where(OutboxMessage.address == phone, OutboxMessage.kind == "one_time_code")
+            .order_by(OutboxMessage.id.desc())
+            .limit(1)
+        ).scalar_one()
+    return re.search(r"\b(\d{6})\b", body).group(1)
 
 
 def lang_button(page: Page, lang: str):
@@ -161,6 +174,16 @@ def test_register_then_log_out_and_log_in_again(open_page, live_server):
 
     fill_registration(page, name="Nguyễn Thị Hoa", phone="0987 654 321", email="hoa@example.vn")
     submit_form(page)
+    # the code sent by SMS to the number, typed on the next page (a phone's keypad)
+    page.wait_for_url(live_server.url("/register/confirm"))
+    expect_logged_out(page)
+    screenshot(page, "register-code")
+    check_accessibility(page, "register-code")
+    code_field = page.locator("#code")
+    expect(code_field).to_have_attribute("inputmode", "numeric")
+    expect(code_field).to_have_attribute("autocomplete", "one-time-code")
+    code_field.fill(code_sent_to(live_server, "+84987654321"))
+    page.get_by_role("button", name="Xác nhận").click()
     page.wait_for_url(live_server.url("/"))
     expect_logged_in(page)
     expect(page.locator(".flash-success")).to_contain_text("Nguyễn Thị Hoa")

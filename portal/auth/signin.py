@@ -1,0 +1,27 @@
+"""The end of every way in (password, one-time code, new password, VNeID): a session the
+server knows, the login cookie, and on to where the person was going."""
+
+from __future__ import annotations
+
+from flask import flash, url_for
+from flask_login import login_user
+
+from portal.auth import flows, sessions
+from portal.auth.models import CodePurpose, User
+from portal.web import commit, redirect_next
+
+
+def sign_in(user: User, method: str, message: str):
+    """Start a server-known session for the account, commit, and go on."""
+    flows.forget()
+    sessions.start(user, method)
+    commit()
+    login_user(user)
+    flash(message, "success")
+    return redirect_next("main.home")
+
+
+def code_page(purpose: CodePurpose, phone: str, endpoint: str) -> str:
+    """Remember where a code went, and give the address of the page to type it on."""
+    flows.remember(purpose, phone)
+    return url_for(endpoint)

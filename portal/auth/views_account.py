@@ -1,0 +1,139 @@
+"""The signed-in person's own account: details, consents, their data, the password, and
+(residents) their name, e-mail and mobile number, a new number proven by a code first."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal import privacy
+from portal.auth import account, flows, registration, services
+from portal.auth.forms import AccountForm, ChangePasswordForm, CodeForm, PhoneForm
+from portal.auth.models import CodePurpose
+from portal.auth.phones import mask_phone, national
+from portal.auth.signin import code_page
+from portal.domain import DomainError
+from portal.extensions import rate_limited
+from portal.security import ANY_USER, RESIDENTS, role_required
+from portal.web import commit, show_error, submit
+
+bp = Blueprint("account", __name__, url_prefix="/account")
+
+
+def _page(password_form=None, status: int = 200):
+    return render_template(
+        "auth/account.html",
+        phone=national(current_user.phone),
+        password_form=password_form or ChangePasswordForm(formdata=None),
+    ), status
+
+
+@bp.get("")
+@role_required(ANY_USER)
+def index():
+    """The signed-in person's own details, consents and settings."""
+    return _page()
+
+
+@bp.get("/export.json")
+@role_required(ANY_USER)
+def export_data():
+    """Download everything the portal holds about oneself, as JSON."""
+    body = json.dumps(privacy.export(current_user), ensure_ascii=False, indent=2)
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={
+            "Content-Disposition": 'attachment; filename="my-data.json"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@bp.post("/password")
+@role_required(ANY_USER)
+def change_password():
+    """Change one's password; every other session of the account ends."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        done = submit(
+            form,
+            lambda: services.change_password(
+                current_user, form.current_password.data, form.new_password.data
+            ),
+            _("Your password has been changed."),
+            url_for("account.index"),
+        )
+        if done:
+            return done
+    return _page(form, 422)
+
+
+@bp.route("/edit", methods=["GET", "POST"])
+@role_required(RESIDENTS)
+def edit():
+    """A resident changes their name and e-mail address."""
+    form = AccountForm(obj=current_user)
+    if form.validate_on_submit():
+        done = submit(
+            form,
+            lambda: account.update(current_user, form.full_name.data, form.email.data),
+            _("Your details have been saved."),
+            url_for("account.index"),
+        )
+        if done:
+            return done
+    return render_template("auth/account_edit.html", form=form), (422 if form.errors else 200)
+
+
+@bp.route("/phone", methods=["GET", "POST"])
+@role_required(RESIDENTS)
+@rate_limited(lambda: current_app.config["CODE_LIMIT_PER_IP"], methods=["POST"])
+def phone():
+    """Prove the account's number, or a new one: a code is sent to the number typed, and the
+    account's number changes once the code is typed."""
+    form = PhoneForm(phone=national(current_user.phone))
+    if form.validate_on_submit():
+        done = submit(
+            form,
+            lambda: account.send_phone_code(current_user, form.phone.data),
+            _("If this number can receive a code, it has been sent. Type it below."),
+            lambda number: code_page(CodePurpose.VERIFY_PHONE, number, "account.phone_confirm"),
+        )
+        if done:
+            return done
+    return render_template(
+        "auth/phone.html",
+        form=form,
+        title=_("My mobile number"),
+        intro=_(
+            "To book, send feedback or ask a question, your mobile number must be confirmed: "
+            "we send a code to it by SMS."
+        ),
+        action=url_for("account.phone"),
+    ), (422 if form.errors else 200)
+
+
+@bp.route("/phone/confirm", methods=["GET", "POST"])
+@role_required(RESIDENTS)
+@rate_limited(lambda: current_app.config["CODE_CHECK_LIMIT_PER_IP"], methods=["POST"])
+def phone_confirm():
+    """Type the code sent to the number: it is the account's number now, and proven."""
+    number = flows.phone_for(CodePurpose.VERIFY_PHONE)
+    form = CodeForm()
+    if form.validate_on_submit():
+        try:
+            registration.confirm_phone(number, form.code.data, for_user=current_user)
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            commit()
+            flows.forget()
+            flash(_("Your mobile number is confirmed."), "success")
+            return redirect(url_for("account.index"))
+    return render_template(
+        "auth/code.html", form=form, phone=mask_phone(number), title=_("My mobile number")
+    ), (422 if form.errors else 200)
