@@ -93,7 +93,23 @@ class Config:
     SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
     SMTP_STARTTLS = _bool("SMTP_STARTTLS", False)
     SMTP_SSL = _bool("SMTP_SSL", False)
+    SMTP_CA_FILE = os.environ.get("SMTP_CA_FILE", "")  # empty: the system's authorities
     MAIL_FROM = os.environ.get("MAIL_FROM", "Cổng phường <no-reply@localhost>")
+    # OUTBOX_SMS_SENDER=esms: brandname SMS through eSMS.vn (the API's address is a setting,
+    # so that tests and a provider's sandbox can stand in for it). Delivery reports come back
+    # to SMS_CALLBACK_BASE_URL + /hooks/sms/esms (the portal's public https address).
+    ESMS_API_URL = os.environ.get(
+        "ESMS_API_URL",
+        "https://rest.esms.vn/MainService.svc/json/SendMultipleMessage_V4_post_json/",
+    )
+    ESMS_API_KEY = os.environ.get("ESMS_API_KEY", "")
+    ESMS_SECRET_KEY = os.environ.get("ESMS_SECRET_KEY", "")
+    ESMS_BRANDNAME = os.environ.get("ESMS_BRANDNAME", "")
+    SMS_CALLBACK_BASE_URL = os.environ.get("SMS_CALLBACK_BASE_URL", "")
+    # Texts in plain letters: 160 characters a segment instead of 70 (see sms_text.py).
+    SMS_WITHOUT_DIACRITICS = _bool("SMS_WITHOUT_DIACRITICS", True)
+    # Production refuses the `log` senders (nobody would get a code) unless this is set.
+    ALLOW_LOG_SENDER = _bool("ALLOW_LOG_SENDER", False)
     OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "6"))
     OUTBOX_BACKOFF_SECONDS = int(os.environ.get("OUTBOX_BACKOFF_SECONDS", "60"))  # doubles, ≤ 6 h
     OUTBOX_CLAIM_TIMEOUT = int(os.environ.get("OUTBOX_CLAIM_TIMEOUT", "300"))  # reclaim stuck rows
@@ -137,6 +153,16 @@ class ProductionConfig(Config):
             raise RuntimeError("SECRET_KEY must be set to a random value of 32+ characters.")
         if cls.DEBUG:
             raise RuntimeError("DEBUG must be off in production.")
+        log_senders = [
+            name
+            for name in ("OUTBOX_EMAIL_SENDER", "OUTBOX_SMS_SENDER")
+            if str(getattr(cls, name, "log")).strip().lower() == "log"
+        ]
+        if log_senders and not cls.ALLOW_LOG_SENDER:
+            raise RuntimeError(
+                f"{' and '.join(log_senders)} is 'log': nobody would receive codes or notices. "
+                "Set a real sender (smtp, esms), or ALLOW_LOG_SENDER=1 for a trial server."
+            )
 
 
 CONFIGS = {

@@ -91,6 +91,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.feedback.views_staff import bp as feedback_staff_bp
     from portal.main.views import bp as main_bp
     from portal.manage.views import bp as manage_bp
+    from portal.notifications.views import bp as hooks_bp
     from portal.satisfaction.views import bp as satisfaction_bp
     from portal.satisfaction.views_staff import bp as satisfaction_staff_bp
     from portal.wards.views import bp as wards_bp
@@ -109,6 +110,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(satisfaction_staff_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(dashboard_exports_bp)
+    app.register_blueprint(hooks_bp)
 
 
 def _register_hooks(app: Flask) -> None:

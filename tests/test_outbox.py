@@ -1,13 +1,12 @@
 """The outbox worker: only committed messages leave, each exactly once even with several workers,
 failures are retried with backoff and then given up, stuck claims are taken over, and e-mail
-goes out through SMTP as proper UTF-8. Runs on SQLite and PostgreSQL."""
+has its sender chosen by settings (SMTP itself: test_mail.py). Runs on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
 import logging
 import os
 import signal
-import smtplib
 import threading
 import time
 from collections import Counter
@@ -377,92 +376,3 @@ def test_senders_are_chosen_by_settings(app):
         load_sender("portal.notifications.worker:RunStats", {})
     with pytest.raises(ValueError, match="exclude each other"):
         SmtpSender(starttls=True, use_ssl=True)
-
-
-@pytest.fixture
-def fake_smtp(monkeypatch):
-    """Replace smtplib.SMTP with a recorder; `fail` makes send_message raise."""
-    record: dict = {"connections": [], "messages": [], "calls": [], "fail": None}
-
-    class FakeSMTP:
-        def __init__(self, host, port, timeout=None):
-            record["connections"].append((host, port, timeout))
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            record["calls"].append("quit")
-
-        def starttls(self, context=None):
-            record["calls"].append("starttls")
-
-        def login(self, username, password):
-            record["calls"].append(("login", username, password))
-
-        def send_message(self, message):
-            if record["fail"] is not None:
-                raise record["fail"]
-            record["messages"].append(message)
-
-    monkeypatch.setattr(smtplib, "SMTP", FakeSMTP)
-    return record
-
-
-def _use_smtp(app) -> dict:
-    app.config.update(
-        OUTBOX_EMAIL_SENDER="smtp",
-        SMTP_HOST="smtp.example.vn",
-        SMTP_PORT=587,
-        SMTP_STARTTLS=True,
-        SMTP_USERNAME="portal",
-        SMTP_PASSWORD="s3cret-pass",
-    )
-    return senders_from_config(app.config)
-
-
-def test_smtp_sender_sends_utf8_email(app, fake_smtp):
-    message = enqueue(
-        Recipient(name="Hoàng Thị Dân", locale="vi", email="dan@example.vn"),
-        kind="booking_confirmed",
-        subject="Xác nhận đặt chỗ: Hội nghị đối thoại",
-        body="Kính gửi bà Hoàng Thị Dân, chỗ của bà đã được xác nhận.",
-        ward_id=None,
-    )
-    db.session.commit()
-    message_id = message.id
-
-    stats = worker.run(once=True, senders=_use_smtp(app))
-
-    assert stats.sent == 1
-    assert fake_smtp["connections"] == [("smtp.example.vn", 587, 30)]
-    assert fake_smtp["calls"] == ["starttls", ("login", "portal", "s3cret-pass"), "quit"]
-    (email,) = fake_smtp["messages"]
-    assert email["From"] == "Cổng phường <no-reply@localhost>"
-    assert email["To"] == "dan@example.vn"
-    assert email["Subject"] == "Xác nhận đặt chỗ: Hội nghị đối thoại"
-    assert email.get_content_charset() == "utf-8"
-    assert email.get_content().strip() == "Kính gửi bà Hoàng Thị Dân, chỗ của bà đã được xác nhận."
-    assert email["Message-ID"].endswith("@localhost>")
-    raw = email.as_bytes()
-    assert b"Subject: =?utf-8?" in raw  # encoded for the wire, decoded above
-    assert fresh(message_id).status == OutboxStatus.SENT
-
-
-def test_smtp_failure_is_retried_without_leaking_the_password(app, fake_smtp):
-    (message_id,) = queue(1)
-    fake_smtp["fail"] = smtplib.SMTPException("451 4.3.0 try later (auth s3cret-pass)")
-    now = utcnow()
-
-    stats = worker.run(once=True, senders=_use_smtp(app), now=now)
-
-    assert stats.retried == 1
-    message = fresh(message_id)
-    assert message.status == OutboxStatus.PENDING and message.attempts == 1
-    assert message.next_attempt_at == now + timedelta(seconds=60)
-    assert message.last_error.startswith("SMTPException: 451 4.3.0 try later")
-    assert "s3cret-pass" not in message.last_error
-
-    fake_smtp["fail"] = None
-    later = worker.run(once=True, senders=_use_smtp(app), now=now + timedelta(seconds=60))
-    assert later.sent == 1 and fresh(message_id).status == OutboxStatus.SENT

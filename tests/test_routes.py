@@ -153,6 +153,8 @@ ROUTES = {
     "recovery.forgot": ("GET", lambda w: "/password/forgot", None, everyone(200)),
     "recovery.reset_code": ("GET", lambda w: "/password/reset", None, everyone(404)),
     "recovery.reset_link": ("GET", lambda w: "/password/reset/not-a-token", None, everyone(302)),
+    # ---- a provider's delivery report: anyone may call, only a signed address counts
+    "hooks.esms_report": ("GET", lambda w: "/hooks/sms/esms/1/x", None, everyone(403)),
     "account.edit": ("GET", lambda w: "/account/edit", None, only({"resident": 200})),
     "account.phone": ("GET", lambda w: "/account/phone", None, only({"resident": 200})),
     "account.phone_confirm": (

@@ -26,8 +26,11 @@ def test_no_inline_script_and_no_external_assets(client, world: World):
     assert "https://" not in html
 
 
+REAL_SENDERS = {"OUTBOX_EMAIL_SENDER": "smtp", "OUTBOX_SMS_SENDER": "esms"}
+
+
 def production(**overrides):
-    return type("Prod", (ProductionConfig,), overrides)
+    return type("Prod", (ProductionConfig,), {**REAL_SENDERS, **overrides})
 
 
 @pytest.mark.parametrize(
@@ -37,6 +40,8 @@ def production(**overrides):
         {"SECRET_KEY": ""},
         {"SECRET_KEY": "short"},
         {"SECRET_KEY": "x" * 40, "DEBUG": True},
+        {"SECRET_KEY": "x" * 40, "OUTBOX_SMS_SENDER": "log"},
+        {"SECRET_KEY": "x" * 40, "OUTBOX_EMAIL_SENDER": " LOG "},
     ],
 )
 def test_production_refuses_unsafe_settings(overrides):
@@ -50,6 +55,18 @@ def test_production_starts_with_a_real_secret_and_secure_cookies():
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
     assert app.debug is False
+
+
+def test_production_may_log_messages_only_when_told_to():
+    """A trial server may keep the log senders, but only by saying so."""
+    trial = production(
+        SQLALCHEMY_DATABASE_URI="sqlite://",
+        SECRET_KEY="k" * 48,
+        OUTBOX_EMAIL_SENDER="log",
+        OUTBOX_SMS_SENDER="log",
+        ALLOW_LOG_SENDER=True,
+    )
+    assert create_app(trial).config["OUTBOX_SMS_SENDER"] == "log"
 
 
 def test_get_never_changes_state(app):

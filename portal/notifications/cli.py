@@ -1,4 +1,4 @@
-"""`flask --app wsgi outbox run|status`: operate the outbox from the shell."""
+"""`flask --app wsgi outbox run|status|list`: operate the outbox from the shell."""
 
 from __future__ import annotations
 
@@ -9,11 +9,13 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import AppGroup
 
+from portal.auth.phones import InvalidPhone, normalize_phone
 from portal.db import utcnow
 from portal.extensions import db
 from portal.notifications import worker
 from portal.notifications.models import OutboxMessage, OutboxStatus
-from portal.notifications.senders import senders_from_config
+from portal.notifications.senders import masked_address, senders_from_config
+from portal.timeutil import to_local
 
 outbox_cli = AppGroup("outbox", help="Send queued e-mail and SMS.")
 
@@ -76,4 +78,45 @@ def outbox_status() -> None:
         )
     ).scalar_one()
     click.echo(f"due now  {due}")
+    db.session.rollback()
+
+
+def _address(text: str) -> str:
+    """An e-mail address as given; a phone number in any usual writing as E.164."""
+    if "@" in text:
+        return text.strip().lower()
+    try:
+        return normalize_phone(text)
+    except InvalidPhone as error:
+        raise click.BadParameter(f"not an e-mail address or a mobile number: {text!r}") from error
+
+
+@outbox_cli.command("list")
+@click.option("--to", "to", default=None, help="Only messages to this phone or e-mail address.")
+@click.option("--about", default=None, help='Only messages about one item, e.g. "booking:12".')
+@click.option("--last", default=20, show_default=True, type=click.IntRange(min=1, max=1000))
+def outbox_list(to: str | None, about: str | None, last: int) -> None:
+    """Show the latest messages, newest last, with their state and text (a one-time code
+    stays readable until a real sender handed it over: this is how a developer signs in
+    with the `log` sender)."""
+    query = sa.select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(last)
+    if to:
+        address = _address(to)
+        query = query.where(sa.func.lower(OutboxMessage.address) == address)
+    if about:
+        query = query.where(OutboxMessage.about == about)
+    messages = list(db.session.execute(query).scalars())[::-1]
+    if not messages:
+        click.echo("No messages.")
+    for message in messages:
+        when = to_local(message.created_at).strftime("%d/%m/%Y %H:%M")
+        click.echo(
+            f"#{message.id} {when} {message.channel} {message.kind} "
+            f"to {masked_address(message)}: {message.status}"
+            + (f" ({message.last_error})" if message.last_error else "")
+        )
+        if message.subject:
+            click.echo(f"  {message.subject}")
+        for line in message.body.splitlines() or [""]:
+            click.echo(f"  {line}")
     db.session.rollback()

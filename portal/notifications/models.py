@@ -20,8 +20,9 @@ class Channel(enum.StrEnum):
 class OutboxStatus(enum.StrEnum):
     PENDING = "pending"  # waiting to be sent (or to be retried at next_attempt_at)
     SENDING = "sending"  # claimed by a worker
-    SENT = "sent"
-    FAILED = "failed"  # gave up after the last retry
+    SENT = "sent"  # handed over to the provider
+    DELIVERED = "delivered"  # the provider reported it reached the phone
+    FAILED = "failed"  # gave up (last retry, a permanent refusal, or not delivered)
 
 
 class OutboxMessage(db.Model):
@@ -52,3 +53,8 @@ class OutboxMessage(db.Model):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # What it is about, for the staff pages: "booking:12", "feedback:7".
+    about: Mapped[str | None] = mapped_column(sa.String(40), index=True)
+    # The provider's id of the message (for its delivery report) and when it reached the phone.
+    provider_message_id: Mapped[str | None] = mapped_column(sa.String(100), index=True)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -8,7 +8,8 @@ Choosing senders (`config.py`, read by `senders_from_config`):
 
 - `OUTBOX_EMAIL_SENDER`: `log` (default: write the message to the log, for development and
   tests), `smtp` (deliver through `SMTP_HOST`), or `module:Class`.
-- `OUTBOX_SMS_SENDER`: `log` (default) or `module:Class`.
+- `OUTBOX_SMS_SENDER`: `log` (default), `esms` (brandname SMS through eSMS.vn, see
+  notifications/esms.py) or `module:Class`.
 
 Extension point for a ward's SMS gateway (or any other e-mail service): write a class with a
 `send(self, message)` method and name it as `package.module:ClassName`, e.g.
@@ -29,6 +30,7 @@ from email.utils import formatdate, make_msgid, parseaddr
 from typing import Any, Protocol, runtime_checkable
 
 from portal.auth.phones import mask_phone
+from portal.notifications.esms import EsmsSender
 from portal.notifications.models import Channel, OutboxMessage
 
 log = logging.getLogger("portal.outbox")
@@ -38,9 +40,11 @@ SMTP_TIMEOUT_SECONDS = 30
 
 @runtime_checkable
 class Sender(Protocol):
-    """Delivers one message; raises on failure (the worker retries)."""
+    """Delivers one message; raises on failure (the worker retries, unless the exception
+    says `permanent`). May return the provider's id of the message (for its delivery
+    report)."""
 
-    def send(self, message: OutboxMessage) -> None: ...
+    def send(self, message: OutboxMessage) -> str | None: ...
 
 
 def masked_address(message: OutboxMessage) -> str:
@@ -90,6 +94,7 @@ class SmtpSender:
         use_ssl: bool = False,
         mail_from: str = "Cổng phường <no-reply@localhost>",
         timeout: float = SMTP_TIMEOUT_SECONDS,
+        ca_file: str = "",
     ) -> None:
         if starttls and use_ssl:
             raise ValueError("SMTP_STARTTLS and SMTP_SSL exclude each other; set only one.")
@@ -101,6 +106,7 @@ class SmtpSender:
         self.use_ssl = use_ssl
         self.mail_from = mail_from
         self.timeout = timeout
+        self.ca_file = ca_file or None
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> SmtpSender:
@@ -112,7 +118,13 @@ class SmtpSender:
             starttls=bool(config.get("SMTP_STARTTLS", False)),
             use_ssl=bool(config.get("SMTP_SSL", False)),
             mail_from=config.get("MAIL_FROM", "Cổng phường <no-reply@localhost>"),
+            ca_file=config.get("SMTP_CA_FILE", ""),
         )
+
+    def tls_context(self) -> ssl.SSLContext:
+        """Verifies the server's certificate and name (against SMTP_CA_FILE when set: a
+        ward's own mail relay with its own authority)."""
+        return ssl.create_default_context(cafile=self.ca_file)
 
     def build(self, message: OutboxMessage) -> EmailMessage:
         """The e-mail for an outbox message: UTF-8 headers and plain-text body."""
@@ -130,13 +142,13 @@ class SmtpSender:
         email = self.build(message)
         if self.use_ssl:
             client = smtplib.SMTP_SSL(
-                self.host, self.port, timeout=self.timeout, context=ssl.create_default_context()
+                self.host, self.port, timeout=self.timeout, context=self.tls_context()
             )
         else:
             client = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
         with client as smtp:
             if self.starttls:
-                smtp.starttls(context=ssl.create_default_context())
+                smtp.starttls(context=self.tls_context())
             if self.username:
                 smtp.login(self.username, self.password)
             smtp.send_message(email)
@@ -161,7 +173,7 @@ def senders_from_config(config: Mapping[str, Any]) -> dict[Channel, Sender]:
     sms_choice = str(config.get("OUTBOX_SMS_SENDER", "log")).strip()
     return {
         Channel.EMAIL: _choose(email_choice, config, {"log": LoggingSender, "smtp": SmtpSender}),
-        Channel.SMS: _choose(sms_choice, config, {"log": LoggingSender}),
+        Channel.SMS: _choose(sms_choice, config, {"log": LoggingSender, "esms": EsmsSender}),
     }
 
 

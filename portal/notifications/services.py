@@ -53,6 +53,7 @@ def enqueue(
     ward_id: int | None,
     dedupe_key: str | None = None,
     sensitive: bool = False,
+    about: str | None = None,
 ) -> OutboxMessage | None:
     """Add a message to the outbox in the current transaction.
 
@@ -78,6 +79,7 @@ def enqueue(
         body=body,
         dedupe_key=dedupe_key,
         sensitive=sensitive,
+        about=about,
     )
     if dedupe_key is None:
         db.session.add(message)
@@ -90,3 +92,10 @@ def enqueue(
     except sa.exc.IntegrityError:
         return None
     return message
+
+
+def messages_about(about: str) -> list[OutboxMessage]:
+    """The messages sent about one item ("booking:12"), oldest first: what staff see of
+    them (kind, channel, state, reason; never the text of a one-time code)."""
+    query = sa.select(OutboxMessage).where(OutboxMessage.about == about)
+    return list(db.session.execute(query.order_by(OutboxMessage.id)).scalars())

@@ -169,11 +169,13 @@ def deliver(
         sender = senders.get(message.channel)
         if sender is None:
             raise LookupError(f"no sender configured for channel {message.channel}")
-        sender.send(message)
+        provider_id = sender.send(message)
     except Exception as error:  # noqa: BLE001 - any failure of the sender is retried
         return _record_failure(message, error, now)
 
     done = {"status": OutboxStatus.SENT, "sent_at": now, "last_error": None}
+    if isinstance(provider_id, str) and provider_id:
+        done["provider_message_id"] = provider_id[:100]
     if message.sensitive and not getattr(sender, "keeps_sensitive_text", False):
         done["body"] = SCRUBBED  # a one-time code stays readable only until it is handed over
     with unit_of_work():
@@ -194,7 +196,8 @@ def _detached_copy(message: OutboxMessage) -> OutboxMessage:
 
 def _record_failure(message: OutboxMessage, error: Exception, now: datetime) -> Outcome:
     attempts = message.attempts + 1
-    final = attempts >= _setting("OUTBOX_MAX_ATTEMPTS", 6)
+    # A refusal no retry can mend (wrong keys, a number the provider cannot use) ends it now.
+    final = attempts >= _setting("OUTBOX_MAX_ATTEMPTS", 6) or getattr(error, "permanent", False)
     values: dict = {
         "attempts": attempts,
         "last_error": describe_error(error),
