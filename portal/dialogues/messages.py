@@ -100,4 +100,5 @@ def notify(booking: Booking, kind: str, *, dedupe_key: str | None = None, **extr
         body=body,
         ward_id=booking.ward_id,
         dedupe_key=dedupe_key,
+        about=f"booking:{booking.id}",
     )

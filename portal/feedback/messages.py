@@ -92,4 +92,11 @@ def notify(item: Feedback, kind: str, **extra):
             **extra,
         }
         subject, body = _texts(kind, item, params)
-    return enqueue(recipient, kind=kind, subject=subject, body=body, ward_id=item.ward_id)
+    return enqueue(
+        recipient,
+        kind=kind,
+        subject=subject,
+        body=body,
+        ward_id=item.ward_id,
+        about=f"feedback:{item.id}",
+    )
