@@ -106,6 +106,21 @@ class Config:
     ESMS_SECRET_KEY = os.environ.get("ESMS_SECRET_KEY", "")
     ESMS_BRANDNAME = os.environ.get("ESMS_BRANDNAME", "")
     SMS_CALLBACK_BASE_URL = os.environ.get("SMS_CALLBACK_BASE_URL", "")
+    # OUTBOX_ZALO_SENDER=zns: Zalo Notification Service messages from the ward's Official
+    # Account, each kind in its approved template (ZALO_TEMPLATES "kind=id,kind=id"); SMS when
+    # Zalo refuses. ZALO_REFRESH_TOKEN is the first refresh token (from the OA's admin page);
+    # the portal keeps the renewed ones in the database.
+    OUTBOX_ZALO_SENDER = os.environ.get("OUTBOX_ZALO_SENDER", "off")
+    ZALO_APP_ID = os.environ.get("ZALO_APP_ID", "")
+    ZALO_APP_SECRET = os.environ.get("ZALO_APP_SECRET", "")
+    ZALO_REFRESH_TOKEN = os.environ.get("ZALO_REFRESH_TOKEN", "")
+    ZALO_TEMPLATES = os.environ.get("ZALO_TEMPLATES", "")
+    ZALO_ZNS_URL = os.environ.get(
+        "ZALO_ZNS_URL", "https://business.openapi.zalo.me/message/template"
+    )
+    ZALO_OAUTH_URL = os.environ.get(
+        "ZALO_OAUTH_URL", "https://oauth.zaloapp.com/v4/oa/access_token"
+    )
     # Texts in plain letters: 160 characters a segment instead of 70 (see sms_text.py).
     SMS_WITHOUT_DIACRITICS = _bool("SMS_WITHOUT_DIACRITICS", True)
     # Production refuses the `log` senders (nobody would get a code) unless this is set.
@@ -155,8 +170,8 @@ class ProductionConfig(Config):
             raise RuntimeError("DEBUG must be off in production.")
         log_senders = [
             name
-            for name in ("OUTBOX_EMAIL_SENDER", "OUTBOX_SMS_SENDER")
-            if str(getattr(cls, name, "log")).strip().lower() == "log"
+            for name in ("OUTBOX_EMAIL_SENDER", "OUTBOX_SMS_SENDER", "OUTBOX_ZALO_SENDER")
+            if str(getattr(cls, name, "off")).strip().lower() == "log"
         ]
         if log_senders and not cls.ALLOW_LOG_SENDER:
             raise RuntimeError(

@@ -157,6 +157,7 @@ ROUTES = {
     "hooks.esms_report": ("GET", lambda w: "/hooks/sms/esms/1/x", None, everyone(403)),
     "account.edit": ("GET", lambda w: "/account/edit", None, only({"resident": 200})),
     "account.phone": ("GET", lambda w: "/account/phone", None, only({"resident": 200})),
+    "account.messages": ("GET", lambda w: "/account/messages", None, only({"resident": 200})),
     "account.phone_confirm": (
         "GET",
         lambda w: "/account/phone/confirm",

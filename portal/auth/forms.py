@@ -2,11 +2,21 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+)
 from wtforms.validators import DataRequired, Email, InputRequired, Optional
 
+from portal.auth.models import ConsentPurpose
 from portal.auth.passwords import MAX_LENGTH
 from portal.forms import int_or_none, max_len
+from portal.notifications.labels import PURPOSES
 
 
 class RegisterForm(FlaskForm):
@@ -146,4 +156,22 @@ class AccountForm(FlaskForm):
             Email(_l("Enter a valid e-mail address."), check_deliverability=False),
         ],
         render_kw={"autocomplete": "email"},
+    )
+
+
+class MessagesForm(FlaskForm):
+    """How the resident wants to hear from the ward, per purpose (choices set by the view
+    from the channels the account can be reached by)."""
+
+    updates = RadioField(
+        PURPOSES[ConsentPurpose.UPDATES],
+        validators=[InputRequired(_l("Choose how you want to hear about your requests."))],
+    )
+    reminders = RadioField(
+        PURPOSES[ConsentPurpose.REMINDERS],
+        validators=[InputRequired(_l("Choose how you want to be reminded."))],
+    )
+    news = RadioField(
+        PURPOSES[ConsentPurpose.NEWS],
+        validators=[InputRequired(_l("Choose whether you want the ward's announcements."))],
     )

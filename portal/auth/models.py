@@ -131,6 +131,10 @@ class AuthSession(db.Model):
 
 class ConsentPurpose(enum.StrEnum):
     ACCOUNT = "account"  # processing name, phone, e-mail to run the resident's account
+    # How the resident wants to hear (the consent's `channel`), per purpose of the messages:
+    UPDATES = "updates"  # about their own bookings, feedback and ratings (always sent)
+    REMINDERS = "reminders"  # a reminder the day before a booked session
+    NEWS = "news"  # the ward's announcements
 
 
 class Consent(db.Model):
@@ -144,6 +148,8 @@ class Consent(db.Model):
     policy_version: Mapped[str] = mapped_column(sa.String(20))
     locale: Mapped[str] = mapped_column(sa.String(5))
     text: Mapped[str] = mapped_column(sa.Text)  # the exact wording the person agreed to
+    # For the message purposes: by which channel ("sms", "zalo", "email").
+    channel: Mapped[str | None] = mapped_column(sa.String(10))
     given_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 

@@ -11,12 +11,16 @@ from flask_login import current_user
 
 from portal import privacy
 from portal.auth import account, flows, registration, services
-from portal.auth.forms import AccountForm, ChangePasswordForm, CodeForm, PhoneForm
+from portal.auth.forms import AccountForm, ChangePasswordForm, CodeForm, MessagesForm, PhoneForm
 from portal.auth.models import CodePurpose
 from portal.auth.phones import mask_phone, national
 from portal.auth.signin import code_page
 from portal.domain import DomainError
 from portal.extensions import rate_limited
+from portal.forms import options
+from portal.notifications import preferences
+from portal.notifications.labels import CHANNELS, NOT_AT_ALL, PURPOSES
+from portal.notifications.models import Channel
 from portal.security import ANY_USER, RESIDENTS, role_required
 from portal.web import commit, show_error, submit
 
@@ -28,6 +32,10 @@ def _page(password_form=None, status: int = 200):
         "auth/account.html",
         phone=national(current_user.phone),
         password_form=password_form or ChangePasswordForm(formdata=None),
+        message_choices=preferences.choices(current_user),
+        channels=CHANNELS,
+        purposes=PURPOSES,
+        not_at_all=NOT_AT_ALL,
     ), status
 
 
@@ -137,3 +145,30 @@ def phone_confirm():
     return render_template(
         "auth/code.html", form=form, phone=mask_phone(number), title=_("My mobile number")
     ), (422 if form.errors else 200)
+
+
+@bp.route("/messages", methods=["GET", "POST"])
+@role_required(RESIDENTS)
+def messages():
+    """Choose, per purpose, how the ward's messages reach one (or that they do not)."""
+    now = preferences.choices(current_user)
+    form = MessagesForm(data={p.value: (now[p] or "none") for p in preferences.PURPOSES})
+    reachable = [(c.value, CHANNELS[c]) for c in preferences.channels_for(current_user)]
+    for purpose in preferences.PURPOSES:
+        extra = [("none", NOT_AT_ALL)] if purpose in preferences.OPTIONAL else []
+        getattr(form, purpose.value).choices = options(reachable + extra)
+    if form.validate_on_submit():
+        wanted = {
+            purpose: (None if value == "none" else Channel(value))
+            for purpose in preferences.PURPOSES
+            if (value := getattr(form, purpose.value).data)
+        }
+        done = submit(
+            form,
+            lambda: preferences.choose(current_user, wanted),
+            _("Your choices are saved."),
+            url_for("account.index"),
+        )
+        if done:
+            return done
+    return render_template("auth/account_messages.html", form=form), (422 if form.errors else 200)

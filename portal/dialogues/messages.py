@@ -2,20 +2,73 @@
 
 from __future__ import annotations
 
-from flask_babel import force_locale, format_datetime
+from flask_babel import force_locale, format_datetime, pgettext
 from flask_babel import gettext as _
 
-from portal.auth.models import User
+from portal.auth.models import ConsentPurpose, User
 from portal.dialogues.models import Booking
 from portal.extensions import db
 from portal.notifications.services import Recipient, enqueue
+from portal.notifications.sms_text import short
+
+# What each kind of message is for (the resident chooses a channel per purpose).
+PURPOSES = {"booking_reminder": ConsentPurpose.REMINDERS}
 
 
-def recipient_of(booking: Booking) -> Recipient:
+def recipient_of(booking: Booking, kind: str = "") -> Recipient:
     if booking.user_id:
         user = booking.user or db.session.get(User, booking.user_id)
-        return Recipient.for_user(user)
+        return Recipient.for_user(user, PURPOSES.get(kind, ConsentPurpose.UPDATES))
     return Recipient(name=booking.guest_name, locale="vi", phone=booking.guest_phone or None)
+
+
+def _short_params(booking: Booking, extra: dict) -> dict:
+    """The values of a text message (and of its Zalo template), each cut to fit."""
+    session = booking.session
+    return {
+        "title": short(session.title, 40),
+        "when": format_datetime(session.starts_at, "HH:mm dd/MM/yyyy"),
+        "place": short(session.venue or session.online_url, 40),
+        "code": booking.code,
+        "ward": short(session.ward.name, 30),
+        "position": extra.get("position", ""),
+        "reason": short(extra.get("reason", ""), 60),
+        "url": extra.get("url", ""),
+    }
+
+
+def _sms(kind: str, params: dict) -> str:
+    """The text message: short and formal, no name (Ông/Bà), one or two segments."""
+    texts = {
+        "booking_confirmed": pgettext(
+            "sms",
+            '%(ward)s: your place at "%(title)s", %(when)s, %(place)s is confirmed. '
+            "Lookup code %(code)s.",
+        ),
+        "booking_waitlisted": pgettext(
+            "sms",
+            '%(ward)s: "%(title)s" %(when)s is full. You are number %(position)s on the '
+            "waiting list (code %(code)s); we will tell you if a place frees up.",
+        ),
+        "booking_promoted": pgettext(
+            "sms",
+            '%(ward)s: a place is yours at "%(title)s", %(when)s, %(place)s. Lookup code %(code)s.',
+        ),
+        "booking_reminder": pgettext(
+            "sms",
+            '%(ward)s reminds you: "%(title)s", %(when)s, %(place)s. Lookup code %(code)s.',
+        ),
+        "booking_cancelled": pgettext(
+            "sms",
+            '%(ward)s: booking %(code)s for "%(title)s" %(when)s is cancelled. Reason: %(reason)s',
+        ),
+        "results_published": pgettext(
+            "sms",
+            '%(ward)s has published the results of "%(title)s", with the answer to your '
+            "question: %(url)s",
+        ),
+    }
+    return texts[kind] % params
 
 
 def _texts(kind: str, booking: Booking, extra: dict) -> tuple[str, str]:
@@ -90,14 +143,18 @@ def _texts(kind: str, booking: Booking, extra: dict) -> tuple[str, str]:
 def notify(booking: Booking, kind: str, *, dedupe_key: str | None = None, **extra):
     """Queue a message about a booking for its holder, written in the holder's language.
     Returns the outbox row, or None when nothing was queued."""
-    recipient = recipient_of(booking)
+    recipient = recipient_of(booking, kind)
     with force_locale(recipient.locale):
         subject, body = _texts(kind, booking, extra)
+        values = _short_params(booking, extra)
+        sms = _sms(kind, values)
     return enqueue(
         recipient,
         kind=kind,
         subject=subject,
         body=body,
+        sms=sms,
+        data=values,
         ward_id=booking.ward_id,
         dedupe_key=dedupe_key,
         about=f"booking:{booking.id}",

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask_babel import force_locale, format_date
+from flask_babel import force_locale, format_date, pgettext
 from flask_babel import gettext as _
 
 from portal.codes import format_code
 from portal.feedback.models import Feedback
 from portal.notifications.services import Recipient, enqueue
+from portal.notifications.sms_text import short
 
 SNIPPET = 500
 
@@ -76,6 +77,38 @@ def _texts(kind: str, item: Feedback, params: dict) -> tuple[str, str]:
     raise ValueError(f"unknown message kind {kind}")
 
 
+def _sms(kind: str, params: dict) -> str:
+    """The text message: short and formal; the answer itself is read on the portal."""
+    texts = {
+        "feedback_received": pgettext(
+            "sms",
+            "%(ward)s has received your feedback %(code)s; the answer is due by %(due)s. "
+            "Follow it on the ward portal with this code.",
+        ),
+        "feedback_reply": pgettext(
+            "sms", "%(ward)s replied to your feedback %(code)s. Read it on the ward portal."
+        ),
+        "feedback_answered": pgettext(
+            "sms",
+            "%(ward)s has answered your feedback %(code)s. Please read it on the ward portal "
+            "and tell us whether it resolved the matter.",
+        ),
+        "feedback_info_requested": pgettext(
+            "sms",
+            "%(ward)s needs more information on your feedback %(code)s; the deadline is "
+            "paused until you reply on the ward portal.",
+        ),
+        "feedback_transferred": pgettext(
+            "sms", "%(ward)s has transferred your feedback %(code)s to %(authority)s."
+        ),
+        "feedback_rejected": pgettext(
+            "sms",
+            "%(ward)s could not accept your feedback %(code)s. The reason is on the ward portal.",
+        ),
+    }
+    return texts[kind] % params
+
+
 def notify(item: Feedback, kind: str, **extra):
     """Queue a message about an item for its sender. Returns the outbox row or None."""
     recipient = recipient_of(item)
@@ -92,11 +125,20 @@ def notify(item: Feedback, kind: str, **extra):
             **extra,
         }
         subject, body = _texts(kind, item, params)
+        values = {
+            "ward": short(params["ward"], 30),
+            "code": params["code"],
+            "due": format_date(item.due_on, "dd/MM/yyyy"),
+            "authority": short(params.get("authority", ""), 50),
+        }
+        sms = _sms(kind, values)
     return enqueue(
         recipient,
         kind=kind,
         subject=subject,
         body=body,
+        sms=sms,
+        data=values,
         ward_id=item.ward_id,
         about=f"feedback:{item.id}",
     )

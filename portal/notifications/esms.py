@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from portal.notifications import sms_text
+from portal.notifications.handover import ProviderRefused
 from portal.notifications.models import OutboxMessage
 
 ACCEPTED = "100"
@@ -33,14 +34,6 @@ DUPLICATE_REQUEST = "124"  # the provider took this RequestId already: it was se
 # the usual backoff, so that the message still goes once the ward has set it right.
 PERMANENT = {"99", "108", "177"}
 TIMEOUT_SECONDS = 15
-
-
-class ProviderRefused(Exception):
-    """The provider answered but did not take the message. `permanent`: do not retry."""
-
-    def __init__(self, message: str, *, permanent: bool) -> None:
-        super().__init__(message)
-        self.permanent = permanent
 
 
 def callback_signature(secret: str, message_id: int) -> str:
@@ -88,14 +81,15 @@ class EsmsSender:
         )
 
     def request_body(self, message: OutboxMessage) -> dict:
+        content, unicode = sms_text.prepare(message.body, self.plain_text)
         body = {
             "ApiKey": self.api_key,
             "SecretKey": self.secret_key,
             "Phone": message.address.replace("+84", "0", 1),
-            "Content": sms_text.prepare(message.body, self.plain_text),
+            "Content": content,
             "Brandname": self.brandname,
             "SmsType": "2",
-            "IsUnicode": "0" if self.plain_text else "1",
+            "IsUnicode": "1" if unicode else "0",
             "RequestId": f"outbox-{message.id}",
         }
         if self.callback_base:

@@ -15,6 +15,7 @@ from portal.extensions import db
 class Channel(enum.StrEnum):
     EMAIL = "email"
     SMS = "sms"
+    ZALO = "zalo"  # a Zalo Notification Service message to the phone number (SMS if refused)
 
 
 class OutboxStatus(enum.StrEnum):
@@ -53,8 +54,23 @@ class OutboxMessage(db.Model):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # For Zalo: the approved template's values (its text, for SMS instead, is in `body`).
+    data: Mapped[dict | None] = mapped_column(sa.JSON)
     # What it is about, for the staff pages: "booking:12", "feedback:7".
     about: Mapped[str | None] = mapped_column(sa.String(40), index=True)
     # The provider's id of the message (for its delivery report) and when it reached the phone.
     provider_message_id: Mapped[str | None] = mapped_column(sa.String(100), index=True)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ProviderToken(db.Model):
+    """A provider's current access token and the refresh token that renews it (Zalo's is
+    used once: each renewal stores the new one), shared by every worker and server."""
+
+    __tablename__ = "provider_tokens"
+
+    provider: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    access_token: Mapped[str] = mapped_column(sa.Text)
+    refresh_token: Mapped[str] = mapped_column(sa.Text)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -10,6 +10,9 @@ Choosing senders (`config.py`, read by `senders_from_config`):
   tests), `smtp` (deliver through `SMTP_HOST`), or `module:Class`.
 - `OUTBOX_SMS_SENDER`: `log` (default), `esms` (brandname SMS through eSMS.vn, see
   notifications/esms.py) or `module:Class`.
+- `OUTBOX_ZALO_SENDER`: `off` (default: nothing goes by Zalo), `zns` (Zalo Notification
+  Service, falling back on the SMS sender; see notifications/zalo.py), `log` or
+  `module:Class`.
 
 Extension point for a ward's SMS gateway (or any other e-mail service): write a class with a
 `send(self, message)` method and name it as `package.module:ClassName`, e.g.
@@ -31,7 +34,9 @@ from typing import Any, Protocol, runtime_checkable
 
 from portal.auth.phones import mask_phone
 from portal.notifications.esms import EsmsSender
+from portal.notifications.handover import Receipt
 from portal.notifications.models import Channel, OutboxMessage
+from portal.notifications.zalo import ZnsSender
 
 log = logging.getLogger("portal.outbox")
 
@@ -44,12 +49,12 @@ class Sender(Protocol):
     says `permanent`). May return the provider's id of the message (for its delivery
     report)."""
 
-    def send(self, message: OutboxMessage) -> str | None: ...
+    def send(self, message: OutboxMessage) -> str | Receipt | None: ...
 
 
 def masked_address(message: OutboxMessage) -> str:
     """The address as it may appear in logs: phone numbers masked, e-mail as is."""
-    if message.channel == Channel.SMS:
+    if message.channel in (Channel.SMS, Channel.ZALO):
         return mask_phone(message.address)
     return message.address
 
@@ -168,13 +173,22 @@ def load_sender(path: str, config: Mapping[str, Any]) -> Sender:
 
 
 def senders_from_config(config: Mapping[str, Any]) -> dict[Channel, Sender]:
-    """One sender per channel, as chosen by OUTBOX_EMAIL_SENDER and OUTBOX_SMS_SENDER."""
+    """One sender per channel, as chosen by OUTBOX_EMAIL_SENDER, OUTBOX_SMS_SENDER and
+    OUTBOX_ZALO_SENDER (`off` by default: no Zalo channel; `zns` falls back on the SMS
+    sender)."""
     email_choice = str(config.get("OUTBOX_EMAIL_SENDER", "log")).strip()
     sms_choice = str(config.get("OUTBOX_SMS_SENDER", "log")).strip()
-    return {
+    zalo_choice = str(config.get("OUTBOX_ZALO_SENDER", "off")).strip()
+    chosen = {
         Channel.EMAIL: _choose(email_choice, config, {"log": LoggingSender, "smtp": SmtpSender}),
         Channel.SMS: _choose(sms_choice, config, {"log": LoggingSender, "esms": EsmsSender}),
     }
+    if zalo_choice.lower() not in ("", "off"):
+        if zalo_choice.lower() == "zns":
+            chosen[Channel.ZALO] = ZnsSender.from_config(config, fallback=chosen[Channel.SMS])
+        else:
+            chosen[Channel.ZALO] = _choose(zalo_choice, config, {"log": LoggingSender})
+    return chosen
 
 
 def _choose(choice: str, config: Mapping[str, Any], builtins: dict[str, type]) -> Sender:

@@ -12,11 +12,26 @@ GSM_BASIC = set(
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
 )
 GSM_EXTENDED = set("^{}\\[~]|€")
+# Punctuation of typed text that GSM lacks, as its plain look-alike.
+PLAIN_PUNCTUATION = str.maketrans(
+    {
+        "“": '"',
+        "”": '"',
+        "„": '"',
+        "‘": "'",
+        "’": "'",
+        "–": "-",
+        "—": "-",
+        "…": "...",
+        "\u00a0": " ",
+    }
+)
 
 
 def without_diacritics(text: str) -> str:
-    """Vietnamese letters as their plain Latin letters (đ → d), other marks dropped."""
-    text = text.replace("đ", "d").replace("Đ", "D")
+    """Vietnamese letters as their plain Latin letters (đ → d), other marks dropped, typed
+    quotes and dashes as plain ones."""
+    text = text.replace("đ", "d").replace("Đ", "D").translate(PLAIN_PUNCTUATION)
     decomposed = unicodedata.normalize("NFD", text)
     return unicodedata.normalize(
         "NFC", "".join(c for c in decomposed if not unicodedata.combining(c))
@@ -36,7 +51,23 @@ def segments(text: str) -> int:
     return 1 if length <= 70 else -(-length // 67)
 
 
-def prepare(text: str, plain: bool) -> str:
-    """The text to send: without diacritics when `plain`, spaces tidied."""
-    text = " ".join(text.split())
-    return without_diacritics(text) if plain else text
+def tidy(text: str) -> str:
+    """One line, single spaces: a text message has no room for layout."""
+    return " ".join(text.split())
+
+
+def short(value: object, limit: int) -> str:
+    """A value cut to `limit` characters (with "…") so that a text stays in few segments."""
+    text = tidy(str(value or ""))
+    return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
+
+
+def prepare(text: str, plain: bool) -> tuple[str, bool]:
+    """The text to send and whether it needs Unicode: without diacritics when `plain` (unless
+    it holds letters no plain text has, e.g. a name in Chinese characters: then as written)."""
+    text = tidy(text)
+    if plain:
+        stripped = without_diacritics(text)
+        if is_gsm(stripped):
+            return stripped, False
+    return text, not is_gsm(text)

@@ -26,6 +26,7 @@ from flask import current_app
 
 from portal.db import utcnow
 from portal.extensions import db
+from portal.notifications.handover import Receipt
 from portal.notifications.models import Channel, OutboxMessage, OutboxStatus
 from portal.notifications.senders import Sender, masked_address, senders_from_config
 from portal.transactions import fresh_read, unit_of_work
@@ -35,6 +36,8 @@ log = logging.getLogger("portal.outbox")
 MAX_BACKOFF = timedelta(hours=6)
 SCRUBBED = "•••"  # what is kept of a sensitive message's text once it has been handed over
 ERROR_MAX_CHARS = 500
+# Settings whose values are blanked out of stored errors.
+SECRETS = ("SMTP_PASSWORD", "SECRET_KEY", "ESMS_API_KEY", "ESMS_SECRET_KEY", "ZALO_APP_SECRET")
 
 
 class Outcome(enum.StrEnum):
@@ -140,7 +143,7 @@ def describe_error(error: BaseException, config: Mapping | None = None) -> str:
     """A short, storable account of a failure, with configured secrets blanked out."""
     config = config if config is not None else current_app.config
     text = f"{type(error).__name__}: {error}".strip()
-    for name in ("SMTP_PASSWORD", "SECRET_KEY"):
+    for name in SECRETS:
         secret = config.get(name)
         if isinstance(secret, str) and len(secret) >= 4:
             text = text.replace(secret, "***")
@@ -169,15 +172,20 @@ def deliver(
         sender = senders.get(message.channel)
         if sender is None:
             raise LookupError(f"no sender configured for channel {message.channel}")
-        provider_id = sender.send(message)
+        receipt = sender.send(message)
     except Exception as error:  # noqa: BLE001 - any failure of the sender is retried
         return _record_failure(message, error, now)
 
-    done = {"status": OutboxStatus.SENT, "sent_at": now, "last_error": None}
-    if isinstance(provider_id, str) and provider_id:
-        done["provider_message_id"] = provider_id[:100]
+    if not isinstance(receipt, Receipt):
+        receipt = Receipt(provider_id=receipt if isinstance(receipt, str) else None)
+    done = {"status": OutboxStatus.SENT, "sent_at": now, "last_error": receipt.note}
+    if receipt.provider_id:
+        done["provider_message_id"] = receipt.provider_id[:100]
+    if receipt.channel is not None:  # it went another way (a Zalo message as SMS)
+        done["channel"] = receipt.channel
     if message.sensitive and not getattr(sender, "keeps_sensitive_text", False):
         done["body"] = SCRUBBED  # a one-time code stays readable only until it is handed over
+        done["data"] = None
     with unit_of_work():
         db.session.execute(
             sa.update(OutboxMessage)
