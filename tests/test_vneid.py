@@ -8,16 +8,7 @@ used code, a replayed callback, a refusal, the provider down) with nothing creat
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import pytest
@@ -25,120 +16,21 @@ import requests
 import sqlalchemy as sa
 from conftest import World, csrf_token, isolate_requests, make_config, make_user, make_ward, text_of
 from flask import current_app
+from oidc_support import (
+    AN,
+    REDIRECT_URI,
+    Provider,
+    free_port,
+    running_provider,
+    vneid_settings,
+)
 
 from portal import create_app
 from portal.auth import vneid
 from portal.auth.models import AuthSession, Consent, ExternalIdentity, User
 from portal.extensions import db, limiter
 
-OIDC_DIR = Path(__file__).resolve().parent / "oidc"
-CLIENT_ID = "cong-phuong-test"
-CLIENT_SECRET = "a-test-client-secret-of-some-length"
-REDIRECT_URI = "http://localhost/login/vneid/callback"  # the test client's address
 EN = {"Accept-Language": "en"}
-
-# The provider's people, with the national service's claims (the ID number, the full name)
-# beside the standard ones.
-AN = "001090001123"
-ACCOUNTS = {
-    # nobody on the portal has this number yet
-    "an": {
-        "SoDinhDanh": AN,
-        "HoVaTen": "Nguyễn Văn An",
-        "birthdate": "1990-01-01",
-        "phone_number": "+84987000001",
-        "phone_number_verified": True,
-    },
-    # the number of the world's resident, proven on the portal
-    "dan": {
-        "SoDinhDanh": "001190004567",
-        "HoVaTen": "Hoàng Thị Dân",
-        "birthdate": "1985-05-05",
-        "phone_number": "0912 345 678",
-        "phone_number_verified": True,
-    },
-    # the number of an account whose holder never proved it
-    "binh": {
-        "SoDinhDanh": "001090007890",
-        "HoVaTen": "Trần Văn Bình",
-        "birthdate": "1992-02-02",
-        "phone_number": "+84987000002",
-        "phone_number_verified": True,
-    },
-    # the resident's number, but the provider has not proven it
-    "chi": {
-        "SoDinhDanh": "001190002468",
-        "HoVaTen": "Lê Thị Chi",
-        "birthdate": "1999-09-09",
-        "phone_number": "+84912345678",
-        "phone_number_verified": False,
-    },
-    # no personal ID number
-    "khach": {"HoVaTen": "Khách Nước Ngoài", "phone_number": "+84987000003"},
-}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@dataclass
-class Provider:
-    issuer: str
-    process: subprocess.Popen
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-
-@contextmanager
-def running_provider(log_dir: Path) -> Iterator[Provider]:
-    """oidc-provider on a free loopback port, once its discovery document answers."""
-    if not (OIDC_DIR / "node_modules" / "oidc-provider").is_dir() or not shutil.which("node"):
-        message = "the test OpenID provider is not installed: run `make oidc-provider`"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    port = free_port()
-    env = {
-        **os.environ,
-        "PORT": str(port),
-        "CLIENT_ID": CLIENT_ID,
-        "CLIENT_SECRET": CLIENT_SECRET,
-        "REDIRECT_URI": REDIRECT_URI,
-        "ACCOUNTS": json.dumps(ACCOUNTS),
-    }
-    log = log_dir / f"oidc-provider-{port}.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            ["node", "provider.js"], cwd=OIDC_DIR, env=env, stdout=out, stderr=subprocess.STDOUT
-        )
-    provider = Provider(f"http://127.0.0.1:{port}", process)
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                response = requests.get(
-                    f"{provider.issuer}/.well-known/openid-configuration", timeout=1
-                )
-                if response.ok:
-                    break
-            except requests.ConnectionError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the OpenID provider did not start:\n{log.read_text()}")
-            time.sleep(0.1)
-        yield provider
-    finally:
-        provider.stop()
 
 
 @pytest.fixture(scope="session")
@@ -146,16 +38,6 @@ def oidc_provider(tmp_path_factory) -> Iterator[Provider]:
     """One provider for the session (of each xdist worker)."""
     with running_provider(tmp_path_factory.mktemp("oidc")) as provider:
         yield provider
-
-
-def vneid_settings(issuer: str) -> dict:
-    return {
-        "VNEID_ISSUER": issuer,
-        "VNEID_CLIENT_ID": CLIENT_ID,
-        "VNEID_CLIENT_SECRET": CLIENT_SECRET,
-        "VNEID_SCOPES": "openid profile phone",
-        "VNEID_TIMEOUT": 5,
-    }
 
 
 @pytest.fixture(scope="session")

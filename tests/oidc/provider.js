@@ -3,12 +3,13 @@
 // S256 required, a confidential client, the personal ID number as a claim of its own), with
 // two tiny interaction routes instead of a login page, so that tests drive it over HTTP:
 //
-//   GET  /interaction/:uid           what the provider asks for (JSON)
+//   GET  /interaction/:uid           what the provider asks for (JSON; for a browser, a tiny
+//                                    page with the accounts and two buttons)
 //   POST /interaction/:uid           account=<id>&decision=allow|deny: log in and consent
 //                                    at once, or refuse (access_denied); 303 back to /auth
 //
-// Settings come from the environment: PORT, CLIENT_ID, CLIENT_SECRET, REDIRECT_URI,
-// ACCOUNTS (JSON: {accountId: {claim: value}}), CODE_TTL (seconds, default 60).
+// Settings come from the environment: PORT, CLIENT_ID, CLIENT_SECRET, REDIRECT_URIS (space-
+// separated), ACCOUNTS (JSON: {accountId: {claim: value}}), CODE_TTL (seconds, default 60).
 // It prints "ready <issuer>" once it listens.
 
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
@@ -26,7 +27,7 @@ const provider = new Provider(issuer, {
     {
       client_id: process.env.CLIENT_ID,
       client_secret: process.env.CLIENT_SECRET,
-      redirect_uris: [process.env.REDIRECT_URI],
+      redirect_uris: process.env.REDIRECT_URIS.split(' '),
       grant_types: ['authorization_code'],
       response_types: ['code'],
       token_endpoint_auth_method: 'client_secret_basic',
@@ -53,6 +54,24 @@ const provider = new Provider(issuer, {
   ttl: { AuthorizationCode: Number(process.env.CODE_TTL || 60) },
 });
 
+function escape(text) {
+  return String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function page(uid) {
+  const options = Object.keys(accounts)
+    .map((id) => `<option value="${escape(id)}">${escape(accounts[id].HoVaTen || id)}</option>`)
+    .join('');
+  return `<!doctype html><html lang="vi"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>VNeID (test)</title></head>
+<body><main><h1>VNeID (test)</h1>
+<form method="post" action="/interaction/${escape(uid)}">
+<label for="account">Account</label> <select id="account" name="account">${options}</select>
+<button type="submit" name="decision" value="allow">Allow</button>
+<button type="submit" name="decision" value="deny">Deny</button>
+</form></main></body></html>`;
+}
+
 function readForm(req) {
   return new Promise((resolve, reject) => {
     let body = '';
@@ -70,7 +89,12 @@ provider.use(async (ctx, next) => {
   }
   const details = await provider.interactionDetails(ctx.req, ctx.res);
   if (ctx.method === 'GET') {
-    ctx.body = { uid: details.uid, prompt: details.prompt.name, params: details.params };
+    if ((ctx.get('accept') || '').includes('text/html')) {
+      ctx.type = 'html';
+      ctx.body = page(details.uid);
+    } else {
+      ctx.body = { uid: details.uid, prompt: details.prompt.name, params: details.params };
+    }
     return;
   }
   const form = await readForm(ctx.req);
