@@ -87,9 +87,11 @@ class Provider:
 
 
 @contextmanager
-def running_provider(log_dir: Path, redirect_uri: str = REDIRECT_URI) -> Iterator[Provider]:
+def running_provider(
+    log_dir: Path, redirect_uri: str = REDIRECT_URI, code_seconds: int = 60
+) -> Iterator[Provider]:
     """oidc-provider on a free loopback port, once its discovery document answers; its one
-    client is the portal at `redirect_uri`."""
+    client is the portal at `redirect_uri`; its codes are valid `code_seconds`."""
     if not (OIDC_DIR / "node_modules" / "oidc-provider").is_dir() or not shutil.which("node"):
         message = "the test OpenID provider is not installed: run `make oidc-provider`"
         if os.environ.get("CI"):
@@ -103,6 +105,7 @@ def running_provider(log_dir: Path, redirect_uri: str = REDIRECT_URI) -> Iterato
         "CLIENT_SECRET": CLIENT_SECRET,
         "REDIRECT_URIS": redirect_uri,
         "ACCOUNTS": json.dumps(ACCOUNTS),
+        "CODE_TTL": str(code_seconds),
     }
     log = log_dir / f"oidc-provider-{port}.log"
     with log.open("w") as out:

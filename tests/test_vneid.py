@@ -8,6 +8,7 @@ used code, a replayed callback, a refusal, the provider down) with nothing creat
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
@@ -348,6 +349,17 @@ def test_a_replayed_callback_and_a_used_code_are_refused(client, world: World):
     assert "VNeID could not confirm this sign-in" in page
     assert counts() == after_first
     assert client.get("/account").status_code == 302  # not logged in
+
+
+def test_an_expired_code_is_refused(app, client, world: World, tmp_path):
+    before = counts()
+    with running_provider(tmp_path, code_seconds=1) as provider:
+        app.config["VNEID_ISSUER"] = provider.issuer
+        back = at_provider(leave_for_vneid(client), "dan")
+        time.sleep(2)  # the code is valid 1 second
+        page = flashed_on_login(client, client.get(local(back)))
+    assert "VNeID could not confirm this sign-in" in page
+    assert counts() == before
 
 
 def test_a_refused_consent_logs_nobody_in(client, world: World):
