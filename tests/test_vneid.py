@@ -195,6 +195,8 @@ def test_a_first_login_makes_an_account_that_the_next_login_finds(app, client, w
     assert signed_in.method == "vneid" and signed_in.user_id == user.id
     account = text_of(client.get("/account"))
     assert "Welcome, Nguyễn Văn An" in account and "•••••••••123" in account
+    exported = client.get("/account/export.json").get_json()["account"]["linked_identities"]
+    assert [(i["provider"], i["personal_id_last3"]) for i in exported] == [("vneid", "123")]
     # logging out ends the server's session; the next VNeID login finds the same account
     assert client.post("/logout", data={"csrf_token": csrf_token(client)}).status_code == 302
     db.session.expire_all()
