@@ -8,7 +8,7 @@ export PYTHONDONTWRITEBYTECODE = 1
 
 CHARTJS_VERSION ?= 4.5.0
 
-.PHONY: vendor run install install-test translations translate test lint format chromium wrk bench bench-dialogues bench-feedback bench-satisfaction bench-dashboard clean
+.PHONY: vendor run install install-test translations translate test lint format chromium oidc-provider wrk bench bench-dialogues bench-feedback bench-satisfaction bench-dashboard clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -49,11 +49,19 @@ run: translations
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
+## The real OpenID Connect provider the VNeID tests start: the certified `oidc-provider` from
+## the npm registry, at the version pinned in tests/oidc/package-lock.json, on the machine's
+## Node.js; installed when missing (or when the lock file changes).
+oidc-provider: tests/oidc/node_modules/.package-lock.json
+
+tests/oidc/node_modules/.package-lock.json: tests/oidc/package-lock.json tests/oidc/package.json
+	npm ci --prefix tests/oidc --no-audit --no-fund
+
 ## Install the test extras and run the whole suite (PostgreSQL too when TEST_DATABASE_URL is set),
 ## in parallel over PYTEST_WORKERS processes (pytest-xdist, one per CPU core by default; each
 ## has its own databases). PYTEST_ARGS come last and win: PYTEST_ARGS="-n 0" runs in one process.
 PYTEST_WORKERS ?= auto
-test: install-test translations chromium
+test: install-test translations chromium oidc-provider
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: install-test

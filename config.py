@@ -129,6 +129,33 @@ class Config:
     OUTBOX_BACKOFF_SECONDS = int(os.environ.get("OUTBOX_BACKOFF_SECONDS", "60"))  # doubles, ≤ 6 h
     OUTBOX_CLAIM_TIMEOUT = int(os.environ.get("OUTBOX_CLAIM_TIMEOUT", "300"))  # reclaim stuck rows
 
+    # Logging in with VNeID, the national electronic identity, through OpenID Connect
+    # (authorization code with PKCE S256). Off unless VNEID_ISSUER and VNEID_CLIENT_ID are set:
+    # no button, and its pages answer 404. Everything the agreement with the national login
+    # service fixes is a setting: the issuer (its /.well-known/openid-configuration is read),
+    # the client's credentials, the scopes, the assurance level and the names of the claims.
+    VNEID_ISSUER = os.environ.get("VNEID_ISSUER", "").strip()
+    VNEID_CLIENT_ID = os.environ.get("VNEID_CLIENT_ID", "")
+    VNEID_CLIENT_SECRET = os.environ.get("VNEID_CLIENT_SECRET", "")
+    VNEID_TOKEN_AUTH_METHOD = os.environ.get("VNEID_TOKEN_AUTH_METHOD", "client_secret_basic")
+    VNEID_SCOPES = os.environ.get("VNEID_SCOPES", "openid")
+    VNEID_ACR_VALUES = os.environ.get("VNEID_ACR_VALUES", "")  # e.g. LoA1
+    # Empty: the callback address is derived from the request (registered with the provider
+    # exactly as https://<portal>/login/vneid/callback).
+    VNEID_REDIRECT_URI = os.environ.get("VNEID_REDIRECT_URI", "")
+    VNEID_CLAIM_ID_NUMBER = os.environ.get("VNEID_CLAIM_ID_NUMBER", "SoDinhDanh")
+    VNEID_CLAIM_NAME = os.environ.get("VNEID_CLAIM_NAME", "HoVaTen")
+    VNEID_CLAIM_PHONE = os.environ.get("VNEID_CLAIM_PHONE", "phone_number")
+    # A number counts as proven by the provider only when this claim is true (empty: every
+    # number it sends is proven).
+    VNEID_CLAIM_PHONE_VERIFIED = os.environ.get(
+        "VNEID_CLAIM_PHONE_VERIFIED", "phone_number_verified"
+    )
+    # The key of the personal ID number's hash (HMAC-SHA256); empty: derived from SECRET_KEY.
+    # Set it on its own so that a new SECRET_KEY does not make residents unknown.
+    VNEID_ID_HASH_KEY = os.environ.get("VNEID_ID_HASH_KEY", "")
+    VNEID_TIMEOUT = float(os.environ.get("VNEID_TIMEOUT", "10"))  # seconds per call
+
     DEBUG = False
     TESTING = False
 
@@ -173,6 +200,8 @@ class ProductionConfig(Config):
             for name in ("OUTBOX_EMAIL_SENDER", "OUTBOX_SMS_SENDER", "OUTBOX_ZALO_SENDER")
             if str(getattr(cls, name, "off")).strip().lower() == "log"
         ]
+        if cls.VNEID_ISSUER and not cls.VNEID_ISSUER.startswith("https://"):
+            raise RuntimeError("VNEID_ISSUER must be an https:// address in production.")
         if log_senders and not cls.ALLOW_LOG_SENDER:
             raise RuntimeError(
                 f"{' and '.join(log_senders)} is 'log': nobody would receive codes or notices. "

@@ -81,6 +81,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.auth.views import bp as auth_bp
     from portal.auth.views_account import bp as account_bp
     from portal.auth.views_recovery import bp as recovery_bp
+    from portal.auth.views_vneid import bp as vneid_bp
     from portal.dashboard.views import bp as dashboard_bp
     from portal.dashboard.views_exports import bp as dashboard_exports_bp
     from portal.dialogues.views import bp as dialogues_bp
@@ -96,7 +97,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.satisfaction.views_staff import bp as satisfaction_staff_bp
     from portal.wards.views import bp as wards_bp
 
-    for bp in (main_bp, auth_bp, account_bp, recovery_bp, wards_bp, manage_bp):
+    for bp in (main_bp, auth_bp, account_bp, recovery_bp, vneid_bp, wards_bp, manage_bp):
         app.register_blueprint(bp)
     app.register_blueprint(dialogues_bp)
     app.register_blueprint(dialogues_staff_bp)

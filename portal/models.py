@@ -1,7 +1,14 @@
 """Imports every feature's models so that the metadata (and Alembic) sees all tables."""
 
 from portal.api.models import ApiKey  # noqa: F401
-from portal.auth.models import AuthSession, Consent, PhoneCode, PhoneCodeQuota, User  # noqa: F401
+from portal.auth.models import (  # noqa: F401
+    AuthSession,
+    Consent,
+    ExternalIdentity,
+    PhoneCode,
+    PhoneCodeQuota,
+    User,
+)
 from portal.dialogues.models import (  # noqa: F401
     Booking,
     DialogueSession,

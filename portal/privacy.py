@@ -37,6 +37,16 @@ def _account(user: User) -> dict:
             }
             for c in user.consents
         ],
+        # A national login linked to the account: only the last 3 digits of the personal ID
+        # number are held (and a keyed hash of it, which tells nothing by itself).
+        "linked_identities": [
+            {
+                "provider": i.provider,
+                "personal_id_last3": i.id_last3,
+                "linked_at": _iso(i.linked_at),
+            }
+            for i in user.external_identities
+        ],
     }
 
 

@@ -11,6 +11,7 @@ from flask import Flask, request
 from flask_babel import format_datetime, format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 
+from portal.auth import vneid
 from portal.auth.models import Role
 from portal.auth.phones import mask_phone, national
 from portal.db import utcnow
@@ -111,6 +112,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["needs_phone_confirmation"] = needs_phone_confirmation
     app.jinja_env.globals["open_for_booking"] = open_for_booking_now
     app.jinja_env.globals["main_menu"] = main_menu
+    app.jinja_env.globals["vneid_offered"] = vneid.enabled
     app.context_processor(_context)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

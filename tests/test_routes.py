@@ -153,6 +153,10 @@ ROUTES = {
     "recovery.forgot": ("GET", lambda w: "/password/forgot", None, everyone(200)),
     "recovery.reset_code": ("GET", lambda w: "/password/reset", None, everyone(404)),
     "recovery.reset_link": ("GET", lambda w: "/password/reset/not-a-token", None, everyone(302)),
+    # ---- logging in with VNeID: off unless configured (this app has no issuer), so 404
+    "vneid.start": ("GET", lambda w: "/login/vneid", None, everyone(404)),
+    "vneid.callback": ("GET", lambda w: "/login/vneid/callback?state=x", None, everyone(404)),
+    "vneid.new_account": ("GET", lambda w: "/login/vneid/new", None, everyone(404)),
     # ---- a provider's delivery report: anyone may call, only a signed address counts
     "hooks.esms_report": ("GET", lambda w: "/hooks/sms/esms/1/x", None, everyone(403)),
     "account.edit": ("GET", lambda w: "/account/edit", None, only({"resident": 200})),

@@ -42,6 +42,7 @@ def production(**overrides):
         {"SECRET_KEY": "x" * 40, "DEBUG": True},
         {"SECRET_KEY": "x" * 40, "OUTBOX_SMS_SENDER": "log"},
         {"SECRET_KEY": "x" * 40, "OUTBOX_EMAIL_SENDER": " LOG "},
+        {"SECRET_KEY": "x" * 40, "VNEID_ISSUER": "http://vneid.example.vn"},  # not https
     ],
 )
 def test_production_refuses_unsafe_settings(overrides):

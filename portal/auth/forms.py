@@ -175,3 +175,22 @@ class MessagesForm(FlaskForm):
         PURPOSES[ConsentPurpose.NEWS],
         validators=[InputRequired(_l("Choose whether you want the ward's announcements."))],
     )
+
+
+class VneidAccountForm(FlaskForm):
+    """The last step of a first VNeID login: the ward (when several are served), the mobile
+    number (only when VNeID proved none) and the consent."""
+
+    ward_id = SelectField(
+        _l("Your ward"),
+        coerce=int_or_none,
+        validate_choice=False,
+        validators=[InputRequired(_l("Choose your ward."))],
+    )
+    phone = StringField(
+        _l("Mobile number"),
+        validators=[DataRequired(_l("Please enter your mobile number.")), max_len(20)],
+        description=_l("VNeID did not send a proven number: we send a code to this one by SMS."),
+        render_kw={"autocomplete": "tel", "inputmode": "tel"},
+    )
+    consent = BooleanField(_l("I have read and agree to the processing described above."))

@@ -58,6 +58,9 @@ class User(UserMixin, TimestampMixin, db.Model):
     consents: Mapped[list[Consent]] = relationship(
         back_populates="user", order_by="Consent.given_at", cascade="all, delete-orphan"
     )
+    external_identities: Mapped[list[ExternalIdentity]] = relationship(
+        back_populates="user", order_by="ExternalIdentity.id", cascade="all, delete-orphan"
+    )
 
     @property
     def is_active(self) -> bool:  # Flask-Login
@@ -127,6 +130,33 @@ class AuthSession(db.Model):
     method: Mapped[str] = mapped_column(sa.String(20))  # password, code, vneid
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ExternalIdentity(db.Model):
+    """An account's identity at a national login service (VNeID): the person is recognised
+    again by a keyed hash (HMAC-SHA256) of their personal ID number, never the number itself;
+    its last 3 digits are kept only to show the resident which number is linked."""
+
+    __tablename__ = "external_identities"
+    __table_args__ = (
+        # One account per person and one person per account, at each provider.
+        sa.UniqueConstraint("provider", "subject_hash"),
+        sa.UniqueConstraint("user_id", "provider"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    provider: Mapped[str] = mapped_column(sa.String(20))  # "vneid"
+    subject_hash: Mapped[str] = mapped_column(sa.String(64))
+    id_last3: Mapped[str] = mapped_column(sa.String(3))
+    linked_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="external_identities")
+
+    @property
+    def masked_id(self) -> str:
+        """•••••••••123: the 12-digit number, only its last 3 digits shown."""
+        return "•" * 9 + self.id_last3
 
 
 class ConsentPurpose(enum.StrEnum):
