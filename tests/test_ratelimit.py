@@ -13,18 +13,15 @@ from portal.extensions import db, limiter
 REDIS_URL = os.environ.get("REDIS_URL", "")
 
 
-def limited_app(database_url, storage="memory://"):
-    return isolate_requests(
-        create_app(
-            make_config(
-                database_url,
-                RATELIMIT_ENABLED=True,
-                RATELIMIT_STORAGE_URI=storage,
-                LOGIN_LIMIT_PER_ACCOUNT="3 per minute",
-                LOGIN_LIMIT_PER_IP="6 per minute",
-            )
-        )
-    )
+def limited_app(database_url, storage="memory://", **overrides):
+    settings = {
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_STORAGE_URI": storage,
+        "LOGIN_LIMIT_PER_ACCOUNT": "3 per minute",
+        "LOGIN_LIMIT_PER_IP": "6 per minute",
+        **overrides,
+    }
+    return isolate_requests(create_app(make_config(database_url, **settings)))
 
 
 @pytest.fixture(params=["memory", "redis"])
@@ -93,3 +90,34 @@ def test_429_page_is_translated(app_limited, world: World):
     )
     assert response.status_code == 429
     assert "Too many attempts" in response.get_data(as_text=True)
+
+
+def test_code_requests_from_one_address_are_counted_across_two_servers(database_url, world):
+    """Two servers sharing Redis: a client sending code requests to both, each for another
+    number, is stopped after CODE_LIMIT_PER_IP in all, whichever server it asks."""
+    if not REDIS_URL:
+        pytest.skip("Redis rate-limit test skipped: REDIS_URL is not set")
+    servers = [
+        limited_app(database_url, REDIS_URL, CODE_LIMIT_PER_IP="4 per hour") for _ in range(2)
+    ]
+    with servers[0].app_context():
+        limiter.reset()
+    answers = []
+    try:
+        for n in range(6):
+            client = servers[n % 2].test_client()
+            token = csrf_token(client, "/login/code")
+            response = client.post(
+                "/login/code",
+                data={"csrf_token": token, "phone": f"0977 123 {n:03d}"},
+                environ_base={"REMOTE_ADDR": "10.0.0.9"},
+            )
+            answers.append((n % 2, response.status_code, response.headers.get("Retry-After")))
+    finally:
+        for server in servers:
+            with server.app_context():
+                limiter.reset()
+                db.engine.dispose()
+    assert [status for _, status, _ in answers] == [302, 302, 302, 302, 429, 429]
+    assert {server for server, status, _ in answers if status == 429} == {0, 1}
+    assert all(int(wait) > 0 for _, status, wait in answers if status == 429)
