@@ -78,6 +78,7 @@ def _migrations_dir():
 def _register_blueprints(app: Flask) -> None:
     from portal.api.open311 import bp as open311_bp
     from portal.api.views_keys import bp as api_keys_bp
+    from portal.audit.views import bp as audit_bp
     from portal.auth.views import bp as auth_bp
     from portal.auth.views_account import bp as account_bp
     from portal.auth.views_recovery import bp as recovery_bp
@@ -112,10 +113,12 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(dashboard_exports_bp)
     app.register_blueprint(hooks_bp)
+    app.register_blueprint(audit_bp)
 
 
 def _register_hooks(app: Flask) -> None:
     from portal import templating
+    from portal.audit.services import install_guards
     from portal.feedback import categories as feedback_categories
     from portal.feedback import related as feedback_related
     from portal.satisfaction import cases as satisfaction_cases
@@ -124,6 +127,7 @@ def _register_hooks(app: Flask) -> None:
     from portal.wards.services import ward_enabled
 
     app.after_request(security_headers)
+    install_guards()
     templating.init_app(app)
     # Features plug into others that must not know them.
     ward_enabled.connect(feedback_categories.on_ward_enabled)

@@ -488,6 +488,13 @@ ROUTES = {
         None,
         only({"chairman": 200, "supervisor": 200, "admin": 200}),
     ),
+    # ---------------------------------------------------------------- audit trail
+    "audit.index": (
+        "GET",
+        lambda w: "/staff/audit/",
+        None,
+        only({"chairman": 200, "supervisor": 200, "admin": 200}),
+    ),
     # ---------------------------------------------------------------- feedback
     "feedback.new": ("GET", lambda w: "/feedback/new", None, only({"resident": 200})),
     "feedback.complaints": ("GET", lambda w: "/feedback/complaints", None, everyone(200)),
