@@ -45,6 +45,13 @@ class Config:
     REGISTER_LIMIT_PER_IP = os.environ.get("REGISTER_LIMIT_PER_IP", "5 per hour")
     PASSWORD_LINK_MINUTES = int(os.environ.get("PASSWORD_LINK_MINUTES", "30"))
 
+    # Personal data (Decree 13/2023): days a resident may still cancel the deletion of the
+    # account, and how long the daily retention job keeps personal data (portal/privacy).
+    ACCOUNT_DELETION_DAYS = int(os.environ.get("ACCOUNT_DELETION_DAYS", "7"))
+    RETENTION_FEEDBACK_DAYS = int(os.environ.get("RETENTION_FEEDBACK_DAYS", str(5 * 365)))
+    RETENTION_BOOKINGS_DAYS = int(os.environ.get("RETENTION_BOOKINGS_DAYS", "365"))
+    RETENTION_MESSAGES_DAYS = int(os.environ.get("RETENTION_MESSAGES_DAYS", "90"))
+
     # Languages and time: Vietnamese first, every date shown in Hà Nội time.
     LANGUAGES = ("vi", "en")
     BABEL_DEFAULT_LOCALE = "vi"

@@ -138,6 +138,25 @@ ROUTES = {
         None,
         only(dict.fromkeys(ROLES[1:], 200)),
     ),
+    "account.my_data": (
+        "GET",
+        lambda w: "/account/data",
+        None,
+        only(dict.fromkeys(ROLES[1:], 200)),
+    ),
+    # Without the confirmation ticked: back to the page (nothing asked).
+    "account.request_deletion": (
+        "POST",
+        lambda w: "/account/delete",
+        {},
+        only({"resident": 302}),
+    ),
+    "account.cancel_deletion": (
+        "POST",
+        lambda w: "/account/delete/cancel",
+        {},
+        only({"resident": 302}),
+    ),
     "account.change_password": (
         "POST",
         lambda w: "/account/password",

@@ -55,14 +55,16 @@ def record(
     target_type: str | None = None,
     target_id: int | None = None,
     detail: dict | None = None,
+    role: str = "",
 ) -> AuditEntry:
-    """Add an entry in the current transaction (the caller commits)."""
+    """Add an entry in the current transaction (the caller commits). Without an `actor` it
+    is a scheduled job's, or (with a `role`) a person's who is named by the record only."""
     if action not in ACTIONS:
         raise KeyError(f"audit action {action!r} has no label in portal.audit.labels")
     entry = AuditEntry(
         actor_id=actor.id if actor is not None else None,
         actor_name=(actor.full_name or "")[:120] if actor is not None else "",
-        actor_role=actor.role.value if actor is not None else "",
+        actor_role=actor.role.value if actor is not None else role,
         ward_id=ward_id,
         action=action,
         target_type=target_type,

@@ -49,6 +49,9 @@ class User(UserMixin, TimestampMixin, db.Model):
     # Changing it (password change, deactivation) logs out every open session of the account.
     session_token: Mapped[str] = mapped_column(sa.String(32), default=new_session_token)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The resident asked for the account to be deleted (erased once the cooling-off ends).
+    deletion_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     # When the holder of `phone` proved it with a one-time code (officials: when their account
     # was created for them). Until then a resident may log in but not book or send anything.

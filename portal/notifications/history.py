@@ -49,6 +49,10 @@ _STATE_OF = {
 # The stored account of a failure (see worker.describe_error) read back as one of a few
 # reasons a reader can act on; the first pattern that matches wins.
 REASONS = (
+    (
+        re.compile(r"^Withdrawn"),
+        _l("Not sent: the resident no longer agrees to these messages."),
+    ),
     (re.compile(r"; sent by SMS$"), _l("Zalo could not deliver it; it was sent by SMS instead.")),
     (re.compile(r"refused by the network"), _l("The mobile network did not deliver it.")),
     (re.compile(r"^LookupError: no sender"), _l("No sender is set up for this channel.")),
