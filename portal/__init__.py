@@ -36,7 +36,10 @@ def _init_proxy(app: Flask) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
-    from portal import models  # noqa: F401 - register every table on the metadata
+    from portal import (
+        logsafety,
+        models,  # noqa: F401 - register every table on the metadata
+    )
     from portal.db import configure_sqlite
     from portal.i18n import (
         check_catalogues,
@@ -45,6 +48,7 @@ def _init_extensions(app: Flask) -> None:
         select_timezone,
     )
 
+    logsafety.install()
     db.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":

@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from portal.auth.models import ConsentPurpose, User
+from portal.auth.phones import mask_phones
 from portal.db import utcnow
 from portal.extensions import db
 from portal.notifications import preferences
@@ -144,7 +145,7 @@ def backoff(attempts: int) -> timedelta:
 def describe_error(error: BaseException, config: Mapping | None = None) -> str:
     """A short, storable account of a failure, with configured secrets blanked out."""
     config = config if config is not None else current_app.config
-    text = f"{type(error).__name__}: {error}".strip()
+    text = mask_phones(f"{type(error).__name__}: {error}".strip())
     for name in SECRETS:
         secret = config.get(name)
         if isinstance(secret, str) and len(secret) >= 4:
