@@ -47,6 +47,13 @@ class Config:
     REGISTER_LIMIT_PER_IP = os.environ.get("REGISTER_LIMIT_PER_IP", "5 per hour")
     PASSWORD_LINK_MINUTES = int(os.environ.get("PASSWORD_LINK_MINUTES", "30"))
 
+    # Sessions: an official's ends after 30 minutes without use and 12 hours in all (shared
+    # office computers); a resident's after 14 days without use and 90 in all (own phone).
+    OFFICIAL_IDLE_MINUTES = int(os.environ.get("OFFICIAL_IDLE_MINUTES", "30"))
+    OFFICIAL_SESSION_HOURS = int(os.environ.get("OFFICIAL_SESSION_HOURS", "12"))
+    RESIDENT_IDLE_DAYS = int(os.environ.get("RESIDENT_IDLE_DAYS", "14"))
+    RESIDENT_SESSION_DAYS = int(os.environ.get("RESIDENT_SESSION_DAYS", "90"))
+
     # Personal data (Decree 13/2023): days a resident may still cancel the deletion of the
     # account, and how long the daily retention job keeps personal data (portal/privacy).
     ACCOUNT_DELETION_DAYS = int(os.environ.get("ACCOUNT_DELETION_DAYS", "7"))

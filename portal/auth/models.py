@@ -83,6 +83,14 @@ class User(UserMixin, TimestampMixin, db.Model):
         return f"<User {self.id} {self.role}>"
 
 
+@sa.event.listens_for(User.role, "set")
+def _new_role_ends_sessions(user: User, new, old, _initiator) -> None:
+    """Whoever changes an account's role (a page, a command, a script), its open sessions
+    end at once: each was started for what the old role may do."""
+    if old is not sa.orm.attributes.NO_VALUE and old is not None and old != new:
+        user.session_token = new_session_token()
+
+
 class CodePurpose(enum.StrEnum):
     """What a one-time code sent to a phone number proves."""
 
@@ -132,6 +140,7 @@ class AuthSession(db.Model):
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     method: Mapped[str] = mapped_column(sa.String(20))  # password, code, vneid
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # to the minute
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
