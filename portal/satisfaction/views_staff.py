@@ -20,7 +20,6 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from markupsafe import Markup
 
 from portal.auth.models import User
 from portal.auth.phones import mask_phone
@@ -32,7 +31,7 @@ from portal.feedback.labels import names
 from portal.forms import input_from, int_or_none, options
 from portal.notifications import history
 from portal.paging import Page, paginate
-from portal.qrcode import qr_svg
+from portal.qrcode import qr_markup
 from portal.satisfaction import catalogue as procedure_catalogue
 from portal.satisfaction import dossiers as dossier_register
 from portal.satisfaction import labels, policy, ratings
@@ -255,7 +254,7 @@ def return_dossier(dossier_id: int):
         ward=ward,
         sent_to=mask_phone(phone) if sent else None,
         link=link,
-        qr=Markup(qr_svg(link).decode("utf-8")),  # noqa: S704 - segno's SVG of our own URL
+        qr=qr_markup(link),
     )
     return _private(body)
 
