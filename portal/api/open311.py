@@ -11,7 +11,7 @@ import xml.etree.ElementTree as ET
 from flask import Blueprint, Response, current_app, request, url_for
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from portal.api import georeport
+from portal.api import georeport, openapi
 from portal.api.georeport import ApiError
 from portal.extensions import csrf, db
 from portal.security import public
@@ -99,6 +99,17 @@ def _locale() -> str:
 
 
 # ---------------------------------------------------------------- endpoints
+
+
+@bp.get("/openapi.json")
+@public
+def openapi_document():
+    """The OpenAPI 3.0 description of this endpoint (docs/open311.md)."""
+    server = url_for("open311.unknown", _external=True).rstrip("/")
+    return Response(
+        json.dumps(openapi.document(server), ensure_ascii=False),
+        content_type=CONTENT_TYPES["json"],
+    )
 
 
 @bp.get("/discovery.<fmt>")
