@@ -123,6 +123,7 @@ def _register_blueprints(app: Flask) -> None:
 def _register_hooks(app: Flask) -> None:
     from portal import templating
     from portal.audit.services import install_guards
+    from portal.auth import sessions as auth_sessions
     from portal.feedback import categories as feedback_categories
     from portal.feedback import related as feedback_related
     from portal.satisfaction import cases as satisfaction_cases
@@ -131,6 +132,7 @@ def _register_hooks(app: Flask) -> None:
     from portal.wards.services import ward_enabled
 
     app.after_request(security_headers)
+    app.after_request(auth_sessions.note_use)
     install_guards()
     templating.init_app(app)
     # Features plug into others that must not know them.

@@ -9,7 +9,7 @@ import secrets
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app, session
+from flask import current_app, g, session
 
 from portal.auth.models import AuthSession, Role, User
 from portal.db import utcnow
@@ -72,32 +72,31 @@ def current_user_for(user_id: int, account_token: str, now: datetime | None = No
     idle, longest = limits(user)
     seen = auth_session.last_seen_at or auth_session.created_at
     if now - seen > idle or now - auth_session.created_at > longest:
-        _end(auth_session.id, now)
+        g.auth_session_note = (auth_session.id, {"ended_at": now})
         return None
     if now - seen > SEEN_EVERY:
-        _seen(auth_session.id, now)
+        g.auth_session_note = (auth_session.id, {"last_seen_at": now})
     return user
 
 
 SEEN_EVERY = timedelta(minutes=1)  # a session's last use is written at most this often
 
 
-def _seen(session_id: int, now: datetime) -> None:
-    """Note the session's use on a connection of its own: a page that only reads must not
-    turn into a write of the request's own transaction."""
-    with db.engine.begin() as connection:
-        connection.execute(
-            sa.update(AuthSession).where(AuthSession.id == session_id).values(last_seen_at=now)
-        )
-
-
-def _end(session_id: int, now: datetime) -> None:
-    with db.engine.begin() as connection:
-        connection.execute(
-            sa.update(AuthSession)
-            .where(AuthSession.id == session_id, AuthSession.ended_at.is_(None))
-            .values(ended_at=now)
-        )
+def note_use(response):
+    """After the request (its own work committed or dropped): write down that the session
+    was used, or that it ended by itself, in a small transaction of its own, so that a page
+    that only reads does not become a write, and nothing waits on the request's own locks."""
+    noted = g.pop("auth_session_note", None)
+    if noted is not None:
+        session_id, values = noted
+        db.session.rollback()
+        with db.engine.begin() as connection:
+            connection.execute(
+                sa.update(AuthSession)
+                .where(AuthSession.id == session_id, AuthSession.ended_at.is_(None))
+                .values(**values)
+            )
+    return response
 
 
 def end_current() -> None:
