@@ -16,6 +16,7 @@ from portal.auth.messages import code_text
 from portal.dialogues.messages import _sms as dialogue_sms
 from portal.feedback.messages import _sms as feedback_sms
 from portal.notifications.sms_text import prepare, segments, short
+from portal.satisfaction.messages import sms_text as rating_link_sms
 
 DIALOGUE_KINDS = (
     "booking_confirmed",
@@ -57,6 +58,10 @@ def texts(locale: str) -> dict[str, str]:
         found = {"one_time_code": code_text("123456", 5)}
         found.update({kind: dialogue_sms(kind, DIALOGUE) for kind in DIALOGUE_KINDS})
         found.update({kind: feedback_sms(kind, FEEDBACK) for kind in FEEDBACK_KINDS})
+        link = "https://congphuong.example.vn/r/" + "A" * 43  # a token's length
+        found["rating_link"] = rating_link_sms(
+            {"ward": WARD, "number": "BN-2026-0420", "link": link}
+        )
     return found
 
 

@@ -37,18 +37,23 @@ def phone_for_link(text: str | None) -> str | None:
         ) from error
 
 
+def sms_text(values: dict) -> str:
+    """The text message: the ward, the receipt number and the link (one segment without
+    diacritics for a ward's name of up to 30 letters)."""
+    return (
+        pgettext(
+            "sms", "%(ward)s thanks you. Please rate how dossier %(number)s was handled: %(link)s"
+        )
+        % values
+    )
+
+
 def send_rating_link(dossier: Dossier, ward: Ward, phone: str, link: str) -> OutboxMessage | None:
     """Queue the rating link for the resident, in the caller's transaction. The link is a key:
     the message is sensitive, so its text is wiped once the provider has it."""
     with force_locale(LOCALE):
         values = {"ward": short(ward.name, 30), "number": dossier.receipt_number, "link": link}
-        sms = (
-            pgettext(
-                "sms",
-                "%(ward)s thanks you. Please rate how dossier %(number)s was handled: %(link)s",
-            )
-            % values
-        )
+        sms = sms_text(values)
         subject = _("Rate how your dossier %(number)s was handled", number=dossier.receipt_number)
     return enqueue(
         Recipient(name="", locale=LOCALE, phone=phone),
