@@ -45,6 +45,10 @@ class Config:
     CODE_LIMIT_PER_IP = os.environ.get("CODE_LIMIT_PER_IP", "10 per hour")
     CODE_CHECK_LIMIT_PER_IP = os.environ.get("CODE_CHECK_LIMIT_PER_IP", "30 per hour")
     REGISTER_LIMIT_PER_IP = os.environ.get("REGISTER_LIMIT_PER_IP", "5 per hour")
+    # Per account (per address for a visitor): bookings and feedback sent, so that one
+    # account cannot fill a conference's waiting list or flood the inbox.
+    BOOKING_LIMIT = os.environ.get("BOOKING_LIMIT", "20 per hour")
+    FEEDBACK_LIMIT = os.environ.get("FEEDBACK_LIMIT", "10 per hour")
     PASSWORD_LINK_MINUTES = int(os.environ.get("PASSWORD_LINK_MINUTES", "30"))
 
     # Sessions: an official's ends after 30 minutes without use and 12 hours in all (shared

@@ -31,6 +31,16 @@ def rate_limited(limit_value, **options):
     return decorator
 
 
+def per_account() -> str:
+    """The signed-in account (so one person is counted whatever address they use), or the
+    client address for a visitor."""
+    from flask_login import current_user
+
+    if current_user and current_user.is_authenticated:
+        return f"account:{current_user.id}"
+    return get_remote_address()
+
+
 @limiter.request_filter
 def _not_rate_limited() -> bool:
     view = current_app.view_functions.get(request.endpoint)

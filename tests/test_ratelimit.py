@@ -121,3 +121,64 @@ def test_code_requests_from_one_address_are_counted_across_two_servers(database_
     assert [status for _, status, _ in answers] == [302, 302, 302, 302, 429, 429]
     assert {server for server, status, _ in answers if status == 429} == {0, 1}
     assert all(int(wait) > 0 for _, status, wait in answers if status == 429)
+
+
+@pytest.mark.parametrize("shared", ["memory", "redis"])
+def test_bookings_and_feedback_are_limited_per_account(database_url, world: World, shared):
+    if shared == "redis" and not REDIS_URL:
+        pytest.skip("Redis rate-limit test skipped: REDIS_URL is not set")
+    from conftest import login_as, make_conference, make_user
+    from test_feedback_views import form as feedback_form
+
+    from portal.auth.models import Role
+    from portal.feedback import categories
+
+    storage = REDIS_URL if shared == "redis" else "memory://"
+    app = limited_app(
+        database_url, storage, BOOKING_LIMIT="2 per hour", FEEDBACK_LIMIT="1 per hour"
+    )
+    with app.app_context():
+        limiter.reset()
+    try:
+        sessions = [make_conference(world.ward, capacity=5) for _ in range(3)]
+        categories.provide_defaults(world.ward.id)
+        db.session.commit()
+        client = login_as(app.test_client(), world.resident)
+        answers = []
+        for session, ip in zip(sessions, ("10.1.0.1", "10.1.0.2", "10.1.0.3"), strict=True):
+            answers.append(
+                client.post(
+                    f"/dialogues/{session.id}/book",
+                    data={
+                        "csrf_token": csrf_token(client, f"/dialogues/{session.id}"),
+                        "question": "",
+                    },
+                    environ_base={"REMOTE_ADDR": ip},
+                )
+            )
+        assert [a.status_code for a in answers] == [302, 302, 429]  # whatever the address
+        assert answers[-1].headers.get("Retry-After")
+        feedback = feedback_form(world)
+        sent = [
+            client.post(
+                "/feedback/new",
+                data={**feedback, "csrf_token": csrf_token(client, "/feedback/new")},
+            )
+            for _ in range(2)
+        ]
+        assert [a.status_code for a in sent] == [302, 429]
+        db.session.rollback()  # this test's own read must not hold SQLite's lock
+        neighbour = make_user(Role.RESIDENT, world.ward, name="Lê Thị Bên")
+        db.session.commit()
+        other = login_as(app.test_client(), neighbour)  # counted apart, from the same address
+        path = f"/dialogues/{sessions[2].id}"
+        answer = other.post(
+            f"{path}/book",
+            data={"csrf_token": csrf_token(other, path), "question": ""},
+            environ_base={"REMOTE_ADDR": "10.1.0.3"},
+        )
+        assert answer.status_code == 302
+    finally:
+        with app.app_context():
+            limiter.reset()
+            db.engine.dispose()

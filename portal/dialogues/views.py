@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -17,6 +26,7 @@ from portal.dialogues.loaders import (
 )
 from portal.dialogues.models import BookingStatus, SessionKind
 from portal.domain import DomainError
+from portal.extensions import per_account, rate_limited
 from portal.notifications import history
 from portal.pagecache import cached_page
 from portal.qrcode import qr_svg
@@ -80,6 +90,7 @@ def ward_feed(slug: str):
 
 @bp.post("/dialogues/<int:session_id>/book")
 @role_required(RESIDENTS)
+@rate_limited(lambda: current_app.config["BOOKING_LIMIT"], key_func=per_account)
 def book(session_id: int):
     """A resident books a place (or joins the waiting list) with an optional question."""
     session = bookable_session_or_404(session_id)

@@ -5,14 +5,23 @@ from __future__ import annotations
 
 from io import BytesIO
 
-from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.audit import services as audit
 from portal.audit.services import audited_download
 from portal.codes import format_code
-from portal.extensions import db
+from portal.extensions import db, per_account, rate_limited
 from portal.feedback import categories, deadlines, policy, queries, redaction, submission, verdicts
 from portal.feedback.forms import (
     FeedbackForm,
@@ -41,6 +50,7 @@ def _served_ward_or_403() -> Ward:
 
 @bp.route("/feedback/new", methods=["GET", "POST"])
 @role_required(RESIDENTS)
+@rate_limited(lambda: current_app.config["FEEDBACK_LIMIT"], key_func=per_account, methods=["POST"])
 def new():
     """A resident sends feedback to their ward."""
     ward = _served_ward_or_403()
