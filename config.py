@@ -25,6 +25,14 @@ class Config:
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'portal.db'}"
     )
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # Seconds a worker waits for the database: to connect (PostgreSQL), and at most per
+    # statement (PostgreSQL's statement_timeout; SQLite's wait for a lock); 0: no limit. The
+    # health check gets its answer within HEALTHZ_TIMEOUT; while the database does not answer,
+    # pages say so (503) and ask to come back after DATABASE_RETRY_AFTER seconds.
+    DATABASE_CONNECT_TIMEOUT = float(os.environ.get("DATABASE_CONNECT_TIMEOUT", "5"))
+    DATABASE_STATEMENT_TIMEOUT = float(os.environ.get("DATABASE_STATEMENT_TIMEOUT", "15"))
+    HEALTHZ_TIMEOUT = float(os.environ.get("HEALTHZ_TIMEOUT", "2"))
+    DATABASE_RETRY_AFTER = int(os.environ.get("DATABASE_RETRY_AFTER", "30"))
     REDIS_URL = os.environ.get("REDIS_URL", "")
 
     # Rate limits: in memory per process by default, shared through Redis when configured.

@@ -37,7 +37,7 @@ def _init_proxy(app: Flask) -> None:
 
 def _init_extensions(app: Flask) -> None:
     from portal import models  # noqa: F401 - register every table on the metadata
-    from portal.db import configure_sqlite
+    from portal.db import configure_sqlite, timeout_options
     from portal.i18n import (
         check_catalogues,
         install_template_gettext,
@@ -45,10 +45,16 @@ def _init_extensions(app: Flask) -> None:
         select_timezone,
     )
 
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = timeout_options(
+        app.config["SQLALCHEMY_DATABASE_URI"],
+        app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
+        app.config.get("DATABASE_CONNECT_TIMEOUT", 0),
+        app.config.get("DATABASE_STATEMENT_TIMEOUT", 0),
+    )
     db.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
-            configure_sqlite(db.engine)
+            configure_sqlite(db.engine, app.config.get("DATABASE_STATEMENT_TIMEOUT", 30))
     migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True)
     csrf.init_app(app)
     check_catalogues(app)

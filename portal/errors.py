@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import time
 
+import sqlalchemy as sa
 from flask import Flask, jsonify, make_response, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from portal.domain import Refusal
-from portal.extensions import db, limiter
+from portal.extensions import db, limiter, login_manager
 from portal.security import is_safe_next
 
 MESSAGES = {
@@ -29,6 +30,13 @@ MESSAGES = {
     429: (
         _l("Too many attempts"),
         _l("You have tried too many times. Please wait a few minutes and try again."),
+    ),
+    503: (
+        _l("Service temporarily unavailable"),
+        _l(
+            "The portal cannot reach its data at the moment, and nothing was saved. "
+            "Please try again in a few minutes."
+        ),
     ),
     500: (
         _l("Something went wrong"),
@@ -107,6 +115,25 @@ def handle_refusal(error: Refusal):
     return response
 
 
+def handle_database_unavailable(error: Exception):
+    """The database did not answer (unreachable, too slow, locked): what the request did is
+    undone, and the page says so with a 503 and when to come back, instead of a 500. The
+    page is drawn for an anonymous visitor: loading the account would ask the database."""
+    from flask import current_app, g
+
+    try:
+        db.session.rollback()
+    except sa.exc.SQLAlchemyError:
+        db.session.close()
+    g._login_user = login_manager.anonymous_user()
+    current_app.logger.error(
+        "database unavailable on %s %s: %s", request.method, request.path, type(error).__name__
+    )
+    response = make_response(_render(503, *MESSAGES[503]))
+    response.headers["Retry-After"] = str(current_app.config.get("DATABASE_RETRY_AFTER", 30))
+    return response
+
+
 def handle_unexpected(error: Exception):
     db.session.rollback()
     from flask import current_app
@@ -119,4 +146,6 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(CSRFError, handle_csrf)
     app.register_error_handler(Refusal, handle_refusal)
     app.register_error_handler(HTTPException, handle_http)
+    app.register_error_handler(sa.exc.OperationalError, handle_database_unavailable)
+    app.register_error_handler(sa.exc.TimeoutError, handle_database_unavailable)  # pool full
     app.register_error_handler(Exception, handle_unexpected)
