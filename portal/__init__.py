@@ -22,6 +22,7 @@ def create_app(config: object | None = None) -> Flask:
 
     _init_proxy(app)
     _init_extensions(app)
+    _init_urls(app)
     _register_blueprints(app)
     _register_hooks(app)
     _register_errors(app)
@@ -79,6 +80,12 @@ def _migrations_dir():
     from pathlib import Path
 
     return Path(__file__).resolve().parent.parent / "migrations"
+
+
+def _init_urls(app: Flask) -> None:
+    from portal import params
+
+    params.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:

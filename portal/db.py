@@ -20,6 +20,9 @@ NAMING_CONVENTION = {
 }
 
 
+MAX_ID = 2**31 - 1  # the largest id the database's INTEGER holds
+
+
 def utcnow() -> datetime:
     """The current time, timezone-aware, in UTC."""
     return datetime.now(UTC)

@@ -14,6 +14,7 @@ from flask_login import current_user
 
 from portal.auth import sessions
 from portal.auth.models import Role, User
+from portal.db import MAX_ID
 from portal.extensions import db, login_manager
 from portal.wards.models import Ward
 from portal.wards.services import get_ward_by_slug
@@ -130,9 +131,6 @@ def may_open(endpoint: str, user: User | None = None) -> bool:
 def can_see_ward(user: User, ward_id: int | None) -> bool:
     """Admins see every ward; everyone else only the ward their account belongs to."""
     return user.role == Role.ADMIN or (ward_id is not None and user.ward_id == ward_id)
-
-
-MAX_ID = 2**31 - 1  # the largest id the database's INTEGER holds
 
 
 def get_in_ward_or_404(model, object_id: int, user: User | None = None):

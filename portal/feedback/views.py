@@ -23,6 +23,7 @@ from portal.feedback.forms import (
 from portal.feedback.models import Feedback, FeedbackAttachment
 from portal.forms import int_or_none
 from portal.pagecache import cached_page
+from portal.params import page_arg
 from portal.security import ANY_USER, RESIDENTS, public, role_required
 from portal.wards.models import Ward
 from portal.web import act, submit
@@ -174,7 +175,7 @@ def public_list(slug: str):
     ward = db.session.execute(db.select(Ward).where(Ward.slug == slug)).scalar_one_or_none()
     if ward is None or not ward.enabled:
         abort(404)
-    page = queries.public_answered(ward.id, request.args.get("page", 1, type=int) or 1)
+    page = queries.public_answered(ward.id, page_arg())
     return render_template(
         "feedback/public_list.html",
         ward=ward,

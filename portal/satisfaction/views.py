@@ -33,7 +33,7 @@ def thanks():
     return render_template("satisfaction/thanks.html")
 
 
-@bp.route("/r/<token>", methods=["GET", "POST"])
+@bp.route("/r/<anything:token>", methods=["GET", "POST"])
 @public
 @rate_limited(lambda: current_app.config["RATING_LIMIT_PER_IP"], methods=["POST"])
 def rate(token: str):

@@ -30,6 +30,7 @@ from portal.feedback import workflow as feedback_workflow
 from portal.feedback.labels import names
 from portal.forms import input_from, int_or_none, options
 from portal.paging import Page, paginate
+from portal.params import page_arg, text_arg
 from portal.qrcode import qr_svg
 from portal.satisfaction import catalogue as procedure_catalogue
 from portal.satisfaction import dossiers as dossier_register
@@ -132,11 +133,11 @@ def _dossier_rows(ward_id: int, q: str, page: int) -> Page:
 @role_required(WARD_OFFICIALS)
 def dossiers():
     """The ward's dossiers, newest first, 50 to a page, searched by receipt number."""
-    q = request.args.get("q", "").strip()[:SEARCH_MAX]
+    q = text_arg("q", SEARCH_MAX)
     return render_template(
         "satisfaction/dossiers.html",
         q=q,
-        page=_dossier_rows(current_user.ward_id, q, request.args.get("page", 1, type=int) or 1),
+        page=_dossier_rows(current_user.ward_id, q, page_arg()),
         timeliness=names(labels.TIMELINESS),
         english=str(get_locale()) == "en",
     )
