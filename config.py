@@ -51,6 +51,9 @@ class Config:
     CODE_LIMIT_PER_IP = os.environ.get("CODE_LIMIT_PER_IP", "10 per hour")
     CODE_CHECK_LIMIT_PER_IP = os.environ.get("CODE_CHECK_LIMIT_PER_IP", "30 per hour")
     REGISTER_LIMIT_PER_IP = os.environ.get("REGISTER_LIMIT_PER_IP", "5 per hour")
+    # Lookups by a code or token in the address (a booking, a feedback item, a rating link,
+    # an Open311 request or token) that find nothing, per client address, all routes together.
+    LOOKUP_LIMIT_PER_IP = os.environ.get("LOOKUP_LIMIT_PER_IP", "30 per hour")
     PASSWORD_LINK_MINUTES = int(os.environ.get("PASSWORD_LINK_MINUTES", "30"))
 
     # Languages and time: Vietnamese first, every date shown in Hà Nội time.

@@ -5,7 +5,8 @@ from __future__ import annotations
 import time
 
 import sqlalchemy as sa
-from flask import Flask, jsonify, make_response, render_template, request, url_for
+from flask import Flask, current_app, jsonify, make_response, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -80,18 +81,39 @@ def handle_http(error: HTTPException):
 WAYS_ROUND = {"auth.login": ("recovery.code_login", _l("Log in with a code sent by SMS instead"))}
 
 
+def seconds_to_wait() -> int | None:
+    """Seconds until the limit this request broke lets it through again, if one did."""
+    current = limiter.current_limit
+    if current is None:
+        return None
+    return max(1, int(current.reset_at - time.time()) + 1)
+
+
+def with_retry_after(response):
+    """The response with Retry-After, when the request broke a rate limit."""
+    wait = seconds_to_wait()
+    if wait is not None:
+        response.headers["Retry-After"] = str(wait)
+    return response
+
+
 def _too_many(title, message):
     """429, saying when to try again (Retry-After), and the way that is still open: wrong
-    passwords typed by a stranger never lock the owner out of the code login."""
+    passwords typed by a stranger never lock the owner out of the code login; codes looked up
+    in vain, how many minutes to wait."""
     way = WAYS_ROUND.get(request.endpoint)
     back = url_for(way[0]) if way else None
+    view = current_app.view_functions.get(request.endpoint)
+    if getattr(view, "code_lookup", False):
+        message = _(
+            "Too many codes that match nothing have been tried from this connection. Please "
+            "check the code and try again in %(minutes)d minutes.",
+            minutes=max(1, -(-((seconds_to_wait() or 60) - 1) // 60)),
+        )
     response = make_response(
         _render(429, title, message, back=back, back_label=way[1] if way else None)
     )
-    current = limiter.current_limit
-    if current is not None:
-        response.headers["Retry-After"] = str(max(1, int(current.reset_at - time.time()) + 1))
-    return response
+    return with_retry_after(response)
 
 
 def handle_csrf(error: CSRFError):

@@ -17,6 +17,7 @@ from portal.dialogues.loaders import (
 )
 from portal.dialogues.models import BookingStatus, SessionKind
 from portal.domain import DomainError
+from portal.extensions import lookup_limited
 from portal.pagecache import cached_page
 from portal.qrcode import qr_svg
 from portal.security import (
@@ -114,6 +115,7 @@ def my_bookings():
 
 @bp.get("/bookings/<code>")
 @role_required(ANY_USER)
+@lookup_limited
 def booking_detail(code: str):
     """Confirmation page: code, QR code, calendar file, status and cancellation."""
     booking = booking_or_404(code)
@@ -131,6 +133,7 @@ def booking_detail(code: str):
 
 @bp.get("/bookings/<code>.ics")
 @role_required(ANY_USER)
+@lookup_limited
 def booking_ics(code: str):
     """The booking as a calendar file."""
     booking = booking_or_404(code)
@@ -144,6 +147,7 @@ def booking_ics(code: str):
 
 @bp.get("/bookings/<code>/qr.svg")
 @role_required(ANY_USER)
+@lookup_limited
 def booking_qr(code: str):
     """The lookup code as a QR code for the door."""
     booking = booking_or_404(code)
@@ -152,6 +156,7 @@ def booking_qr(code: str):
 
 @bp.post("/bookings/<code>/cancel")
 @role_required(ANY_USER)
+@lookup_limited
 def cancel_booking(code: str):
     """Its holder cancels a booking until the start; the ward's officers too, with a reason."""
     booking = booking_or_404(code)

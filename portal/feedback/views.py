@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.codes import format_code
-from portal.extensions import db
+from portal.extensions import db, lookup_limited
 from portal.feedback import categories, deadlines, policy, queries, redaction, submission, verdicts
 from portal.feedback.forms import (
     FeedbackForm,
@@ -91,6 +91,7 @@ def own_or_404(code: str) -> Feedback:
 
 @bp.get("/my/feedback/<code>")
 @role_required(RESIDENTS)
+@lookup_limited
 def mine_detail(code: str):
     """One of the resident's items: its public timeline, and what they can do next."""
     item = own_or_404(code)
@@ -109,6 +110,7 @@ def mine_detail(code: str):
 
 @bp.post("/my/feedback/<code>/message")
 @role_required(RESIDENTS)
+@lookup_limited
 def add_message(code: str):
     """The resident adds information (a waiting item goes back into work)."""
     item = own_or_404(code)
@@ -125,6 +127,7 @@ def add_message(code: str):
 
 @bp.post("/my/feedback/<code>/respond")
 @role_required(RESIDENTS)
+@lookup_limited
 def respond(code: str):
     """The resident says whether the answer resolved the matter and rates it."""
     item = own_or_404(code)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 
 from portal.domain import DomainError
-from portal.extensions import db, rate_limited
+from portal.extensions import db, lookup_limited, rate_limited
 from portal.satisfaction import ratings, tokens
 from portal.satisfaction.forms import RatingForm, rating_input
 from portal.security import public
@@ -35,6 +35,7 @@ def thanks():
 
 @bp.route("/r/<anything:token>", methods=["GET", "POST"])
 @public
+@lookup_limited
 @rate_limited(lambda: current_app.config["RATING_LIMIT_PER_IP"], methods=["POST"])
 def rate(token: str):
     """The rating form of a returned dossier: three answers, a reason when dissatisfied.
