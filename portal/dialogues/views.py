@@ -24,6 +24,7 @@ from portal.security import (
     ANY_USER,
     RESIDENTS,
     is_resident,
+    personal,
     public,
     role_required,
     served_ward_or_404,
@@ -115,6 +116,7 @@ def my_bookings():
 
 @bp.get("/bookings/<code>")
 @role_required(ANY_USER)
+@personal
 @lookup_limited
 def booking_detail(code: str):
     """Confirmation page: code, QR code, calendar file, status and cancellation."""
@@ -133,6 +135,7 @@ def booking_detail(code: str):
 
 @bp.get("/bookings/<code>.ics")
 @role_required(ANY_USER)
+@personal
 @lookup_limited
 def booking_ics(code: str):
     """The booking as a calendar file."""
@@ -147,6 +150,7 @@ def booking_ics(code: str):
 
 @bp.get("/bookings/<code>/qr.svg")
 @role_required(ANY_USER)
+@personal
 @lookup_limited
 def booking_qr(code: str):
     """The lookup code as a QR code for the door."""
@@ -156,6 +160,7 @@ def booking_qr(code: str):
 
 @bp.post("/bookings/<code>/cancel")
 @role_required(ANY_USER)
+@personal
 @lookup_limited
 def cancel_booking(code: str):
     """Its holder cancels a booking until the start; the ward's officers too, with a reason."""

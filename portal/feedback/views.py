@@ -24,7 +24,7 @@ from portal.feedback.models import Feedback, FeedbackAttachment
 from portal.forms import int_or_none
 from portal.pagecache import cached_page
 from portal.params import page_arg
-from portal.security import ANY_USER, RESIDENTS, public, role_required
+from portal.security import ANY_USER, RESIDENTS, personal, public, role_required
 from portal.wards.models import Ward
 from portal.web import act, submit
 
@@ -91,6 +91,7 @@ def own_or_404(code: str) -> Feedback:
 
 @bp.get("/my/feedback/<code>")
 @role_required(RESIDENTS)
+@personal
 @lookup_limited
 def mine_detail(code: str):
     """One of the resident's items: its public timeline, and what they can do next."""
@@ -110,6 +111,7 @@ def mine_detail(code: str):
 
 @bp.post("/my/feedback/<code>/message")
 @role_required(RESIDENTS)
+@personal
 @lookup_limited
 def add_message(code: str):
     """The resident adds information (a waiting item goes back into work)."""
@@ -127,6 +129,7 @@ def add_message(code: str):
 
 @bp.post("/my/feedback/<code>/respond")
 @role_required(RESIDENTS)
+@personal
 @lookup_limited
 def respond(code: str):
     """The resident says whether the answer resolved the matter and rates it."""

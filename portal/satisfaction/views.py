@@ -9,7 +9,7 @@ from portal.domain import DomainError
 from portal.extensions import db, lookup_limited, rate_limited
 from portal.satisfaction import ratings, tokens
 from portal.satisfaction.forms import RatingForm, rating_input
-from portal.security import public
+from portal.security import personal, public
 from portal.wards.models import Ward
 from portal.web import commit, show_error
 
@@ -35,6 +35,7 @@ def thanks():
 
 @bp.route("/r/<anything:token>", methods=["GET", "POST"])
 @public
+@personal
 @lookup_limited
 @rate_limited(lambda: current_app.config["RATING_LIMIT_PER_IP"], methods=["POST"])
 def rate(token: str):
