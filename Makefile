@@ -64,9 +64,11 @@ PYTEST_WORKERS ?= auto
 test: install-test translations chromium oidc-provider
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
+## ruff, and bandit: no finding of medium severity or above unless its line says why (# nosec).
 lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/bandit -q -r portal -ll
 
 format: install-test
 	$(BIN)/ruff format .

@@ -24,7 +24,9 @@ class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'portal.db'}"
     )
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # hide_parameters: SQL logged at DEBUG, or quoted in an error, never shows the values
+    # (phone numbers, one-time codes' texts, names).
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
     # Seconds a worker waits for the database: to connect (PostgreSQL), and at most per
     # statement (PostgreSQL's statement_timeout; SQLite's wait for a lock); 0: no limit. The
     # health check gets its answer within HEALTHZ_TIMEOUT; while the database does not answer,
@@ -55,6 +57,20 @@ class Config:
     # an Open311 request or token) that find nothing, per client address, all routes together.
     LOOKUP_LIMIT_PER_IP = os.environ.get("LOOKUP_LIMIT_PER_IP", "30 per hour")
     PASSWORD_LINK_MINUTES = int(os.environ.get("PASSWORD_LINK_MINUTES", "30"))
+
+    # Sessions: an official's ends after 30 minutes without use and 12 hours in all (shared
+    # office computers); a resident's after 14 days without use and 90 in all (own phone).
+    OFFICIAL_IDLE_MINUTES = int(os.environ.get("OFFICIAL_IDLE_MINUTES", "30"))
+    OFFICIAL_SESSION_HOURS = int(os.environ.get("OFFICIAL_SESSION_HOURS", "12"))
+    RESIDENT_IDLE_DAYS = int(os.environ.get("RESIDENT_IDLE_DAYS", "14"))
+    RESIDENT_SESSION_DAYS = int(os.environ.get("RESIDENT_SESSION_DAYS", "90"))
+
+    # Personal data (Decree 13/2023): days a resident may still cancel the deletion of the
+    # account, and how long the daily retention job keeps personal data (portal/privacy).
+    ACCOUNT_DELETION_DAYS = int(os.environ.get("ACCOUNT_DELETION_DAYS", "7"))
+    RETENTION_FEEDBACK_DAYS = int(os.environ.get("RETENTION_FEEDBACK_DAYS", str(5 * 365)))
+    RETENTION_BOOKINGS_DAYS = int(os.environ.get("RETENTION_BOOKINGS_DAYS", "365"))
+    RETENTION_MESSAGES_DAYS = int(os.environ.get("RETENTION_MESSAGES_DAYS", "90"))
 
     # Languages and time: Vietnamese first, every date shown in Hà Nội time.
     LANGUAGES = ("vi", "en")

@@ -37,7 +37,10 @@ def _init_proxy(app: Flask) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
-    from portal import models  # noqa: F401 - register every table on the metadata
+    from portal import (
+        logsafety,
+        models,  # noqa: F401 - register every table on the metadata
+    )
     from portal.db import configure_sqlite, timeout_options
     from portal.i18n import (
         check_catalogues,
@@ -46,6 +49,7 @@ def _init_extensions(app: Flask) -> None:
         select_timezone,
     )
 
+    logsafety.install()
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = timeout_options(
         app.config["SQLALCHEMY_DATABASE_URI"],
         app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
@@ -91,6 +95,7 @@ def _init_urls(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from portal.api.open311 import bp as open311_bp
     from portal.api.views_keys import bp as api_keys_bp
+    from portal.audit.views import bp as audit_bp
     from portal.auth.views import bp as auth_bp
     from portal.auth.views_account import bp as account_bp
     from portal.auth.views_recovery import bp as recovery_bp
@@ -125,10 +130,12 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(dashboard_exports_bp)
     app.register_blueprint(hooks_bp)
+    app.register_blueprint(audit_bp)
 
 
 def _register_hooks(app: Flask) -> None:
     from portal import templating
+    from portal.audit.services import install_guards
     from portal.feedback import categories as feedback_categories
     from portal.feedback import related as feedback_related
     from portal.satisfaction import cases as satisfaction_cases
@@ -137,6 +144,7 @@ def _register_hooks(app: Flask) -> None:
     from portal.wards.services import ward_enabled
 
     app.after_request(security_headers)
+    install_guards()
     templating.init_app(app)
     # Features plug into others that must not know them.
     ward_enabled.connect(feedback_categories.on_ward_enabled)

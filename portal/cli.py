@@ -336,8 +336,9 @@ def register_cli(app: Flask) -> None:
     from portal.dialogues.cli import dialogues_cli, reception_cli
     from portal.feedback.cli import feedback_cli
     from portal.notifications.cli import outbox_cli
+    from portal.privacy.cli import retention_cli
     from portal.satisfaction.cli import satisfaction_cli
 
     groups = (wards_cli, users_cli, demo_cli, outbox_cli, reception_cli, dialogues_cli)
-    for group in (*groups, feedback_cli, satisfaction_cli):
+    for group in (*groups, feedback_cli, satisfaction_cli, retention_cli):
         app.cli.add_command(group)

@@ -1,6 +1,7 @@
 """Imports every feature's models so that the metadata (and Alembic) sees all tables."""
 
 from portal.api.models import ApiKey  # noqa: F401
+from portal.audit.models import AuditEntry  # noqa: F401
 from portal.auth.models import (  # noqa: F401
     AuthSession,
     Consent,

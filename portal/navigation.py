@@ -20,6 +20,7 @@ MAIN_MENU = (
     ("manage.users", _l("Officials"), None),
     ("manage.wards", _l("Manage wards"), None),
     ("api_keys.index", _l("API keys"), None),
+    ("audit.index", _l("Audit trail"), None),
     # The ward's officials reach the procedures from the dossiers' menu.
     ("satisfaction_staff.catalogue", _l("Procedures"), "satisfaction_staff.dossiers"),
 )

@@ -86,6 +86,9 @@ ACCOUNT_MANAGERS = WARD_MANAGERS | CITY_ADMINS
 # Those who read the figures of the dashboard: the chairman and the supervisor of their
 # ward, the city administrator of every ward.
 REPORT_READERS = frozenset({Role.CHAIRMAN, Role.SUPERVISOR, Role.ADMIN})
+# Those who read the audit trail: the chairman and the supervisor (their ward's), the city
+# administrator (every ward's and the city's own).
+AUDIT_READERS = REPORT_READERS
 
 
 def _signed_in(user) -> bool:

@@ -9,6 +9,7 @@ from flask import flash, redirect, request, url_for
 from flask_wtf import FlaskForm
 
 from portal import pagecache
+from portal.audit import services as audit
 from portal.domain import DomainError
 from portal.extensions import db
 from portal.security import is_safe_next
@@ -17,8 +18,10 @@ from portal.security import is_safe_next
 def commit() -> None:
     """The one commit of a request; roll back and re-raise on failure. A change may show on
     a public page that this worker keeps (seats left, results, answers, wards served), so
-    those copies are dropped: nobody is served a page older than the change they made."""
+    those copies are dropped: nobody is served a page older than the change they made.
+    An official's change is recorded in the audit trail in the same transaction."""
     try:
+        audit.for_request()
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -54,6 +57,7 @@ def submit(form: FlaskForm | None, action, success, target):
     except DomainError as error:
         show_error(form, error)
         return None
+    audit.created(result)
     commit()
     flash(success(result) if callable(success) else success, "success")
     return redirect(target(result) if callable(target) else target)

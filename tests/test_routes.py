@@ -86,6 +86,7 @@ ROUTES = {
         only({"admin": 302}),
     ),
     "open311.discovery": ("GET", lambda w: "/open311/v2/discovery.json", None, everyone(200)),
+    "open311.openapi_document": ("GET", lambda w: "/open311/v2/openapi.json", None, everyone(200)),
     "open311.service_list": (
         "GET",
         lambda w: "/open311/v2/services.xml?jurisdiction_id=phuong-bo-de",
@@ -137,6 +138,25 @@ ROUTES = {
         lambda w: "/account/export.json",
         None,
         only(dict.fromkeys(ROLES[1:], 200)),
+    ),
+    "account.my_data": (
+        "GET",
+        lambda w: "/account/data",
+        None,
+        only(dict.fromkeys(ROLES[1:], 200)),
+    ),
+    # Without the confirmation ticked: back to the page (nothing asked).
+    "account.request_deletion": (
+        "POST",
+        lambda w: "/account/delete",
+        {},
+        only({"resident": 302}),
+    ),
+    "account.cancel_deletion": (
+        "POST",
+        lambda w: "/account/delete/cancel",
+        {},
+        only({"resident": 302}),
     ),
     "account.change_password": (
         "POST",
@@ -485,6 +505,13 @@ ROUTES = {
     "dashboard_exports.export": (
         "GET",
         lambda w: f"/dashboard/export/by-procedure.csv?ward={w.ward.slug}",
+        None,
+        only({"chairman": 200, "supervisor": 200, "admin": 200}),
+    ),
+    # ---------------------------------------------------------------- audit trail
+    "audit.index": (
+        "GET",
+        lambda w: "/staff/audit/",
         None,
         only({"chairman": 200, "supervisor": 200, "admin": 200}),
     ),

@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from portal.api.models import ApiKey
+from portal.audit import services as audit
 from portal.auth.models import User
 from portal.db import utcnow
 from portal.domain import PermissionDenied, Problems
@@ -60,12 +61,14 @@ def issue_key(actor: User, name: str, ward_id: int | None) -> tuple[ApiKey, str]
     )
     db.session.add(key)
     db.session.flush()
+    audit.note(target_id=key.id, ward_id=ward_id)
     return key, raw
 
 
 def revoke_key(actor: User, key: ApiKey) -> ApiKey:
     """Stop accepting a key from now on; revoking it again changes nothing."""
     _check_admin(actor)
+    audit.note(ward_id=key.ward_id)
     if key.revoked_at is None:
         key.revoked_at = utcnow()
         key.revoked_by_id = actor.id

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, current_app, request, url_for
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from portal.api import georeport
+from portal.api import georeport, openapi
 from portal.api.georeport import ApiError
 from portal.errors import with_retry_after
 from portal.extensions import csrf, db, lookup_limited
@@ -119,6 +119,17 @@ def _locale() -> str:
 
 
 # ---------------------------------------------------------------- endpoints
+
+
+@bp.get("/openapi.json")
+@public
+def openapi_document():
+    """The OpenAPI 3.0 description of this endpoint (docs/open311.md)."""
+    server = url_for("open311.unknown", _external=True).rstrip("/")
+    return Response(
+        json.dumps(openapi.document(server), ensure_ascii=False),
+        content_type=CONTENT_TYPES["json"],
+    )
 
 
 @bp.get("/discovery.<fmt>")

@@ -83,6 +83,13 @@ class ChangePasswordForm(FlaskForm):
     )
 
 
+class DeleteAccountForm(FlaskForm):
+    confirm = BooleanField(
+        _l("I understand: my name, phone, e-mail and addresses will be erased for good."),
+        validators=[DataRequired()],
+    )
+
+
 class LanguageForm(FlaskForm):
     lang = StringField(_l("Language"), validators=[DataRequired(), max_len(5)])
     next = HiddenField()

@@ -49,6 +49,9 @@ class User(UserMixin, TimestampMixin, db.Model):
     # Changing it (password change, deactivation) logs out every open session of the account.
     session_token: Mapped[str] = mapped_column(sa.String(32), default=new_session_token)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The resident asked for the account to be deleted (erased once the cooling-off ends).
+    deletion_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     # When the holder of `phone` proved it with a one-time code (officials: when their account
     # was created for them). Until then a resident may log in but not book or send anything.
@@ -78,6 +81,14 @@ class User(UserMixin, TimestampMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role}>"
+
+
+@sa.event.listens_for(User.role, "set")
+def _new_role_ends_sessions(user: User, new, old, _initiator) -> None:
+    """Whoever changes an account's role (a page, a command, a script), its open sessions
+    end at once: each was started for what the old role may do."""
+    if old is not sa.orm.attributes.NO_VALUE and old is not None and old != new:
+        user.session_token = new_session_token()
 
 
 class CodePurpose(enum.StrEnum):
@@ -129,6 +140,7 @@ class AuthSession(db.Model):
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     method: Mapped[str] = mapped_column(sa.String(20))  # password, code, vneid
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # to the minute
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
 
@@ -47,3 +49,19 @@ def mask_phone(e164: str | None) -> str:
     if len(digits) < 7:
         return "•" * len(digits)
     return digits[:3] + "•" * (len(digits) - 6) + digits[-3:]
+
+
+# A Vietnamese mobile number inside free text: +84 9x..., 84 9x..., 09x... (spaces or dots
+# between groups allowed), nine digits after the country code or the leading 0.
+_IN_TEXT = re.compile(r"(?<![\d+])(?:\+?84|0)(?:[\s.]?\d){9}(?!\d)")
+
+
+def mask_phones(text: str) -> str:
+    """Every mobile number in `text` masked as mask_phone does (for logs and stored errors)."""
+
+    def _mask(match: re.Match) -> str:
+        digits = re.sub(r"\D", "", match.group(0))
+        e164 = "+84" + digits[2:] if digits.startswith("84") else "+84" + digits[1:]
+        return mask_phone(e164)
+
+    return _IN_TEXT.sub(_mask, text)

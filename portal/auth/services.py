@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from portal.audit import services as audit
 from portal.auth import sessions
 from portal.auth.models import Role, User, new_session_token
 from portal.auth.passwords import (
@@ -269,6 +270,7 @@ def create_official(
         phone_verified_at=utcnow(),  # the person who made the account vouches for the number
     )
     flush_user(user)
+    audit.note(target_id=user.id, ward_id=user.ward_id, role=role.value)
     return user
 
 
@@ -287,6 +289,7 @@ def set_active(actor: User, user: User, active: bool) -> None:
     user.is_active_account = active
     if not active:
         user.session_token = new_session_token()
+    audit.note(ward_id=user.ward_id, **{"enabled" if active else "disabled": True})
 
 
 def users_visible_to(actor: User, role: Role | None = None, ward_id: int | None = None):

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import session
+from flask import current_app, session
 
-from portal.auth.models import AuthSession, User
+from portal.auth.models import AuthSession, Role, User
 from portal.db import utcnow
 from portal.extensions import db
 
@@ -31,14 +32,30 @@ def start(user: User, method: str) -> str:
     return secret
 
 
-def current_user_for(user_id: int, account_token: str) -> User | None:
+def limits(user: User) -> tuple[timedelta, timedelta]:
+    """How long a session of this account may stay idle, and last in all: officials' short
+    (a shared office computer), residents' long (their own phone). Settings."""
+    config = current_app.config
+    if user.role == Role.RESIDENT:
+        return (
+            timedelta(days=config.get("RESIDENT_IDLE_DAYS", 14)),
+            timedelta(days=config.get("RESIDENT_SESSION_DAYS", 90)),
+        )
+    return (
+        timedelta(minutes=config.get("OFFICIAL_IDLE_MINUTES", 30)),
+        timedelta(hours=config.get("OFFICIAL_SESSION_HOURS", 12)),
+    )
+
+
+def current_user_for(user_id: int, account_token: str, now: datetime | None = None) -> User | None:
     """The active account whose session this cookie holds, in one query; None when the
-    session was ended, the account's token changed, or there is no session secret."""
+    session was ended, has been idle or open too long, the account's token changed (a
+    disabled account, a new role), or there is no session secret."""
     secret = session.get(KEY)
     if not secret:
         return None
-    return db.session.execute(
-        sa.select(User)
+    row = db.session.execute(
+        sa.select(User, AuthSession)
         .join(AuthSession, AuthSession.user_id == User.id)
         .where(
             User.id == user_id,
@@ -47,7 +64,40 @@ def current_user_for(user_id: int, account_token: str) -> User | None:
             AuthSession.token_hash == _hash(secret),
             AuthSession.ended_at.is_(None),
         )
-    ).scalar_one_or_none()
+    ).one_or_none()
+    if row is None:
+        return None
+    user, auth_session = row
+    now = now or utcnow()
+    idle, longest = limits(user)
+    seen = auth_session.last_seen_at or auth_session.created_at
+    if now - seen > idle or now - auth_session.created_at > longest:
+        _end(auth_session.id, now)
+        return None
+    if now - seen > SEEN_EVERY:
+        _seen(auth_session.id, now)
+    return user
+
+
+SEEN_EVERY = timedelta(minutes=1)  # a session's last use is written at most this often
+
+
+def _seen(session_id: int, now: datetime) -> None:
+    """Note the session's use on a connection of its own: a page that only reads must not
+    turn into a write of the request's own transaction."""
+    with db.engine.begin() as connection:
+        connection.execute(
+            sa.update(AuthSession).where(AuthSession.id == session_id).values(last_seen_at=now)
+        )
+
+
+def _end(session_id: int, now: datetime) -> None:
+    with db.engine.begin() as connection:
+        connection.execute(
+            sa.update(AuthSession)
+            .where(AuthSession.id == session_id, AuthSession.ended_at.is_(None))
+            .values(ended_at=now)
+        )
 
 
 def end_current() -> None:

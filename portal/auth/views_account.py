@@ -6,21 +6,30 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal import privacy
 from portal.auth import account, flows, registration, services
-from portal.auth.forms import AccountForm, ChangePasswordForm, CodeForm, MessagesForm, PhoneForm
+from portal.auth.forms import (
+    AccountForm,
+    ChangePasswordForm,
+    CodeForm,
+    DeleteAccountForm,
+    MessagesForm,
+    PhoneForm,
+)
 from portal.auth.models import CodePurpose
 from portal.auth.phones import mask_phone, national
 from portal.auth.signin import code_page
 from portal.domain import DomainError
 from portal.extensions import rate_limited
-from portal.forms import options
+from portal.forms import ActionForm, options
 from portal.notifications import preferences
-from portal.notifications.labels import CHANNELS, NOT_AT_ALL, PURPOSES
+from portal.notifications.labels import CHANNELS, KINDS, NOT_AT_ALL, PURPOSES
 from portal.notifications.models import Channel
+from portal.privacy import deletion
+from portal.privacy import export as privacy
 from portal.security import ANY_USER, RESIDENTS, role_required
 from portal.web import commit, show_error, submit
 
@@ -59,6 +68,60 @@ def export_data():
             "Cache-Control": "no-store",
         },
     )
+
+
+@bp.get("/data")
+@role_required(ANY_USER)
+def my_data():
+    """Dữ liệu của tôi: everything the portal holds about oneself, to read (and download)."""
+    return _private(
+        render_template(
+            "auth/my_data.html",
+            data=privacy.export(current_user),
+            deletion_due=deletion.due_at(current_user),
+            delete_form=DeleteAccountForm(),
+            action_form=ActionForm(),
+            kinds=KINDS,
+            messages=privacy.messages_of(current_user),
+        )
+    )
+
+
+@bp.post("/delete")
+@role_required(RESIDENTS)
+def request_deletion():
+    """Ask for the account to be deleted, after the cooling-off period."""
+    form = DeleteAccountForm()
+    if not form.validate_on_submit():
+        flash(_("Tick the box to confirm that the account is to be deleted."), "error")
+        return redirect(url_for("account.my_data") + "#delete-title")
+    due = deletion.request_deletion(current_user)
+    commit()
+    flash(
+        _(
+            "Your account will be deleted on %(date)s. Until then you may cancel this.",
+            date=format_date(due, "dd/MM/yyyy"),
+        ),
+        "info",
+    )
+    return redirect(url_for("account.my_data"))
+
+
+@bp.post("/delete/cancel")
+@role_required(RESIDENTS)
+def cancel_deletion():
+    """Keep the account after all."""
+    if ActionForm().validate_on_submit():
+        deletion.cancel_deletion(current_user)
+        commit()
+        flash(_("Your account will not be deleted."), "success")
+    return redirect(url_for("account.my_data"))
+
+
+def _private(body: str) -> Response:
+    response = Response(body)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/password")

@@ -126,7 +126,8 @@ def _issuer() -> str:
 
 
 def _get_json(url: str, **kwargs) -> dict:
-    response = requests.get(url, timeout=current_app.config["VNEID_TIMEOUT"], **kwargs)
+    timeout = current_app.config["VNEID_TIMEOUT"]
+    response = requests.get(url, timeout=timeout, **kwargs)  # nosec B113 - it has a timeout
     response.raise_for_status()
     return response.json()
 

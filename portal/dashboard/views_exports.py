@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, request
 
+from portal.audit import services as audit
+from portal.audit.services import audited_download
 from portal.dashboard import access, exports, reports, tables
 from portal.dashboard.periods import InvalidPeriod, parse_period
 from portal.dashboard.tables import ALL
@@ -26,6 +28,7 @@ FORMATS = {
 
 @bp.get("/<table>.<fmt>")
 @role_required(REPORT_READERS)
+@audited_download
 def export(table: str, fmt: str):
     """One table as CSV or XLSX, or every table as XLSX. The ward tables need a ward (the
     viewer's own, or the one the administrator names with ?ward=); the ward comparison is
@@ -46,6 +49,9 @@ def export(table: str, fmt: str):
         result = reports.report(table, ward.id, period)
     else:
         result = tables.download(table, ward.id if ward else None, period, today)
+    audit.note(
+        table=table, period=period.key, format=fmt, ward_id=ward.id if ward is not None else None
+    )
     body = exports.to_csv(result[0]) if fmt == "csv" else exports.to_xlsx(result)
     slug = ward.slug if ward is not None else "all-wards"
     filename = f"dashboard-{table}-{slug}-{period.key}.{fmt}"

@@ -140,6 +140,11 @@ def _texts(kind: str, booking: Booking, extra: dict) -> tuple[str, str]:
     raise ValueError(f"unknown message kind {kind}")
 
 
+def about(booking) -> str:
+    """The outbox's name for this booking, under which staff find the messages about it."""
+    return f"booking:{booking.id}"
+
+
 def notify(booking: Booking, kind: str, *, dedupe_key: str | None = None, **extra):
     """Queue a message about a booking for its holder, written in the holder's language.
     Returns the outbox row, or None when nothing was queued."""
@@ -157,5 +162,5 @@ def notify(booking: Booking, kind: str, *, dedupe_key: str | None = None, **extr
         data=values,
         ward_id=booking.ward_id,
         dedupe_key=dedupe_key,
-        about=f"booking:{booking.id}",
+        about=about(booking),
     )

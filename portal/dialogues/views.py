@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from portal.codes import format_code
 from portal.db import utcnow
-from portal.dialogues import calendar, policy, queries, services
+from portal.dialogues import calendar, messages, policy, queries, services
 from portal.dialogues.forms import BookForm, ReasonForm
 from portal.dialogues.loaders import (
     bookable_session_or_404,
@@ -18,6 +18,7 @@ from portal.dialogues.loaders import (
 from portal.dialogues.models import BookingStatus, SessionKind
 from portal.domain import DomainError
 from portal.extensions import lookup_limited
+from portal.notifications import history
 from portal.pagecache import cached_page
 from portal.qrcode import qr_svg
 from portal.security import (
@@ -130,6 +131,7 @@ def booking_detail(code: str):
         for_holder=booking.user_id is not None and booking.user_id == current_user.id,
         reason_form=ReasonForm(),
         code=format_code(booking.code),
+        messages=history.for_viewer(current_user, booking.ward_id, messages.about(booking)),
     )
 
 

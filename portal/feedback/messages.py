@@ -109,6 +109,11 @@ def _sms(kind: str, params: dict) -> str:
     return texts[kind] % params
 
 
+def about(item) -> str:
+    """The outbox's name for this feedback, under which staff find the messages about it."""
+    return f"feedback:{item.id}"
+
+
 def notify(item: Feedback, kind: str, **extra):
     """Queue a message about an item for its sender. Returns the outbox row or None."""
     recipient = recipient_of(item)
@@ -140,5 +145,5 @@ def notify(item: Feedback, kind: str, **extra):
         sms=sms,
         data=values,
         ward_id=item.ward_id,
-        about=f"feedback:{item.id}",
+        about=about(item),
     )

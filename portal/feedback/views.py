@@ -9,6 +9,8 @@ from flask import Blueprint, abort, redirect, render_template, request, send_fil
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal.audit import services as audit
+from portal.audit.services import audited_download
 from portal.codes import format_code
 from portal.extensions import db, lookup_limited
 from portal.feedback import categories, deadlines, policy, queries, redaction, submission, verdicts
@@ -155,11 +157,13 @@ def respond(code: str):
 
 @bp.get("/feedback/files/<int:attachment_id>")
 @role_required(ANY_USER)
+@audited_download
 def attachment(attachment_id: int):
     """A file of a feedback item, for its sender and the ward's officials only."""
     item = db.session.get(FeedbackAttachment, attachment_id)
     if item is None or not queries.attachment_visible(item, current_user):
         abort(404)
+    audit.note(ward_id=db.session.get(Feedback, item.feedback_id).ward_id)
     inline = item.content_type.startswith("image/") or item.content_type == "application/pdf"
     response = send_file(
         BytesIO(item.data),

@@ -17,6 +17,7 @@ from portal.feedback import (
     categories,
     deadlines,
     labels,
+    messages,
     policy,
     queries,
     related,
@@ -40,6 +41,7 @@ from portal.feedback.forms import (
 )
 from portal.feedback.models import CannedResponse, Channel, Feedback, FeedbackCategory
 from portal.forms import ActionForm, input_from, int_or_none, options, with_id_prefix
+from portal.notifications import history
 from portal.params import id_arg, page_arg, text_arg
 from portal.security import (
     WARD_MANAGERS,
@@ -183,6 +185,7 @@ def detail(item_id: int):
         action_form=with_id_prefix(ActionForm(), "action"),
         canned=canned.canned_responses(item.ward_id) if may.reply else [],
         related=related.links_for(item),
+        messages=history.about(messages.about(item)),
     )
 
 

@@ -13,9 +13,32 @@ CHANNELS = {
     Channel.ZALO: _l("Zalo message (SMS when Zalo cannot deliver)"),
     Channel.EMAIL: lazy_pgettext("channel", "E-mail"),
 }
+# The channel a message went by, as the staff pages' message lists name it.
+CHANNELS_SHORT = {
+    Channel.SMS: _l("SMS"),
+    Channel.ZALO: lazy_pgettext("channel", "Zalo"),
+    Channel.EMAIL: lazy_pgettext("channel", "E-mail"),
+}
 NOT_AT_ALL = _l("Do not send them")
 PURPOSES = {
     ConsentPurpose.UPDATES: _l("About my bookings, feedback and ratings"),
     ConsentPurpose.REMINDERS: _l("Reminders the day before a session I booked"),
     ConsentPurpose.NEWS: _l("The ward's announcements"),
+}
+
+# What each kind of message about an item tells its recipient, as staff read it.
+KINDS = {
+    "booking_confirmed": lazy_pgettext("message kind", "Booking confirmed"),
+    "booking_waitlisted": lazy_pgettext("message kind", "On the waiting list"),
+    "booking_promoted": lazy_pgettext("message kind", "Moved up from the waiting list"),
+    "booking_reminder": lazy_pgettext("message kind", "Reminder the day before"),
+    "booking_cancelled": lazy_pgettext("message kind", "Booking cancelled"),
+    "results_published": lazy_pgettext("message kind", "Results published"),
+    "feedback_received": lazy_pgettext("message kind", "Feedback received"),
+    "feedback_reply": lazy_pgettext("message kind", "Reply from the ward"),
+    "feedback_answered": lazy_pgettext("message kind", "Feedback answered"),
+    "feedback_info_requested": lazy_pgettext("message kind", "Information requested"),
+    "feedback_transferred": lazy_pgettext("message kind", "Feedback transferred"),
+    "feedback_rejected": lazy_pgettext("message kind", "Feedback not accepted"),
+    "rating_link": lazy_pgettext("message kind", "Rating link"),
 }

@@ -61,6 +61,8 @@ class OutboxMessage(db.Model):
     # The provider's id of the message (for its delivery report) and when it reached the phone.
     provider_message_id: Mapped[str | None] = mapped_column(sa.String(100), index=True)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Why the person gets it (a ConsentPurpose): withdrawing that consent stops it unsent.
+    purpose: Mapped[str | None] = mapped_column(sa.String(20))
 
 
 class ProviderToken(db.Model):

@@ -27,6 +27,7 @@ class Recipient:
     phone: str | None = None
     user_id: int | None = None
     via: Channel | str | None = AUTO
+    purpose: ConsentPurpose | None = None  # for an account holder: the consent it rests on
 
     @classmethod
     def for_user(
@@ -43,6 +44,7 @@ class Recipient:
             phone=user.phone,
             user_id=user.id,
             via=preferences.channel_for(user, purpose),
+            purpose=purpose,
         )
 
     @property
@@ -109,6 +111,7 @@ def enqueue(
         dedupe_key=dedupe_key,
         sensitive=sensitive,
         about=about,
+        purpose=recipient.purpose.value if recipient.purpose else None,
     )
     if dedupe_key is None:
         db.session.add(message)

@@ -24,8 +24,11 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
+from portal.auth.models import ConsentPurpose, User
+from portal.auth.phones import mask_phones
 from portal.db import utcnow
 from portal.extensions import db
+from portal.notifications import preferences
 from portal.notifications.handover import Receipt
 from portal.notifications.models import Channel, OutboxMessage, OutboxStatus
 from portal.notifications.senders import Sender, masked_address, senders_from_config
@@ -142,7 +145,7 @@ def backoff(attempts: int) -> timedelta:
 def describe_error(error: BaseException, config: Mapping | None = None) -> str:
     """A short, storable account of a failure, with configured secrets blanked out."""
     config = config if config is not None else current_app.config
-    text = f"{type(error).__name__}: {error}".strip()
+    text = mask_phones(f"{type(error).__name__}: {error}".strip())
     for name in SECRETS:
         secret = config.get(name)
         if isinstance(secret, str) and len(secret) >= 4:
@@ -164,6 +167,11 @@ def deliver(
     message = db.session.get(OutboxMessage, message_id)
     if message is None or message.status != OutboxStatus.SENDING:
         db.session.rollback()
+        return Outcome.SKIPPED
+    if _consent_withdrawn(message):
+        db.session.rollback()
+        _give_up(message_id, WITHDRAWN)
+        log.info("outbox #%s %s not sent: consent withdrawn", message_id, message.kind)
         return Outcome.SKIPPED
     message = _detached_copy(message)  # the sender works on a copy, outside any transaction
     db.session.rollback()
@@ -195,6 +203,30 @@ def deliver(
         )
     log.info("outbox #%s %s sent to %s", message_id, message.kind, masked_address(message))
     return Outcome.SENT
+
+
+WITHDRAWN = "Withdrawn: the person no longer agrees to messages of this purpose"
+
+
+def _consent_withdrawn(message: OutboxMessage) -> bool:
+    """The account holder withdrew the consent this message rests on (or the account is
+    gone) after it was queued: it must not leave."""
+    if message.user_id is None or not message.purpose:
+        return False
+    user = db.session.get(User, message.user_id)
+    if user is None or user.deleted_at is not None:
+        return True
+    return preferences.channel_for(user, ConsentPurpose(message.purpose)) is None
+
+
+def _give_up(message_id: int, reason: str) -> None:
+    with unit_of_work():
+        db.session.execute(
+            sa.update(OutboxMessage)
+            .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.SENDING)
+            .values(status=OutboxStatus.FAILED, last_error=reason, body=SCRUBBED, data=None)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def _detached_copy(message: OutboxMessage) -> OutboxMessage:

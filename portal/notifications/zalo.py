@@ -55,10 +55,17 @@ def template_for(kind: str, config: Mapping[str, Any]) -> str | None:
     return templates(config).get(kind)
 
 
+def _web_url(url: str, setting: str) -> str:
+    if not url.startswith(("https://", "http://")):
+        raise ValueError(f"{setting} must be an http(s) URL.")
+    return url
+
+
 def _post(url: str, *, data: bytes, headers: dict, timeout: float) -> dict:
     request = urllib.request.Request(url, data=data, headers=headers, method="POST")  # noqa: S310
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+        # nosec B310: the URLs are checked to be http(s) when the sender is made
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310  # nosec B310
             return json.loads(response.read().decode() or "{}")
     except urllib.error.HTTPError as error:
         raise ProviderRefused(f"Zalo HTTP {error.code}", permanent=False) from error
@@ -70,7 +77,7 @@ class TokenStore:
     def __init__(
         self, *, oauth_url: str, app_id: str, app_secret: str, first_refresh_token: str
     ) -> None:
-        self.oauth_url = oauth_url
+        self.oauth_url = _web_url(oauth_url, "ZALO_OAUTH_URL")
         self.app_id = app_id
         self.app_secret = app_secret
         self.first_refresh_token = first_refresh_token
@@ -148,7 +155,7 @@ class ZnsSender:
         fallback=None,
         timeout: float = TIMEOUT_SECONDS,
     ) -> None:
-        self.api_url = api_url
+        self.api_url = _web_url(api_url, "ZALO_ZNS_URL")
         self.tokens = tokens
         self.template_ids = dict(template_ids)
         self.fallback = fallback

@@ -48,6 +48,15 @@ class ReturnForm(FlaskForm):
         description=_l("Leave empty to keep the number recorded so far."),
         validators=[Optional(), NumberRange(0, 50, VISITS_MESSAGE)],
     )
+    sms_phone = StringField(
+        _l("Send the rating link by SMS to (optional)"),
+        description=_l(
+            "For a resident who cannot scan the QR code: the mobile number is used only to "
+            "send this message."
+        ),
+        validators=[max_len(20)],
+        render_kw={"autocomplete": "off", "inputmode": "tel"},
+    )
 
 
 class CsvUploadForm(FlaskForm):

@@ -20,21 +20,23 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from markupsafe import Markup
 
 from portal.auth.models import User
+from portal.auth.phones import mask_phone
 from portal.db import utcnow
 from portal.domain import DomainError
 from portal.extensions import db
 from portal.feedback import workflow as feedback_workflow
 from portal.feedback.labels import names
 from portal.forms import input_from, int_or_none, options
+from portal.notifications import history
 from portal.paging import Page, paginate
 from portal.params import page_arg, text_arg
-from portal.qrcode import qr_svg
+from portal.qrcode import qr_markup
 from portal.satisfaction import catalogue as procedure_catalogue
 from portal.satisfaction import dossiers as dossier_register
 from portal.satisfaction import labels, policy, ratings
+from portal.satisfaction import messages as rating_messages
 from portal.satisfaction import queries as satisfaction_queries
 from portal.satisfaction.forms import (
     CsvUploadForm,
@@ -219,6 +221,7 @@ def dossier(dossier_id: int):
         issued_by=issued_by,
         may=policy.dossier_allowed(current_user, item),
         return_form=ReturnForm(),
+        messages=history.about(rating_messages.about(item)),
         now=utcnow(),
     )
 
@@ -235,20 +238,24 @@ def return_dossier(dossier_id: int):
         flash_form_errors(form)
         return redirect(target)
     try:
+        phone = rating_messages.phone_for_link(form.sms_phone.data)
         raw = dossier_register.return_dossier(
             current_user, item, extra_visits=form.extra_visits.data
         )
     except DomainError as error:
         show_error(None, error)
         return redirect(target)
-    commit()
     link = url_for("satisfaction.rate", token=raw, _external=True)
+    ward = db.session.get(Ward, item.ward_id)
+    sent = phone is not None and rating_messages.send_rating_link(item, ward, phone, link)
+    commit()
     body = render_template(
         "satisfaction/slip.html",
         dossier=item,
-        ward=db.session.get(Ward, item.ward_id),
+        ward=ward,
+        sent_to=mask_phone(phone) if sent else None,
         link=link,
-        qr=Markup(qr_svg(link).decode("utf-8")),  # noqa: S704 - segno's SVG of our own URL
+        qr=qr_markup(link),
     )
     return _private(body)
 

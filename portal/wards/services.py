@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from blinker import Namespace
 from flask_babel import lazy_gettext as _l
 
+from portal.audit import services as audit
 from portal.domain import DomainError
 from portal.extensions import db
 from portal.wards.models import Ward
@@ -82,6 +83,7 @@ ward_enabled = _signals.signal("ward-enabled")
 def set_enabled(ward: Ward, enabled: bool) -> None:
     """Start or stop serving a ward; a ward starting to be served gets its defaults."""
     ward.enabled = enabled
+    audit.note(ward_id=ward.id, **{"enabled" if enabled else "disabled": True})
     if enabled:
         db.session.flush()
         ward_enabled.send(ward)

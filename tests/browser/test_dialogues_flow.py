@@ -39,6 +39,7 @@ from portal.codes import format_code
 from portal.dialogues import services
 from portal.dialogues.models import Booking, BookingStatus, DialogueSession
 from portal.extensions import db
+from portal.notifications.models import OutboxMessage, OutboxStatus
 
 pytestmark = pytest.mark.browser
 
@@ -345,3 +346,37 @@ def test_booking_confirmation_fits_a_phone(open_page, live_server):
     assert_no_horizontal_scroll(page, "the booking page")
     screenshot(page, "booking-confirmation-phone")
     check_accessibility(page, "booking-confirmation-phone")
+
+
+def test_staff_read_the_messages_about_a_booking_on_a_phone(open_page, live_server):
+    code = live_server.seed.other_code
+    with live_server.app.app_context():
+        booking = db.session.execute(sa.select(Booking).where(Booking.code == code)).scalar_one()
+        (message,) = db.session.execute(
+            sa.select(OutboxMessage).where(OutboxMessage.about == f"booking:{booking.id}")
+        ).scalars()
+        message.status = OutboxStatus.FAILED
+        message.attempts = 6
+        message.last_error = "ProviderRefused: eSMS 99: " + "The phone number is blocked " * 8
+        db.session.commit()
+        db.session.remove()
+    page = open_page("vi-VN", viewport={"width": 360, "height": 740}, is_mobile=True)
+    log_in(page, live_server, STAFF_PHONE)
+    page.goto(f"/staff/dialogues/{live_server.seed.other_session_id}")
+    page.locator(f'a[href="/bookings/{code}"]').click()
+    expect(page).to_have_url(url_is(live_server, f"/bookings/{code}"))
+    expect_vietnamese(page)
+
+    history = page.locator("section.message-history")
+    expect(history.locator("li")).to_have_count(1)
+    expect(history.locator(".badge-full")).to_be_visible()
+    expect(history).to_contain_text(RESIDENT_PHONE.replace(" ", "")[:3] + "••••")
+    expect(history).not_to_contain_text(RESIDENT_PHONE.replace(" ", ""))
+    history.locator("details summary").click()
+    expect(history.locator("details code")).to_contain_text("eSMS 99")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 360, f"the booking page scrolls sideways at 360 px: {width}"
+    summary_height = history.locator("details summary").bounding_box()["height"]
+    assert summary_height >= 44, summary_height
+    screenshot(page, "booking-messages-phone")
+    check_accessibility(page, "booking-messages-phone")

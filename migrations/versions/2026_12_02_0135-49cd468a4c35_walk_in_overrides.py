@@ -2,8 +2,8 @@
 how full the room was.
 
 Revision ID: 49cd468a4c35
-Revises: a3bb630d9b38
-Create Date: 2026-12-02 01:22:23.857801
+Revises: bdffe7bb79b4
+Create Date: 2026-12-02 01:35:00.000000
 
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "49cd468a4c35"
-down_revision = "a3bb630d9b38"
+down_revision = "bdffe7bb79b4"
 branch_labels = None
 depends_on = None
 

@@ -108,10 +108,37 @@ def _feedback(user: User) -> list[dict]:
     return result
 
 
+def messages_of(user: User) -> list:
+    """The messages queued for the person, oldest first."""
+    from portal.notifications.models import OutboxMessage
+
+    query = sa.select(OutboxMessage).where(OutboxMessage.user_id == user.id)
+    return list(db.session.execute(query.order_by(OutboxMessage.id)).scalars())
+
+
+def _messages(user: User) -> list[dict]:
+    rows = messages_of(user)
+    return [
+        {
+            "kind": m.kind,
+            "channel": m.channel.value,
+            "to": m.address,
+            "subject": m.subject,
+            # a one-time code is a key: once handed over its text is gone, here too
+            "text": m.body,
+            "status": m.status.value,
+            "queued_at": _iso(m.created_at),
+            "sent_at": _iso(m.sent_at),
+        }
+        for m in rows
+    ]
+
+
 SECTIONS: dict[str, Callable[[User], object]] = {
     "account": _account,
     "bookings": _bookings,
     "feedback": _feedback,
+    "messages": _messages,
 }
 
 
