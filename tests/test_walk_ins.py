@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from conftest import World, login_as, make_conference, make_user, post_form, text_of
 from test_dialogues_concurrency import race
 
+from portal.audit.models import AuditEntry
 from portal.auth.models import Role
 from portal.dialogues import services
 from portal.dialogues.models import DialogueSession, WalkInOverride
@@ -84,6 +85,15 @@ def test_the_door_page_warns_and_asks_for_a_confirmation(client, world: World):
     assert [(o.recorded_by_id, o.present) for o in overrides(conference.id)] == [
         (world.staff.id, 3)
     ]
+    # The audit trail's entry of that walk-in says it went past the capacity.
+    entries = db.session.execute(
+        sa.select(AuditEntry)
+        .where(AuditEntry.action == "dialogues_staff.walk_in")
+        .order_by(AuditEntry.id)
+    ).scalars()
+    details = [entry.detail or {} for entry in entries]
+    assert len(details) == 4
+    assert details[-1].get("over_capacity") is True and details[-1].get("present") == 3
 
 
 def test_two_doors_cannot_both_take_the_last_seat(app, world: World):

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from portal.audit import services as audit
 from portal.auth.models import User
 from portal.auth.phones import InvalidPhone, normalize_phone
 from portal.codes import new_code, normalize_code
@@ -623,6 +624,7 @@ def record_walk_in(
         )
         db.session.add(override)
         db.session.flush()
+        audit.note(over_capacity=True, present=present, capacity=session.capacity)
     db.session.refresh(session)
     return override
 
