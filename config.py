@@ -27,6 +27,14 @@ class Config:
     # hide_parameters: SQL logged at DEBUG, or quoted in an error, never shows the values
     # (phone numbers, one-time codes' texts, names).
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
+    # Seconds a worker waits for the database: to connect (PostgreSQL), and at most per
+    # statement (PostgreSQL's statement_timeout; SQLite's wait for a lock); 0: no limit. The
+    # health check gets its answer within HEALTHZ_TIMEOUT; while the database does not answer,
+    # pages say so (503) and ask to come back after DATABASE_RETRY_AFTER seconds.
+    DATABASE_CONNECT_TIMEOUT = float(os.environ.get("DATABASE_CONNECT_TIMEOUT", "5"))
+    DATABASE_STATEMENT_TIMEOUT = float(os.environ.get("DATABASE_STATEMENT_TIMEOUT", "15"))
+    HEALTHZ_TIMEOUT = float(os.environ.get("HEALTHZ_TIMEOUT", "2"))
+    DATABASE_RETRY_AFTER = int(os.environ.get("DATABASE_RETRY_AFTER", "30"))
     REDIS_URL = os.environ.get("REDIS_URL", "")
 
     # Rate limits: in memory per process by default, shared through Redis when configured.
@@ -49,6 +57,9 @@ class Config:
     # account cannot fill a conference's waiting list or flood the inbox.
     BOOKING_LIMIT = os.environ.get("BOOKING_LIMIT", "20 per hour")
     FEEDBACK_LIMIT = os.environ.get("FEEDBACK_LIMIT", "10 per hour")
+    # Lookups by a code or token in the address (a booking, a feedback item, a rating link,
+    # an Open311 request or token) that find nothing, per client address, all routes together.
+    LOOKUP_LIMIT_PER_IP = os.environ.get("LOOKUP_LIMIT_PER_IP", "30 per hour")
     PASSWORD_LINK_MINUTES = int(os.environ.get("PASSWORD_LINK_MINUTES", "30"))
 
     # Sessions: an official's ends after 30 minutes without use and 12 hours in all (shared

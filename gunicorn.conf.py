@@ -10,10 +10,14 @@ threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 30
 keepalive = 5
-# Let the kernel spread new connections evenly over the workers (SO_REUSEPORT).
-reuse_port = True
+# One listening socket, opened by the master and shared by every worker: a connection waits
+# in its queue until a live worker takes it. Never SO_REUSEPORT (reuse_port = True): each worker
+# would open a socket of its own, and the connections queued on a worker that exits (after
+# max_requests, or on a reload by HUP) would be reset (tests/test_gunicorn.py).
+reuse_port = False
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
-max_requests_jitter = 200
+# Workers are replaced after this many requests (plus up to the jitter, so not all at once).
+max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "200"))
 accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None  # empty: no access log
 # The path without its query string, and no referrer: a provider's delivery report carries the
 # resident's phone number in its query, a search its words; neither belongs in a log.

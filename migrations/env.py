@@ -105,6 +105,10 @@ def run_migrations_online():
         )
 
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                # The app's statement timeout (DATABASE_STATEMENT_TIMEOUT) is for requests; a
+                # migration may rewrite a large table: no limit for it.
+                connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
             context.run_migrations()
 
 

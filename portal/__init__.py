@@ -22,6 +22,7 @@ def create_app(config: object | None = None) -> Flask:
 
     _init_proxy(app)
     _init_extensions(app)
+    _init_urls(app)
     _register_blueprints(app)
     _register_hooks(app)
     _register_errors(app)
@@ -40,7 +41,7 @@ def _init_extensions(app: Flask) -> None:
         logsafety,
         models,  # noqa: F401 - register every table on the metadata
     )
-    from portal.db import configure_sqlite
+    from portal.db import configure_sqlite, timeout_options
     from portal.i18n import (
         check_catalogues,
         install_template_gettext,
@@ -49,10 +50,16 @@ def _init_extensions(app: Flask) -> None:
     )
 
     logsafety.install()
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = timeout_options(
+        app.config["SQLALCHEMY_DATABASE_URI"],
+        app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
+        app.config.get("DATABASE_CONNECT_TIMEOUT", 0),
+        app.config.get("DATABASE_STATEMENT_TIMEOUT", 0),
+    )
     db.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
-            configure_sqlite(db.engine)
+            configure_sqlite(db.engine, app.config.get("DATABASE_STATEMENT_TIMEOUT", 30))
     migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True)
     csrf.init_app(app)
     check_catalogues(app)
@@ -77,6 +84,12 @@ def _migrations_dir():
     from pathlib import Path
 
     return Path(__file__).resolve().parent.parent / "migrations"
+
+
+def _init_urls(app: Flask) -> None:
+    from portal import params
+
+    params.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -17,6 +18,9 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+MAX_ID = 2**31 - 1  # the largest id the database's INTEGER holds
 
 
 def utcnow() -> datetime:
@@ -81,6 +85,32 @@ def upsert_insert(session, table):
     return dialect.insert(table)
 
 
+# ---------------------------------------------------------------- timeouts
+
+
+def timeout_options(
+    url: str | sa.URL, options: dict, connect_timeout: float, statement_timeout: float
+) -> dict:
+    """The engine options `options` with the database's waits bounded: on PostgreSQL, at most
+    `connect_timeout` seconds to connect (psycopg's default is 130 s, and a database that
+    accepts connections and never answers held a worker that long) and at most
+    `statement_timeout` seconds per statement, which the server enforces (0: no limit). SQLite
+    gets its busy timeout in configure_sqlite."""
+    url = sa.make_url(url)
+    if url.get_backend_name() != "postgresql":
+        return dict(options)
+    connect_args = dict(options.get("connect_args", {}))
+    if connect_timeout > 0:
+        # psycopg counts whole seconds, at least 2.
+        connect_args.setdefault("connect_timeout", max(2, math.ceil(connect_timeout)))
+    if statement_timeout > 0:
+        given = connect_args.get("options", url.query.get("options", ""))
+        if "statement_timeout" not in given:
+            limit = f"-c statement_timeout={int(statement_timeout * 1000)}"
+            connect_args["options"] = f"{given} {limit}".strip()
+    return {**options, "connect_args": connect_args}
+
+
 # ---------------------------------------------------------------- SQLite: one writer at a time
 
 _write_intent: ContextVar[bool] = ContextVar("write_intent", default=False)
@@ -104,20 +134,21 @@ def _wants_write() -> bool:
     return has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
 
 
-def configure_sqlite(engine: sa.Engine) -> None:
+def configure_sqlite(engine: sa.Engine, busy_timeout: float = 30) -> None:
     """Make SQLite safe under several threads and processes.
 
     Every transaction of a request that may write starts with BEGIN IMMEDIATE, so writers queue
-    on the database lock (busy timeout 30 s) instead of failing with "database is locked" when
-    they upgrade a read transaction; readers are not blocked (WAL).
+    on the database lock (up to `busy_timeout` seconds) instead of failing with "database is
+    locked" when they upgrade a read transaction; readers are not blocked (WAL).
     """
     memory = engine.url.database in (None, "", ":memory:")
+    busy_ms = int(busy_timeout * 1000) if busy_timeout > 0 else 30000
 
     @sa.event.listens_for(engine, "connect")
     def _connect(dbapi_connection, _record):
         dbapi_connection.isolation_level = None  # SQLAlchemy's BEGIN below, not pysqlite's
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA busy_timeout = 30000")
+        cursor.execute(f"PRAGMA busy_timeout = {busy_ms}")
         cursor.execute("PRAGMA foreign_keys = ON")
         if not memory:
             cursor.execute("PRAGMA journal_mode = WAL")

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import time
 
-from flask import Flask, jsonify, make_response, render_template, request, url_for
+import sqlalchemy as sa
+from flask import Flask, current_app, jsonify, make_response, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from portal.domain import Refusal
-from portal.extensions import db, limiter
+from portal.extensions import db, limiter, login_manager
 from portal.security import is_safe_next
 
 MESSAGES = {
@@ -29,6 +31,13 @@ MESSAGES = {
     429: (
         _l("Too many attempts"),
         _l("You have tried too many times. Please wait a few minutes and try again."),
+    ),
+    503: (
+        _l("Service temporarily unavailable"),
+        _l(
+            "The portal cannot reach its data at the moment, and nothing was saved. "
+            "Please try again in a few minutes."
+        ),
     ),
     500: (
         _l("Something went wrong"),
@@ -72,18 +81,39 @@ def handle_http(error: HTTPException):
 WAYS_ROUND = {"auth.login": ("recovery.code_login", _l("Log in with a code sent by SMS instead"))}
 
 
+def seconds_to_wait() -> int | None:
+    """Seconds until the limit this request broke lets it through again, if one did."""
+    current = limiter.current_limit
+    if current is None:
+        return None
+    return max(1, int(current.reset_at - time.time()) + 1)
+
+
+def with_retry_after(response):
+    """The response with Retry-After, when the request broke a rate limit."""
+    wait = seconds_to_wait()
+    if wait is not None:
+        response.headers["Retry-After"] = str(wait)
+    return response
+
+
 def _too_many(title, message):
     """429, saying when to try again (Retry-After), and the way that is still open: wrong
-    passwords typed by a stranger never lock the owner out of the code login."""
+    passwords typed by a stranger never lock the owner out of the code login; codes looked up
+    in vain, how many minutes to wait."""
     way = WAYS_ROUND.get(request.endpoint)
     back = url_for(way[0]) if way else None
+    view = current_app.view_functions.get(request.endpoint)
+    if getattr(view, "code_lookup", False):
+        message = _(
+            "Too many codes that match nothing have been tried from this connection. Please "
+            "check the code and try again in %(minutes)d minutes.",
+            minutes=max(1, -(-((seconds_to_wait() or 60) - 1) // 60)),
+        )
     response = make_response(
         _render(429, title, message, back=back, back_label=way[1] if way else None)
     )
-    current = limiter.current_limit
-    if current is not None:
-        response.headers["Retry-After"] = str(max(1, int(current.reset_at - time.time()) + 1))
-    return response
+    return with_retry_after(response)
 
 
 def handle_csrf(error: CSRFError):
@@ -107,6 +137,25 @@ def handle_refusal(error: Refusal):
     return response
 
 
+def handle_database_unavailable(error: Exception):
+    """The database did not answer (unreachable, too slow, locked): what the request did is
+    undone, and the page says so with a 503 and when to come back, instead of a 500. The
+    page is drawn for an anonymous visitor: loading the account would ask the database."""
+    from flask import current_app, g
+
+    try:
+        db.session.rollback()
+    except sa.exc.SQLAlchemyError:
+        db.session.close()
+    g._login_user = login_manager.anonymous_user()
+    current_app.logger.error(
+        "database unavailable on %s %s: %s", request.method, request.path, type(error).__name__
+    )
+    response = make_response(_render(503, *MESSAGES[503]))
+    response.headers["Retry-After"] = str(current_app.config.get("DATABASE_RETRY_AFTER", 30))
+    return response
+
+
 def handle_unexpected(error: Exception):
     db.session.rollback()
     from flask import current_app
@@ -119,4 +168,6 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(CSRFError, handle_csrf)
     app.register_error_handler(Refusal, handle_refusal)
     app.register_error_handler(HTTPException, handle_http)
+    app.register_error_handler(sa.exc.OperationalError, handle_database_unavailable)
+    app.register_error_handler(sa.exc.TimeoutError, handle_database_unavailable)  # pool full
     app.register_error_handler(Exception, handle_unexpected)

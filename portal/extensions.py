@@ -41,6 +41,30 @@ def per_account() -> str:
     return get_remote_address()
 
 
+LOOKUP_SCOPE = "code-lookup"
+
+
+def _found_nothing(response) -> bool:
+    return response.status_code == 404
+
+
+def lookup_limited(view):
+    """A route that finds something by the code or token in its address (a booking, a
+    feedback item, a rating link, an Open311 request): LOOKUP_LIMIT_PER_IP per client
+    address, over all these routes together. Only lookups that find nothing (404) are
+    counted: guessing codes soon stops, while a ward office or a mobile network sharing one
+    address opens its own bookings and items freely. Once over the limit, every lookup from
+    that address is refused (429) until the window has passed."""
+    limited = limiter.shared_limit(
+        lambda: current_app.config["LOOKUP_LIMIT_PER_IP"],
+        scope=LOOKUP_SCOPE,
+        deduct_when=_found_nothing,
+    )(view)
+    limited.rate_limited = True
+    limited.code_lookup = True
+    return limited
+
+
 @limiter.request_filter
 def _not_rate_limited() -> bool:
     view = current_app.view_functions.get(request.endpoint)

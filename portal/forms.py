@@ -1,6 +1,7 @@
 """Small helpers shared by every feature's forms."""
 
 import dataclasses
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
@@ -8,6 +9,8 @@ from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, IntegerField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
+
+from portal.timeutil import FIRST_DAY, LAST_DAY, office_date, plausible_day
 
 
 class TranslatedParseError:
@@ -31,13 +34,33 @@ class TranslatedParseError:
             raise ValueError(str(self.parse_error)) from exc
 
 
+DATE_RANGE_MESSAGE = _l(
+    "Enter a date from %(first)s to %(last)s.",
+    first=office_date(FIRST_DAY),
+    last=office_date(LAST_DAY),
+)
+
+
+class WithinDateRange:
+    """Mixin for a date or date-and-time field: a day the portal does not take (before
+    FIRST_DAY or after LAST_DAY: 0001-01-01 is a typo) fails with a translated message."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        value = self.data
+        day = value.date() if isinstance(value, datetime) else value
+        if isinstance(day, date) and not plausible_day(day):
+            self.data = None
+            raise ValueError(str(DATE_RANGE_MESSAGE))
+
+
 class WholeNumberField(TranslatedParseError, IntegerField):
     """A whole number, with a translated message for anything else."""
 
     parse_error = _l("Enter a whole number.")
 
 
-class LocalDateTimeField(TranslatedParseError, DateTimeLocalField):
+class LocalDateTimeField(WithinDateRange, TranslatedParseError, DateTimeLocalField):
     """A date and time in Hà Nội time, with a translated message for bad input."""
 
     formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]

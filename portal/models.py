@@ -15,6 +15,7 @@ from portal.dialogues.models import (  # noqa: F401
     DialogueSession,
     Question,
     ReceptionSchedule,
+    WalkInOverride,
 )
 from portal.feedback.models import (  # noqa: F401
     CannedResponse,

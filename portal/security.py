@@ -8,12 +8,13 @@ from collections.abc import Callable, Iterable
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, request
+from flask import abort, current_app, g, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal.auth import sessions
 from portal.auth.models import Role, User
+from portal.db import MAX_ID
 from portal.extensions import db, login_manager
 from portal.wards.models import Ward
 from portal.wards.services import get_ward_by_slug
@@ -30,6 +31,14 @@ CSP = (
 def public(view: Callable) -> Callable:
     """Declare a route open to everyone, logged in or not."""
     view.access = PUBLIC  # type: ignore[attr-defined]
+    return view
+
+
+def personal(view: Callable) -> Callable:
+    """Declare that a route shows personal data even to someone not logged in (a code typed
+    to confirm a number, a rating link, a form that shows back what was typed): its answers
+    are never stored by a browser or a proxy (Cache-Control: no-store)."""
+    view.personal = True  # type: ignore[attr-defined]
     return view
 
 
@@ -135,9 +144,6 @@ def can_see_ward(user: User, ward_id: int | None) -> bool:
     return user.role == Role.ADMIN or (ward_id is not None and user.ward_id == ward_id)
 
 
-MAX_ID = 2**31 - 1  # the largest id the database's INTEGER holds
-
-
 def get_in_ward_or_404(model, object_id: int, user: User | None = None):
     """Load a ward-owned row: 404 when it does not exist, 403 when it is another ward's."""
     obj = db.session.get(model, object_id) if 0 < object_id <= MAX_ID else None
@@ -184,11 +190,31 @@ STATIC_HEADERS = (
 )
 
 
+def is_private_response() -> bool:
+    """Whether this request's answer is for one person only: someone is logged in (the page
+    shows their name, their items), the route is behind a login (role_required) or marked
+    personal. Static files never are. Decided without asking the database: the account
+    already loaded, or the session's."""
+    if request.endpoint == "static":
+        return False
+    view = current_app.view_functions.get(request.endpoint)
+    if getattr(view, "personal", False) or isinstance(getattr(view, "access", None), frozenset):
+        return True
+    if "_user_id" in session:
+        return True
+    user = g.get("_login_user")
+    return user is not None and not isinstance(user, login_manager.anonymous_user)
+
+
 def security_headers(response):
     """Headers on every response, the CSP forbidding inline script; a view may set one of
-    them itself (the rating page's no-referrer), and that one is kept."""
+    them itself (the rating page's no-referrer), and that one is kept. What is for one
+    person only is never stored (no-store), whatever the view said; public pages seen by
+    visitors not logged in stay cacheable."""
     for name, value in STATIC_HEADERS:
         response.headers.setdefault(name, value)
     if request.is_secure:
         response.headers["Strict-Transport-Security"] = "max-age=31536000"
+    if is_private_response():
+        response.headers["Cache-Control"] = "no-store"
     return response

@@ -9,6 +9,22 @@ from flask import current_app
 
 from portal.db import utcnow
 
+# The days the portal takes: none of its records is older than 2000 (the wards' registers
+# begin later), nothing is planned past 2100. A day outside (0001-01-01, a typo) is refused
+# with a message, before its conversion to UTC could fail.
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2100, 12, 31)
+
+
+def plausible_day(day: date) -> bool:
+    """Whether `day` is one the portal takes (FIRST_DAY to LAST_DAY)."""
+    return FIRST_DAY <= day <= LAST_DAY
+
+
+def office_date(day: date) -> str:
+    """A day as offices write it, in every language: 16/12/2026."""
+    return day.strftime("%d/%m/%Y")
+
 
 def local_zone() -> ZoneInfo:
     return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])

@@ -86,6 +86,7 @@ ROUTES = {
         only({"admin": 302}),
     ),
     "open311.discovery": ("GET", lambda w: "/open311/v2/discovery.json", None, everyone(200)),
+    "open311.openapi_document": ("GET", lambda w: "/open311/v2/openapi.json", None, everyone(200)),
     "open311.service_list": (
         "GET",
         lambda w: "/open311/v2/services.xml?jurisdiction_id=phuong-bo-de",

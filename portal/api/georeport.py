@@ -36,7 +36,7 @@ from portal.feedback.models import (
     FeedbackEvent,
     FeedbackStatus,
 )
-from portal.timeutil import local_zone
+from portal.timeutil import FIRST_DAY, LAST_DAY, local_zone, plausible_day
 from portal.wards import services as ward_services
 from portal.wards.models import Ward
 
@@ -309,6 +309,8 @@ def _datetime(params: Mapping[str, str], name: str) -> datetime | None:
         raise ApiError(
             400, f"{name} must be a W3C datetime, e.g. 2026-11-26T18:30:00+07:00"
         ) from exc
+    if not plausible_day(parsed.date()):  # 0001-01-01 would not even convert to UTC
+        raise ApiError(400, f"{name} must be a date from {FIRST_DAY} to {LAST_DAY}")
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=local_zone())
     return parsed.astimezone(UTC)

@@ -8,12 +8,14 @@ import json
 import re
 import xml.etree.ElementTree as ET
 
+import sqlalchemy as sa
 from flask import Blueprint, Response, current_app, request, url_for
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from portal.api import georeport, openapi
 from portal.api.georeport import ApiError
-from portal.extensions import csrf, db
+from portal.errors import with_retry_after
+from portal.extensions import csrf, db, lookup_limited
 from portal.security import public
 from portal.web import commit
 
@@ -66,6 +68,10 @@ def _requested_format() -> str:
 
 def _error(status: int, description: str):
     db.session.rollback()
+    return _error_without_rollback(status, description)
+
+
+def _error_without_rollback(status: int, description: str):
     payload = [{"code": status, "description": description}]
     return _render(_requested_format(), payload, "errors", "error", status)
 
@@ -79,6 +85,20 @@ def _api_error(error: ApiError):
 def _http_error(error: HTTPException):
     response = _error(error.code or 500, error.name.lower())
     response.headers.extend((k, v) for k, v in error.get_headers() if k == "Allow")
+    return with_retry_after(response) if error.code == 429 else response
+
+
+@bp.errorhandler(sa.exc.OperationalError)
+@bp.errorhandler(sa.exc.TimeoutError)
+def _database_unavailable(error: Exception):
+    """The database does not answer: 503 with Retry-After, as the pages do."""
+    current_app.logger.error("database unavailable on %s %s", request.method, request.path)
+    try:
+        db.session.rollback()
+    except sa.exc.SQLAlchemyError:
+        db.session.close()
+    response = _error_without_rollback(503, "service unavailable")
+    response.headers["Retry-After"] = str(current_app.config.get("DATABASE_RETRY_AFTER", 30))
     return response
 
 
@@ -157,6 +177,7 @@ def request_list(fmt: str):
 
 @bp.get("/requests/<service_request_id>.<fmt>")
 @public
+@lookup_limited
 def request_detail(service_request_id: str, fmt: str):
     """One published request."""
     ward = georeport.optional_jurisdiction(request.args.get("jurisdiction_id"))
@@ -167,6 +188,7 @@ def request_detail(service_request_id: str, fmt: str):
 
 @bp.get("/tokens/<token>.<fmt>")
 @public
+@lookup_limited
 def token(token: str, fmt: str):
     """The request a token from filing became."""
     ward = georeport.optional_jurisdiction(request.args.get("jurisdiction_id"))

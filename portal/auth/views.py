@@ -24,7 +24,7 @@ from portal.auth.signin import code_page, sign_in
 from portal.domain import DomainError
 from portal.extensions import rate_limited
 from portal.forms import ActionForm, input_from, options
-from portal.security import ANY_USER, public, role_required
+from portal.security import ANY_USER, personal, public, role_required
 from portal.wards.services import enabled_wards
 from portal.web import commit, show_error, submit
 
@@ -42,6 +42,7 @@ def _failed(response) -> bool:
 
 @bp.route("/register", methods=["GET", "POST"])
 @public
+@personal
 @rate_limited(lambda: current_app.config["REGISTER_LIMIT_PER_IP"], methods=["POST"])
 def register():
     """A resident creates an account, giving explicit consent; a code is then sent to the
@@ -73,6 +74,7 @@ def register():
 
 @bp.route("/register/confirm", methods=["GET", "POST"])
 @public
+@personal
 @rate_limited(lambda: current_app.config["CODE_CHECK_LIMIT_PER_IP"], methods=["POST"])
 def confirm():
     """Type the code sent to the new account's number: the account is then in use."""
@@ -100,6 +102,7 @@ def confirm():
 
 @bp.post("/register/resend")
 @public
+@personal
 @rate_limited(lambda: current_app.config["CODE_LIMIT_PER_IP"])
 def resend():
     """Another code for the registration this browser started."""
@@ -115,6 +118,7 @@ def resend():
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
+@personal
 @rate_limited(
     lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"], deduct_when=_failed
 )

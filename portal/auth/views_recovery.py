@@ -15,7 +15,7 @@ from portal.auth.phones import mask_phone
 from portal.auth.signin import code_page, sign_in
 from portal.domain import DomainError
 from portal.extensions import rate_limited
-from portal.security import public
+from portal.security import personal, public
 from portal.web import commit, show_error, submit
 
 bp = Blueprint("recovery", __name__)
@@ -44,6 +44,7 @@ def _send_code(form: PhoneForm, purpose: CodePurpose, endpoint: str):
 
 @bp.route("/login/code", methods=["GET", "POST"])
 @public
+@personal
 @rate_limited(_code_limit, methods=["POST"])
 def code_login():
     """Log in with a code sent to the mobile number, instead of the password."""
@@ -65,6 +66,7 @@ def code_login():
 
 @bp.route("/login/code/confirm", methods=["GET", "POST"])
 @public
+@personal
 @rate_limited(_check_limit, methods=["POST"])
 def code_login_confirm():
     """Type the code: logged in."""
@@ -84,6 +86,7 @@ def code_login_confirm():
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
 @public
+@personal
 @rate_limited(_code_limit, methods=["POST"])
 def forgot():
     """Forgotten password: a code by SMS to the account's number, or a link by e-mail."""
@@ -109,6 +112,7 @@ def forgot():
 
 @bp.route("/password/reset", methods=["GET", "POST"])
 @public
+@personal
 @rate_limited(_check_limit, methods=["POST"])
 def reset_code():
     """Type the code and the new password; every other session of the account ends."""
@@ -128,6 +132,7 @@ def reset_code():
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
 @public
+@personal
 @rate_limited(_check_limit, methods=["POST"])
 def reset_link(token: str):
     """The page of an e-mailed link: choose the new password (the link is then used up)."""

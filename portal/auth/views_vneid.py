@@ -15,7 +15,7 @@ from portal.auth.signin import sign_in
 from portal.domain import DomainError
 from portal.extensions import db, rate_limited
 from portal.forms import input_from, options
-from portal.security import public
+from portal.security import personal, public
 from portal.wards.services import enabled_wards
 from portal.web import show_error
 
@@ -61,6 +61,7 @@ def start():
 
 @bp.get("/callback")
 @public
+@personal
 @rate_limited(_login_limit)
 def callback():
     """Where VNeID sends the person back: logged in to their account (found, or linked by its
@@ -80,6 +81,7 @@ def callback():
 
 @bp.route("/new", methods=["GET", "POST"])
 @public
+@personal
 @rate_limited(lambda: current_app.config["REGISTER_LIMIT_PER_IP"], methods=["POST"])
 def new_account():
     """A person VNeID confirmed, new to the portal, chooses their ward (when several are

@@ -70,6 +70,12 @@ class PublishForm(FlaskForm):
     )
 
 
+class WalkInForm(FlaskForm):
+    """Count a walk-in; `anyway` is the door officer's confirmation when the room is full."""
+
+    anyway = BooleanField(_l("Record anyway"))
+
+
 class ReasonForm(FlaskForm):
     reason = TextAreaField(
         _l("Reason"), validators=[InputRequired(_l("Please give the reason.")), max_len(500)]

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.auth.models import User
-from portal.db import TimestampMixin, UTCDateTime, str_enum
+from portal.db import TimestampMixin, UTCDateTime, str_enum, utcnow
 from portal.extensions import db
 from portal.wards.models import Ward
 
@@ -214,6 +214,26 @@ class Question(TimestampMixin, db.Model):
     answered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
 
+class WalkInOverride(db.Model):
+    """A walk-in counted at the door although the room was full: who let them in, when, and
+    how many were in the room then (of how many seats). Kept for the record; the walk-in
+    itself is counted in DialogueSession.walk_ins like any other."""
+
+    __tablename__ = "walk_in_overrides"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ward_id: Mapped[int] = mapped_column(sa.ForeignKey("wards.id"), index=True)
+    session_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("dialogue_sessions.id", ondelete="CASCADE"), index=True
+    )
+    recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    present: Mapped[int] = mapped_column(sa.Integer)  # in the room before this person
+    capacity: Mapped[int] = mapped_column(sa.Integer)
+
+    recorded_by: Mapped[User] = relationship(lazy="joined")
+
+
 class ReceptionSchedule(TimestampMixin, db.Model):
     """The chairman's weekly reception hours, from which bookable slots are made."""
 
@@ -240,4 +260,5 @@ __all__ = [
     "SessionKind",
     "SessionMode",
     "SessionStatus",
+    "WalkInOverride",
 ]

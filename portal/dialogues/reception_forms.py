@@ -9,7 +9,13 @@ from wtforms import DateField, SelectField, StringField, TextAreaField, TimeFiel
 from wtforms.validators import InputRequired, NumberRange
 
 from portal.dialogues.reception import SLOT_MINUTES_MAX, SLOT_MINUTES_MIN
-from portal.forms import TranslatedParseError, WholeNumberField, max_len, options
+from portal.forms import (
+    TranslatedParseError,
+    WholeNumberField,
+    WithinDateRange,
+    max_len,
+    options,
+)
 
 WEEKDAY_LABELS = (
     _l("Monday"),
@@ -34,7 +40,7 @@ class LocalTimeField(TranslatedParseError, TimeField):
     parse_error = _l("Enter a time, e.g. 08:00.")
 
 
-class LocalDateField(TranslatedParseError, DateField):
+class LocalDateField(WithinDateRange, TranslatedParseError, DateField):
     """A calendar day (2026-12-05 or 05/12/2026), with a translated message for bad input."""
 
     formats = ["%Y-%m-%d", "%d/%m/%Y"]

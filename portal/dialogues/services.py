@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from portal.audit import services as audit
 from portal.auth.models import User
 from portal.auth.phones import InvalidPhone, normalize_phone
 from portal.codes import new_code, normalize_code
@@ -28,6 +29,7 @@ from portal.dialogues.models import (
     SessionKind,
     SessionMode,
     SessionStatus,
+    WalkInOverride,
 )
 from portal.dialogues.policy import BookingAction, ConferenceAction, SlotAction
 from portal.domain import DomainError, PermissionDenied, Problems, StateConflict
@@ -489,6 +491,16 @@ class DoorCounts:
     arrived: int
     walk_ins: int
     waiting: int
+    capacity: int  # seats in the room
+
+    @property
+    def present(self) -> int:
+        """People in the room: those who checked in with a booking, and the walk-ins."""
+        return self.arrived + self.walk_ins
+
+    @property
+    def room_full(self) -> bool:
+        return self.present >= self.capacity
 
 
 def door_counts(session: DialogueSession) -> DoorCounts:
@@ -505,6 +517,7 @@ def door_counts(session: DialogueSession) -> DoorCounts:
         arrived=arrived,
         walk_ins=session.walk_ins,
         waiting=rows.get(BookingStatus.WAITING, 0),
+        capacity=session.capacity,
     )
 
 
@@ -528,6 +541,7 @@ def check_in(actor: User, session: DialogueSession, raw_code: str, now=None) -> 
         raise DomainError(_l("This booking was cancelled."), "code")
     if booking.status == BookingStatus.WAITING:
         raise DomainError(_l("This booking is on the waiting list, not confirmed."), "code")
+    _lock_door(session)  # one arrival at a time: the walk-ins' count sees this one
     if not _set_status(booking, BookingStatus.CONFIRMED, BookingStatus.ATTENDED) and not (
         _set_status(booking, BookingStatus.NO_SHOW, BookingStatus.ATTENDED)
     ):
@@ -541,16 +555,89 @@ def check_in(actor: User, session: DialogueSession, raw_code: str, now=None) -> 
     return booking
 
 
-def record_walk_in(actor: User, session: DialogueSession) -> None:
-    """Count a person who arrived without booking (they use the seats held back)."""
-    policy.require_session(actor, session, ConferenceAction.CHECK_IN)
+class RoomFull(DomainError):
+    """A walk-in would take the room past its capacity: counted only once the officer at the
+    door confirms that there is room all the same (extra chairs, people who left)."""
+
+    def __init__(self, present: int, capacity: int) -> None:
+        super().__init__(
+            _l(
+                "The room is full: %(present)d people are in for %(capacity)d seats.",
+                present=present,
+                capacity=capacity,
+            ),
+            "anyway",
+        )
+        self.present = present
+        self.capacity = capacity
+
+
+def _lock_door(session: DialogueSession) -> None:
+    """Serialise the arrivals of one session (two officers at two doors): the session's row
+    lock on PostgreSQL; SQLite writers already queue on the database lock (BEGIN IMMEDIATE)."""
+    db.session.execute(
+        sa.select(DialogueSession.id).where(DialogueSession.id == session.id).with_for_update()
+    )
+
+
+def _present(session: DialogueSession) -> int:
+    """People in the room now, read under the door's lock: bookings checked in, walk-ins."""
+    arrived = (
+        sa.select(sa.func.count(Booking.id))
+        .where(Booking.session_id == session.id, Booking.status == BookingStatus.ATTENDED)
+        .scalar_subquery()
+    )
+    return db.session.execute(
+        sa.select(DialogueSession.walk_ins + arrived).where(DialogueSession.id == session.id)
+    ).scalar_one()
+
+
+def record_walk_in(
+    actor: User, session: DialogueSession, *, anyway: bool = False, now: datetime | None = None
+) -> WalkInOverride | None:
+    """Count a person who arrived without booking (the ward's officers, at the door). When
+    the room is already full (people checked in and walk-ins counted reach its capacity),
+    RoomFull, unless the officer confirms `anyway`: then the walk-in is counted and the
+    override kept, with who and when (returned)."""
+    now = now or utcnow()
+    policy.require_session(actor, session, ConferenceAction.CHECK_IN, now)
+    _lock_door(session)
+    present = _present(session)
+    over = present >= session.capacity
+    if over and not anyway:
+        raise RoomFull(present, session.capacity)
     db.session.execute(
         sa.update(DialogueSession)
         .where(DialogueSession.id == session.id)
         .values(walk_ins=DialogueSession.walk_ins + 1)
         .execution_options(synchronize_session=False)
     )
+    override = None
+    if over:
+        override = WalkInOverride(
+            ward_id=session.ward_id,
+            session_id=session.id,
+            recorded_by_id=actor.id,
+            recorded_at=now,
+            present=present,
+            capacity=session.capacity,
+        )
+        db.session.add(override)
+        db.session.flush()
+        audit.note(over_capacity=True, present=present, capacity=session.capacity)
     db.session.refresh(session)
+    return override
+
+
+def walk_in_overrides(session: DialogueSession) -> list[WalkInOverride]:
+    """The walk-ins counted past the room's capacity, in order, with who let them in."""
+    return list(
+        db.session.execute(
+            sa.select(WalkInOverride)
+            .where(WalkInOverride.session_id == session.id)
+            .order_by(WalkInOverride.id)
+        ).scalars()
+    )
 
 
 # ---------------------------------------------------------------- lists

@@ -26,7 +26,7 @@ from portal.dialogues.loaders import (
 )
 from portal.dialogues.models import BookingStatus, SessionKind
 from portal.domain import DomainError
-from portal.extensions import per_account, rate_limited
+from portal.extensions import lookup_limited, per_account, rate_limited
 from portal.notifications import history
 from portal.pagecache import cached_page
 from portal.qrcode import qr_svg
@@ -34,6 +34,7 @@ from portal.security import (
     ANY_USER,
     RESIDENTS,
     is_resident,
+    personal,
     public,
     role_required,
     served_ward_or_404,
@@ -126,6 +127,8 @@ def my_bookings():
 
 @bp.get("/bookings/<code>")
 @role_required(ANY_USER)
+@personal
+@lookup_limited
 def booking_detail(code: str):
     """Confirmation page: code, QR code, calendar file, status and cancellation."""
     booking = booking_or_404(code)
@@ -144,6 +147,8 @@ def booking_detail(code: str):
 
 @bp.get("/bookings/<code>.ics")
 @role_required(ANY_USER)
+@personal
+@lookup_limited
 def booking_ics(code: str):
     """The booking as a calendar file."""
     booking = booking_or_404(code)
@@ -157,6 +162,8 @@ def booking_ics(code: str):
 
 @bp.get("/bookings/<code>/qr.svg")
 @role_required(ANY_USER)
+@personal
+@lookup_limited
 def booking_qr(code: str):
     """The lookup code as a QR code for the door."""
     booking = booking_or_404(code)
@@ -165,6 +172,8 @@ def booking_qr(code: str):
 
 @bp.post("/bookings/<code>/cancel")
 @role_required(ANY_USER)
+@personal
+@lookup_limited
 def cancel_booking(code: str):
     """Its holder cancels a booking until the start; the ward's officers too, with a reason."""
     booking = booking_or_404(code)

@@ -16,6 +16,7 @@ from portal.dialogues.forms import (
     GuestBookForm,
     PublishForm,
     ReasonForm,
+    WalkInForm,
 )
 from portal.dialogues.loaders import conference_booking_or_404, conference_or_404
 from portal.dialogues.models import DialogueSession
@@ -231,16 +232,23 @@ def check_in(session_id: int):
         form=form,
         arrived=arrived,
         counts=services.door_counts(session),
+        overrides=services.walk_in_overrides(session),
     ), status
 
 
 @bp.post("/<int:session_id>/walk-in")
 @role_required(WARD_OFFICERS)
 def walk_in(session_id: int):
-    """Count someone who came without booking."""
+    """Count someone who came without booking; past the room's capacity only with the
+    officer's confirmation, which is recorded."""
     session = conference_or_404(session_id)
+    form = WalkInForm()
     return perform(
-        lambda: services.record_walk_in(current_user, session),
-        _("Walk-in counted."),
+        lambda: services.record_walk_in(current_user, session, anyway=form.anyway.data),
+        lambda override: (
+            _("Walk-in counted over the room's capacity; recorded in your name.")
+            if override
+            else _("Walk-in counted.")
+        ),
         url_for("dialogues_staff.check_in", session_id=session.id),
     )

@@ -29,6 +29,7 @@ from portal.text import clean
 from portal.timeutil import local_today
 
 PAGE_SIZE = 50
+SEARCH_MAX = 100  # characters of a search
 PUBLIC_PAGE_SIZE = 20
 
 
@@ -141,7 +142,7 @@ def inbox(ward_id: int, flt: InboxFilter, viewer: User, today: date | None = Non
         query = query.where(
             Feedback.status.in_(OPEN_STATUSES), Feedback.due_on.between(today, soon)
         )
-    text = clean(flt.q)[:100]
+    text = clean(flt.q)[:SEARCH_MAX]
     if text:
         code = normalize_code(text)
         query = query.where(

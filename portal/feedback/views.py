@@ -21,7 +21,7 @@ from flask_login import current_user
 from portal.audit import services as audit
 from portal.audit.services import audited_download
 from portal.codes import format_code
-from portal.extensions import db, per_account, rate_limited
+from portal.extensions import db, lookup_limited, per_account, rate_limited
 from portal.feedback import categories, deadlines, policy, queries, redaction, submission, verdicts
 from portal.feedback.forms import (
     FeedbackForm,
@@ -34,7 +34,8 @@ from portal.feedback.forms import (
 from portal.feedback.models import Feedback, FeedbackAttachment
 from portal.forms import int_or_none
 from portal.pagecache import cached_page
-from portal.security import ANY_USER, RESIDENTS, public, role_required
+from portal.params import page_arg
+from portal.security import ANY_USER, RESIDENTS, personal, public, role_required
 from portal.wards.models import Ward
 from portal.web import act, submit
 
@@ -102,6 +103,8 @@ def own_or_404(code: str) -> Feedback:
 
 @bp.get("/my/feedback/<code>")
 @role_required(RESIDENTS)
+@personal
+@lookup_limited
 def mine_detail(code: str):
     """One of the resident's items: its public timeline, and what they can do next."""
     item = own_or_404(code)
@@ -120,6 +123,8 @@ def mine_detail(code: str):
 
 @bp.post("/my/feedback/<code>/message")
 @role_required(RESIDENTS)
+@personal
+@lookup_limited
 def add_message(code: str):
     """The resident adds information (a waiting item goes back into work)."""
     item = own_or_404(code)
@@ -136,6 +141,8 @@ def add_message(code: str):
 
 @bp.post("/my/feedback/<code>/respond")
 @role_required(RESIDENTS)
+@personal
+@lookup_limited
 def respond(code: str):
     """The resident says whether the answer resolved the matter and rates it."""
     item = own_or_404(code)
@@ -188,7 +195,7 @@ def public_list(slug: str):
     ward = db.session.execute(db.select(Ward).where(Ward.slug == slug)).scalar_one_or_none()
     if ward is None or not ward.enabled:
         abort(404)
-    page = queries.public_answered(ward.id, request.args.get("page", 1, type=int) or 1)
+    page = queries.public_answered(ward.id, page_arg())
     return render_template(
         "feedback/public_list.html",
         ward=ward,

@@ -42,6 +42,7 @@ from portal.feedback.forms import (
 from portal.feedback.models import CannedResponse, Channel, Feedback, FeedbackCategory
 from portal.forms import ActionForm, input_from, int_or_none, options, with_id_prefix
 from portal.notifications import history
+from portal.params import id_arg, page_arg, text_arg
 from portal.security import (
     WARD_MANAGERS,
     WARD_OFFICERS,
@@ -60,15 +61,20 @@ def item_or_404(item_id: int) -> Feedback:
 
 
 def _filter_from_args() -> queries.InboxFilter:
+    """The inbox's filters from the query string; one that cannot be understood (an unknown
+    status, a number no row can have) is left out."""
     args = request.args
+    assignee = args.get("assignee", "")
+    if assignee not in ("none", "me"):
+        assignee = str(id_arg("assignee") or "")
     return queries.InboxFilter(
         status=args.get("status", ""),
-        category_id=args.get("category", type=int),
-        assignee=args.get("assignee", ""),
+        category_id=id_arg("category"),
+        assignee=assignee,
         due=args.get("due", ""),
-        q=args.get("q", ""),
+        q=text_arg("q", queries.SEARCH_MAX),
         sort=args.get("sort", "due"),
-        page=args.get("page", 1, type=int) or 1,
+        page=page_arg(),
     )
 
 
@@ -154,7 +160,7 @@ def detail(item_id: int):
     item = item_or_404(item_id)
     may = policy.allowed(current_user, item)
     reply_form = ReplyForm()
-    canned_id = request.args.get("canned", type=int)
+    canned_id = id_arg("canned")
     chosen = canned.canned_reply(item.ward_id, canned_id) if may.reply and canned_id else None
     if chosen is not None:
         reply_form.body.data = chosen.body

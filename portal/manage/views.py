@@ -11,6 +11,7 @@ from portal.auth.models import Role, User
 from portal.extensions import db
 from portal.forms import options
 from portal.manage.forms import OfficialForm, ToggleForm
+from portal.params import id_arg
 from portal.security import ACCOUNT_MANAGERS, CITY_ADMINS, OFFICIALS, role_required
 from portal.templating import role_label
 from portal.wards import services as ward_services
@@ -29,7 +30,7 @@ def _role_filter() -> Role | None:
 @role_required(ACCOUNT_MANAGERS)
 def users():
     """Official accounts: all of them for the admin, the ward's own for a chairman."""
-    ward_id = request.args.get("ward", type=int)
+    ward_id = id_arg("ward")
     accounts = auth_services.users_visible_to(current_user, _role_filter(), ward_id)
     return render_template(
         "manage/users.html",

@@ -5,7 +5,7 @@ return that issues the rating slip, and the dossier waiting at the desk's tablet
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -22,7 +22,7 @@ from portal.satisfaction.models import Dossier, Procedure, Timeliness
 from portal.satisfaction.policy import DossierAction
 from portal.security import WARD_OFFICERS, is_officer_of
 from portal.text import clean
-from portal.timeutil import local_zone
+from portal.timeutil import FIRST_DAY, LAST_DAY, local_zone, office_date, plausible_day, to_utc
 from portal.workdays import add_working_days, is_working_day
 
 SAME_DAY_CUTOFF = time(15, 0)  # received later: returned the next working day
@@ -65,6 +65,26 @@ class DossierInput:
     receiving_officer_id: int | None = None
 
 
+RECEIVED_TOO_EARLY = _l(
+    "A dossier received before %(day)s cannot be registered.", day=office_date(FIRST_DAY)
+)
+
+
+def _check_dates(problems: Problems, received: datetime | None, returned, now: datetime) -> None:
+    """A dossier's dates as they can be: received from FIRST_DAY (Hà Nội) up to now (a few
+    minutes of clock difference allowed), returned after it was received and not later than
+    now either."""
+    soon = now + timedelta(minutes=5)
+    if received is None or received > soon:
+        problems.add("received_at", _l("Enter when it was received (not in the future)."))
+    elif received.astimezone(local_zone()).date() < FIRST_DAY:
+        problems.add("received_at", RECEIVED_TOO_EARLY)
+    if returned is not None and (received is None or returned < received or returned > soon):
+        problems.add(
+            "returned_at", _l("The return must be after the receipt and not in the future.")
+        )
+
+
 def register_dossier(actor: User, ward_id: int, data: DossierInput, now=None) -> Dossier:
     """Record a dossier of the ward's one-stop desk (its officers)."""
     _check_officer(actor, ward_id)
@@ -80,16 +100,7 @@ def register_dossier(actor: User, ward_id: int, data: DossierInput, now=None) ->
         sa.select(Dossier.id).where(Dossier.ward_id == ward_id, Dossier.receipt_number == number)
     ).first():
         problems.add("receipt_number", _l("A dossier with this receipt number already exists."))
-    if data.received_at is None or data.received_at > now + timedelta(minutes=5):
-        problems.add("received_at", _l("Enter when it was received (not in the future)."))
-    if data.returned_at is not None and (
-        data.received_at is None
-        or data.returned_at < data.received_at
-        or data.returned_at > now + timedelta(minutes=5)
-    ):
-        problems.add(
-            "returned_at", _l("The return must be after the receipt and not in the future.")
-        )
+    _check_dates(problems, data.received_at, data.returned_at, now)
     if data.extra_visits is None or not 0 <= data.extra_visits <= 50:
         problems.add("extra_visits", _l("Enter a number of visits between 0 and 50."))
     officer_id = data.receiving_officer_id or actor.id
@@ -128,15 +139,50 @@ DATETIME_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M", "%Y-%m
 
 
 def parse_local_datetime(value: str) -> datetime | None:
-    """A Hà Nội date and time as the one-stop software writes it -> aware UTC, or None."""
+    """A Hà Nội date and time as the one-stop software writes it (naive, local), or None."""
     value = (value or "").strip()
     for fmt in DATETIME_FORMATS:
         try:
-            parsed = datetime.strptime(value, fmt)
+            return datetime.strptime(value, fmt)
         except ValueError:
             continue
-        return parsed.replace(tzinfo=local_zone()).astimezone(UTC)
     return None
+
+
+_RANGE = {"first": office_date(FIRST_DAY), "last": office_date(LAST_DAY)}
+# Per date column: (not a date, a day the portal does not take).
+CSV_DATE_PROBLEMS = {
+    "received_at": (
+        lambda value: _l("bad date received_at: %(value)s", value=value),
+        lambda value: _l(
+            "received_at %(value)s: the date must be from %(first)s to %(last)s",
+            value=value,
+            **_RANGE,
+        ),
+    ),
+    "returned_at": (
+        lambda value: _l("bad date returned_at: %(value)s", value=value),
+        lambda value: _l(
+            "returned_at %(value)s: the date must be from %(first)s to %(last)s",
+            value=value,
+            **_RANGE,
+        ),
+    ),
+}
+
+
+def _csv_datetime(row: dict, column: str, problems: list[str]) -> datetime | None:
+    """A CSV cell's date and time -> aware UTC; a problem noted when it is no date, or a day
+    the portal does not take (0001-01-01)."""
+    value = row.get(column) or ""
+    local = parse_local_datetime(value)
+    if local is None:
+        problems.append(str(CSV_DATE_PROBLEMS[column][0](value or "—")))
+        return None
+    if not plausible_day(local.date()):
+        problems.append(str(CSV_DATE_PROBLEMS[column][1](value)))
+        return None
+    return to_utc(local)
 
 
 def import_dossiers_csv(actor: User, ward_id: int, text: str, now=None) -> ImportReport:
@@ -162,18 +208,8 @@ def import_dossiers_csv(actor: User, ward_id: int, text: str, now=None) -> Impor
         procedure = by_code.get(key) or by_name.get(key.casefold())
         if procedure is None:
             problems.append(str(_l("unknown procedure %(value)s", value=key or "—")))
-        received = parse_local_datetime(row.get("received_at", ""))
-        if received is None:
-            problems.append(
-                str(_l("bad date received_at: %(value)s", value=row.get("received_at") or "—"))
-            )
-        returned = None
-        if row.get("returned_at"):
-            returned = parse_local_datetime(row["returned_at"])
-            if returned is None:
-                problems.append(
-                    str(_l("bad date returned_at: %(value)s", value=row["returned_at"]))
-                )
+        received = _csv_datetime(row, "received_at", problems)
+        returned = _csv_datetime(row, "returned_at", problems) if row.get("returned_at") else None
         visits = whole_number(row.get("extra_visits", ""), 0)
         if visits is None:
             problems.append(str(_l("extra_visits must be a whole number")))

@@ -6,10 +6,10 @@ from __future__ import annotations
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 
 from portal.domain import DomainError
-from portal.extensions import db, rate_limited
+from portal.extensions import db, lookup_limited, rate_limited
 from portal.satisfaction import ratings, tokens
 from portal.satisfaction.forms import RatingForm, rating_input
-from portal.security import public
+from portal.security import personal, public
 from portal.wards.models import Ward
 from portal.web import commit, show_error
 
@@ -33,8 +33,10 @@ def thanks():
     return render_template("satisfaction/thanks.html")
 
 
-@bp.route("/r/<token>", methods=["GET", "POST"])
+@bp.route("/r/<anything:token>", methods=["GET", "POST"])
 @public
+@personal
+@lookup_limited
 @rate_limited(lambda: current_app.config["RATING_LIMIT_PER_IP"], methods=["POST"])
 def rate(token: str):
     """The rating form of a returned dossier: three answers, a reason when dissatisfied.

@@ -31,6 +31,7 @@ from portal.feedback.labels import names
 from portal.forms import input_from, int_or_none, options
 from portal.notifications import history
 from portal.paging import Page, paginate
+from portal.params import page_arg, text_arg
 from portal.qrcode import qr_markup
 from portal.satisfaction import catalogue as procedure_catalogue
 from portal.satisfaction import dossiers as dossier_register
@@ -134,11 +135,11 @@ def _dossier_rows(ward_id: int, q: str, page: int) -> Page:
 @role_required(WARD_OFFICIALS)
 def dossiers():
     """The ward's dossiers, newest first, 50 to a page, searched by receipt number."""
-    q = request.args.get("q", "").strip()[:SEARCH_MAX]
+    q = text_arg("q", SEARCH_MAX)
     return render_template(
         "satisfaction/dossiers.html",
         q=q,
-        page=_dossier_rows(current_user.ward_id, q, request.args.get("page", 1, type=int) or 1),
+        page=_dossier_rows(current_user.ward_id, q, page_arg()),
         timeliness=names(labels.TIMELINESS),
         english=str(get_locale()) == "en",
     )
