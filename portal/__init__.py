@@ -37,7 +37,7 @@ def _init_proxy(app: Flask) -> None:
 
 def _init_extensions(app: Flask) -> None:
     from portal import models  # noqa: F401 - register every table on the metadata
-    from portal.db import configure_sqlite
+    from portal.db import configure_sqlite, engine_options
     from portal.i18n import (
         check_catalogues,
         install_template_gettext,
@@ -45,6 +45,7 @@ def _init_extensions(app: Flask) -> None:
         select_timezone,
     )
 
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
     db.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -127,3 +129,32 @@ def configure_sqlite(engine: sa.Engine) -> None:
     @sa.event.listens_for(engine, "begin")
     def _begin(connection):
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _wants_write() else "BEGIN")
+
+
+POOLERS = ("", "pgbouncer")
+
+
+def engine_options(config: Mapping[str, Any]) -> dict[str, Any]:
+    """SQLALCHEMY_ENGINE_OPTIONS with what DATABASE_POOLER needs, as a new dict (the settings
+    class's own is shared by every app made from it).
+
+    Behind PgBouncer in transaction pooling each transaction may run on another server
+    connection, so a statement psycopg prepared on one (it does after `prepare_threshold`
+    runs, 5 by default) is missing on the next, or clashes with another client's of the same
+    name: `prepare_threshold=None` never prepares. Refuses an unknown pooler, or a pooler in
+    front of anything but PostgreSQL.
+    """
+    options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    pooler = (config.get("DATABASE_POOLER") or "").strip().lower()
+    if pooler not in POOLERS:
+        raise RuntimeError(f"DATABASE_POOLER must be empty or 'pgbouncer', not {pooler!r}.")
+    if not pooler:
+        return options
+    url = sa.make_url(config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() != "postgresql" or url.get_driver_name() != "psycopg":
+        raise RuntimeError(
+            "DATABASE_POOLER=pgbouncer needs a postgresql+psycopg:// DATABASE_URL "
+            f"(not {url.drivername})."
+        )
+    options["connect_args"] = {**options.get("connect_args", {}), "prepare_threshold": None}
+    return options
