@@ -78,11 +78,13 @@ def tail(path: Path, lines: int = 60) -> str:
 
 
 def stop(process: subprocess.Popen | None, timeout: float = 40) -> None:
-    """SIGTERM (a graceful stop for gunicorn, nginx's fast shutdown, PgBouncer's), then
-    SIGKILL if it is still there after `timeout` seconds."""
+    """SIGTERM (a graceful stop for gunicorn and the outbox worker, nginx's fast shutdown,
+    PgBouncer's), once, then SIGKILL if it is still there after `timeout` seconds."""
     if process is None or process.poll() is not None:
         return
-    process.send_signal(signal.SIGTERM)
+    if not getattr(process, "terminated", False):
+        process.send_signal(signal.SIGTERM)
+        process.terminated = True
     try:
         process.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -421,6 +423,7 @@ def stop_all(parts) -> dict[str, int | None]:
     for part in parts:
         if part.process is not None and part.process.poll() is None:
             part.process.send_signal(signal.SIGTERM)
+            part.process.terminated = True  # once: a second one would kill it mid-way
     return {f"{type(part).__name__} {part.name}": part.stop() for part in parts}
 
 
