@@ -352,6 +352,19 @@ def backup_database(path: Path | None) -> None:
     )
 
 
+@click.command("unavailable-page")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def write_unavailable_page(path: Path) -> None:
+    """Write the page nginx shows when no app server answers (error_page 502 503 504), in
+    Vietnamese and English. Run it again after an upgrade."""
+    from portal.errors import unavailable_page
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(unavailable_page(current_app), encoding="utf-8")
+    click.echo(f"Wrote {path}.")
+
+
 def register_cli(app: Flask) -> None:
     from portal.dialogues.cli import dialogues_cli, reception_cli
     from portal.feedback.cli import feedback_cli
@@ -362,3 +375,4 @@ def register_cli(app: Flask) -> None:
     for group in (*groups, feedback_cli, satisfaction_cli):
         app.cli.add_command(group)
     app.cli.add_command(backup_database)
+    app.cli.add_command(write_unavailable_page)

@@ -242,8 +242,14 @@ http {{
     uwsgi_temp_path {folder}/uwsgi;
     scgi_temp_path {folder}/scgi;
 
-    # As docs/deployment.md: the path without its query string, which app server answered.
-    log_format ward_portal '$remote_addr [$msec] "$request_method $uri" $status '
+    # As docs/deployment.md: the method and path the client sent, without the query string
+    # ($uri would show the error page's after an error_page redirect), and which app server
+    # answered.
+    map $request $method_and_path {{
+        "~^(?<m>[A-Z]+) (?<p>[^? ]*)" "$m $p";
+        default "-";
+    }}
+    log_format ward_portal '$remote_addr [$msec] "$method_and_path" $status '
                            '$body_bytes_sent $request_time up=$upstream_addr '
                            'upstatus=$upstream_status';
     access_log {folder}/nginx-access.log ward_portal;
@@ -257,6 +263,16 @@ http {{
     server {{
         listen {host}:{port};
         client_max_body_size 10m;
+
+        # No app server answered: a page of our own, in Vietnamese and English, instead of
+        # nginx's "502 Bad Gateway" (written by `flask --app wsgi unavailable-page`).
+        error_page 502 503 504 /_unavailable.html;
+        location = /_unavailable.html {{
+            root {folder}/pages;
+            internal;
+            add_header Retry-After 5 always;
+            add_header Cache-Control no-store always;
+        }}
 
         location / {{
             proxy_pass http://ward_portal;
@@ -296,9 +312,13 @@ class Nginx:
 def running_nginx(
     upstream_ports: list[int], folder: Path, fail_timeout: int = 2
 ) -> Iterator[Nginx]:
-    """nginx on a free loopback port, balancing over the app servers on `upstream_ports`."""
+    """nginx on a free loopback port, balancing over the app servers on `upstream_ports`;
+    the page it shows when none answers is `folder`/pages/_unavailable.html (write it first,
+    with `flask --app wsgi unavailable-page`)."""
     binary = tool("nginx")
     port = free_port()
+    (folder / "pages").mkdir(exist_ok=True)
+    (folder / "pages").chmod(0o755)
     servers = "\n".join(
         f"        server {HOST}:{p} max_fails=1 fail_timeout={fail_timeout}s;"
         for p in upstream_ports

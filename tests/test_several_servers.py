@@ -67,9 +67,11 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 
 CAPACITY = 20
 RESIDENTS = 300
-FORM_LOGINS = 4  # of them log in through the login form (through nginx); the rest as login_as
+FORM_LOGINS = 2  # of them log in through the login form (through nginx); the rest as login_as
 CLIENT_THREADS = 24
-GUNICORN_WORKERS, GUNICORN_THREADS = 2, 4  # per server
+# Per server: one worker process (two would only slow the start on a 2-core CI machine; the
+# per-address limit is shared between servers all the same), threads as in production.
+GUNICORN_WORKERS, GUNICORN_THREADS = 1, 6
 STOP_AFTER = 0.3  # server A gets SIGTERM when this share of the residents has an answer
 HOLD_FROM = 0.7  # the residents from this share on wait until A is back and serving
 RETRYABLE = (502, 503, 504)
@@ -79,6 +81,7 @@ MAX_TRIES = 6
 FAIL_TIMEOUT = 2
 LOGIN_LIMIT = 8  # failed logins per client address and minute, for this test's servers
 
+UNAVAILABLE_TITLE = "Cổng phường tạm thời gián đoạn"
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 OUTBOX_SENT_RE = re.compile(r"outbox #(\d+) (\w+) sent to")
 # The place a waiting-list message tells (SMS texts go without diacritics by default).
@@ -251,6 +254,10 @@ class Burst:
             if status in RETRYABLE:
                 with self.lock:
                     self.retries[status] += 1
+                    if UNAVAILABLE_TITLE in body.decode(errors="replace"):
+                        self.retries["our page"] += 1
+                    if headers.get("retry-after") == "5":
+                        self.retries["with Retry-After"] += 1
                 time.sleep(0.2)
                 continue
             self.classify(resident, status, headers, body, cookie, retried=attempt > 0)
@@ -399,6 +406,9 @@ def test_burst_through_nginx_while_a_server_restarts(tmp_path):
             with app.app_context():
                 upgrade()
                 db.session.remove()
+            page = folder / "pages" / "_unavailable.html"
+            written = app.test_cli_runner().invoke(args=["unavailable-page", str(page)])
+            assert written.exit_code == 0, written.output
             report["set_up_seconds"] = round(time.monotonic() - began, 1)
             for server in servers:
                 server.start()
@@ -412,8 +422,9 @@ def test_burst_through_nginx_while_a_server_restarts(tmp_path):
                 run_burst(app, nginx, servers, session_id, detail_path, residents, report)
                 check_rate_limit_across_servers(nginx, servers, report)
                 wait_for_outbox(app, report)
-            report["exit_codes"] = stop_all([*workers, *servers])
-            assert set(report["exit_codes"].values()) == {0}, report["exit_codes"]
+                report["exit_codes"] = stop_all([*workers, *servers])
+                assert set(report["exit_codes"].values()) == {0}, report["exit_codes"]
+                check_nobody_answers(nginx, report)
             check_database(app, session_id, residents, report)
             check_outbox_workers(workers, report)
             check_server_logs(servers)
@@ -460,7 +471,10 @@ def run_burst(app, nginx, servers, session_id, detail_path, residents, report) -
     assert all(start <= float(r["msec"]) <= end + 1 for r in server_errors), (
         f"5xx outside the restart ({start:.3f}..{end:.3f}): {server_errors}"
     )
-    assert len(server_errors) == sum(burst.retries.values()), (server_errors, burst.retries)
+    retried = sum(burst.retries[k] for k in (*RETRYABLE, "no answer"))
+    assert len(server_errors) == retried, (server_errors, burst.retries)
+    # What a resident sees then: our page, in Vietnamese (and English), never nginx's own.
+    assert burst.retries["our page"] == burst.retries["with Retry-After"] == retried
 
 
 def check_rate_limit_across_servers(nginx, servers, report) -> None:
@@ -508,6 +522,24 @@ def check_rate_limit_across_servers(nginx, servers, report) -> None:
     assert statuses == [401] * LOGIN_LIMIT + [429] * 3, report["rate_limit"]
     assert other_status == 401
     assert all(n > 0 for n in report["rate_limit"]["by_server"].values()), report["rate_limit"]
+
+
+def check_nobody_answers(nginx, report) -> None:
+    """Both app servers down: nginx answers 502 with the portal's own page (Vietnamese first,
+    then English) and Retry-After, to a page view and to a form alike."""
+    seen = []
+    for method, form in (("GET", None), ("POST", {"csrf_token": "x"})):
+        conn = http.client.HTTPConnection(HOST, nginx.port, timeout=30)
+        try:
+            status, headers, body, _ = send(conn, method, "/dialogues/1/book", form=form)
+        finally:
+            conn.close()
+        text = body.decode()
+        seen.append((status, headers.get("retry-after")))
+        assert UNAVAILABLE_TITLE in text and "The portal is briefly unavailable" in text
+        assert "Ông/Bà" in text and "bạn" not in text.lower()
+    report["nobody_answers"] = seen
+    assert seen == [(502, "5"), (502, "5")]
 
 
 def wait_for_outbox(app, report, seconds: float = 30) -> None:
