@@ -156,5 +156,13 @@ def engine_options(config: Mapping[str, Any]) -> dict[str, Any]:
             "DATABASE_POOLER=pgbouncer needs a postgresql+psycopg:// DATABASE_URL "
             f"(not {url.drivername})."
         )
-    options["connect_args"] = {**options.get("connect_args", {}), "prepare_threshold": None}
+    connect_args = {**options.get("connect_args", {}), "prepare_threshold": None}
+    if "options" in connect_args:
+        # PgBouncer refuses the `options` startup parameter (-c statement_timeout=…) on every
+        # connection: say so once, at start. Set such values on the role instead.
+        raise RuntimeError(
+            "PgBouncer does not accept the 'options' startup parameter: set it on the "
+            "database role (ALTER ROLE … SET statement_timeout = …) instead."
+        )
+    options["connect_args"] = connect_args
     return options

@@ -693,3 +693,49 @@ def test_pgbouncer_needs_the_pooler_setting(tmp_path):
                     engine.dispose()
     assert outcomes == {"": "DuplicatePreparedStatement", "pgbouncer": "ok"}
     assert issubclass(psycopg.errors.DuplicatePreparedStatement, psycopg.Error)
+
+
+# ---------------------------------------------------------------- the pooler setting
+
+
+def test_pooler_setting_adds_prepare_threshold_and_keeps_other_options():
+    from portal.db import engine_options
+
+    url = "postgresql+psycopg://ward_portal@127.0.0.1:6432/ward_portal"
+    shared = {"pool_pre_ping": True, "connect_args": {"connect_timeout": 5}}
+    config = {"SQLALCHEMY_DATABASE_URI": url, "SQLALCHEMY_ENGINE_OPTIONS": shared}
+    assert engine_options({**config, "DATABASE_POOLER": ""}) == shared
+    options = engine_options({**config, "DATABASE_POOLER": "PgBouncer "})
+    assert options == {
+        "pool_pre_ping": True,
+        "connect_args": {"connect_timeout": 5, "prepare_threshold": None},
+    }
+    assert shared == {"pool_pre_ping": True, "connect_args": {"connect_timeout": 5}}
+
+
+@pytest.mark.parametrize(
+    ("url", "pooler", "extra", "words"),
+    [
+        ("postgresql+psycopg://u@h/db", "pgpool", {}, "must be empty or 'pgbouncer'"),
+        ("sqlite:///portal.db", "pgbouncer", {}, "needs a postgresql+psycopg://"),
+        ("postgresql+psycopg2://u@h/db", "pgbouncer", {}, "needs a postgresql+psycopg://"),
+        (
+            "postgresql+psycopg://u@h/db",
+            "pgbouncer",
+            {"connect_args": {"options": "-c statement_timeout=5000"}},
+            "ALTER ROLE",
+        ),
+    ],
+)
+def test_pooler_setting_refuses_what_cannot_work(url, pooler, extra, words):
+    from portal.db import engine_options
+
+    config = {
+        "SQLALCHEMY_DATABASE_URI": url,
+        "DATABASE_POOLER": pooler,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, **extra},
+    }
+    with pytest.raises(RuntimeError, match=re.escape(words)):
+        engine_options(config)
+    with pytest.raises(RuntimeError, match=re.escape(words)):
+        create_app(make_config(url, **config))
