@@ -20,6 +20,7 @@ import http.client
 import json
 import os
 import re
+import runpy
 import threading
 import time
 from collections import Counter
@@ -41,6 +42,7 @@ from flask_migrate import upgrade
 from itsdangerous import URLSafeTimedSerializer
 from nodes_support import (
     HOST,
+    REPO,
     AppServer,
     OutboxWorker,
     app_env,
@@ -735,3 +737,84 @@ def test_pooler_setting_refuses_what_cannot_work(url, pooler, extra, words):
         engine_options(config)
     with pytest.raises(RuntimeError, match=re.escape(words)):
         create_app(make_config(url, **config))
+
+
+# ---------------------------------------------------------------- worker recycling
+
+
+def test_recycled_workers_lose_no_request_through_nginx(tmp_path):
+    """gunicorn replaces a worker after GUNICORN_MAX_REQUESTS requests. Under a stream of
+    POSTs through nginx to two servers recycling their workers every few hundred requests,
+    no request fails. (With SO_REUSEPORT every worker has a listening socket of its own, and
+    the connections waiting on a recycled worker's are reset: a few POSTs 502, and nginx
+    leaves the node out, both nodes at times, so that everyone gets 502s for seconds.)"""
+    needs_services()
+    if runpy.run_path(str(REPO / "gunicorn.conf.py")).get("reuse_port"):
+        pytest.xfail("gunicorn.conf.py sets reuse_port: recycled workers reset connections")
+    base = sa.make_url(PG_URL).database
+    name = worker_database_name(f"{base}_recycle", XDIST_WORKER or "main")
+    with (
+        workdir("ward-portal-recycle-", keep_logs=tmp_path) as folder,
+        fresh_database(PG_URL, name) as direct_url,
+        running_pgbouncer(direct_url, folder, pool_size=4) as pgbouncer,
+    ):
+        app = create_app(make_config(pgbouncer.url(), DATABASE_POOLER="pgbouncer"))
+        try:
+            with app.app_context():
+                upgrade()
+                db.session.remove()
+        finally:
+            with app.app_context():
+                db.engine.dispose()
+        env = app_env(
+            pgbouncer.url(),
+            SECRET_KEY=random_secret(),
+            DATABASE_POOLER="pgbouncer",
+            RATELIMIT_ENABLED="0",
+            GUNICORN_WORKERS="2",
+            GUNICORN_THREADS="4",
+            GUNICORN_MAX_REQUESTS="50",  # + up to 200 (gunicorn.conf.py's jitter)
+            GUNICORN_ACCESSLOG="",
+        )
+        servers = [AppServer(n, free_port(), env, folder) for n in "AB"]
+        try:
+            for server in servers:
+                server.start()
+            for server in servers:
+                server.wait_healthy()
+            (folder / "pages").mkdir()
+            (folder / "pages" / "_unavailable.html").write_text("unavailable")
+            with running_nginx([s.port for s in servers], folder, FAIL_TIMEOUT) as nginx:
+                statuses = post_stream(nginx.port, seconds=6, threads=8)
+            stop_all(servers)
+            recycled = sum(s.log_text().count("Autorestarting worker") for s in servers)
+        finally:
+            stop_all(servers)
+    assert recycled >= 2, f"only {recycled} workers were recycled"
+    assert set(statuses) == {400}, statuses  # the app's answer to a form without its token
+
+
+def post_stream(port: int, seconds: float, threads: int) -> Counter:
+    """POST /login without a CSRF token from `threads` clients for `seconds`."""
+    statuses: Counter = Counter()
+    lock = threading.Lock()
+    deadline = time.monotonic() + seconds
+
+    def client() -> None:
+        while time.monotonic() < deadline:
+            conn = http.client.HTTPConnection(HOST, port, timeout=30)
+            try:
+                status = send(conn, "POST", "/login", form={"login": "1", "password": "2"})[0]
+            except (OSError, http.client.HTTPException) as error:
+                status = type(error).__name__
+            finally:
+                conn.close()
+            with lock:
+                statuses[status] += 1
+
+    workers = [threading.Thread(target=client) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=seconds + 60)
+    return statuses
