@@ -8,7 +8,7 @@ export PYTHONDONTWRITEBYTECODE = 1
 
 CHARTJS_VERSION ?= 4.5.0
 
-.PHONY: vendor run install install-test translations translate test lint format chromium oidc-provider wrk bench bench-dialogues bench-feedback bench-satisfaction bench-dashboard clean
+.PHONY: vendor run install install-test translations translate test lint format chromium servers-tools oidc-provider wrk bench bench-dialogues bench-feedback bench-satisfaction bench-dashboard clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -49,6 +49,15 @@ run: translations
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
+## Debian's nginx and PgBouncer for the several-servers test (tests/test_several_servers.py),
+## which starts them itself as ordinary processes; installed when missing. (On a machine with
+## systemd the packages also start their own services: `systemctl disable --now nginx
+## pgbouncer` where they are not wanted.)
+servers-tools:
+	@{ [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1; } \
+		&& { [ -x /usr/sbin/pgbouncer ] || command -v pgbouncer >/dev/null 2>&1; } \
+		|| { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq nginx pgbouncer >/dev/null; }
+
 ## The real OpenID Connect provider the VNeID tests start: the certified `oidc-provider` from
 ## the npm registry, at the version pinned in tests/oidc/package-lock.json, on the machine's
 ## Node.js; installed when missing (or when the lock file changes).
@@ -61,7 +70,7 @@ tests/oidc/node_modules/.package-lock.json: tests/oidc/package-lock.json tests/o
 ## in parallel over PYTEST_WORKERS processes (pytest-xdist, one per CPU core by default; each
 ## has its own databases). PYTEST_ARGS come last and win: PYTEST_ARGS="-n 0" runs in one process.
 PYTEST_WORKERS ?= auto
-test: install-test translations chromium oidc-provider
+test: install-test translations chromium servers-tools oidc-provider
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 ## ruff, and bandit: no finding of medium severity or above unless its line says why (# nosec).

@@ -35,12 +35,18 @@ class Config:
     DATABASE_STATEMENT_TIMEOUT = float(os.environ.get("DATABASE_STATEMENT_TIMEOUT", "15"))
     HEALTHZ_TIMEOUT = float(os.environ.get("HEALTHZ_TIMEOUT", "2"))
     DATABASE_RETRY_AFTER = int(os.environ.get("DATABASE_RETRY_AFTER", "30"))
+    # A pooler between the app and PostgreSQL: "pgbouncer" (transaction pooling) turns off
+    # psycopg's server-side prepared statements, which cannot follow a client from one server
+    # connection to the next; empty: the app connects to PostgreSQL itself (portal/db.py).
+    DATABASE_POOLER = os.environ.get("DATABASE_POOLER", "").strip().lower()
     REDIS_URL = os.environ.get("REDIS_URL", "")
 
     # Rate limits: in memory per process by default, shared through Redis when configured.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     RATELIMIT_HEADERS_ENABLED = False
+    # Put before every counter's key: portals (or test runs) sharing one Redis database.
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "")
     LOGIN_LIMIT_PER_IP = os.environ.get("LOGIN_LIMIT_PER_IP", "20 per 5 minutes")
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 5 minutes")
     # One-time codes by SMS (registration, logging in with a code, a new password): valid

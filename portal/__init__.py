@@ -41,7 +41,7 @@ def _init_extensions(app: Flask) -> None:
         logsafety,
         models,  # noqa: F401 - register every table on the metadata
     )
-    from portal.db import configure_sqlite, timeout_options
+    from portal.db import configure_sqlite, engine_options
     from portal.i18n import (
         check_catalogues,
         install_template_gettext,
@@ -50,12 +50,7 @@ def _init_extensions(app: Flask) -> None:
     )
 
     logsafety.install()
-    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = timeout_options(
-        app.config["SQLALCHEMY_DATABASE_URI"],
-        app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
-        app.config.get("DATABASE_CONNECT_TIMEOUT", 0),
-        app.config.get("DATABASE_STATEMENT_TIMEOUT", 0),
-    )
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
     db.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 import sqlalchemy as sa
-from flask import Flask
-from flask.cli import AppGroup
+from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
 
+from portal import backup
 from portal.auth import services as auth_services
 from portal.auth.models import Role, User
 from portal.domain import DomainError
@@ -332,6 +335,36 @@ def _exists(phone: str) -> bool:
     return db.session.execute(sa.select(User.id).where(User.phone == e164)).first() is not None
 
 
+@click.command("backup")
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@with_appcontext
+def backup_database(path: Path | None) -> None:
+    """Copy the SQLite database while the portal runs: one consistent snapshot, writers go on.
+    PATH is the new file, or a folder for a time-stamped one (default: backups/ beside the
+    database). PostgreSQL: use pg_dump."""
+    try:
+        result = backup.backup_sqlite(current_app.config["SQLALCHEMY_DATABASE_URI"], path)
+    except backup.BackupRefused as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(
+        f"Backed up {result.source} to {result.path}: {result.size / 1e6:.1f} MB, "
+        f"{result.tables} tables, integrity ok, in {result.seconds:.1f} s."
+    )
+
+
+@click.command("unavailable-page")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def write_unavailable_page(path: Path) -> None:
+    """Write the page nginx shows when no app server answers (error_page 502 503 504), in
+    Vietnamese and English. Run it again after an upgrade."""
+    from portal.errors import unavailable_page
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(unavailable_page(current_app), encoding="utf-8")
+    click.echo(f"Wrote {path}.")
+
+
 def register_cli(app: Flask) -> None:
     from portal.dialogues.cli import dialogues_cli, reception_cli
     from portal.feedback.cli import feedback_cli
@@ -342,3 +375,5 @@ def register_cli(app: Flask) -> None:
     groups = (wards_cli, users_cli, demo_cli, outbox_cli, reception_cli, dialogues_cli)
     for group in (*groups, feedback_cli, satisfaction_cli, retention_cli):
         app.cli.add_command(group)
+    app.cli.add_command(backup_database)
+    app.cli.add_command(write_unavailable_page)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -158,3 +160,53 @@ def configure_sqlite(engine: sa.Engine, busy_timeout: float = 30) -> None:
     @sa.event.listens_for(engine, "begin")
     def _begin(connection):
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _wants_write() else "BEGIN")
+
+
+POOLERS = ("", "pgbouncer")
+
+
+def engine_options(config: Mapping[str, Any]) -> dict[str, Any]:
+    """SQLALCHEMY_ENGINE_OPTIONS with what DATABASE_POOLER needs, as a new dict (the settings
+    class's own is shared by every app made from it).
+
+    Behind PgBouncer in transaction pooling each transaction may run on another server
+    connection, so a statement psycopg prepared on one (it does after `prepare_threshold`
+    runs, 5 by default) is missing on the next, or clashes with another client's of the same
+    name: `prepare_threshold=None` never prepares. Refuses an unknown pooler, or a pooler in
+    front of anything but PostgreSQL.
+    """
+    options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    pooler = (config.get("DATABASE_POOLER") or "").strip().lower()
+    if pooler not in POOLERS:
+        raise RuntimeError(f"DATABASE_POOLER must be empty or 'pgbouncer', not {pooler!r}.")
+    if "options" in options.get("connect_args", {}) and pooler:
+        raise RuntimeError(
+            "PgBouncer does not accept the 'options' startup parameter: set it on the "
+            "database role (ALTER ROLE … SET statement_timeout = …) instead."
+        )
+    # Behind PgBouncer the statement timeout is the database role's (ALTER ROLE … SET
+    # statement_timeout), as PgBouncer refuses it as a startup parameter.
+    options = timeout_options(
+        config["SQLALCHEMY_DATABASE_URI"],
+        options,
+        config.get("DATABASE_CONNECT_TIMEOUT", 0),
+        0 if pooler else config.get("DATABASE_STATEMENT_TIMEOUT", 0),
+    )
+    if not pooler:
+        return options
+    url = sa.make_url(config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() != "postgresql" or url.get_driver_name() != "psycopg":
+        raise RuntimeError(
+            "DATABASE_POOLER=pgbouncer needs a postgresql+psycopg:// DATABASE_URL "
+            f"(not {url.drivername})."
+        )
+    connect_args = {**options.get("connect_args", {}), "prepare_threshold": None}
+    if "options" in connect_args:
+        # PgBouncer refuses the `options` startup parameter (-c statement_timeout=…) on every
+        # connection: say so once, at start. Set such values on the role instead.
+        raise RuntimeError(
+            "PgBouncer does not accept the 'options' startup parameter: set it on the "
+            "database role (ALTER ROLE … SET statement_timeout = …) instead."
+        )
+    options["connect_args"] = connect_args
+    return options

@@ -171,3 +171,32 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(sa.exc.OperationalError, handle_database_unavailable)
     app.register_error_handler(sa.exc.TimeoutError, handle_database_unavailable)  # pool full
     app.register_error_handler(Exception, handle_unexpected)
+
+
+def unavailable_page(app: Flask) -> str:
+    """The page nginx shows when no app server answers (docs/deployment.md, section 6):
+    Vietnamese, then English, each in its own words."""
+    from flask_babel import force_locale
+    from flask_babel import gettext as _
+
+    texts = []
+    with app.test_request_context("/"):
+        for lang in ("vi", "en"):
+            with force_locale(lang):
+                texts.append(
+                    {
+                        "lang": lang,
+                        "portal": _("Ward Portal"),
+                        "title": _("The portal is briefly unavailable"),
+                        "message": _(
+                            "What you just sent may not have been done. Please wait a moment "
+                            "and send it again."
+                        ),
+                        "booking": _(
+                            "Booking a place again is safe: the portal never books anyone twice "
+                            'for the same meeting, and "My bookings" shows what you already have.'
+                        ),
+                        "home": _("Back to the home page"),
+                    }
+                )
+        return render_template("errors/unavailable.html", texts=texts)

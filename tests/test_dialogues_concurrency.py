@@ -132,3 +132,42 @@ def test_cancellations_racing_never_push_seats_out_of_range(app, world: World):
         )
     ).scalars()
     assert set(promoted) == {u.id for u in waiters[:5]}
+
+
+def test_residents_joining_the_waiting_list_at_once_are_told_their_own_places(app, world):
+    """Thirty residents join a full conference's waiting list at the same moment: each is
+    told (in the waiting-list message) the place the list gives them, 1 to 30, no number
+    twice (without the session's row lock two of them counted the queue at once)."""
+    from portal.notifications.models import OutboxMessage
+
+    conference = make_conference(world.ward, capacity=1)
+    services.book(conference, user=make_user(Role.RESIDENT, world.ward))
+    racers = [make_user(Role.RESIDENT, world.ward, locale="en") for _ in range(30)]
+    db.session.commit()
+    session_id, racer_ids = conference.id, [r.id for r in racers]
+
+    def book(i: int) -> str:
+        session = db.session.get(DialogueSession, session_id)
+        return services.book(session, user=db.session.get(User, racer_ids[i])).status.value
+
+    outcomes = race(app, 30, book)
+    assert outcomes == {"waiting": 30}, outcomes
+    db.session.rollback()
+    waiting = db.session.execute(
+        sa.select(Booking.id)
+        .where(Booking.session_id == session_id, Booking.status == BookingStatus.WAITING)
+        .order_by(Booking.id)
+    ).scalars()
+    told = {
+        about: body
+        for about, body in db.session.execute(
+            sa.select(OutboxMessage.about, OutboxMessage.body).where(
+                OutboxMessage.kind == "booking_waitlisted"
+            )
+        )
+    }
+    places = [
+        int(told[f"booking:{booking_id}"].split("You are number ")[1].split()[0])
+        for booking_id in waiting
+    ]
+    assert places == list(range(1, 31))

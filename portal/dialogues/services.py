@@ -252,6 +252,18 @@ def _bookings(session: DialogueSession, *statuses: BookingStatus) -> list[Bookin
     )
 
 
+def _lock_for_booking(session_id: int) -> None:
+    """One booking at a time per session: its row stays locked until the booking commits
+    (PostgreSQL; SQLite's BEGIN IMMEDIATE already lets one writer in at a time). A seat's
+    UPDATE would lock it anyway, but a resident joining a full conference's waiting list
+    updates nothing: two joining at once would each count the queue without the other's
+    uncommitted booking and both be told the same number (seen under a burst through two
+    servers). Locked, they get their ids, and so their places, in the order they are told."""
+    db.session.execute(
+        sa.select(DialogueSession.id).where(DialogueSession.id == session_id).with_for_update()
+    )
+
+
 def _take_seat(session_id: int) -> bool:
     """Take one seat if one is left: a single conditional UPDATE, decided by the database."""
     result = db.session.execute(
@@ -327,6 +339,7 @@ def book(
     if user is not None and session.kind == SessionKind.RECEPTION:
         _close_past_reception_bookings(user, now)
 
+    _lock_for_booking(session.id)
     for _attempt in range(5):
         try:
             with db.session.begin_nested():
