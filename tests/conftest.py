@@ -68,8 +68,16 @@ def worker_postgres_database(base_url: str, worker: str) -> Iterator[str]:
     if not worker:
         yield base_url
         return
-    base = sa.make_url(base_url)
-    name = worker_database_name(base.database or "postgres", worker)
+    name = worker_database_name(sa.make_url(base_url).database or "postgres", worker)
+    with fresh_database(base_url, name) as url:
+        yield url
+
+
+@contextmanager
+def fresh_database(server_url: str, name: str) -> Iterator[str]:
+    """A new, empty database `name` on the server of `server_url` (an old one dropped
+    first), dropped at the end; yields its URL."""
+    base = sa.make_url(server_url)
     admin = sa.create_engine(base, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
     quoted = admin.dialect.identifier_preparer.quote_identifier(name)
     with admin.connect() as conn:

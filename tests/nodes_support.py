@@ -130,24 +130,6 @@ def _write(path: Path, text: str) -> Path:
 # ---------------------------------------------------------------- PostgreSQL
 
 
-@contextmanager
-def fresh_database(server_url: str, name: str) -> Iterator[str]:
-    """A new, empty database `name` on the server of `server_url` (an old one dropped
-    first), dropped at the end; yields its URL."""
-    base = sa.make_url(server_url)
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
-    quoted = admin.dialect.identifier_preparer.quote_identifier(name)
-    with admin.connect() as conn:
-        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)"))
-        conn.execute(sa.text(f"CREATE DATABASE {quoted}"))
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)"))
-        admin.dispose()
-
-
 # ---------------------------------------------------------------- PgBouncer
 
 PGBOUNCER_INI = """\

@@ -16,11 +16,11 @@ import sqlalchemy as sa
 from conftest import (
     XDIST_WORKER,
     build_world,
+    fresh_database,
     make_conference,
     make_config,
     worker_database_name,
 )
-from nodes_support import fresh_database
 
 from portal import create_app
 from portal.auth.models import User

@@ -32,6 +32,7 @@ import sqlalchemy as sa
 from conftest import (
     PASSWORD,
     XDIST_WORKER,
+    fresh_database,
     make_conference,
     make_config,
     make_user,
@@ -47,7 +48,6 @@ from nodes_support import (
     OutboxWorker,
     app_env,
     free_port,
-    fresh_database,
     random_secret,
     running_nginx,
     running_pgbouncer,
