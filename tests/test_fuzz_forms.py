@@ -73,7 +73,8 @@ AWKWARD = [
 
 
 def _form_fields() -> list[str]:
-    """Every field name of every form of the portal."""
+    """Every field name of every form of the portal (its views, and so its forms, imported
+    by _post_routes' app)."""
     names: set[str] = set()
     pending = list(FlaskForm.__subclasses__())
     while pending:
@@ -108,7 +109,9 @@ def _user_who_may(endpoint: str) -> str:
     return next((role for role in order if expected[role] not in (403, 404)), "anonymous")
 
 
+POST_ROUTES = _post_routes()
 FIELDS = _form_fields()
+assert len(FIELDS) > 50, FIELDS  # the forms were found
 VALUES = st.one_of(
     st.sampled_from(AWKWARD),
     st.text(max_size=200),
@@ -117,7 +120,7 @@ VALUES = st.one_of(
 FORMS = st.dictionaries(st.sampled_from(FIELDS + MASS_ASSIGNMENT), VALUES, max_size=10)
 
 
-@pytest.mark.parametrize("endpoint", _post_routes())
+@pytest.mark.parametrize("endpoint", POST_ROUTES)
 def test_no_input_gives_a_500(guard_client, guard_world: World, backend, endpoint: str):  # noqa: F811
     _method, url_for_world, _data, _expected = ROUTES[endpoint]
     url = url_for_world(guard_world)
