@@ -5,7 +5,16 @@ from __future__ import annotations
 import time
 
 import sqlalchemy as sa
-from flask import Flask, current_app, jsonify, make_response, render_template, request, url_for
+from flask import (
+    Flask,
+    current_app,
+    g,
+    jsonify,
+    make_response,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -141,8 +150,6 @@ def handle_database_unavailable(error: Exception):
     """The database did not answer (unreachable, too slow, locked): what the request did is
     undone, and the page says so with a 503 and when to come back, instead of a 500. The
     page is drawn for an anonymous visitor: loading the account would ask the database."""
-    from flask import current_app, g
-
     try:
         db.session.rollback()
     except sa.exc.SQLAlchemyError:
@@ -158,8 +165,6 @@ def handle_database_unavailable(error: Exception):
 
 def handle_unexpected(error: Exception):
     db.session.rollback()
-    from flask import current_app
-
     current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
     return _render(500, *MESSAGES[500])
 

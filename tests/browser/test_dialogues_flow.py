@@ -150,7 +150,7 @@ def db_session(live_server: LiveServer, session_id: int) -> DialogueSession:
 
 
 def counts(page: Page) -> Locator:
-    """The door counts, in order: booked, arrived, walk-ins."""
+    """The door counts, in order: booked, arrived, walk-ins, in the room / seats."""
     return page.locator("ul.counts .count")
 
 
@@ -293,7 +293,7 @@ def test_staff_checks_people_in_at_the_door(open_page, live_server):
 
     page.locator(f'a[href="/staff/dialogues/{session_id}/check-in"]').click()
     expect(page).to_have_url(url_is(live_server, f"/staff/dialogues/{session_id}/check-in"))
-    expect(counts(page)).to_have_text(["1", "0", "0"])
+    expect(counts(page)).to_have_text(["1", "0", "0", "0/10"])
     expect(page.locator("#code")).to_be_focused()
     check_accessibility(page, "check-in")
 
@@ -302,7 +302,7 @@ def test_staff_checks_people_in_at_the_door(open_page, live_server):
     assert "-" in typed and typed != typed.upper()
     assert submit_code(page, live_server, session_id, typed) == 200
     expect(page.locator("main p.flash-success[role=status]")).to_contain_text(GUEST_NAME)
-    expect(counts(page)).to_have_text(["1", "1", "0"])
+    expect(counts(page)).to_have_text(["1", "1", "0", "1/10"])
     expect(page.locator("#code")).to_have_value("")
     expect(page.locator("#code-error")).to_have_count(0)
     assert db_booking(live_server, seed.checkin_code).status == BookingStatus.ATTENDED
@@ -314,14 +314,14 @@ def test_staff_checks_people_in_at_the_door(open_page, live_server):
     expect(page.locator("#code")).to_have_attribute("aria-describedby", re.compile("code-error"))
     expect(page.locator(".error-summary")).to_be_visible()
     expect(page.locator("main p.flash-success")).to_have_count(0)
-    expect(counts(page)).to_have_text(["1", "1", "0"])
+    expect(counts(page)).to_have_text(["1", "1", "0", "1/10"])
     assert db_booking(live_server, seed.checkin_code).status == BookingStatus.ATTENDED
     check_accessibility(page, "check-in-error")
 
     # A code of another conference: refused, that booking is untouched.
     assert submit_code(page, live_server, session_id, seed.other_code) == 422
     expect(page.locator("#code-error")).to_be_visible()
-    expect(counts(page)).to_have_text(["1", "1", "0"])
+    expect(counts(page)).to_have_text(["1", "1", "0", "1/10"])
     assert db_booking(live_server, seed.other_code).status == BookingStatus.CONFIRMED
 
     # Someone without a booking walks in.
@@ -329,7 +329,7 @@ def test_staff_checks_people_in_at_the_door(open_page, live_server):
     page.locator(f'form[action="{walk_in}"] button[type=submit]').click()
     expect(page).to_have_url(url_is(live_server, f"/staff/dialogues/{session_id}/check-in"))
     expect(page.locator(".flashes .flash-success")).to_be_visible()
-    expect(counts(page)).to_have_text(["1", "1", "1"])
+    expect(counts(page)).to_have_text(["1", "1", "1", "2/10"])
     assert db_session(live_server, session_id).walk_ins == 1
     screenshot(page, "check-in-after")
 
