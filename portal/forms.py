@@ -75,7 +75,7 @@ def max_len(n: int) -> Length:
 def int_or_none(value) -> int | None:
     """Coerce a select's value without ever raising (bad input becomes None)."""
     text = str(value).strip() if value is not None else ""
-    return int(text) if text.isdigit() and len(text) < 10 else None
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
 
 
 def _label(label):

@@ -176,7 +176,7 @@ def is_safe_next(target: str | None) -> bool:
 def load_user(session_id: str) -> User | None:
     """The account of this browser's session, if the server still knows that session."""
     user_id, _, token = session_id.partition(".")
-    if not user_id.isdigit() or not token or int(user_id) > MAX_ID:
+    if not (user_id.isascii() and user_id.isdigit()) or not token or int(user_id) > MAX_ID:
         return None
     return sessions.current_user_for(int(user_id), token)
 

@@ -307,3 +307,12 @@ def test_a_booking_code_with_a_nul_is_no_page(client, world: World):
     assert client.get("/my/feedback/AB%00CD").status_code == 404
     rating = client.get("/r/%00")  # the rating link's neutral page, as for any other
     assert rating.status_code == 404 and rating.headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_digits_of_other_scripts_are_not_numbers(app):
+    """'³' and '٣' are digits to str.isdigit() but not to int(): a select's value, a CSV
+    cell or a code typed with them is no number (it was a 500)."""
+    from portal.forms import int_or_none
+
+    for text in ("³", "٣", "1²", "１２"):
+        assert int_or_none(text) is None

@@ -155,7 +155,7 @@ def check_code(phone: str, purpose: CodePurpose, code: str, now: datetime | None
     message for a wrong, expired, used or voided code). Each try counts: after the last
     allowed wrong one the code is void."""
     now = now or utcnow()
-    code = "".join(ch for ch in (code or "") if ch.isdigit())
+    code = "".join(ch for ch in (code or "") if ch in "0123456789")
     live = db.session.execute(
         sa.select(PhoneCode)
         .where(

@@ -133,7 +133,7 @@ def inbox(ward_id: int, flt: InboxFilter, viewer: User, today: date | None = Non
         query = query.where(Feedback.assignee_id.is_(None))
     elif flt.assignee == "me":
         query = query.where(Feedback.assignee_id == viewer.id)
-    elif flt.assignee.isdigit():
+    elif flt.assignee.isascii() and flt.assignee.isdigit():
         query = query.where(Feedback.assignee_id == int(flt.assignee))
     if flt.due == "overdue":
         query = query.where(Feedback.status.in_(OPEN_STATUSES), Feedback.due_on < today)

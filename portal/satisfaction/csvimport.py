@@ -39,7 +39,7 @@ def whole_number(value: str, default: int | None = None) -> int | None:
     value = (value or "").strip()
     if not value:
         return default
-    return int(value) if value.isdigit() and len(value) < 7 else None
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 7 else None
 
 
 def messages_of(error: DomainError) -> str:
