@@ -178,6 +178,19 @@ def test_markup_is_inert_on_every_page(client, world):
         assert "&lt;script&gt;" in html, path
 
 
+def test_text_posted_where_a_file_belongs_is_no_file(client, world):
+    """A form posted by a script with `attachments=on` (text, not a file): the message goes
+    without files (it was a 500, found by tests/test_fuzz_forms.py)."""
+    item = make_feedback(world.ward, world.resident)
+    feedback_workflow.request_info(world.staff, item, "Xin cho biết số nhà.")
+    db.session.commit()
+    login_as(client, world.resident)
+    path = f"/my/feedback/{item.code}/message"
+    response = post_form(client, path, {"body": "Số nhà 12.", "attachments": "on"})
+    assert response.status_code == 302
+    assert "Số nhà 12." in text_of(client.get(f"/my/feedback/{item.code}"))
+
+
 def test_resident_adds_information_and_responds(client, world):
     item = make_feedback(world.ward, world.resident)
     feedback_workflow.request_info(world.staff, item, "Xin cho biết số nhà.")

@@ -5,6 +5,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from werkzeug.datastructures import FileStorage
 from wtforms import (
     BooleanField,
     FloatField,
@@ -34,9 +35,14 @@ class CoordinateField(TranslatedParseError, FloatField):
 
 
 def uploads_of(field: MultipleFileField) -> list[Upload]:
-    """The files a form carried, as name and bytes (empty file inputs are skipped)."""
+    """The files a form carried, as name and bytes (empty file inputs are skipped, and so is
+    a plain text value posted under the field's name instead of a file)."""
     files = field.data or []
-    return [Upload(f.filename or "", f.read()) for f in files if f and (f.filename or "")]
+    return [
+        Upload(f.filename or "", f.read())
+        for f in files
+        if isinstance(f, FileStorage) and (f.filename or "")
+    ]
 
 
 ATTACHMENTS_HINT = _l("Photos (JPEG, PNG, GIF, WebP) or PDF; up to 5 files of 5 MB each.")
