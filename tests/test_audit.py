@@ -234,3 +234,13 @@ def test_entries_keep_the_name_the_official_had(client, world: World):
     db.session.get(User, world.staff.id).full_name = "Trần Thị Mới"
     db.session.commit()
     assert entries()[0].actor_name == "Trần Thị Công"
+
+
+def test_an_official_s_login_is_recorded_a_resident_s_is_not(app, world: World):
+    from conftest import PASSWORD
+
+    for user in (world.chairman, world.resident):
+        client = app.test_client()
+        post_form(client, "/login", {"login": user.phone, "password": PASSWORD})
+    (entry,) = entries(action="auth.login")
+    assert entry.actor_id == world.chairman.id and entry.ward_id == world.ward.id

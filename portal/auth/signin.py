@@ -17,8 +17,8 @@ def sign_in(user: User, method: str, message: str, next_url: str | None = None):
     it is a page of this site, else to the form's or query's `next`, else home)."""
     flows.forget()
     sessions.start(user, method)
+    login_user(user)  # before the commit: an official's login is in the audit trail
     commit()
-    login_user(user)
     flash(message, "success")
     if is_safe_next(next_url):
         return redirect(next_url)
