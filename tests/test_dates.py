@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 from conftest import World, login_as, post_form, text_of
+from test_dialogues_views import conference_form
 
 from portal.db import utcnow
 from portal.domain import DomainError
@@ -143,22 +144,6 @@ def test_the_csv_import_reports_absurd_dates_by_line(client, world: World):
     for line, message in expected.items():
         assert re.search(rf"<td>{line}</td><td>{re.escape(message)}</td>", html), line
     assert set(db.session.execute(sa.select(Dossier.receipt_number)).scalars()) == {"BN-7"}
-
-
-def conference_form(**changes) -> dict:
-    return {
-        "title": "Đối thoại về cải cách hành chính",
-        "agenda": "Thủ tục một cửa",
-        "mode": "in_person",
-        "venue": "Hội trường UBND phường",
-        "online_url": "",
-        "starts_at": "2027-01-15T08:00",
-        "ends_at": "2027-01-15T11:00",
-        "capacity": "80",
-        "walk_in_seats": "10",
-        "co_organiser": "Ủy ban MTTQ phường",
-        **changes,
-    }
 
 
 @pytest.mark.parametrize("field", ["starts_at", "ends_at", "booking_opens_at", "booking_closes_at"])
