@@ -6,9 +6,9 @@ from datetime import date, datetime
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, IntegerField
+from wtforms import DateTimeLocalField, EmailField, IntegerField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length
+from wtforms.validators import Email, Length, Optional
 
 from portal.timeutil import FIRST_DAY, LAST_DAY, office_date, plausible_day
 
@@ -109,3 +109,16 @@ def with_id_prefix(form, prefix: str):
 
 class ActionForm(FlaskForm):
     """A button that changes state: only the CSRF token."""
+
+
+def optional_email_field(**render_kw) -> EmailField:
+    """An e-mail address a person may leave out, checked when given."""
+    return EmailField(
+        _l("E-mail (optional)"),
+        validators=[
+            Optional(),
+            max_len(254),
+            Email(_l("Enter a valid e-mail address."), check_deliverability=False),
+        ],
+        render_kw=render_kw or None,
+    )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import World, login_as, make_conference, make_feedback, make_user, text_of
-from test_ratelimit import REDIS_URL, limited_app
+from test_ratelimit import REDIS_URL, limited_app, two_servers
 
 from portal.auth.models import Role
 from portal.dialogues import services
@@ -102,24 +102,12 @@ def test_a_rating_link_guessed_again_and_again_is_throttled(lookup_app, world: W
 def test_lookups_are_counted_across_two_servers(database_url, world: World):
     """Two servers sharing Redis: misses sent to both alternately are stopped after
     LOOKUP_LIMIT_PER_IP in all, whichever server is asked."""
-    if not REDIS_URL:
-        pytest.skip("Redis rate-limit test skipped: REDIS_URL is not set")
-    servers = [
-        limited_app(database_url, REDIS_URL, LOOKUP_LIMIT_PER_IP="4 per hour") for _ in range(2)
-    ]
-    with servers[0].app_context():
-        limiter.reset()
     answers = []
-    try:
+    with two_servers(database_url, LOOKUP_LIMIT_PER_IP="4 per hour") as servers:
         clients = [login_as(server.test_client(), world.resident) for server in servers]
         for n in range(7):
             response = get(clients[n % 2], f"/my/feedback/NOPE{n:04d}")
             answers.append((n % 2, response.status_code, response.headers.get("Retry-After")))
-    finally:
-        for server in servers:
-            with server.app_context():
-                limiter.reset()
-                db.engine.dispose()
     assert [status for _, status, _ in answers] == [404, 404, 404, 404, 429, 429, 429]
     assert {server for server, status, _ in answers if status == 429} == {0, 1}
     assert all(int(wait) > 0 for _, status, wait in answers if status == 429)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 
 import pytest
 from conftest import PASSWORD, World, csrf_token, isolate_requests, make_config
@@ -22,6 +23,24 @@ def limited_app(database_url, storage="memory://", **overrides):
         **overrides,
     }
     return isolate_requests(create_app(make_config(database_url, **settings)))
+
+
+@contextmanager
+def two_servers(database_url, **settings):
+    """Two app servers counting in the same Redis (skipped without REDIS_URL), emptied of
+    earlier counts, and of theirs at the end."""
+    if not REDIS_URL:
+        pytest.skip("Redis rate-limit test skipped: REDIS_URL is not set")
+    servers = [limited_app(database_url, REDIS_URL, **settings) for _ in range(2)]
+    with servers[0].app_context():
+        limiter.reset()
+    try:
+        yield servers
+    finally:
+        for server in servers:
+            with server.app_context():
+                limiter.reset()
+                db.engine.dispose()
 
 
 @pytest.fixture(params=["memory", "redis"])
@@ -95,15 +114,8 @@ def test_429_page_is_translated(app_limited, world: World):
 def test_code_requests_from_one_address_are_counted_across_two_servers(database_url, world):
     """Two servers sharing Redis: a client sending code requests to both, each for another
     number, is stopped after CODE_LIMIT_PER_IP in all, whichever server it asks."""
-    if not REDIS_URL:
-        pytest.skip("Redis rate-limit test skipped: REDIS_URL is not set")
-    servers = [
-        limited_app(database_url, REDIS_URL, CODE_LIMIT_PER_IP="4 per hour") for _ in range(2)
-    ]
-    with servers[0].app_context():
-        limiter.reset()
     answers = []
-    try:
+    with two_servers(database_url, CODE_LIMIT_PER_IP="4 per hour") as servers:
         for n in range(6):
             client = servers[n % 2].test_client()
             token = csrf_token(client, "/login/code")
@@ -113,11 +125,6 @@ def test_code_requests_from_one_address_are_counted_across_two_servers(database_
                 environ_base={"REMOTE_ADDR": "10.0.0.9"},
             )
             answers.append((n % 2, response.status_code, response.headers.get("Retry-After")))
-    finally:
-        for server in servers:
-            with server.app_context():
-                limiter.reset()
-                db.engine.dispose()
     assert [status for _, status, _ in answers] == [302, 302, 302, 302, 429, 429]
     assert {server for server, status, _ in answers if status == 429} == {0, 1}
     assert all(int(wait) > 0 for _, status, wait in answers if status == 429)

@@ -11,11 +11,11 @@ from wtforms import (
     SelectField,
     StringField,
 )
-from wtforms.validators import DataRequired, Email, InputRequired, Optional
+from wtforms.validators import DataRequired, Email, InputRequired
 
 from portal.auth.models import ConsentPurpose
 from portal.auth.passwords import MAX_LENGTH
-from portal.forms import int_or_none, max_len
+from portal.forms import int_or_none, max_len, optional_email_field
 from portal.notifications.labels import PURPOSES
 
 
@@ -31,15 +31,7 @@ class RegisterForm(FlaskForm):
         description=_l("Used to log in and to receive notices, for example 0912 345 678."),
         render_kw={"autocomplete": "tel", "inputmode": "tel"},
     )
-    email = EmailField(
-        _l("E-mail (optional)"),
-        validators=[
-            Optional(),
-            max_len(254),
-            Email(_l("Enter a valid e-mail address."), check_deliverability=False),
-        ],
-        render_kw={"autocomplete": "email"},
-    )
+    email = optional_email_field(autocomplete="email")
     ward_id = SelectField(
         _l("Your ward"),
         coerce=int_or_none,
@@ -155,15 +147,7 @@ class AccountForm(FlaskForm):
         validators=[DataRequired(_l("Please enter a full name.")), max_len(120)],
         render_kw={"autocomplete": "name"},
     )
-    email = EmailField(
-        _l("E-mail (optional)"),
-        validators=[
-            Optional(),
-            max_len(254),
-            Email(_l("Enter a valid e-mail address."), check_deliverability=False),
-        ],
-        render_kw={"autocomplete": "email"},
-    )
+    email = optional_email_field(autocomplete="email")
 
 
 class MessagesForm(FlaskForm):

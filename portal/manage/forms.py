@@ -2,11 +2,11 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
-from wtforms.validators import AnyOf, DataRequired, Email, Optional
+from wtforms import HiddenField, PasswordField, SelectField, StringField
+from wtforms.validators import AnyOf, DataRequired
 
 from portal.auth.passwords import MAX_LENGTH
-from portal.forms import int_or_none, max_len
+from portal.forms import int_or_none, max_len, optional_email_field
 
 
 class OfficialForm(FlaskForm):
@@ -21,14 +21,7 @@ class OfficialForm(FlaskForm):
         validators=[DataRequired(_l("Please enter the mobile number.")), max_len(20)],
         render_kw={"inputmode": "tel"},
     )
-    email = EmailField(
-        _l("E-mail (optional)"),
-        validators=[
-            Optional(),
-            max_len(254),
-            Email(_l("Enter a valid e-mail address."), check_deliverability=False),
-        ],
-    )
+    email = optional_email_field()
     ward_id = SelectField(_l("Ward"), coerce=int_or_none, validate_choice=False)
     password = PasswordField(
         _l("Initial password"),
