@@ -30,6 +30,7 @@ def _account(user: User) -> dict:
         "consents": [
             {
                 "purpose": c.purpose.value,
+                "feedback": c.feedback.code if c.feedback else None,
                 "policy_version": c.policy_version,
                 "text": c.text,
                 "given_at": _iso(c.given_at),
