@@ -26,6 +26,7 @@ from portal.auth.phones import national
 from portal.db import utcnow
 from portal.dialogues import messages as dialogue_messages
 from portal.dialogues import services as dialogue_services
+from portal.dialogues.models import Booking
 from portal.extensions import db
 from portal.feedback import workflow
 from portal.feedback.models import Feedback, FeedbackAttachment
@@ -306,3 +307,36 @@ def test_only_the_sender_chooses_and_twice_is_refused(client, world: World):
         ).scalar_one()
         == 0
     )
+
+
+def test_my_data_tells_what_officials_did_with_it(client, world: World):
+    user = personal_world(world)
+    item = db.session.execute(sa.select(Feedback).where(Feedback.user_id == user.id)).scalar_one()
+    attachment = db.session.execute(sa.select(FeedbackAttachment)).scalar_one()
+    booking = db.session.execute(sa.select(Booking).where(Booking.user_id == user.id)).scalar_one()
+    others = make_feedback(world.ward, world.resident, title="Của người khác")
+    db.session.commit()
+    login_as(client, world.staff)
+    base = f"/staff/feedback/{item.id}"
+    assert post_form(client, f"{base}/note", {"note": "Đã gọi tổ trưởng."}).status_code == 302
+    assert client.get(f"/feedback/files/{attachment.id}").status_code == 200
+    post_form(client, f"/staff/feedback/{others.id}/note", {"note": "Không liên quan."})
+    checked = post_form(
+        client, f"/staff/dialogues/{booking.session_id}/check-in", {"code": booking.code}
+    )
+    assert checked.status_code == 200
+    db.session.rollback()
+
+    page = text_of(login_as(client, user).get("/account/data", headers=EN))
+    trail = page.split("What the ward's officials did with your data")[1]
+    for said in ("Added an internal note", "Opened a feedback attachment", "Checked a resident in"):
+        assert said in trail, said
+    assert trail.count("Added an internal note") == 1  # not the other resident's item
+    assert "Ward officer" in trail and world.staff.full_name not in trail
+    processing = client.get("/account/export.json").get_json()["processing"]
+    assert {e["action"] for e in processing} == {
+        "feedback_staff.note",
+        "feedback.attachment",
+        "dialogues_staff.check_in",
+    }
+    assert {e["by_role"] for e in processing} == {"staff"}

@@ -135,11 +135,26 @@ def _messages(user: User) -> list[dict]:
     ]
 
 
+def _processing(user: User) -> list[dict]:
+    from portal.privacy.trail import entries_about
+
+    return [
+        {
+            "at": _iso(e.created_at),
+            "action": e.action,
+            "by_role": e.actor_role or None,  # None: a scheduled job
+            "record": e.target_type,
+        }
+        for e in entries_about(user, limit=None)
+    ]
+
+
 SECTIONS: dict[str, Callable[[User], object]] = {
     "account": _account,
     "bookings": _bookings,
     "feedback": _feedback,
     "messages": _messages,
+    "processing": _processing,
 }
 
 
