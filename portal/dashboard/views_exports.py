@@ -12,10 +12,11 @@ from flask import Blueprint, Response, abort, request
 
 from portal.audit import services as audit
 from portal.audit.services import audited_download
-from portal.dashboard import access, exports, reports, tables
+from portal.dashboard import access, reports, tables
 from portal.dashboard.periods import InvalidPeriod, parse_period
 from portal.dashboard.tables import ALL
 from portal.security import REPORT_READERS, role_required
+from portal.sheets import files as exports
 from portal.timeutil import local_today
 
 bp = Blueprint("dashboard_exports", __name__, url_prefix="/dashboard/export")

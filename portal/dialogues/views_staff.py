@@ -22,6 +22,7 @@ from portal.dialogues.loaders import conference_booking_or_404, conference_or_40
 from portal.dialogues.models import DialogueSession
 from portal.dialogues.policy import ConferenceAction
 from portal.domain import DomainError
+from portal.forms import int_or_none
 from portal.security import WARD_OFFICERS, WARD_OFFICIALS, role_required
 from portal.timeutil import to_local, to_utc
 from portal.web import commit, flash_form_errors, perform, show_error, submit
@@ -40,6 +41,7 @@ def _input(form: ConferenceForm) -> services.SessionInput:
         ends_at=to_utc(form.ends_at.data),
         capacity=form.capacity.data,
         walk_in_seats=form.walk_in_seats.data or 0,
+        reminder_hours=int_or_none(form.reminder_hours.data),
         booking_opens_at=to_utc(form.booking_opens_at.data),
         booking_closes_at=to_utc(form.booking_closes_at.data),
         residential_groups=form.residential_groups.data,

@@ -1,4 +1,4 @@
-"""The dashboard's tables (columns.py) written as files: one table as CSV, tables as an XLSX
+"""Tables (columns.py) written as files: one table as CSV, tables as an XLSX
 workbook (one sheet each, named by the table's short sheet title).
 
 Counts stay integers and shares stay fractions from 0 to 1: the XLSX cells carry a percentage
@@ -18,7 +18,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from portal.dashboard.columns import Format, Table
+from portal.sheets.columns import Format, Table
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 SHEET_NAME_MAX = 31
