@@ -326,6 +326,18 @@ ROUTES = {
         None,
         only({"staff": 200, "chairman": 200}),
     ),
+    "dialogues_staff.attendees_file": (
+        "GET",
+        lambda w: f"/staff/dialogues/{w.conference.id}/attendees.xlsx",
+        None,
+        only({"staff": 200, "chairman": 200, "supervisor": 200}),
+    ),
+    "dialogues_staff.sign_in_sheet": (
+        "GET",
+        lambda w: f"/staff/dialogues/{w.conference.id}/sign-in-sheet",
+        None,
+        only({"staff": 200, "chairman": 200, "supervisor": 200}),
+    ),
     "dialogues_staff.walk_in": (
         "POST",
         lambda w: f"/staff/dialogues/{w.conference.id}/walk-in",

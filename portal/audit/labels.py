@@ -69,6 +69,8 @@ ACTIONS = {
     # downloads of personal data (GET routes marked with @audited_download)
     "dashboard_exports.export": (_l("Downloaded a report"), None),
     "feedback.attachment": (_l("Opened a feedback attachment"), "attachment"),
+    "dialogues_staff.attendees_file": (_l("Downloaded a conference's attendee list"), "conference"),
+    "dialogues_staff.sign_in_sheet": (_l("Opened a conference's sign-in sheet"), "conference"),
     # scheduled jobs and commands
     "privacy.deletion_requested": (_l("Asked for the account to be deleted"), "user"),
     "privacy.deletion_cancelled": (_l("Cancelled the deletion request"), "user"),

@@ -3,13 +3,14 @@ booking for callers, cancelling, check-in. The Fatherland Front supervisor may l
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal.audit.services import audited_download
 from portal.codes import format_code
 from portal.db import utcnow
-from portal.dialogues import policy, services
+from portal.dialogues import attendees, policy, services
 from portal.dialogues.forms import (
     CheckInForm,
     ConferenceForm,
@@ -24,6 +25,7 @@ from portal.dialogues.policy import ConferenceAction
 from portal.domain import DomainError
 from portal.forms import int_or_none
 from portal.security import WARD_OFFICERS, WARD_OFFICIALS, role_required
+from portal.sheets import files as sheet_files
 from portal.timeutil import to_local, to_utc
 from portal.web import commit, flash_form_errors, perform, show_error, submit
 
@@ -254,3 +256,40 @@ def walk_in(session_id: int):
         ),
         url_for("dialogues_staff.check_in", session_id=session.id),
     )
+
+
+@bp.get("/<int:session_id>/attendees.<fmt>")
+@role_required(WARD_OFFICIALS)
+@audited_download
+def attendees_file(session_id: int, fmt: str):
+    """The attendee list as CSV (those with a place, then the waiting list) or as an XLSX
+    workbook (attendees, waiting list, the counts at the door)."""
+    session = conference_or_404(session_id)
+    if fmt not in sheet_files.CONTENT_TYPES:
+        abort(404)
+    tables = attendees.tables(current_user, session)
+    if fmt == "csv":
+        booked, waiting = tables[0], tables[1]
+        tables = [booked.spec.build(booked.items + waiting.items)]
+    return sheet_files.download(tables, fmt, f"attendees-{session.id}")
+
+
+@bp.get("/<int:session_id>/sign-in-sheet")
+@role_required(WARD_OFFICIALS)
+@audited_download
+def sign_in_sheet(session_id: int):
+    """A sheet to print for the door: each booked resident's name, phone and code, and a
+    column to sign in."""
+    session = conference_or_404(session_id)
+    booked, waiting = attendees.attendees(current_user, session)
+    response = make_response(
+        render_template(
+            "dialogues/sign_in_sheet.html",
+            session=session,
+            booked=booked,
+            waiting=waiting,
+            counts=services.door_counts(session),
+        )
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
