@@ -329,3 +329,12 @@ def test_attendee_list_as_files_and_a_sign_in_sheet(client, world: World):
     downloads = [a for a in actions if a.action.startswith("dialogues_staff.")]
     assert [a.action for a in downloads].count("dialogues_staff.sign_in_sheet") == 2
     assert ("dialogues_staff.attendees_file", session.id) in downloads
+
+
+def test_a_booking_s_qr_code_is_a_full_qr_code_phones_can_read():
+    """segno picks a Micro QR for a short text; phone cameras do not read those."""
+    from portal.qrcode import qr_code, qr_svg
+
+    code = qr_code("ABCD2345")
+    assert not code.is_micro and code.version == 1
+    assert b'width="174"' in qr_svg("ABCD2345")  # (21 modules + 2 × 4 quiet zone) × 6 px

@@ -338,6 +338,12 @@ ROUTES = {
         None,
         only({"staff": 200, "chairman": 200, "supervisor": 200}),
     ),
+    "dialogues_staff.door_counts": (
+        "GET",
+        lambda w: f"/staff/dialogues/{w.conference.id}/door-counts.json",
+        None,
+        only({"staff": 200, "chairman": 200}),
+    ),
     "dialogues_staff.walk_in": (
         "POST",
         lambda w: f"/staff/dialogues/{w.conference.id}/walk-in",

@@ -3,7 +3,16 @@ booking for callers, cancelling, check-in. The Fatherland Front supervisor may l
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -238,6 +247,24 @@ def check_in(session_id: int):
         counts=services.door_counts(session),
         overrides=services.walk_in_overrides(session),
     ), status
+
+
+@bp.get("/<int:session_id>/door-counts.json")
+@role_required(WARD_OFFICERS)
+def door_counts(session_id: int):
+    """The check-in page's counts, which its script refreshes every few seconds."""
+    session = conference_or_404(session_id)
+    counts = services.door_counts(session)
+    response = jsonify(
+        booked=counts.booked,
+        arrived=counts.arrived,
+        walk_ins=counts.walk_ins,
+        present=counts.present,
+        capacity=counts.capacity,
+        waiting=counts.waiting,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/<int:session_id>/walk-in")
