@@ -162,8 +162,8 @@ def test_visitors_of_two_wards_get_each_their_own_cached_home(app, cached, world
     one.set_cookie("ward", world.ward.slug)
     two.set_cookie("ward", world.other_ward.slug)
     for _ in range(2):
-        assert "<h1 id=\"ward-title\">Phường Bồ Đề</h1>" in text_of(one.get("/"))
-        assert "<h1 id=\"ward-title\">Phường Việt Hưng</h1>" in text_of(two.get("/"))
+        assert '<h1 id="ward-title">Phường Bồ Đề</h1>' in text_of(one.get("/"))
+        assert '<h1 id="ward-title">Phường Việt Hưng</h1>' in text_of(two.get("/"))
         assert actions_of(text_of(none.get("/"))) == {}
 
 
@@ -198,7 +198,10 @@ def test_lookup_and_rating_actions_show_only_when_their_pages_exist(database_url
     plain = create_app(make_config(database_url))
     missing = {
         key
-        for key, endpoint in (("lookup", ward_home.LOOKUP_ENDPOINT), ("rate", ward_home.RATE_ENDPOINT))
+        for key, endpoint in (
+            ("lookup", ward_home.LOOKUP_ENDPOINT),
+            ("rate", ward_home.RATE_ENDPOINT),
+        )
         if endpoint not in plain.view_functions
     }
     assert not missing & set(_actions_in(plain, world.ward))

@@ -82,9 +82,7 @@ def test_only_the_wards_own_chairman_may_edit(app, world: World, who):
     client = login_as(app.test_client(), user)
     assert client.get("/wards/phuong-bo-de/info/edit").status_code == 403
     token = csrf_token(client)
-    response = client.post(
-        "/wards/phuong-bo-de/info/edit", data={"csrf_token": token, **GOOD}
-    )
+    response = client.post("/wards/phuong-bo-de/info/edit", data={"csrf_token": token, **GOOD})
     assert response.status_code == 403
     assert ward_info.info_of(world.ward.id) is None
     assert "/info/edit" not in text_of(client.get("/wards/phuong-bo-de/info"))

@@ -238,7 +238,11 @@ def _procedure_problems(data: ProcedureInput) -> Problems:
         problems.add("field_vi", _l("At most %(max)d characters.", max=120))
     if data.time_limit_days is None or not 0 <= data.time_limit_days <= 365:
         problems.add("time_limit_days", _l("Enter between 0 and 365 working days."))
-    for name, limit in (("papers", PAPERS_MAX), ("fee", FEE_MAX), ("how_to_submit", HOW_TO_SUBMIT_MAX)):
+    for name, limit in (
+        ("papers", PAPERS_MAX),
+        ("fee", FEE_MAX),
+        ("how_to_submit", HOW_TO_SUBMIT_MAX),
+    ):
         value = getattr(data, name)
         if value is None:
             continue

@@ -36,7 +36,9 @@ class WardInfoForm(FlaskForm):
     )
     opening_hours = TextAreaField(
         _l("Opening hours of the one-stop desk"),
-        description=_l("One line per group of days, e.g. Thứ Hai – Thứ Sáu: 08:00–12:00, 13:30–17:00."),
+        description=_l(
+            "One line per group of days, e.g. Thứ Hai – Thứ Sáu: 08:00–12:00, 13:30–17:00."
+        ),
         validators=[max_len(HOURS_MAX)],
         render_kw={"rows": 4},
     )

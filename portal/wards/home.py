@@ -115,7 +115,9 @@ RATE_ENDPOINT = "satisfaction.enter_code"
 def next_conference(ward_id: int, now: datetime) -> DialogueSession | None:
     """The next published conference still taking bookings with seats left, else the next
     one taking bookings at all (its waiting list)."""
-    taking = [s for s in dialogue_services.upcoming_conferences(ward_id, now) if open_for_booking(s, now)]
+    taking = [
+        s for s in dialogue_services.upcoming_conferences(ward_id, now) if open_for_booking(s, now)
+    ]
     with_seats = [s for s in taking if s.seats_left > 0]
     return (with_seats or taking or [None])[0]
 

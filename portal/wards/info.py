@@ -70,9 +70,7 @@ def _problems(data: WardInfoInput) -> Problems:
     if data.hotline:
         formatted = format_hotline(data.hotline) if len(data.hotline) <= HOTLINE_MAX else None
         if formatted is None:
-            problems.add(
-                "hotline", _l("Enter a Vietnamese telephone number, e.g. 024 3827 1234.")
-            )
+            problems.add("hotline", _l("Enter a Vietnamese telephone number, e.g. 024 3827 1234."))
         else:
             data.hotline = formatted
     if len(data.opening_hours) > HOURS_MAX:

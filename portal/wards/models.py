@@ -36,9 +36,7 @@ class WardInfo(db.Model):
     __tablename__ = "ward_info"
     __table_args__ = (
         sa.CheckConstraint("latitude IS NULL OR latitude BETWEEN -90 AND 90", name="latitude"),
-        sa.CheckConstraint(
-            "longitude IS NULL OR longitude BETWEEN -180 AND 180", name="longitude"
-        ),
+        sa.CheckConstraint("longitude IS NULL OR longitude BETWEEN -180 AND 180", name="longitude"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
