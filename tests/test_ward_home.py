@@ -171,6 +171,9 @@ def test_an_official_keeps_the_front_page_with_their_work(app, world: World):
     html = text_of(login_as(app.test_client(), world.staff).get("/"))
     assert actions_of(html) == {}
     assert "/staff/feedback/" in html  # their work, as big links
+    # On their ward's page the feedback action reads the answers (officials send none).
+    ward_page = text_of(login_as(app.test_client(), world.staff).get("/wards/phuong-bo-de"))
+    assert actions_of(ward_page)["feedback"] == "/wards/phuong-bo-de/feedback"
 
 
 def test_a_resident_on_another_wards_page_is_sent_to_its_answers_not_their_form(app, world):

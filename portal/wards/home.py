@@ -128,10 +128,12 @@ def actions(ward: Ward, user: User | None, conference: DialogueSession | None) -
         dialogue = url_for("dialogues.public_detail", slug=ward.slug, session_id=conference.id)
     else:
         dialogue = url_for("dialogues.public_list", slug=ward.slug)
-    own_ward = user is None or not user.is_authenticated or user.ward_id == ward.id
-    # Feedback goes to the sender's own ward: someone else's ward page lists its answers.
+    # Feedback goes to the sender's own ward: a visitor (who logs in first) or one of the
+    # ward's residents gets the form; anyone else this ward's published answers.
+    visitor = user is None or not user.is_authenticated
+    sender = visitor or (is_resident(user) and user.ward_id == ward.id)
     feedback = (
-        url_for("feedback.new") if own_ward else url_for("feedback.public_list", slug=ward.slug)
+        url_for("feedback.new") if sender else url_for("feedback.public_list", slug=ward.slug)
     )
     urls = {
         "dialogue": dialogue,
