@@ -21,6 +21,7 @@ ACTIONS = {
     "manage.create_user": (_l("Created an official's account"), "user"),
     "manage.set_user_active": (_l("Enabled or disabled an account"), "user"),
     "manage.set_ward_enabled": (_l("Started or stopped serving a ward"), "ward"),
+    "wards.edit_info": (_l("Edited the ward's information page"), "ward"),
     "api_keys.create": (_l("Issued an API key"), "api_key"),
     "api_keys.revoke": (_l("Revoked an API key"), "api_key"),
     # dialogues and reception
@@ -82,6 +83,7 @@ ACTIONS = {
 NOT_AUDITED = {
     "main.set_language": "the page language, kept in a cookie and the account",
     "auth.logout": "ends the official's own session",
+    "main.choose_ward": "the ward a visitor's home shows, kept in a cookie of their browser",
 }
 
 # kind of record -> (its name, the page that shows it, that page's id argument)
@@ -128,6 +130,7 @@ DETAILS = {
     "feedback": _l("Feedback items"),
     "bookings": _l("Bookings"),
     "messages": _l("Messages"),
+    "fields": _l("Fields changed"),
 }
 
 
