@@ -60,6 +60,7 @@ PERSONAL = {
     "feedback.mine_detail",
     "feedback.add_message",
     "feedback.respond",
+    "feedback.publication_choice",
 }
 
 
