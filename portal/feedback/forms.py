@@ -4,6 +4,7 @@ The rules live in the services (submission, workflow, verdicts...); these only p
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import FileStorage
 from wtforms import (
@@ -18,7 +19,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from portal.feedback import categories, labels
-from portal.feedback.models import Channel
+from portal.feedback.models import Channel, Urgency
 from portal.feedback.submission import FeedbackInput
 from portal.feedback.uploads import Upload
 from portal.forms import (
@@ -122,6 +123,17 @@ def feedback_input(form: FeedbackForm, **extra) -> FeedbackInput:
 
 class AssignForm(FlaskForm):
     assignee_id = SelectField(_l("Assign to"), validate_choice=False)
+
+
+class UrgencyForm(FlaskForm):
+    urgency = SelectField(
+        lazy_pgettext("feedback", "Urgency"),
+        choices=[(u.value, label) for u, label in labels.URGENCY.items()],
+        description=_l(
+            "Urgent: a danger to life, safety or order; its limits are counted in working "
+            "hours from receipt. Complex: several agencies or a procedure set by law."
+        ),
+    )
 
 
 class NoteForm(FlaskForm):
