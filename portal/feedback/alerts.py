@@ -112,7 +112,10 @@ def _chairmen(ward_ids: set[int]) -> dict[int, list[User]]:
 
 def _is_officer(user: User | None, ward_id: int) -> bool:
     return (
-        user is not None and user.is_active and user.role in WARD_OFFICERS and user.ward_id == ward_id
+        user is not None
+        and user.is_active
+        and user.role in WARD_OFFICERS
+        and user.ward_id == ward_id
     )
 
 
@@ -173,11 +176,14 @@ def _send_warning(item: Feedback, officer: User):
             "answered by %(due)s.",
             **params,
         )
-        sms = pgettext(
-            "sms",
-            "Feedback %(code)s assigned to you is due by %(due)s. Please answer it on the "
-            "ward portal.",
-        ) % params
+        sms = (
+            pgettext(
+                "sms",
+                "Feedback %(code)s assigned to you is due by %(due)s. Please answer it on the "
+                "ward portal.",
+            )
+            % params
+        )
     return enqueue(
         recipient,
         kind="deadline_warning",
@@ -206,11 +212,14 @@ def _send_overdue(item: Feedback, chairman: User):
             "not been answered. Assigned to: %(officer)s.",
             **params,
         )
-        sms = pgettext(
-            "sms",
-            "Feedback %(code)s was due by %(due)s and is not answered yet (assigned to: "
-            "%(officer)s).",
-        ) % params
+        sms = (
+            pgettext(
+                "sms",
+                "Feedback %(code)s was due by %(due)s and is not answered yet (assigned to: "
+                "%(officer)s).",
+            )
+            % params
+        )
     return enqueue(
         recipient,
         kind="deadline_overdue",
@@ -226,7 +235,13 @@ def digest_text(digest: Digest, today: date) -> tuple[str, str, str]:
     """The digest's subject, e-mail text and text message, in the current locale."""
     day = office_date(today)
     subject = _("Your feedback deadlines on %(day)s", day=day)
-    lines = [_("Dear %(name)s, your feedback deadlines on %(day)s:", name=digest.officer.full_name, day=day)]
+    lines = [
+        _(
+            "Dear %(name)s, your feedback deadlines on %(day)s:",
+            name=digest.officer.full_name,
+            day=day,
+        )
+    ]
     sections = (
         (_("Overdue"), digest.overdue),
         (_("Due today"), digest.today),

@@ -1,10 +1,9 @@
 """Forms for feedback: sending, the officers' actions, the resident's verdict, settings.
 The rules live in the services (submission, workflow, verdicts...); these only parse."""
 
-from flask_babel import get_locale
+from flask_babel import get_locale, lazy_pgettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import FileStorage
 from wtforms import (
@@ -19,7 +18,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from portal.feedback import categories, labels
-from portal.feedback.models import Channel, Urgency
+from portal.feedback.models import Channel
 from portal.feedback.submission import FeedbackInput
 from portal.feedback.uploads import Upload
 from portal.forms import (
@@ -128,7 +127,7 @@ class AssignForm(FlaskForm):
 class UrgencyForm(FlaskForm):
     urgency = SelectField(
         lazy_pgettext("feedback", "Urgency"),
-        choices=[(u.value, label) for u, label in labels.URGENCY.items()],
+        choices=options([(u.value, label) for u, label in labels.URGENCY.items()]),
         description=_l(
             "Urgent: a danger to life, safety or order; its limits are counted in working "
             "hours from receipt. Complex: several agencies or a procedure set by law."

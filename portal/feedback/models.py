@@ -251,9 +251,7 @@ class DeadlineNotice(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     feedback_id: Mapped[int] = mapped_column(sa.ForeignKey("feedback.id", ondelete="CASCADE"))
-    user_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
-    )
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     threshold: Mapped[str] = mapped_column(sa.String(20))  # due_soon, overdue
     due_on: Mapped[date] = mapped_column(sa.Date)  # the deadline it was about
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

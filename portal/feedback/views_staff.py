@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.codes import format_code
+from portal.db import utcnow
 from portal.feedback import (
     canned,
     categories,
@@ -51,7 +52,6 @@ from portal.security import (
     get_in_ward_or_404,
     role_required,
 )
-from portal.db import utcnow
 from portal.timeutil import local_today
 from portal.web import act, perform, submit
 
