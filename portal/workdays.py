@@ -73,3 +73,20 @@ def add_working_hours(
             return (local + left).astimezone(start.tzinfo)
         left -= closes - local
         local = datetime.combine(day + timedelta(days=1), day_start, zone)
+
+
+def working_hours_between(
+    start: datetime, end: datetime, zone: tzinfo, day_start: time, day_end: time
+) -> float:
+    """The working hours (as in add_working_hours) from `start` to `end` (0 when end <= start)."""
+    total = timedelta()
+    day = start.astimezone(zone).date()
+    last = end.astimezone(zone).date()
+    while day <= last:
+        if is_working_day(day):
+            opens = max(datetime.combine(day, day_start, zone), start)
+            closes = min(datetime.combine(day, day_end, zone), end)
+            if closes > opens:
+                total += closes - opens
+        day += timedelta(days=1)
+    return total.total_seconds() / 3600

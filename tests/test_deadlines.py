@@ -29,7 +29,7 @@ from portal.feedback.models import (
 )
 from portal.notifications.models import Channel, OutboxMessage
 from portal.timeutil import local_today
-from portal.workdays import add_working_days, add_working_hours
+from portal.workdays import add_working_days, add_working_hours, working_hours_between
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 EN = {"Accept-Language": "en"}
@@ -121,6 +121,26 @@ def test_urgent_across_17_00(world):
     assert item.ack_due_at == hanoi(2026, 12, 9, 15)
     assert item.due_at == hanoi(2026, 12, 10, 10)  # 1 + 9 on Wednesday + 2 on Thursday
     assert deadlines.due_state(item, now=hanoi(2026, 12, 8, 23)) == "due_soon"  # after hours
+
+
+def test_working_hours_between():
+    between = working_hours_between
+    # Friday 15:00 to Monday 10:00: two hours on Friday, two on Monday.
+    assert between(hanoi(2026, 12, 4, 15), hanoi(2026, 12, 7, 10), HANOI, OPENS, CLOSES) == 4
+    assert between(hanoi(2026, 12, 7, 10), hanoi(2026, 12, 4, 15), HANOI, OPENS, CLOSES) == 0
+    # Over Tết 2027 nothing is counted but the days around it.
+    assert between(hanoi(2027, 2, 3, 16), hanoi(2027, 2, 11, 9), HANOI, OPENS, CLOSES) == 2
+
+
+def test_an_urgent_items_hours_wait_with_the_resident(world):
+    item = make_feedback(world.ward, world.resident, now=hanoi(2026, 12, 14, 8))
+    deadlines.set_urgency(world.staff, item, Urgency.URGENT, now=hanoi(2026, 12, 14, 8, 5))
+    assert item.due_at == hanoi(2026, 12, 15, 11)
+    workflow.request_info(world.staff, item, "Xin cho biết số nhà.", now=hanoi(2026, 12, 14, 10))
+    workflow.resume(world.staff, item, now=hanoi(2026, 12, 15, 10))
+    # Nine working hours waited (Monday 10:00 to 17:00, Tuesday 08:00 to 10:00).
+    assert item.due_at == hanoi(2026, 12, 16, 11)
+    assert deadlines.due_state(item, now=hanoi(2026, 12, 15, 12)) == "due_soon"
 
 
 def test_urgency_is_recorded_and_back_to_normal_drops_the_hours(world):

@@ -21,7 +21,7 @@ from portal.feedback.models import (
 )
 from portal.feedback.policy import Action
 from portal.timeutil import local_today, local_zone
-from portal.workdays import add_working_days, add_working_hours
+from portal.workdays import add_working_days, add_working_hours, working_hours_between
 
 DUE_SOON_DAYS = 2  # working days: highlighted in the inbox (DEADLINE_WARN_WORKING_DAYS)
 
@@ -52,6 +52,23 @@ def working_hours_after(start: datetime, hours: float) -> datetime:
     return add_working_hours(
         start, hours, local_zone(), _clock("WORK_DAY_START"), _clock("WORK_DAY_END")
     )
+
+
+def working_hours_from(start: datetime, end: datetime) -> float:
+    """The office's working hours between two moments."""
+    return working_hours_between(
+        start, end, local_zone(), _clock("WORK_DAY_START"), _clock("WORK_DAY_END")
+    )
+
+
+def resume_urgent_clock(item: Feedback, paused_at: datetime, now: datetime) -> None:
+    """Back from waiting for the resident: an urgent item's hours move by the working hours
+    it waited (as the day's deadline moves by the working days)."""
+    if item.due_at is None:
+        return  # (the hour to acknowledge no longer counts: the item has left "received")
+    hours = working_hours_from(paused_at, now)
+    if hours:
+        item.due_at = working_hours_after(item.due_at, hours)
 
 
 def urgent_limits(received_at: datetime) -> tuple[datetime, datetime]:
