@@ -619,6 +619,7 @@ ROUTES = {
             ("transfer", "transfer", {"authority": "Công an phường Bồ Đề"}, OFFICERS_302),
             ("reject", "reject", {"reason": "Trùng lặp"}, OFFICERS_302),
             ("close", "close", {}, NOT_NOW),  # not answered
+            ("set_urgency", "urgency", {"urgency": "urgent"}, OFFICERS_302),
             ("record_outcome", "outcome", {"body": "Đã xử lý"}, NOT_NOW),  # reachable: reply
         )
     },

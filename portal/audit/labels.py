@@ -57,6 +57,7 @@ ACTIONS = {
     "feedback_staff.transfer": (_l("Transferred feedback"), "feedback"),
     "feedback_staff.reject": (_l("Did not accept feedback"), "feedback"),
     "feedback_staff.close": (_l("Closed feedback"), "feedback"),
+    "feedback_staff.set_urgency": (_l("Set the urgency of feedback"), "feedback"),
     "feedback_staff.canned": (_l("Saved a canned reply"), None),
     "feedback_staff.delete_canned": (_l("Deleted a canned reply"), "canned"),
     "feedback_staff.edit_category": (_l("Saved a feedback category"), "category"),
@@ -77,6 +78,7 @@ ACTIONS = {
     "privacy.deletion_cancelled": (_l("Cancelled the deletion request"), "user"),
     "privacy.account_deleted": (_l("Deleted an account's personal data"), "user"),
     "privacy.retention": (_l("Anonymised personal data past its keeping period"), None),
+    "deadlines.run": (_l("Sent the deadline warnings and digests"), None),
 }
 
 # Routes an official may post to that change nothing anyone needs to answer for.
@@ -131,6 +133,11 @@ DETAILS = {
     "bookings": _l("Bookings"),
     "messages": _l("Messages"),
     "fields": _l("Fields changed"),
+    "urgency": lazy_pgettext("feedback", "Urgency"),
+    "was": _l("Before"),
+    "warnings": _l("Deadline warnings"),
+    "overdue": _l("Overdue notices"),
+    "digests": _l("Digests"),
 }
 
 
