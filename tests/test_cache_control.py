@@ -50,6 +50,11 @@ PERSONAL = {
     "vneid.callback",
     "vneid.new_account",
     "satisfaction.rate",
+    "satisfaction.enter_code",
+    "satisfaction.lookup",
+    "kiosk.enrol",
+    "kiosk.screen",
+    "kiosk.rate",
     "dialogues.booking_detail",
     "dialogues.booking_ics",
     "dialogues.booking_qr",
@@ -63,6 +68,7 @@ PERSONAL = {
 def answer(client, endpoint: str, world: World):
     method, url_for_world, data, _expected = ROUTES[endpoint]
     url = url_for_world(world)
+    data = data(world) if callable(data) else data
     response = client.get(url) if method == "GET" else client.post(url, data=data)
     response.close()
     return response

@@ -29,6 +29,7 @@ from portal.feedback import queries as feedback_queries
 from portal.feedback.uploads import Upload
 from portal.satisfaction import catalogue as satisfaction_catalogue
 from portal.satisfaction import dossiers as satisfaction_dossiers
+from portal.satisfaction import kiosks as satisfaction_kiosks
 
 ROLES = ("anonymous", "resident", "staff", "staff_other", "chairman", "supervisor", "admin")
 
@@ -434,6 +435,45 @@ ROUTES = {
     # ---------------------------------------------------------------- satisfaction
     "satisfaction.rate": ("GET", lambda w: f"/r/{w.rating_token}", None, everyone(200)),
     "satisfaction.thanks": ("GET", lambda w: "/r/thanks", None, everyone(200)),
+    "satisfaction.enter_code": (
+        "GET",
+        lambda w: f"/wards/{w.ward.slug}/rate",
+        None,
+        everyone(200),
+    ),
+    "satisfaction.lookup": (
+        "GET",
+        lambda w: f"/wards/{w.ward.slug}/dossier-lookup",
+        None,
+        everyone(200),
+    ),
+    # the enrolled kiosk: its pages answer to its cookie, never to a login
+    "kiosk.enrol": ("GET", lambda w: "/kiosk/enrol", None, everyone(200)),
+    "kiosk.screen": ("GET", lambda w: "/kiosk/", None, everyone(302)),
+    "kiosk.rate": (
+        "POST",
+        lambda w: f"/kiosk/dossiers/{w.dossier.id}/rate",
+        {"level": "satisfied"},
+        everyone(403),
+    ),
+    "satisfaction_staff.kiosks": (
+        "GET",
+        lambda w: "/staff/satisfaction/kiosks",
+        None,
+        only({"chairman": 200}),
+    ),
+    "satisfaction_staff.enrol_kiosk": (
+        "POST",
+        lambda w: "/staff/satisfaction/kiosks",
+        lambda w: {"desk_name": "Quầy 2", "officer_id": str(w.staff.id)},
+        only({"chairman": 200}),
+    ),
+    "satisfaction_staff.revoke_kiosk": (
+        "POST",
+        lambda w: f"/staff/satisfaction/kiosks/{w.kiosk.id}/revoke",
+        {},
+        only({"chairman": 302}),
+    ),
     "satisfaction_staff.dossiers": (
         "GET",
         lambda w: "/staff/satisfaction/dossiers",
@@ -657,6 +697,7 @@ def guard_world(world: World) -> World:
         ),
     )
     world.rating_token = satisfaction_dossiers.return_dossier(world.staff, world.dossier)
+    world.kiosk = satisfaction_kiosks.issue_enrolment(world.chairman, "Quầy 1", world.staff.id).device
     db.session.commit()
     return world
 
@@ -681,6 +722,7 @@ def test_route_guard(guard_client, guard_world: World, endpoint: str, role: str)
     method, url_for_world, data, expected = ROUTES[endpoint]
     client = login_as(guard_client, guard_world.by_name(role))
     url = url_for_world(guard_world)
+    data = data(guard_world) if callable(data) else data
     response = client.get(url) if method == "GET" else client.post(url, data=data)
     response.close()
     assert response.status_code == expected[role], f"{method} {url} as {role}"

@@ -1,15 +1,20 @@
-"""Residents' side of satisfaction: the one-time rating link printed on the receipt slip
-(no login). Every link that cannot be used gets the same neutral page, whatever the reason."""
+"""Residents' side of satisfaction (no login): the one-time rating link printed on the
+receipt slip, the ward's rating page where the slip's short code is typed, and the dossier
+lookup (tra cứu hồ sơ) by receipt number and the last 4 digits of the phone. Every code or
+lookup that finds nothing gets the same neutral answer, whatever the reason, with a 404 so
+that the lookup throttle counts it; the digits and codes travel in POST bodies only."""
 
 from __future__ import annotations
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 
 from portal.domain import DomainError
 from portal.extensions import db, lookup_limited, rate_limited
+from portal.satisfaction import lookup as dossier_lookup
 from portal.satisfaction import ratings, tokens
-from portal.satisfaction.forms import RatingForm, rating_input
-from portal.security import personal, public
+from portal.satisfaction.forms import CodeRatingForm, LookupForm, RatingForm, rating_input
+from portal.security import personal, public, served_ward_or_404
 from portal.wards.models import Ward
 from portal.web import commit, show_error
 
@@ -25,6 +30,12 @@ def _private_headers(response):
         response.headers["Cache-Control"] = "no-store"
         response.headers["Referrer-Policy"] = "no-referrer"
     return response
+
+
+def _with_consent(form):
+    """The call-back box's label is the consent's exact wording (what is stored with it)."""
+    form.callback_consent.label.text = ratings.callback_consent_text()
+    return form
 
 
 @bp.get("/r/thanks")
@@ -43,7 +54,7 @@ def rate(token: str):
     A link that cannot be used (guessed, used, expired, malformed) gets the one neutral
     page of tokens.InvalidToken, whatever the reason."""
     dossier = tokens.dossier_for_token(token)
-    form = RatingForm()
+    form = _with_consent(RatingForm())
     if form.validate_on_submit():
         try:
             ratings.rate(token, rating_input(form))
@@ -58,3 +69,79 @@ def rate(token: str):
         dossier=dossier,
         ward=db.session.get(Ward, dossier.ward_id),
     ), (422 if form.errors else 200)
+
+
+CODE_MISS = _l(
+    "This receipt number and rating code cannot be used. Check both on the slip; a code works "
+    "only once. If it still does not work, ask at the one-stop desk."
+)
+
+
+@bp.route("/wards/<slug>/rate", methods=["GET", "POST"])
+@public
+@personal
+@lookup_limited
+@rate_limited(lambda: current_app.config["RATING_LIMIT_PER_IP"], methods=["POST"])
+def enter_code(slug: str):
+    """Nhập mã đánh giá: the ward's rating page for residents who cannot scan the QR code.
+    They type the receipt number and the slip's short code, then rate; the code is the
+    link's one-time permission. A code that cannot be used gets one neutral message (404)."""
+    ward = served_ward_or_404(slug)
+    form = _with_consent(CodeRatingForm())
+    dossier = None
+    status = 200
+    if form.validate_on_submit():
+        try:
+            dossier = tokens.dossier_for_code(ward.id, form.receipt_number.data, form.code.data)
+        except tokens.InvalidToken:
+            form.code.errors = [str(CODE_MISS)]
+            form.step.data = "code"
+            status = 404
+        else:
+            if form.step.data == "rate":
+                try:
+                    ratings.rate_with_code(
+                        ward.id, form.receipt_number.data, form.code.data, rating_input(form)
+                    )
+                except tokens.InvalidToken:
+                    db.session.rollback()
+                    form.code.errors = [str(CODE_MISS)]
+                    form.step.data, dossier, status = "code", None, 404
+                except DomainError as error:
+                    show_error(form, error)
+                    status = 422
+                else:
+                    commit()
+                    return redirect(url_for("satisfaction.thanks"))
+            else:
+                form.step.data = "rate"
+    elif form.is_submitted():
+        status = 422
+        if not (form.receipt_number.errors or form.code.errors):
+            form.step.data = "code"  # only a broken form (no CSRF): start again
+    return render_template(
+        "satisfaction/enter_code.html", form=form, dossier=dossier, ward=ward
+    ), status
+
+
+@bp.route("/wards/<slug>/dossier-lookup", methods=["GET", "POST"])
+@public
+@personal
+@lookup_limited
+def lookup(slug: str):
+    """Tra cứu hồ sơ: a dossier's state, dates and timeliness, found by its receipt number
+    and the last 4 digits of the phone given at the desk. Every miss looks alike (404)."""
+    ward = served_ward_or_404(slug)
+    form = LookupForm()
+    found = None
+    status = 200
+    if form.validate_on_submit():
+        try:
+            found = dossier_lookup.find(ward.id, form.receipt_number.data, form.digits.data)
+        except DomainError as error:
+            form.digits.errors = [str(error.message)]
+            status = 404
+    elif form.is_submitted():
+        status = 422
+    form.digits.data = ""  # never shown back
+    return render_template("satisfaction/lookup.html", form=form, found=found, ward=ward), status
