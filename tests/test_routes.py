@@ -697,7 +697,9 @@ def guard_world(world: World) -> World:
         ),
     )
     world.rating_token = satisfaction_dossiers.return_dossier(world.staff, world.dossier)
-    world.kiosk = satisfaction_kiosks.issue_enrolment(world.chairman, "Quầy 1", world.staff.id).device
+    world.kiosk = satisfaction_kiosks.issue_enrolment(
+        world.chairman, "Quầy 1", world.staff.id
+    ).device
     db.session.commit()
     return world
 

@@ -69,7 +69,7 @@ ACTIONS = {
         "kiosk_device",
     ),
     "satisfaction_staff.revoke_kiosk": (_l("Revoked a rating tablet"), "kiosk_device"),
-    "kiosk.enrol": (_l("A rating tablet was enrolled with its code"), "kiosk_device"),
+    "kiosk.enrolled": (_l("A rating tablet was enrolled with its code"), "kiosk_device"),
     "satisfaction_staff.edit_procedure": (_l("Saved a procedure"), "procedure"),
     "satisfaction_staff.import_procedures": (_l("Imported procedures"), None),
     # downloads of personal data (GET routes marked with @audited_download)
@@ -86,6 +86,8 @@ ACTIONS = {
 NOT_AUDITED = {
     "main.set_language": "the page language, kept in a cookie and the account",
     "auth.logout": "ends the official's own session",
+    "kiosk.enrol": "the tablet's enrolment is recorded by the service itself (kiosk.enrolled), "
+    "whoever happens to be signed in on that browser",
 }
 
 # kind of record -> (its name, the page that shows it, that page's id argument)

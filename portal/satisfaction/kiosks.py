@@ -151,7 +151,7 @@ def enrol(raw_code: str | None, now=None) -> tuple[KioskDevice, str]:
         raise InvalidEnrolment()
     db.session.refresh(device)
     audit.record(
-        "kiosk.enrol",
+        "kiosk.enrolled",
         role="kiosk",
         ward_id=device.ward_id,
         target_type="kiosk_device",
