@@ -38,7 +38,7 @@ def issue(client, world: World, desk: str = "Quầy 1") -> str:
 
 def enrolled(client, world: World):
     code = issue(client, world)
-    response = post_form(client, "/kiosk/enrol", {"code": code.lower()})
+    response = post_form(client, "/kiosk/enrol", {"code": code.lower()}, headers=EN)
     assert response.status_code == 302 and response.headers["Location"] == "/kiosk/"
     return code, response
 
