@@ -16,7 +16,7 @@ from wtforms.validators import InputRequired, NumberRange, Optional
 
 from portal.forms import LocalDateTimeField, WholeNumberField, max_len, options
 from portal.satisfaction import labels
-from portal.satisfaction.ratings import COMMENT_MAX, REASON_MAX
+from portal.satisfaction.ratings import COMMENT_MAX, REASON_MAX, callback_consent_text
 
 VISITS_MESSAGE = _l("Enter a number of visits between 0 and 50.")
 
@@ -119,8 +119,12 @@ class RatingForm(FlaskForm):
         validators=[max_len(20)],
         render_kw={"autocomplete": "tel", "inputmode": "tel"},
     )
-    # The label is the consent's exact wording (ratings.callback_consent_text), set per request.
     callback_consent = BooleanField(_l("I agree to be contacted about my dissatisfaction"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The box's label is the consent's exact wording, the one stored with the rating.
+        self.callback_consent.label.text = callback_consent_text()
 
 
 RECEIPT_MESSAGE = _l("Enter the receipt number (at most 40 characters).")

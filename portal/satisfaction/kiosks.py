@@ -91,7 +91,7 @@ def issue_enrolment(actor: User, desk_name: str, officer_id: int | None, now=Non
     """The chairman names a desk and its officer: a new device waiting for its tablet, and
     the one-time code that tablet types (valid KIOSK_ENROL_HOURS)."""
     now = now or utcnow()
-    if not policy.may_enrol_devices(actor, actor.ward_id if actor else None):
+    if not policy.may_enrol_devices(actor, actor.ward_id):
         raise PermissionDenied(
             _l("Only the ward's chairman may enrol and revoke its rating tablets.")
         )

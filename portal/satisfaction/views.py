@@ -32,12 +32,6 @@ def _private_headers(response):
     return response
 
 
-def _with_consent(form):
-    """The call-back box's label is the consent's exact wording (what is stored with it)."""
-    form.callback_consent.label.text = ratings.callback_consent_text()
-    return form
-
-
 @bp.get("/r/thanks")
 @public
 def thanks():
@@ -54,7 +48,7 @@ def rate(token: str):
     A link that cannot be used (guessed, used, expired, malformed) gets the one neutral
     page of tokens.InvalidToken, whatever the reason."""
     dossier = tokens.dossier_for_token(token)
-    form = _with_consent(RatingForm())
+    form = RatingForm()
     if form.validate_on_submit():
         try:
             ratings.rate(token, rating_input(form))
@@ -87,7 +81,7 @@ def enter_code(slug: str):
     They type the receipt number and the slip's short code, then rate; the code is the
     link's one-time permission. A code that cannot be used gets one neutral message (404)."""
     ward = served_ward_or_404(slug)
-    form = _with_consent(CodeRatingForm())
+    form = CodeRatingForm()
     dossier = None
     status = 200
     if form.validate_on_submit():

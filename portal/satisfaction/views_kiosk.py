@@ -11,7 +11,6 @@ from flask import (
     Blueprint,
     current_app,
     flash,
-    g,
     make_response,
     redirect,
     render_template,
@@ -45,7 +44,6 @@ def device_required(view):
             if request.method == "POST":
                 return _private(render_template("satisfaction/kiosk_gone.html"), 403)
             return redirect(url_for("kiosk.enrol"))
-        g.kiosk_device = device
         return view(device, *args, **kwargs)
 
     return wrapped
@@ -92,7 +90,6 @@ def enrol():
 
 
 def _screen(device, dossier: Dossier | None, form: RatingForm, status: int = 200):
-    form.callback_consent.label.text = ratings.callback_consent_text()
     ward = db.session.get(Ward, device.ward_id)
     body = render_template(
         "satisfaction/kiosk.html",

@@ -272,7 +272,6 @@ def return_dossier(dossier_id: int):
 
 def _kiosk_page(dossier: Dossier | None, form: RatingForm, status: int = 200):
     ward = db.session.get(Ward, current_user.ward_id)
-    form.callback_consent.label.text = ratings.callback_consent_text()
     body = render_template(
         "satisfaction/kiosk.html",
         dossier=dossier,
