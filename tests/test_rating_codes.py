@@ -66,6 +66,10 @@ def test_a_resident_rates_with_the_code(client, world: World):
     assert step.status_code == 200 and step.headers["Cache-Control"] == "no-store"
     assert 'name="step" value="rate"' in html and "Very satisfied" in html
     assert count(Rating) == 0  # the code step records nothing
+    long = enter(client, world, item.receipt_number, code, level="satisfied", comment="x" * 2001)
+    html = text_of(long)
+    assert long.status_code == 422 and 'name="step" value="rate"' in html  # kept on the rating
+    assert "At most 2000 characters" in html and count(Rating) == 0
     missing = enter(client, world, item.receipt_number, code, level="")
     assert missing.status_code == 422 and "Choose one of the three answers." in text_of(missing)
     done = enter(client, world, item.receipt_number, code, level="satisfied", comment="Nhanh")

@@ -82,40 +82,43 @@ def enter_code(slug: str):
     link's one-time permission. A code that cannot be used gets one neutral message (404)."""
     ward = served_ward_or_404(slug)
     form = CodeRatingForm()
-    dossier = None
-    status = 200
-    if form.validate_on_submit():
-        try:
-            dossier = tokens.dossier_for_code(ward.id, form.receipt_number.data, form.code.data)
-        except tokens.InvalidToken:
-            form.code.errors = [str(CODE_MISS)]
-            form.step.data = "code"
-            status = 404
-        else:
-            if form.step.data == "rate":
-                try:
-                    ratings.rate_with_code(
-                        ward.id, form.receipt_number.data, form.code.data, rating_input(form)
-                    )
-                except tokens.InvalidToken:
-                    db.session.rollback()
-                    form.code.errors = [str(CODE_MISS)]
-                    form.step.data, dossier, status = "code", None, 404
-                except DomainError as error:
-                    show_error(form, error)
-                    status = 422
-                else:
-                    commit()
-                    return redirect(url_for("satisfaction.thanks"))
-            else:
-                form.step.data = "rate"
-    elif form.is_submitted():
-        status = 422
-        if not (form.receipt_number.errors or form.code.errors):
-            form.step.data = "code"  # only a broken form (no CSRF): start again
-    return render_template(
-        "satisfaction/enter_code.html", form=form, dossier=dossier, ward=ward
-    ), status
+    if not form.is_submitted():
+        return _code_page(form, ward)
+    valid = form.validate_on_submit()
+    if form.receipt_number.errors or form.code.errors or "csrf_token" in form.errors:
+        return _code_page(form, ward, status=422)
+    try:
+        dossier = tokens.dossier_for_code(ward.id, form.receipt_number.data, form.code.data)
+    except tokens.InvalidToken:
+        return _code_miss(form, ward)
+    if not valid:  # the rating's own fields
+        return _code_page(form, ward, dossier, 422)
+    if form.step.data != "rate":  # the code is right: now the rating
+        return _code_page(form, ward, dossier)
+    try:
+        ratings.rate_with_code(
+            ward.id, form.receipt_number.data, form.code.data, rating_input(form)
+        )
+    except tokens.InvalidToken:  # used meanwhile, through the link or the kiosk
+        db.session.rollback()
+        return _code_miss(form, ward)
+    except DomainError as error:
+        show_error(form, error)
+        return _code_page(form, ward, dossier, 422)
+    commit()
+    return redirect(url_for("satisfaction.thanks"))
+
+
+def _code_page(form: CodeRatingForm, ward: Ward, dossier=None, status: int = 200):
+    """The code step (no dossier yet) or, once the code is right, the rating step."""
+    page = render_template("satisfaction/enter_code.html", form=form, dossier=dossier, ward=ward)
+    return page, status
+
+
+def _code_miss(form: CodeRatingForm, ward: Ward):
+    """The one answer for every code that cannot be used: a 404, counted by the throttle."""
+    form.code.errors = [str(CODE_MISS)]
+    return _code_page(form, ward, status=404)
 
 
 @bp.route("/wards/<slug>/dossier-lookup", methods=["GET", "POST"])
