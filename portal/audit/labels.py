@@ -66,6 +66,12 @@ ACTIONS = {
     "satisfaction_staff.import_dossiers": (_l("Imported dossiers"), None),
     "satisfaction_staff.return_dossier": (_l("Returned a dossier and printed its slip"), "dossier"),
     "satisfaction_staff.kiosk_rate": (_l("Recorded a rating at the kiosk"), "dossier"),
+    "satisfaction_staff.enrol_kiosk": (
+        _l("Issued a rating tablet's enrolment code"),
+        "kiosk_device",
+    ),
+    "satisfaction_staff.revoke_kiosk": (_l("Revoked a rating tablet"), "kiosk_device"),
+    "kiosk.enrolled": (_l("A rating tablet was enrolled with its code"), "kiosk_device"),
     "satisfaction_staff.edit_procedure": (_l("Saved a procedure"), "procedure"),
     "satisfaction_staff.import_procedures": (_l("Imported procedures"), None),
     # downloads of personal data (GET routes marked with @audited_download)
@@ -86,6 +92,8 @@ NOT_AUDITED = {
     "main.set_language": "the page language, kept in a cookie and the account",
     "auth.logout": "ends the official's own session",
     "main.choose_ward": "the ward a visitor's home shows, kept in a cookie of their browser",
+    "kiosk.enrol": "the tablet's enrolment is recorded by the service itself (kiosk.enrolled), "
+    "whoever happens to be signed in on that browser",
 }
 
 # kind of record -> (its name, the page that shows it, that page's id argument)
@@ -115,6 +123,7 @@ TARGETS = {
     "ward": (lazy_pgettext("audit", "Ward"), None, None),
     "api_key": (lazy_pgettext("audit", "API key"), None, None),
     "attachment": (lazy_pgettext("audit", "Attachment"), None, None),
+    "kiosk_device": (lazy_pgettext("audit", "Rating tablet"), None, None),
 }
 
 # What `detail` may say, as the page shows it.
