@@ -175,10 +175,16 @@ def held(session_id: int):
 def book_for_caller(session_id: int):
     """Book a place for a caller or walk-in who has no account (name and phone)."""
     session = conference_or_404(session_id)
+    return book_caller(session, url_for("dialogues_staff.detail", session_id=session.id))
+
+
+def book_caller(session: DialogueSession, target: str):
+    """The guest-booking form posted for a conference or a reception slot: book, commit,
+    flash the caller's lookup code and go back to `target` (problems flashed there)."""
     form = GuestBookForm()
     if not form.validate_on_submit():
         flash_form_errors(form)
-        return redirect(url_for("dialogues_staff.detail", session_id=session.id))
+        return redirect(target)
 
     def action():
         booking = services.book(
@@ -190,7 +196,7 @@ def book_for_caller(session_id: int):
         )
         flash(_("Lookup code for the caller: %(code)s", code=format_code(booking.code)))
 
-    return _act(session, action, _("The caller is booked."))
+    return perform(action, _("The caller is booked."), target)
 
 
 @bp.post("/bookings/<int:booking_id>/cancel")
