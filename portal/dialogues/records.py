@@ -111,15 +111,9 @@ def _text(problems: Problems, name: str, value: str, limit: int, required=None) 
 def _follow_up_officer(problems: Problems, ward_id: int, officer_id: int | None) -> User | None:
     if not officer_id:
         return None
-    officer = db.session.get(User, officer_id)
-    if (
-        officer is None
-        or officer.ward_id != ward_id
-        or officer.role not in WARD_OFFICERS
-        or not officer.is_active
-    ):
+    officer = next((u for u in officers_of(ward_id) if u.id == officer_id), None)
+    if officer is None:
         problems.add("follow_up_officer_id", _l("Choose an officer of this ward."))
-        return None
     return officer
 
 
@@ -211,7 +205,9 @@ def _open_feedback(
     deadline rather than the category's."""
     ward = db.session.get(Ward, record.ward_id)
     first_line = record.matter.splitlines()[0] if record.matter else ""
-    title = first_line[: submission.TITLE_MAX - 1].rsplit(" ", 1)[0] or first_line[:100]
+    title = first_line
+    if len(title) > submission.TITLE_MAX:  # cut after the last whole word that fits
+        title = title[: submission.TITLE_MAX].rsplit(" ", 1)[0] or title[: submission.TITLE_MAX]
     data = submission.FeedbackInput(
         category_id=category_id,
         title=title,
