@@ -119,7 +119,7 @@ def test_moving_into_a_taken_slot_is_refused_and_nothing_is_lost(world: World):
     db.session.commit()
     with pytest.raises(StateConflict) as error:
         services.move_booking(world.resident, booking, taken)
-    assert "just been taken" in str(error.value)
+    assert "vừa có người đăng ký" in str(error.value)  # Vietnamese, the default language
     db.session.rollback()
     db.session.refresh(booking)
     assert booking.session_id == old.id and booking.status == BookingStatus.CONFIRMED
@@ -155,6 +155,19 @@ def test_moving_from_the_page(client, world: World):
         client, f"/bookings/{booking.code}/move", {"slot_id": str(new.id)}, headers=EN
     )
     assert response.status_code == 302
+    db.session.refresh(booking)
+    assert booking.session_id == new.id
+    # Into a slot taken meanwhile: refused with the reason, the booking keeps its slot.
+    taken = make_slot(world, 5)
+    services.book(taken, user=make_user(Role.RESIDENT, world.ward), question="Khác")
+    db.session.commit()
+    response = post_form(
+        client, f"/bookings/{booking.code}/move", {"slot_id": str(taken.id)}, headers=EN
+    )
+    assert response.status_code == 409
+    assert "This reception slot has just been taken. Your booking keeps its slot." in text_of(
+        response
+    )
     db.session.refresh(booking)
     assert booking.session_id == new.id
     # A slot id that is not a free slot of the ward: the form says so, nothing changes.

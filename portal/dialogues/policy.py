@@ -268,7 +268,9 @@ def _booking_permitted(actor: User | None, booking: Booking) -> set[BookingActio
     if is_officer_of(actor, booking.ward_id):
         return {BookingAction.CANCEL, BookingAction.MOVE} if reception else {BookingAction.CANCEL}
     if is_resident(actor) and booking.user_id is not None and booking.user_id == actor.id:
-        return {BookingAction.WITHDRAW, BookingAction.MOVE} if reception else {BookingAction.WITHDRAW}
+        return (
+            {BookingAction.WITHDRAW, BookingAction.MOVE} if reception else {BookingAction.WITHDRAW}
+        )
     return set()
 
 

@@ -10,9 +10,7 @@ from wtforms.validators import InputRequired, NumberRange, Optional
 from portal.dialogues.records import FOLLOW_UP_DAYS_MAX
 from portal.forms import LocalDateTimeField, WholeNumberField, max_len
 
-_DAYS_MESSAGE = _l(
-    "Enter between %(min)d and %(max)d working days.", min=1, max=FOLLOW_UP_DAYS_MAX
-)
+_DAYS_MESSAGE = _l("Enter between %(min)d and %(max)d working days.", min=1, max=FOLLOW_UP_DAYS_MAX)
 
 
 class RecordForm(FlaskForm):
@@ -61,4 +59,3 @@ class RecordForm(FlaskForm):
             "For feedback and petitions followed up: the case opened in the feedback inbox."
         ),
     )
-

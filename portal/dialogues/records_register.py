@@ -16,7 +16,11 @@ from portal.dialogues.models import ReceptionRecord
 
 
 def _columns(see_phone: bool) -> tuple[Column, ...]:
-    phone = (lambda r: national(r.visitor_phone)) if see_phone else (lambda r: mask_phone(r.visitor_phone))
+    phone = (
+        (lambda r: national(r.visitor_phone))
+        if see_phone
+        else (lambda r: mask_phone(r.visitor_phone))
+    )
     return (
         Column(_l("No."), lambda r: r.number, Format.INTEGER),
         Column(_l("Received at"), lambda r: r.entry.received_at, Format.DATETIME),
@@ -32,9 +36,7 @@ def _columns(see_phone: bool) -> tuple[Column, ...]:
             lambda r: r.entry.follow_up_officer.full_name if r.entry.follow_up_officer else None,
         ),
         Column(_l("Deadline"), lambda r: r.entry.follow_up_due, Format.DATE),
-        Column(
-            _l("Feedback case"), lambda r: r.entry.feedback.code if r.entry.feedback else None
-        ),
+        Column(_l("Feedback case"), lambda r: r.entry.feedback.code if r.entry.feedback else None),
         Column(_l("Recorded by"), lambda r: r.entry.recorded_by.full_name),
     )
 

@@ -14,6 +14,7 @@ from flask_login import current_user
 from portal.codes import format_code
 from portal.db import MAX_ID, utcnow
 from portal.dialogues import policy, queries, reception, services
+from portal.dialogues.callers import book_caller
 from portal.dialogues.forms import GuestBookForm
 from portal.dialogues.loaders import booking_or_404, slot_or_404
 from portal.dialogues.models import DialogueSession, ReceptionSchedule
@@ -25,7 +26,6 @@ from portal.dialogues.reception_forms import (
     ScheduleForm,
     weekday_label,
 )
-from portal.dialogues.views_staff import book_caller
 from portal.domain import DomainError
 from portal.extensions import db, lookup_limited
 from portal.forms import int_or_none, options, with_id_prefix
@@ -103,8 +103,9 @@ def _staff_page(schedule_form=None, block_day_form=None, status: int = 200):
         rows=rows,
         schedule_form=schedule_form or ScheduleForm(formdata=None),
         block_day_form=block_day_form or BlockDayForm(formdata=None),
-        may_move=lambda booking: BookingAction.MOVE
-        in policy.booking_actions(current_user, booking, now),
+        may_move=lambda booking: (
+            BookingAction.MOVE in policy.booking_actions(current_user, booking, now)
+        ),
         guest_form=lambda slot: with_id_prefix(GuestBookForm(formdata=None), f"caller-{slot.id}"),
         can_edit=may_open("reception.add_schedule"),
         weekday_label=weekday_label,

@@ -125,7 +125,10 @@ def create():
                 ),
             ),
             lambda entry: (
-                _("Recorded. Feedback case %(code)s is opened for the follow-up.", code=entry.feedback.code)
+                _(
+                    "Recorded. Feedback case %(code)s is opened for the follow-up.",
+                    code=entry.feedback.code,
+                )
                 if entry.feedback
                 else _("Recorded.")
             ),
@@ -192,4 +195,3 @@ def register(fmt: str):
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"
     return response
-

@@ -3,13 +3,14 @@ booking for callers, cancelling, check-in. The Fatherland Front supervisor may l
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.codes import format_code
 from portal.db import utcnow
 from portal.dialogues import policy, services
+from portal.dialogues.callers import book_caller
 from portal.dialogues.forms import (
     CheckInForm,
     ConferenceForm,
@@ -24,7 +25,7 @@ from portal.dialogues.policy import ConferenceAction
 from portal.domain import DomainError
 from portal.security import WARD_OFFICERS, WARD_OFFICIALS, role_required
 from portal.timeutil import to_local, to_utc
-from portal.web import commit, flash_form_errors, perform, show_error, submit
+from portal.web import commit, perform, show_error, submit
 
 bp = Blueprint("dialogues_staff", __name__, url_prefix="/staff/dialogues")
 
@@ -176,27 +177,6 @@ def book_for_caller(session_id: int):
     """Book a place for a caller or walk-in who has no account (name and phone)."""
     session = conference_or_404(session_id)
     return book_caller(session, url_for("dialogues_staff.detail", session_id=session.id))
-
-
-def book_caller(session: DialogueSession, target: str):
-    """The guest-booking form posted for a conference or a reception slot: book, commit,
-    flash the caller's lookup code and go back to `target` (problems flashed there)."""
-    form = GuestBookForm()
-    if not form.validate_on_submit():
-        flash_form_errors(form)
-        return redirect(target)
-
-    def action():
-        booking = services.book(
-            session,
-            guest_name=form.guest_name.data,
-            guest_phone=form.guest_phone.data,
-            question=form.question.data,
-            booked_by=current_user,
-        )
-        flash(_("Lookup code for the caller: %(code)s", code=format_code(booking.code)))
-
-    return perform(action, _("The caller is booked."), target)
 
 
 @bp.post("/bookings/<int:booking_id>/cancel")

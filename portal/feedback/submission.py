@@ -173,7 +173,9 @@ def submit(
         device_id=clean(data.device_id)[:100],
         publish_allowed=bool(data.publish_allowed),
         received_at=now,
-        due_on=due_on if actor is not None and due_on else deadline_for(now, category.deadline_days),
+        due_on=due_on
+        if actor is not None and due_on
+        else deadline_for(now, category.deadline_days),
         api_key_id=api_key_id,
     )
     item.category = category
