@@ -99,6 +99,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.dashboard.views_exports import bp as dashboard_exports_bp
     from portal.dialogues.views import bp as dialogues_bp
     from portal.dialogues.views_reception import bp as reception_bp
+    from portal.dialogues.views_records import bp as reception_records_bp
     from portal.dialogues.views_results import bp as dialogue_results_bp
     from portal.dialogues.views_staff import bp as dialogues_staff_bp
     from portal.feedback.views import bp as feedback_bp
@@ -117,6 +118,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(dialogues_bp)
     app.register_blueprint(dialogues_staff_bp)
     app.register_blueprint(reception_bp)
+    app.register_blueprint(reception_records_bp)
     app.register_blueprint(dialogue_results_bp)
     app.register_blueprint(api_keys_bp)
     app.register_blueprint(open311_bp)

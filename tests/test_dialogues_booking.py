@@ -272,7 +272,7 @@ def test_each_conference_reminds_at_its_own_lead_time(app, world: World):
     assert services.queue_reminders(now=now) == 1  # 5 h before the 6 h one; never the silent
     db.session.commit()
     reminded = {m.dedupe_key for m in outbox("booking_reminder")}
-    assert reminded == {f"reminder:{bookings[in_30h.id].id}", f"reminder:{bookings[in_5h.id].id}"}
+    assert reminded == {f"reminder:{bookings[s.id].id}:{s.id}" for s in (in_30h, in_5h)}
     # The option sets one lead time for all (the silent one too), still once each.
     assert services.queue_reminders(now=now, hours=4) == 1
 

@@ -20,7 +20,7 @@ from conftest import (
 from portal import create_app
 from portal.api import keys
 from portal.db import utcnow
-from portal.dialogues import reception, services
+from portal.dialogues import reception, records, services
 from portal.dialogues.models import Question, SessionKind
 from portal.extensions import db
 from portal.feedback import canned as feedback_canned
@@ -471,6 +471,54 @@ ROUTES = {
         {"day": "2099-01-06", "reason": "Chủ tịch đi họp"},
         only({"staff": 302, "staff_other": 302, "chairman": 302}),
     ),
+    "reception.book_for_caller": (
+        "POST",
+        lambda w: f"/staff/reception/slots/{w.slot.id}/book",
+        {"guest_name": "Ông Gọi Điện", "guest_phone": "0987 654 321", "question": "Đất đai"},
+        only({"staff": 302, "chairman": 302}),
+    ),
+    # The holder moves their reception booking, or the ward's officers; the supervisor and
+    # the administrator may see the booking, not move it; another ward's officer gets a 404.
+    "reception.move_booking": (
+        "GET",
+        lambda w: f"/bookings/{w.reception_booking.code}/move",
+        None,
+        {
+            **only({"resident": 200, "staff": 200, "chairman": 200}),
+            "staff_other": 404,
+        },
+    ),
+    # ---- the reception record: the ward's officers record, its officials read
+    "reception_records.index": (
+        "GET",
+        lambda w: "/staff/reception/records/",
+        None,
+        WARD_LISTS,
+    ),
+    "reception_records.create": (
+        "GET",
+        lambda w: "/staff/reception/records/new",
+        None,
+        only({"staff": 200, "staff_other": 200, "chairman": 200}),
+    ),
+    "reception_records.detail": (
+        "GET",
+        lambda w: f"/staff/reception/records/{w.record.id}",
+        None,
+        only({"staff": 200, "chairman": 200, "supervisor": 200}),
+    ),
+    "reception_records.day": (
+        "GET",
+        lambda w: "/staff/reception/records/day/2026-12-01",
+        None,
+        WARD_LISTS,
+    ),
+    "reception_records.register": (
+        "GET",
+        lambda w: "/staff/reception/records/register.xlsx",
+        None,
+        WARD_LISTS,
+    ),
     # ---------------------------------------------------------------- satisfaction
     "satisfaction.rate": ("GET", lambda w: f"/r/{w.rating_token}", None, everyone(200)),
     "satisfaction.thanks": ("GET", lambda w: "/r/thanks", None, everyone(200)),
@@ -721,6 +769,30 @@ def guard_world(world: World) -> World:
         starts_in=timedelta(days=3),
         title=reception.SLOT_TITLE,
         schedule_id=world.schedule.id,
+    )
+    # The resident's reception booking in another slot (w.slot stays free to move into),
+    # and an entry of the reception record.
+    world.reception_booking = services.book(
+        make_conference(
+            world.ward,
+            kind=SessionKind.RECEPTION,
+            capacity=1,
+            starts_in=timedelta(days=4),
+            title=reception.SLOT_TITLE,
+        ),
+        user=world.resident,
+        question="Cấp phép xây dựng",
+    )
+    world.record = records.record_reception(
+        world.staff,
+        records.RecordInput(
+            received_at=utcnow() - timedelta(hours=1),
+            visitor_name="Ông Đến Trực Tiếp",
+            visitor_phone="0987 654 321",
+            visitor_address="Tổ 5, phường Bồ Đề",
+            kind="petition",
+            matter="Đề nghị lắp đèn ngõ 12",
+        ),
     )
     # The resident's feedback with a photo, the ward's categories and a canned reply.
     world.feedback = make_feedback(

@@ -279,9 +279,11 @@ def every_sms_text(world: World, locale: str) -> dict[str, str]:
             "booking_promoted",
             "booking_reminder",
             "booking_cancelled",
+            "booking_moved",
             "results_published",
         ):
             extra = {
+                "old_when": conference.starts_at,
                 "position": 12,
                 "reason": "Buổi đối thoại được dời sang tháng sau vì trùng lịch họp của Thành ủy",
                 "url": "https://congphuong.example.vn/d/phuong-bo-de/123",

@@ -46,6 +46,12 @@ ACTIONS = {
     "reception.generate": (_l("Opened reception slots"), None),
     "reception.block_slot": (_l("Blocked a reception slot"), "slot"),
     "reception.block_day": (_l("Blocked a day of reception"), None),
+    "reception.book_for_caller": (_l("Booked a reception slot for a caller"), "slot"),
+    "reception.move_booking": (_l("Moved a reception booking"), None),
+    "reception_records.create": (_l("Recorded a citizen reception"), "reception_record"),
+    "reception_records.register": (_l("Downloaded the reception register"), None),
+    "reception_records.detail": (_l("Opened a reception record entry"), "reception_record"),
+    "reception_records.day": (_l("Opened a day of the reception record"), None),
     # feedback
     "feedback_staff.create": (_l("Recorded feedback for a resident"), "feedback"),
     "feedback_staff.assign": (_l("Assigned feedback"), "feedback"),
@@ -119,6 +125,11 @@ TARGETS = {
     "canned": (lazy_pgettext("audit", "Canned reply"), None, None),
     "schedule": (lazy_pgettext("audit", "Reception hours"), None, None),
     "slot": (lazy_pgettext("audit", "Reception slot"), None, None),
+    "reception_record": (
+        lazy_pgettext("audit", "Reception record entry"),
+        "reception_records.detail",
+        "record_id",
+    ),
     "user": (lazy_pgettext("audit", "Account"), None, None),
     "ward": (lazy_pgettext("audit", "Ward"), None, None),
     "api_key": (lazy_pgettext("audit", "API key"), None, None),
@@ -147,6 +158,12 @@ DETAILS = {
     "warnings": _l("Deadline warnings"),
     "overdue": _l("Overdue notices"),
     "digests": _l("Digests"),
+    "from_slot": _l("From reception slot"),
+    "to_slot": _l("To reception slot"),
+    "kind": _l("Kind"),
+    "feedback_id": _l("Feedback opened"),
+    "start": _l("From"),
+    "end": _l("Until"),
 }
 
 

@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 
 from portal.dialogues.forms import MODE_LABELS
-from portal.dialogues.models import BookingStatus, SessionKind, SessionStatus
+from portal.dialogues.models import BookingStatus, MatterKind, SessionKind, SessionStatus
 
 SESSION_STATUS = {
     SessionStatus.DRAFT: _l("Draft"),
@@ -41,6 +41,14 @@ SESSION_KIND = {
     SessionKind.RECEPTION: _l("Citizen reception"),
 }
 
+# What a citizen raised at a reception, as the reception record names it.
+MATTER_KIND = {
+    MatterKind.FEEDBACK: lazy_pgettext("reception matter", "Feedback (phản ánh)"),
+    MatterKind.PETITION: lazy_pgettext("reception matter", "Petition (kiến nghị)"),
+    MatterKind.COMPLAINT: lazy_pgettext("reception matter", "Complaint (khiếu nại)"),
+    MatterKind.DENUNCIATION: lazy_pgettext("reception matter", "Denunciation (tố cáo)"),
+}
+
 
 def filters() -> dict:
     return {
@@ -50,4 +58,5 @@ def filters() -> dict:
         "booking_status_for_holder": lambda v: str(BOOKING_STATUS_FOR_HOLDER[BookingStatus(v)]),
         "session_kind": lambda v: str(SESSION_KIND[SessionKind(v)]),
         "session_mode": lambda v: str(MODE_LABELS[v]),
+        "matter_kind": lambda v: str(MATTER_KIND[MatterKind(v)]),
     }

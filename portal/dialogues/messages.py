@@ -22,6 +22,10 @@ def recipient_of(booking: Booking, kind: str = "") -> Recipient:
     return Recipient(name=booking.guest_name, locale="vi", phone=booking.guest_phone or None)
 
 
+def _when(moment, pattern: str = "medium") -> str:
+    return format_datetime(moment, pattern)
+
+
 def _short_params(booking: Booking, extra: dict) -> dict:
     """The values of a text message (and of its Zalo template), each cut to fit."""
     session = booking.session
@@ -32,6 +36,7 @@ def _short_params(booking: Booking, extra: dict) -> dict:
         "code": booking.code,
         "ward": short(session.ward.name, 30),
         "position": extra.get("position", ""),
+        "old_when": _when(extra["old_when"], "HH:mm dd/MM/yyyy") if "old_when" in extra else "",
         "reason": short(extra.get("reason", ""), 60),
         "url": extra.get("url", ""),
     }
@@ -62,6 +67,10 @@ def _sms(kind: str, params: dict) -> str:
             "sms",
             '%(ward)s: booking %(code)s for "%(title)s" %(when)s is cancelled. Reason: %(reason)s',
         ),
+        "booking_moved": pgettext(
+            "sms",
+            "%(ward)s: booking %(code)s is moved from %(old_when)s to %(when)s, %(place)s.",
+        ),
         "results_published": pgettext(
             "sms",
             '%(ward)s has published the results of "%(title)s", with the answer to your '
@@ -82,6 +91,8 @@ def _texts(kind: str, booking: Booking, extra: dict) -> tuple[str, str]:
         "ward": session.ward.name,
         **extra,
     }
+    if "old_when" in extra:
+        params["old_when"] = _when(extra["old_when"])
     if kind == "booking_confirmed":
         return (
             _("Booking confirmed: %(title)s", **params),
@@ -125,6 +136,15 @@ def _texts(kind: str, booking: Booking, extra: dict) -> tuple[str, str]:
             _(
                 'Dear %(name)s, your booking %(code)s for "%(title)s" on %(when)s has been '
                 "cancelled. Reason: %(reason)s. %(ward)s",
+                **params,
+            ),
+        )
+    if kind == "booking_moved":
+        return (
+            _("Booking moved: %(title)s", **params),
+            _(
+                "Dear %(name)s, your booking %(code)s has been moved from %(old_when)s to "
+                "%(when)s at %(place)s. Your lookup code stays the same. %(ward)s",
                 **params,
             ),
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime, time
+from datetime import date, datetime, time
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -252,12 +252,74 @@ class ReceptionSchedule(TimestampMixin, db.Model):
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
 
+class MatterKind(enum.StrEnum):
+    """What a citizen raised at a reception (Law on Citizen Reception 2013)."""
+
+    FEEDBACK = "feedback"  # phản ánh
+    PETITION = "petition"  # kiến nghị
+    COMPLAINT = "complaint"  # khiếu nại: Law on Complaints 2011, not feedback
+    DENUNCIATION = "denunciation"  # tố cáo: Law on Denunciations 2018, not feedback
+
+    @property
+    def own_procedure(self) -> bool:
+        """Handled under its own law, never as a feedback case."""
+        return self in (MatterKind.COMPLAINT, MatterKind.DENUNCIATION)
+
+
+class ReceptionRecord(TimestampMixin, db.Model):
+    """One entry of the reception record (sổ tiếp công dân): who was received, when, what they
+    raised and brought, what the chairman concluded, and the follow-up (an officer and a
+    deadline; for feedback and petitions, the feedback case it opened)."""
+
+    __tablename__ = "reception_records"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "follow_up_days IS NULL OR follow_up_days BETWEEN 1 AND 90",
+            name="follow_up_days_range",
+        ),
+        sa.Index("ix_reception_records_ward_received", "ward_id", "received_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ward_id: Mapped[int] = mapped_column(sa.ForeignKey("wards.id"))
+    slot_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("dialogue_sessions.id", ondelete="SET NULL"), index=True
+    )
+    booking_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("bookings.id", ondelete="SET NULL"), index=True
+    )
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    visitor_name: Mapped[str] = mapped_column(sa.String(120))
+    visitor_phone: Mapped[str] = mapped_column(sa.String(20), default="")
+    visitor_address: Mapped[str] = mapped_column(sa.String(300), default="")
+    kind: Mapped[MatterKind] = mapped_column(str_enum(MatterKind))
+    matter: Mapped[str] = mapped_column(sa.Text)
+    documents: Mapped[str] = mapped_column(sa.Text, default="")
+    conclusion: Mapped[str] = mapped_column(sa.Text, default="")
+    follow_up_officer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    follow_up_days: Mapped[int | None] = mapped_column(sa.Integer)
+    follow_up_due: Mapped[date | None] = mapped_column(sa.Date)
+    feedback_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("feedback.id", ondelete="SET NULL"), index=True
+    )
+    recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+
+    follow_up_officer: Mapped[User | None] = relationship(
+        foreign_keys=[follow_up_officer_id], lazy="joined"
+    )
+    recorded_by: Mapped[User] = relationship(foreign_keys=[recorded_by_id], lazy="joined")
+    feedback = relationship("Feedback", lazy="joined")
+
+
 __all__ = [
     "ACTIVE_BOOKING",
     "Booking",
     "BookingStatus",
     "DialogueSession",
     "Question",
+    "MatterKind",
+    "ReceptionRecord",
     "ReceptionSchedule",
     "SessionKind",
     "SessionMode",

@@ -22,7 +22,7 @@ from portal.dialogues.models import (
     SessionKind,
     SessionStatus,
 )
-from portal.domain import StateConflict
+from portal.domain import PermissionDenied, StateConflict
 from portal.policy import Allowed, Lifecycle
 from portal.security import (
     UNCONFIRMED,
@@ -188,12 +188,13 @@ CONFERENCE = Lifecycle(
 
 class SlotAction(enum.StrEnum):
     BLOCK = "block"  # the ward's officers: the chairman is away; whoever booked is told
+    BOOK_FOR_CALLER = "book_for_caller"  # the ward's officers: a caller or walk-in
     BOOK = "book"  # a resident: one open reception booking at a time
 
 
 def _slot_permitted(actor: User | None, slot: DialogueSession) -> set[SlotAction]:
     if is_officer_of(actor, slot.ward_id):
-        return {SlotAction.BLOCK}
+        return {SlotAction.BLOCK, SlotAction.BOOK_FOR_CALLER}
     if is_resident(actor):
         return {SlotAction.BOOK}
     return set()
@@ -206,6 +207,12 @@ def _slot_blocked(actor, slot: DialogueSession, now: datetime, wanted: set) -> d
             reasons[SlotAction.BLOCK] = _l("This slot is already blocked.")
         elif slot.starts_at <= now:
             reasons[SlotAction.BLOCK] = _l("This slot has already started.")
+    if SlotAction.BOOK_FOR_CALLER in wanted:
+        reason = booking_closed_reason(slot, now)
+        if reason is None and slot.seats_left <= 0:
+            reason = _l("This reception slot has just been taken.")
+        if reason is not None:
+            reasons[SlotAction.BOOK_FOR_CALLER] = reason
     if SlotAction.BOOK in wanted:
         reason = booking_closed_reason(slot, now)
         if reason is None and slot.seats_left <= 0:
@@ -259,27 +266,34 @@ def require_session(actor: User | None, session: DialogueSession, action, now=No
 class BookingAction(enum.StrEnum):
     WITHDRAW = "withdraw"  # its holder cancels it
     CANCEL = "cancel"  # the ward's officers cancel it, with a reason the holder is told
+    MOVE = "move"  # a reception booking to another free slot: its holder or the officers
 
 
 def _booking_permitted(actor: User | None, booking: Booking) -> set[BookingAction]:
+    reception = booking.session_kind == SessionKind.RECEPTION
     if is_officer_of(actor, booking.ward_id):
-        return {BookingAction.CANCEL}
+        return {BookingAction.CANCEL, BookingAction.MOVE} if reception else {BookingAction.CANCEL}
     if is_resident(actor) and booking.user_id is not None and booking.user_id == actor.id:
-        return {BookingAction.WITHDRAW}
+        return (
+            {BookingAction.WITHDRAW, BookingAction.MOVE} if reception else {BookingAction.WITHDRAW}
+        )
     return set()
 
 
 def _booking_blocked(actor, booking: Booking, now: datetime, wanted: set) -> dict:
+    reasons = {}
+    if BookingAction.MOVE in wanted and booking.status == BookingStatus.WAITING:
+        reasons[BookingAction.MOVE] = _l("Only a confirmed booking can be moved.")
     if booking.status == BookingStatus.CANCELLED:
         reason = _l("This booking is already cancelled.")
     elif (
         booking.status not in (BookingStatus.CONFIRMED, BookingStatus.WAITING)
         or booking.session.starts_at <= now
     ):
-        reason = _l("The session has started; the booking can no longer be cancelled.")
+        reason = _l("The session has started; the booking can no longer be changed.")
     else:
-        return {}
-    return dict.fromkeys(wanted, reason)
+        return reasons
+    return {**dict.fromkeys(wanted, reason), **reasons}
 
 
 BOOKING = Lifecycle(
@@ -287,9 +301,35 @@ BOOKING = Lifecycle(
     BookingAction,
     _booking_permitted,
     _booking_blocked,
-    _l("You may not cancel this booking."),
+    _l("You may not change this booking."),
 )
 
 booking_actions = BOOKING.actions
 booking_allowed = BOOKING.allowed
 require_booking = BOOKING.require
+
+
+# ---------------------------------------------------------------- the reception record
+
+
+class RecordAction(enum.StrEnum):
+    """The reception record (sổ tiếp công dân): who came, what they raised, what followed."""
+
+    RECORD = "record"  # the ward's officers and chairman enter a reception held
+    READ = "read"  # the ward's officials, the supervisor too: entries, prints, the register
+    SEE_PHONE = "see_phone"  # the whole number: those who call people back (the officers)
+
+
+def record_actions(actor: User | None, ward_id: int) -> set[RecordAction]:
+    """What `actor` may do with the ward's reception record."""
+    if is_officer_of(actor, ward_id):
+        return set(RecordAction)
+    if is_official_of(actor, ward_id):
+        return {RecordAction.READ}
+    return set()
+
+
+def require_record(actor: User | None, ward_id: int, action: RecordAction) -> None:
+    """Refuse (403) what the actor may not do with the ward's reception record."""
+    if action not in record_actions(actor, ward_id):
+        raise PermissionDenied(_l("Only the ward's officers and chairman may do this."))

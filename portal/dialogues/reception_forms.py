@@ -5,7 +5,7 @@ Every validator carries its own translated message: WTForms ships no Vietnamese 
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField, TextAreaField, TimeField
+from wtforms import DateField, RadioField, SelectField, StringField, TextAreaField, TimeField
 from wtforms.validators import InputRequired, NumberRange
 
 from portal.dialogues.reception import SLOT_MINUTES_MAX, SLOT_MINUTES_MIN
@@ -97,4 +97,14 @@ class BlockDayForm(FlaskForm):
 class BlockSlotForm(FlaskForm):
     reason = StringField(
         _l("Reason"), validators=[InputRequired(_l("Please give the reason.")), max_len(500)]
+    )
+
+
+class MoveBookingForm(FlaskForm):
+    """Another free slot for a reception booking (choices set by the view)."""
+
+    slot_id = RadioField(
+        _l("New slot"),
+        validate_choice=False,  # the service checks the slot with a translated message
+        validators=[InputRequired(_l("Choose one of the listed slots."))],
     )

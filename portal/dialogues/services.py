@@ -397,10 +397,10 @@ def book(
 
 
 def _book_action(session: DialogueSession, *, caller: bool):
-    """Booking for oneself (a resident), or for a caller (an officer: conferences only)."""
-    if caller:
-        return ConferenceAction.BOOK_FOR_CALLER
-    return SlotAction.BOOK if session.kind == SessionKind.RECEPTION else ConferenceAction.BOOK
+    """Booking for oneself (a resident), or for a caller or walk-in (an officer)."""
+    if session.kind == SessionKind.RECEPTION:
+        return SlotAction.BOOK_FOR_CALLER if caller else SlotAction.BOOK
+    return ConferenceAction.BOOK_FOR_CALLER if caller else ConferenceAction.BOOK
 
 
 def _has_open_reception(user: User | None) -> bool:
@@ -462,6 +462,59 @@ def cancel_booking(actor: User, booking: Booking, reason: str = "", now=None) ->
         promoted = promote_waiting(booking.session, now)
     db.session.flush()
     return promoted
+
+
+def move_booking(
+    actor: User, booking: Booking, slot: DialogueSession, now: datetime | None = None
+) -> Booking:
+    """Move a confirmed reception booking to another free slot of the ward: its holder or
+    the ward's officers, until the old slot starts. In one transaction: the new slot's seat
+    is taken by the same conditional UPDATE as a booking (decided by the database), the
+    booking changes slot only if it is still where the actor saw it, and the old seat is
+    freed. If the new slot has just been taken, StateConflict: nothing has changed and the
+    booking keeps its slot. The holder is told (through the outbox)."""
+    now = now or utcnow()
+    policy.require_booking(actor, booking, BookingAction.MOVE, now)
+    old = booking.session
+    if slot.kind != SessionKind.RECEPTION or slot.ward_id != booking.ward_id:
+        raise DomainError(_l("Choose one of the listed slots."), "slot_id")
+    if slot.id == old.id:
+        raise DomainError(_l("The booking is already in this slot: choose another."), "slot_id")
+    closed = policy.booking_closed_reason(slot, now)
+    if closed is not None:
+        raise StateConflict(closed)
+    # Both rows locked in id order (PostgreSQL), so two moves between the same two slots in
+    # opposite directions queue instead of deadlocking; SQLite writers already queue.
+    db.session.execute(
+        sa.select(DialogueSession.id)
+        .where(DialogueSession.id.in_((old.id, slot.id)))
+        .order_by(DialogueSession.id)
+        .with_for_update()
+    )
+    if not _take_seat(slot.id):
+        raise StateConflict(
+            _l("This reception slot has just been taken. Your booking keeps its slot.")
+        )
+    moved = db.session.execute(
+        sa.update(Booking)
+        .where(
+            Booking.id == booking.id,
+            Booking.session_id == old.id,
+            Booking.status == BookingStatus.CONFIRMED,
+        )
+        .values(session_id=slot.id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if moved != 1:
+        raise StateConflict(_l("This booking has just changed. Please look at it again."))
+    _free_seat(old.id)
+    db.session.refresh(booking)
+    db.session.refresh(old)
+    db.session.refresh(slot)
+    audit.note(target_type="booking", target_id=booking.id, from_slot=old.id, to_slot=slot.id)
+    messages.notify(booking, "booking_moved", old_when=old.starts_at)
+    db.session.flush()
+    return booking
 
 
 def _set_status(booking: Booking, old: BookingStatus, new: BookingStatus) -> bool:
@@ -757,7 +810,9 @@ def queue_reminders(now=None, hours: int | None = None) -> int:
             hours=hours or booking.session.reminder_hours
         ):
             continue
-        if messages.notify(booking, "booking_reminder", dedupe_key=f"reminder:{booking.id}"):
+        # Per slot: a booking moved after its reminder is reminded of its new slot.
+        key = f"reminder:{booking.id}:{booking.session_id}"
+        if messages.notify(booking, "booking_reminder", dedupe_key=key):
             queued += 1
     return queued
 

@@ -11,29 +11,38 @@ from flask_babel import format_time, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.db import utcnow
-from portal.dialogues import policy, queries, reception
-from portal.dialogues.loaders import slot_or_404
-from portal.dialogues.models import ReceptionSchedule
+from portal.codes import format_code
+from portal.db import MAX_ID, utcnow
+from portal.dialogues import policy, queries, reception, services
+from portal.dialogues.callers import book_caller
+from portal.dialogues.forms import GuestBookForm
+from portal.dialogues.loaders import booking_or_404, slot_or_404
+from portal.dialogues.models import DialogueSession, ReceptionSchedule
+from portal.dialogues.policy import BookingAction
 from portal.dialogues.reception_forms import (
     BlockDayForm,
     BlockSlotForm,
+    MoveBookingForm,
     ScheduleForm,
     weekday_label,
 )
 from portal.domain import DomainError
-from portal.forms import int_or_none
+from portal.extensions import db, lookup_limited
+from portal.forms import int_or_none, options, with_id_prefix
 from portal.pagecache import cached_page
 from portal.security import (
+    ANY_USER,
     WARD_OFFICERS,
     WARD_OFFICIALS,
     get_in_ward_or_404,
     is_resident,
     may_open,
+    personal,
     public,
     role_required,
     served_ward_or_404,
 )
+from portal.templating import local_datetime
 from portal.timeutil import to_local
 from portal.web import act, commit, perform, show_error, submit
 
@@ -94,6 +103,10 @@ def _staff_page(schedule_form=None, block_day_form=None, status: int = 200):
         rows=rows,
         schedule_form=schedule_form or ScheduleForm(formdata=None),
         block_day_form=block_day_form or BlockDayForm(formdata=None),
+        may_move=lambda booking: (
+            BookingAction.MOVE in policy.booking_actions(current_user, booking, now)
+        ),
+        guest_form=lambda slot: with_id_prefix(GuestBookForm(formdata=None), f"caller-{slot.id}"),
         can_edit=may_open("reception.add_schedule"),
         weekday_label=weekday_label,
         clock=_clock,
@@ -200,3 +213,57 @@ def block_day():
     else:
         flash(_("There is no reception on that day: nothing to block."), "info")
     return redirect(url_for("reception.staff_index"))
+
+
+@bp.post("/staff/reception/slots/<int:slot_id>/book")
+@role_required(WARD_OFFICERS)
+def book_for_caller(slot_id: int):
+    """Book a slot for a caller or walk-in without an account (name, phone, topic)."""
+    slot = slot_or_404(slot_id)
+    return book_caller(slot, url_for("reception.staff_index"))
+
+
+# ---------------------------------------------------------------- moving a booking
+
+
+def _slot_choice(slot: DialogueSession) -> str:
+    return f"{local_datetime(slot.starts_at, 'short')} · {slot.venue}"
+
+
+@bp.route("/bookings/<code>/move", methods=["GET", "POST"])
+@role_required(ANY_USER)
+@personal
+@lookup_limited
+def move_booking(code: str):
+    """Its holder (or the ward's officers) moves a reception booking to another free slot;
+    a slot taken meanwhile is refused with the reason, and the booking keeps its slot."""
+    booking = booking_or_404(code)
+    now = utcnow()
+    policy.require_booking(current_user, booking, BookingAction.MOVE, now)
+    slots = [s for s in reception.open_slots(booking.ward_id, now) if s.id != booking.session_id]
+    form = MoveBookingForm()
+    form.slot_id.choices = options((s.id, _slot_choice(s)) for s in slots)
+    status = 200
+    if form.validate_on_submit():
+        slot_id = int_or_none(form.slot_id.data)
+        slot = db.session.get(DialogueSession, slot_id) if slot_id and slot_id <= MAX_ID else None
+        if slot is None:
+            form.slot_id.errors = [_("Choose one of the listed slots.")]
+        else:
+            try:
+                services.move_booking(current_user, booking, slot, now)
+            except DomainError as error:
+                show_error(form, error)
+            else:
+                commit()
+                flash(_("The booking is moved; a message confirms the new time."), "success")
+                return redirect(url_for("dialogues.booking_detail", code=booking.code))
+    if form.errors:
+        status = 422
+    return render_template(
+        "dialogues/move_booking.html",
+        booking=booking,
+        form=form,
+        slots=slots,
+        code=format_code(booking.code),
+    ), status

@@ -6,10 +6,8 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     abort,
-    flash,
     jsonify,
     make_response,
-    redirect,
     render_template,
     url_for,
 )
@@ -20,6 +18,7 @@ from portal.audit.services import audited_download
 from portal.codes import format_code
 from portal.db import utcnow
 from portal.dialogues import attendees, policy, services
+from portal.dialogues.callers import book_caller
 from portal.dialogues.forms import (
     CheckInForm,
     ConferenceForm,
@@ -36,7 +35,7 @@ from portal.forms import int_or_none
 from portal.security import WARD_OFFICERS, WARD_OFFICIALS, role_required
 from portal.sheets import files as sheet_files
 from portal.timeutil import to_local, to_utc
-from portal.web import commit, flash_form_errors, perform, show_error, submit
+from portal.web import commit, perform, show_error, submit
 
 bp = Blueprint("dialogues_staff", __name__, url_prefix="/staff/dialogues")
 
@@ -188,22 +187,7 @@ def held(session_id: int):
 def book_for_caller(session_id: int):
     """Book a place for a caller or walk-in who has no account (name and phone)."""
     session = conference_or_404(session_id)
-    form = GuestBookForm()
-    if not form.validate_on_submit():
-        flash_form_errors(form)
-        return redirect(url_for("dialogues_staff.detail", session_id=session.id))
-
-    def action():
-        booking = services.book(
-            session,
-            guest_name=form.guest_name.data,
-            guest_phone=form.guest_phone.data,
-            question=form.question.data,
-            booked_by=current_user,
-        )
-        flash(_("Lookup code for the caller: %(code)s", code=format_code(booking.code)))
-
-    return _act(session, action, _("The caller is booked."))
+    return book_caller(session, url_for("dialogues_staff.detail", session_id=session.id))
 
 
 @bp.post("/bookings/<int:booking_id>/cancel")

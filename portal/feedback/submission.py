@@ -5,7 +5,7 @@ everything is right."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -130,12 +130,14 @@ def submit(
     user: User | None = None,
     actor: User | None = None,
     api_key_id: int | None = None,
+    due_on: date | None = None,
     now: datetime | None = None,
 ) -> Feedback:
     """File feedback in a served ward: by a resident (`user`), by an officer for a caller or
     walk-in (`actor`), or by an Open311 client (`api_key_id`). All problems are reported at
     once; nothing is saved unless everything is right. The submitter is told the tracking
-    code and the deadline."""
+    code and the deadline: the category's, or `due_on` when an officer files what the
+    chairman gave a deadline of its own (a citizen reception's follow-up)."""
     now = now or utcnow()
     if not ward.enabled:
         raise DomainError(_l("This ward does not use the portal yet."))
@@ -171,7 +173,9 @@ def submit(
         device_id=clean(data.device_id)[:100],
         publish_allowed=bool(data.publish_allowed),
         received_at=now,
-        due_on=deadline_for(now, category.deadline_days),
+        due_on=due_on
+        if actor is not None and due_on
+        else deadline_for(now, category.deadline_days),
         api_key_id=api_key_id,
     )
     item.category = category

@@ -33,6 +33,7 @@ KINDS = {
     "booking_promoted": lazy_pgettext("message kind", "Moved up from the waiting list"),
     "booking_reminder": lazy_pgettext("message kind", "Reminder the day before"),
     "booking_cancelled": lazy_pgettext("message kind", "Booking cancelled"),
+    "booking_moved": lazy_pgettext("message kind", "Booking moved to another slot"),
     "results_published": lazy_pgettext("message kind", "Results published"),
     "feedback_received": lazy_pgettext("message kind", "Feedback received"),
     "feedback_reply": lazy_pgettext("message kind", "Reply from the ward"),
