@@ -262,5 +262,5 @@ def test_every_detail_an_entry_may_hold_has_a_name():
     for block in re.findall(r"detail=\{([^}]*)\}", source):
         keys |= set(re.findall(r'"(\w+)":', block))
     keys -= {"target_type", "target_id", "ward_id"}
-    assert keys >= {"session_id", "over_capacity", "table", "enabled", "feedback"}
+    assert keys >= {"session_id", "over_capacity", "table", "enabled"}
     assert keys - set(DETAILS) == set()

@@ -171,6 +171,11 @@ FEEDBACK = Lifecycle(
         Act("respond", lambda w, i: f"/my/feedback/{i.code}/respond", lambda w, i: {
             "resolved": "yes", "rating": "5"
         }),
+        Act("set_urgency", lambda w, i: f"/staff/feedback/{i.id}/urgency", lambda w, i: {
+            "urgency": "complex"
+        }),
+        Act("allow_publication", lambda w, i: f"/my/feedback/{i.code}/publication/allow"),
+        Act("withdraw_publication", lambda w, i: f"/my/feedback/{i.code}/publication/withdraw"),
     ],
 )  # fmt: skip
 
@@ -311,6 +316,9 @@ SLOT = Lifecycle(
             "reason": "Chủ tịch đi công tác"
         }),
         Act("book", lambda w, s: f"/dialogues/{s.id}/book", lambda w, s: {"question": "Đất đai"}),
+        Act("book_for_caller", lambda w, s: f"/staff/reception/slots/{s.id}/book", lambda w, s: {
+            "guest_name": "Bà Gọi Điện", "guest_phone": "0987 123 456", "question": "Đất đai"
+        }),
     ],
 )  # fmt: skip
 
@@ -369,6 +377,9 @@ BOOKING = Lifecycle(
         }),
         Act("cancel_from_the_list", lambda w, b: f"/staff/dialogues/bookings/{b.id}/cancel",
             lambda w, b: {"reason": "Trùng lịch"}),
+        Act("move", lambda w, b: f"/bookings/{b.code}/move", lambda w, b: {
+            "slot_id": str(_slot(w).id)
+        }, link=True),
     ],
 )  # fmt: skip
 

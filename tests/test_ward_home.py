@@ -18,6 +18,7 @@ from conftest import (
     make_user,
     text_of,
 )
+from flask import url_for
 
 from portal import create_app, pagecache
 from portal.auth.models import Role
@@ -217,6 +218,11 @@ def test_lookup_and_rating_actions_show_only_when_their_pages_exist(database_url
             wired.add_url_rule(path, endpoint=endpoint, view_func=lambda: "")
     found = _actions_in(wired, world.ward)
     assert list(found) == ["dialogue", "reception", "feedback", "lookup", "rate"]
-    # The ward goes along: a query argument where the page's address has no <slug>.
-    assert found["lookup"] == f"/x-lookup?slug={slug}"
-    assert found["rate"] == f"/x-rate?slug={slug}"
+    # The ward goes along (a query argument where the page's address has no <slug>).
+    with wired.test_request_context():
+        for key, endpoint in (
+            ("lookup", ward_home.LOOKUP_ENDPOINT),
+            ("rate", ward_home.RATE_ENDPOINT),
+        ):
+            assert found[key] == url_for(endpoint, slug=slug)
+            assert slug in found[key]

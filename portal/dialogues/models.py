@@ -190,6 +190,11 @@ class Booking(TimestampMixin, db.Model):
     def holder_phone(self) -> str:
         return self.user.phone if self.user else self.guest_phone
 
+    @property
+    def holds_place(self) -> bool:
+        """A place is kept for the holder (confirmed, or already arrived)."""
+        return self.status in (BookingStatus.CONFIRMED, BookingStatus.ATTENDED)
+
 
 class Question(TimestampMixin, db.Model):
     """A question for the chairman: sent in advance with a booking, or raised from the floor."""

@@ -1,5 +1,5 @@
 """The register of the reception record for a period, as one table for the page, the CSV and
-the XLSX file (the dashboard's columns and writers: portal/dashboard/columns.py, exports.py).
+the XLSX file (the shared columns and writers: portal/sheets/columns.py, files.py).
 A phone number is masked for a reader who does not call people back."""
 
 from __future__ import annotations
@@ -8,11 +8,10 @@ from flask_babel import lazy_gettext as _l
 
 from portal.auth.models import User
 from portal.auth.phones import mask_phone, national
-from portal.dashboard import exports
-from portal.dashboard.columns import Column, Format, Table, TableSpec
 from portal.dialogues import records
 from portal.dialogues.labels import MATTER_KIND
 from portal.dialogues.models import ReceptionRecord
+from portal.sheets.columns import Column, Format, Table, TableSpec
 
 
 def _columns(see_phone: bool) -> tuple[Column, ...]:
@@ -59,8 +58,3 @@ def register_table(viewer: User, ward_id: int, entries: list[ReceptionRecord]) -
         rows=lambda items: [Row(n, e) for n, e in enumerate(items, start=1)],
     )
     return spec.build(entries)
-
-
-def register_file(table: Table, fmt: str) -> bytes:
-    """The register as CSV or XLSX, written by the dashboard's writers."""
-    return exports.to_csv(table) if fmt == "csv" else exports.to_xlsx([table])

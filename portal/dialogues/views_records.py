@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -18,19 +18,16 @@ from portal.dialogues.labels import MATTER_KIND
 from portal.dialogues.models import MatterKind, ReceptionRecord
 from portal.dialogues.policy import RecordAction
 from portal.dialogues.records_forms import RecordForm
-from portal.dialogues.records_register import register_file, register_table
+from portal.dialogues.records_register import register_table
 from portal.feedback import categories
 from portal.forms import int_or_none, options
 from portal.security import WARD_OFFICERS, WARD_OFFICIALS, get_in_ward_or_404, role_required
+from portal.sheets import files as sheet_files
 from portal.timeutil import local_today, to_local, to_utc
 from portal.web import submit
 
 bp = Blueprint("reception_records", __name__, url_prefix="/staff/reception/records")
 
-FORMATS = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 PERIOD_DAYS_MAX = 366 * 5
 
 
@@ -184,14 +181,11 @@ def day(day: str):
 @audited_download
 def register(fmt: str):
     """The register of a period as CSV or XLSX."""
-    if fmt not in FORMATS:
+    if fmt not in sheet_files.CONTENT_TYPES:
         abort(404)
     first, last = _period()
     entries = records.records_between(current_user, current_user.ward_id, first, last)
     audit.note(start=first.isoformat(), end=last.isoformat(), format=fmt)
-    body = register_file(register_table(current_user, current_user.ward_id, entries), fmt)
-    response = Response(body, content_type=FORMATS[fmt])
-    filename = f"so-tiep-cong-dan-{current_user.ward.slug}-{first}-{last}.{fmt}"
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    table = register_table(current_user, current_user.ward_id, entries)
+    filename = f"so-tiep-cong-dan-{current_user.ward.slug}-{first}-{last}"
+    return sheet_files.download([table], fmt, filename)
