@@ -14,6 +14,7 @@ from conftest import PG_URL, make_config
 from flask_migrate import downgrade, upgrade
 
 from portal import create_app
+from portal.db import schema_objects_of
 from portal.extensions import db
 
 
@@ -41,7 +42,13 @@ def empty_database(request, tmp_path) -> Iterator[str]:
 def schema_diff() -> list:
     with db.engine.connect() as conn:
         context = MigrationContext.configure(
-            conn, opts={"compare_type": True, "compare_server_default": False}
+            conn,
+            opts={
+                "compare_type": True,
+                "compare_server_default": False,
+                # The trigram indexes exist on PostgreSQL only (portal.db.trigram_index).
+                "include_object": schema_objects_of(conn.dialect.name),
+            },
         )
         return compare_metadata(context, db.metadata)
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload
 
 from portal.auth.models import User
 from portal.codes import normalize_code
+from portal.db import folded_search
 from portal.extensions import db
 from portal.feedback.deadlines import soon_limit
 from portal.feedback.models import (
@@ -143,15 +144,10 @@ def inbox(ward_id: int, flt: InboxFilter, viewer: User, today: date | None = Non
             Feedback.status.in_(OPEN_STATUSES), Feedback.due_on.between(today, soon)
         )
     text = clean(flt.q)[:SEARCH_MAX]
-    if text:
-        code = normalize_code(text)
-        query = query.where(
-            sa.or_(
-                Feedback.code == code,
-                Feedback.title.icontains(text, autoescape=True),
-                Feedback.body.icontains(text, autoescape=True),
-            )
-        )
+    found = folded_search([Feedback.search_text], text)
+    if found is not None:
+        # A tracking code as typed ("pa-7k2m…") or any words of its text, address or code.
+        query = query.where(sa.or_(Feedback.code == normalize_code(text), found))
     return paginate(query, Feedback.id, SORTS.get(flt.sort, SORTS["due"]), flt.page, PAGE_SIZE)
 
 
@@ -171,14 +167,18 @@ def overdue(ward_id: int, today: date | None = None) -> list:
     return db.session.execute(query).all()
 
 
-def public_answered(ward_id: int, page: int = 1) -> Page:
-    """Answered feedback whose senders allowed publication, newest answer first."""
+def public_answered(ward_id: int, page: int = 1, q: str = "") -> Page:
+    """Answered feedback whose senders allowed publication, newest answer first; with `q`,
+    those whose public text holds its words (without diacritics, in any order)."""
     query = sa.select(Feedback).where(
         Feedback.ward_id == ward_id,
         Feedback.publish_allowed.is_(True),
         Feedback.answered_at.is_not(None),
         Feedback.status.in_((FeedbackStatus.ANSWERED, FeedbackStatus.CLOSED)),
     )
+    found = folded_search([Feedback.public_search_text], clean(q)[:SEARCH_MAX])
+    if found is not None:
+        query = query.where(found)
     order = (Feedback.answered_at.desc(), Feedback.id.desc())
     return paginate(query, Feedback.id, order, page, PUBLIC_PAGE_SIZE, objects=True)
 

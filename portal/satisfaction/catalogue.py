@@ -15,7 +15,7 @@ from portal.extensions import db
 from portal.satisfaction.csvimport import ImportReport, messages_of, rows, whole_number
 from portal.satisfaction.models import Procedure
 from portal.security import CITY_ADMINS
-from portal.text import clean
+from portal.text import clean, fold
 
 # The demo catalogue of ward-level procedures (national TTHC codes; DOMAIN.md).
 DEFAULT_PROCEDURES = (
@@ -53,6 +53,11 @@ def _check_admin(actor: User) -> None:
         raise PermissionDenied(_l("Only the city administrator may edit the procedure catalogue."))
 
 
+def search_text_of(name_vi: str, name_en: str, code: str) -> str:
+    """What the dossier search finds a procedure by: its names and code, folded."""
+    return fold(name_vi, name_en, code)
+
+
 def provide_defaults(ward_id: int) -> int:
     """Give a ward the catalogue of ward-level procedures when it has none (idempotent)."""
     exists = db.session.execute(
@@ -71,6 +76,7 @@ def provide_defaults(ward_id: int) -> int:
                 field_en=field_en,
                 time_limit_days=days,
                 active=True,
+                search_text=search_text_of(vi, en, code),
             )
         )
     db.session.flush()
@@ -132,6 +138,7 @@ def save_procedure(
             for name in ("code", "name_vi", "name_en", "field_vi", "field_en", "time_limit_days"):
                 setattr(procedure, name, getattr(data, name))
             procedure.active = data.active
+            procedure.search_text = search_text_of(data.name_vi, data.name_en, data.code)
             db.session.flush()
     except sa.exc.IntegrityError as exc:
         raise DomainError(
