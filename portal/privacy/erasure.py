@@ -51,9 +51,10 @@ def erase_account(user: User, now: datetime) -> None:
 
 
 def erase_feedback(ids: sa.Select) -> None:
-    """The sender's contact details, address and position of these items, and the files the
-    sender attached (the ward's own files stay), also from the search texts. `ids` may select by the details themselves:
-    the files go first, while it still finds the items."""
+    """The sender's contact details, address and position of these items (also from their
+    search texts), and the files the sender attached (the ward's own files stay). `ids` may
+    select by the details themselves: the search texts and files go first, while it still
+    finds the items."""
     officials = sa.select(User.id).where(User.role != Role.RESIDENT)
     feedback_search.forget_places(ids)
     db.session.execute(
