@@ -186,6 +186,16 @@ def request_detail(service_request_id: str, fmt: str):
     return _render(fmt, records, "service_requests", "request")
 
 
+@bp.get("/servicerequestupdates.<fmt>")
+@public
+def request_updates(fmt: str):
+    """The public changes of the ward's published requests in a window (the FixMyStreet
+    extension GeoReport clients poll): status changes and the ward's public replies."""
+    ward = georeport.jurisdiction(request.args.get("jurisdiction_id"))
+    updates = georeport.find_updates(ward, georeport.update_filter(request.args))
+    return _render(fmt, updates, "service_request_updates", "request_update")
+
+
 @bp.get("/tokens/<token>.<fmt>")
 @public
 @lookup_limited
