@@ -8,8 +8,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import World
-from test_open311 import HANOI, SLUG, Api, api, error_of, get, resident_feedback, rows  # noqa: F401
+from test_open311 import HANOI, SLUG, Api, error_of, get, parsed, resident_feedback, rows
+from test_open311 import api as _api  # noqa: F401 - the fixture
 
 from portal.extensions import db
 from portal.feedback import verdicts as feedback_verdicts
@@ -62,8 +62,6 @@ def test_updates_are_the_public_changes(client, history, fmt):
     response = get(client, f"servicerequestupdates.{fmt}", **WINDOW)
     assert response.status_code == 200
     if fmt == "xml":
-        from test_open311 import parsed
-
         root = parsed(response, fmt)
         assert root.tag == "service_request_updates"
         assert {child.tag for child in root} == {"request_update"}

@@ -17,8 +17,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
 from flask import current_app
+from sqlalchemy.orm import aliased
 
 from portal.api import keys
 from portal.codes import normalize_code
