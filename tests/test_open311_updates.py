@@ -3,13 +3,24 @@ GET servicerequestupdates (the FixMyStreet extension GeoReport clients poll) lis
 public changes of published requests in a window: status changes and the ward's public
 replies, never an internal note, a resident's message or personal data; JSON and XML."""
 
+# ruff: noqa: F811 - the `api` fixture of test_open311 is imported and requested by name
+
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from test_open311 import HANOI, SLUG, Api, error_of, get, parsed, resident_feedback, rows
-from test_open311 import api as _api  # noqa: F401 - the fixture
+from test_open311 import (
+    HANOI,
+    SLUG,
+    Api,
+    api,  # noqa: F401 - the fixture, used by name
+    error_of,
+    get,
+    parsed,
+    resident_feedback,
+    rows,
+)
 
 from portal.extensions import db
 from portal.feedback import verdicts as feedback_verdicts
