@@ -129,3 +129,64 @@ def test_ward_months_are_filled_from_the_rollups(empty_database):
         finally:
             db.session.remove()
             db.engine.dispose()
+
+
+def test_the_migration_fills_the_folded_texts(empty_database):
+    """Upgrading a database that holds feedback, dossiers and procedures gives each its
+    folded texts, the same as the services write."""
+    from datetime import UTC, datetime
+
+    from conftest import make_feedback, make_user, make_ward
+
+    from portal.auth.models import Role
+    from portal.feedback.models import Feedback
+    from portal.satisfaction import catalogue, dossiers
+    from portal.satisfaction.models import Dossier, Procedure
+
+    app = create_app(make_config(empty_database))
+    with app.app_context():
+        try:
+            upgrade()
+            ward = make_ward(130, "Phường Bồ Đề", "phuong-bo-de")
+            officer = make_user(Role.STAFF, ward, name="Trần Thị Công", phone="0901000001")
+            code = make_feedback(ward, None, title="Đường hỏng", address="Ngõ Trạm").code
+            catalogue.provide_defaults(ward.id)
+            procedure = catalogue.procedures(ward.id)[0]
+            dossiers.register_dossier(
+                officer,
+                ward.id,
+                dossiers.DossierInput(
+                    procedure_id=procedure.id,
+                    receipt_number="BN-Đ1",
+                    received_at=datetime(2026, 12, 1, 2, tzinfo=UTC),
+                    receiving_officer_id=officer.id,
+                ),
+                now=datetime(2026, 12, 1, 3, tzinfo=UTC),
+            )
+            db.session.commit()
+            written = (
+                db.session.scalar(sa.select(Feedback.search_text)),
+                db.session.scalar(sa.select(Feedback.public_search_text)),
+                db.session.scalar(sa.select(Dossier.search_text)),
+                db.session.scalar(
+                    sa.select(Procedure.search_text).where(Procedure.id == procedure.id)
+                ),
+            )
+            assert "duong hong" in written[0] and "ngo tram" in written[0]
+            assert written[2] == "bn-d1"
+            db.session.close()
+            downgrade(revision="5e1c0a7d2b91")  # the folded columns go
+            upgrade()  # and come back, filled from the texts
+            db.session.expire_all()
+            assert (
+                db.session.scalar(sa.select(Feedback.search_text)),
+                db.session.scalar(sa.select(Feedback.public_search_text)),
+                db.session.scalar(sa.select(Dossier.search_text)),
+                db.session.scalar(
+                    sa.select(Procedure.search_text).where(Procedure.id == procedure.id)
+                ),
+            ) == written
+            assert code.lower() in written[0]
+        finally:
+            db.session.remove()
+            db.engine.dispose()
