@@ -1,7 +1,7 @@
 """Folded search texts: feedback, dossiers and procedures searched without diacritics
 
 Revision ID: 3dff752d5c2c
-Revises: 5e1c0a7d2b91
+Revises: d16a1b216520
 Create Date: 2026-12-02 04:52:02
 
 Each searched text gets a folded copy (portal.text.fold: no diacritics, đ → d, lower case),
@@ -17,7 +17,7 @@ from portal.satisfaction.catalogue import search_text_of as procedure_text
 from portal.text import fold
 
 revision = "3dff752d5c2c"
-down_revision = "5e1c0a7d2b91"
+down_revision = "d16a1b216520"
 branch_labels = None
 depends_on = None
 

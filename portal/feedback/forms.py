@@ -1,7 +1,7 @@
 """Forms for feedback: sending, the officers' actions, the resident's verdict, settings.
 The rules live in the services (submission, workflow, verdicts...); these only parse."""
 
-from flask_babel import get_locale
+from flask_babel import get_locale, lazy_pgettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -122,6 +122,17 @@ def feedback_input(form: FeedbackForm, **extra) -> FeedbackInput:
 
 class AssignForm(FlaskForm):
     assignee_id = SelectField(_l("Assign to"), validate_choice=False)
+
+
+class UrgencyForm(FlaskForm):
+    urgency = SelectField(
+        lazy_pgettext("feedback", "Urgency"),
+        choices=options([(u.value, label) for u, label in labels.URGENCY.items()]),
+        description=_l(
+            "Urgent: a danger to life, safety or order; its limits are counted in working "
+            "hours from receipt. Complex: several agencies or a procedure set by law."
+        ),
+    )
 
 
 class NoteForm(FlaskForm):
