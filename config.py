@@ -67,6 +67,16 @@ class Config:
     # an Open311 request or token) that find nothing, per client address, all routes together.
     LOOKUP_LIMIT_PER_IP = os.environ.get("LOOKUP_LIMIT_PER_IP", "30 per hour")
     PASSWORD_LINK_MINUTES = int(os.environ.get("PASSWORD_LINK_MINUTES", "30"))
+    # Open311 (docs/open311.md): calls per client address, and per API key presented
+    # (whatever address it comes from); the browser origins (scheme://host[:port], comma
+    # separated) whose pages may call it cross-origin: none by default.
+    OPEN311_LIMIT_PER_IP = os.environ.get("OPEN311_LIMIT_PER_IP", "120 per minute")
+    OPEN311_LIMIT_PER_KEY = os.environ.get("OPEN311_LIMIT_PER_KEY", "1000 per hour")
+    OPEN311_CORS_ORIGINS = tuple(
+        origin.strip().rstrip("/")
+        for origin in os.environ.get("OPEN311_CORS_ORIGINS", "").split(",")
+        if origin.strip()
+    )
 
     # Sessions: an official's ends after 30 minutes without use and 12 hours in all (shared
     # office computers); a resident's after 14 days without use and 90 in all (own phone).

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -12,6 +12,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from portal.text import search_words
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -210,3 +212,45 @@ def engine_options(config: Mapping[str, Any]) -> dict[str, Any]:
         )
     options["connect_args"] = connect_args
     return options
+
+
+def folded_search(columns: Sequence[Any], text: str) -> sa.ColumnElement[bool] | None:
+    """A condition that finds `text` in folded columns (see portal.text.fold): each typed
+    word, folded, in one of `columns`, in any order; `%` and `_` are plain characters (LIKE
+    with autoescape). None when the text has no word. On PostgreSQL a pg_trgm GIN index on a
+    folded column serves these LIKEs."""
+    words = search_words(text)
+    if not words:
+        return None
+    return sa.and_(
+        *(sa.or_(*(column.contains(word, autoescape=True) for column in columns)) for word in words)
+    )
+
+
+def trigram_index(name: str, column: str) -> sa.Index:
+    """A pg_trgm GIN index on a folded text column (for folded_search's LIKEs), created on
+    PostgreSQL only: SQLite has no such index (its LIKE scans, which is fine at its scale)."""
+    return sa.Index(
+        name, column, postgresql_using="gin", postgresql_ops={column: "gin_trgm_ops"}
+    ).ddl_if(dialect="postgresql")
+
+
+def schema_objects_of(dialect: str):
+    """Alembic's include_object for a database of `dialect`: leaves out the indexes that are
+    created on another dialect only (trigram_index), so that comparing the models with a
+    SQLite database does not ask for them."""
+
+    def include_object(obj, name, type_, reflected, compare_to) -> bool:
+        condition = getattr(obj, "_ddl_if", None) if type_ == "index" else None
+        return condition is None or condition.dialect in (None, dialect)
+
+    return include_object
+
+
+# The trigram indexes need the extension; a database made from the models (tests, a first
+# install without migrations) gets it first. The migration that adds them creates it too.
+sa.event.listen(
+    Base.metadata,
+    "before_create",
+    sa.DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"),
+)

@@ -14,6 +14,7 @@ from conftest import PG_URL, make_config
 from flask_migrate import downgrade, upgrade
 
 from portal import create_app
+from portal.db import schema_objects_of
 from portal.extensions import db
 
 
@@ -41,7 +42,13 @@ def empty_database(request, tmp_path) -> Iterator[str]:
 def schema_diff() -> list:
     with db.engine.connect() as conn:
         context = MigrationContext.configure(
-            conn, opts={"compare_type": True, "compare_server_default": False}
+            conn,
+            opts={
+                "compare_type": True,
+                "compare_server_default": False,
+                # The trigram indexes exist on PostgreSQL only (portal.db.trigram_index).
+                "include_object": schema_objects_of(conn.dialect.name),
+            },
         )
         return compare_metadata(context, db.metadata)
 
@@ -119,6 +126,67 @@ def test_ward_months_are_filled_from_the_rollups(empty_database):
             assert stored == added == expected
             count = sa.select(sa.func.count()).select_from(SatisfactionWardMonth)
             assert db.session.scalar(count) == 2
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+
+
+def test_the_migration_fills_the_folded_texts(empty_database):
+    """Upgrading a database that holds feedback, dossiers and procedures gives each its
+    folded texts, the same as the services write."""
+    from datetime import UTC, datetime
+
+    from conftest import make_feedback, make_user, make_ward
+
+    from portal.auth.models import Role
+    from portal.feedback.models import Feedback
+    from portal.satisfaction import catalogue, dossiers
+    from portal.satisfaction.models import Dossier, Procedure
+
+    app = create_app(make_config(empty_database))
+    with app.app_context():
+        try:
+            upgrade()
+            ward = make_ward(130, "Phường Bồ Đề", "phuong-bo-de")
+            officer = make_user(Role.STAFF, ward, name="Trần Thị Công", phone="0901000001")
+            code = make_feedback(ward, None, title="Đường hỏng", address="Ngõ Trạm").code
+            catalogue.provide_defaults(ward.id)
+            procedure = catalogue.procedures(ward.id)[0]
+            dossiers.register_dossier(
+                officer,
+                ward.id,
+                dossiers.DossierInput(
+                    procedure_id=procedure.id,
+                    receipt_number="BN-Đ1",
+                    received_at=datetime(2026, 12, 1, 2, tzinfo=UTC),
+                    receiving_officer_id=officer.id,
+                ),
+                now=datetime(2026, 12, 1, 3, tzinfo=UTC),
+            )
+            db.session.commit()
+            written = (
+                db.session.scalar(sa.select(Feedback.search_text)),
+                db.session.scalar(sa.select(Feedback.public_search_text)),
+                db.session.scalar(sa.select(Dossier.search_text)),
+                db.session.scalar(
+                    sa.select(Procedure.search_text).where(Procedure.id == procedure.id)
+                ),
+            )
+            assert "duong hong" in written[0] and "ngo tram" in written[0]
+            assert written[2] == "bn-d1"
+            db.session.close()
+            downgrade(revision="0c4c74ce1523")  # the folded columns go
+            upgrade()  # and come back, filled from the texts
+            db.session.expire_all()
+            assert (
+                db.session.scalar(sa.select(Feedback.search_text)),
+                db.session.scalar(sa.select(Feedback.public_search_text)),
+                db.session.scalar(sa.select(Dossier.search_text)),
+                db.session.scalar(
+                    sa.select(Procedure.search_text).where(Procedure.id == procedure.id)
+                ),
+            ) == written
+            assert code.lower() in written[0]
         finally:
             db.session.remove()
             db.engine.dispose()

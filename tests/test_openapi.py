@@ -29,7 +29,7 @@ def test_open311_answers_as_described(app, world: World):
     db.session.commit()
     schema = schemathesis.openapi.from_wsgi("/open311/v2/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 7
+    assert len(operations) == 8
     for operation in operations:
 
         @given(case=operation.as_strategy())
@@ -59,5 +59,6 @@ def test_the_description_is_served_and_names_every_operation(client):
         ("POST", "/requests.{format}"),
         ("GET", "/requests/{service_request_id}.{format}"),
         ("GET", "/tokens/{token}.{format}"),
+        ("GET", "/servicerequestupdates.{format}"),
     }
     assert document["servers"][0]["url"] == "http://localhost/open311/v2"

@@ -118,6 +118,12 @@ ROUTES = {
         None,
         everyone(404),
     ),
+    "open311.request_updates": (
+        "GET",
+        lambda w: "/open311/v2/servicerequestupdates.xml?jurisdiction_id=phuong-bo-de",
+        None,
+        everyone(200),
+    ),
     "open311.token": (
         "GET",
         lambda w: "/open311/v2/tokens/no-such-token.json",

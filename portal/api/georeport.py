@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import aliased
 
 from portal.api import keys
 from portal.codes import normalize_code
@@ -31,6 +32,7 @@ from portal.feedback import submission as feedback_submission
 from portal.feedback.models import (
     FINAL_STATUSES,
     Channel,
+    EventKind,
     Feedback,
     FeedbackCategory,
     FeedbackEvent,
@@ -401,7 +403,41 @@ def status_notes(item: Feedback, replies: list[FeedbackEvent]) -> str:
     return text
 
 
-def _record(item: Feedback, replies: list[FeedbackEvent], locale: str) -> dict:
+# A public change of a request, as Open311 clients see it: a change of status, or a reply or
+# outcome written for the public (never an internal note or assignment, nor the filing itself).
+WARD_TEXTS = (EventKind.REPLY, EventKind.OUTCOME)
+
+
+def _public_change(event) -> sa.ColumnElement[bool]:
+    """Whether an event (FeedbackEvent or an alias of it) is a public change."""
+    return sa.and_(
+        event.public.is_(True),
+        event.kind != EventKind.SUBMITTED,
+        sa.or_(
+            event.kind.in_(WARD_TEXTS),
+            sa.and_(
+                event.new_status.is_not(None),
+                sa.or_(event.old_status.is_(None), event.old_status != event.new_status),
+            ),
+        ),
+    )
+
+
+def last_public_changes(items: list[Feedback]) -> dict[int, datetime]:
+    """When each item last changed in public (one query): {feedback id: time}."""
+    if not items:
+        return {}
+    query = (
+        sa.select(FeedbackEvent.feedback_id, sa.func.max(FeedbackEvent.created_at))
+        .where(FeedbackEvent.feedback_id.in_([i.id for i in items]), _public_change(FeedbackEvent))
+        .group_by(FeedbackEvent.feedback_id)
+    )
+    return {feedback_id: when for feedback_id, when in db.session.execute(query)}
+
+
+def _record(
+    item: Feedback, replies: list[FeedbackEvent], changed: datetime | None, locale: str
+) -> dict:
     transferred = item.status == FeedbackStatus.TRANSFERRED and item.transferred_to
     record = {
         "service_request_id": item.code,
@@ -413,7 +449,7 @@ def _record(item: Feedback, replies: list[FeedbackEvent], locale: str) -> dict:
         "agency_responsible": item.transferred_to if transferred else item.ward.name,
         "service_notice": "",
         "requested_datetime": _local_iso(item.received_at),
-        "updated_datetime": _local_iso(item.updated_at),
+        "updated_datetime": _local_iso(changed or item.received_at),
         "expected_datetime": _expected(item.due_on),
         "address": "",  # a resident's address is personal data
         "address_id": "",
@@ -430,4 +466,91 @@ def _record(item: Feedback, replies: list[FeedbackEvent], locale: str) -> dict:
 def request_records(items: list[Feedback], locale: str) -> list[dict]:
     """The public view of requests, in a fixed number of queries whatever their number."""
     replies = feedback_queries.public_answers([i for i in items if i.status in WITH_ANSWER])
-    return [_record(item, replies.get(item.id, []), locale) for item in items]
+    changes = last_public_changes(items)
+    return [_record(item, replies.get(item.id, []), changes.get(item.id), locale) for item in items]
+
+
+# ---------------------------------------------------------------- updates (FixMyStreet)
+
+
+@dataclass
+class UpdateFilter:
+    start: datetime
+    end: datetime
+    page: int
+    page_size: int
+
+
+def _whole_number(params: Mapping[str, str], name: str, default: int, largest: int) -> int:
+    text = _param(params, name)
+    if not text:
+        return default
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text[:12]) <= largest:
+        raise ApiError(400, f"{name} must be a whole number from 1 to {largest}")
+    return int(text)
+
+
+def update_filter(params: Mapping[str, str], now: datetime | None = None) -> UpdateFilter:
+    """The window a GET servicerequestupdates call asks for (by default the last 90 days),
+    and the page of it (the pagination extension: page, page_size up to MAX_RESULTS)."""
+    end = _datetime(params, "end_date") or (now or utcnow())
+    start = _datetime(params, "start_date") or end - DEFAULT_WINDOW
+    if start > end:
+        raise ApiError(400, "start_date must not be after end_date")
+    return UpdateFilter(
+        start=start,
+        end=end,
+        page=_whole_number(params, "page", 1, 100_000),
+        page_size=_whole_number(params, "page_size", MAX_RESULTS, MAX_RESULTS),
+    )
+
+
+def find_updates(ward: Ward, flt: UpdateFilter) -> list[dict]:
+    """The public changes of the ward's published requests in a window, oldest first (a
+    client polls with the time it last asked), in one query. The text is the ward's public
+    reply or outcome with phone numbers and e-mails redacted; nothing else is told (no
+    internal note, no resident's message, no name)."""
+    update = aliased(FeedbackEvent)
+    # The request's status after this change: the last status recorded up to it.
+    status_after = (
+        sa.select(FeedbackEvent.new_status)
+        .where(
+            FeedbackEvent.feedback_id == Feedback.id,
+            FeedbackEvent.id <= update.id,
+            FeedbackEvent.new_status.is_not(None),
+        )
+        .order_by(FeedbackEvent.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    query = (
+        sa.select(
+            update.id,
+            update.kind,
+            update.body,
+            update.created_at,
+            Feedback.code,
+            status_after.label("status"),
+        )
+        .join(Feedback, Feedback.id == update.feedback_id)
+        .where(
+            Feedback.ward_id == ward.id,
+            Feedback.publish_allowed.is_(True),
+            update.created_at.between(flt.start, flt.end),
+            _public_change(update),
+        )
+        .order_by(update.created_at, update.id)
+        .limit(flt.page_size)
+        .offset((flt.page - 1) * flt.page_size)
+    )
+    return [
+        {
+            "update_id": str(row.id),
+            "service_request_id": row.code,
+            "status": "closed" if FeedbackStatus(row.status) in CLOSED_STATUSES else "open",
+            "updated_datetime": _local_iso(row.created_at),
+            "description": (feedback_redaction.redact(row.body) if row.kind in WARD_TEXTS else ""),
+            "media_url": "",  # the ward's files are for the sender and officials only
+        }
+        for row in db.session.execute(query)
+    ]

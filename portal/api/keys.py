@@ -31,6 +31,13 @@ def _digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+def presented_digest(raw: str | None) -> str | None:
+    """The hash of the key a client presented (what a rate limit counts by: the key itself
+    is never stored, not even in Redis), or None when it presented none usable."""
+    raw = (raw or "").strip()
+    return _digest(raw) if raw and len(raw) <= RAW_KEY_MAX else None
+
+
 def _check_admin(actor: User) -> None:
     if actor.role not in CITY_ADMINS:
         raise PermissionDenied(_l("Only the city administrator may manage API keys."))

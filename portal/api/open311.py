@@ -1,6 +1,8 @@
 """Open311 GeoReport v2 (http://wiki.open311.org/GeoReport_v2) at /open311/v2/, in JSON and
 XML. Anyone may read; filing a request needs an API key, so the blueprint has no CSRF check.
-Every error, a wrong URL included, is answered in the spec's error format."""
+Every error, a wrong URL included, is answered in the spec's error format. Every endpoint is
+rate-limited per client address and per key, and readable cross-origin by the origins the
+settings list (portal.api.limits)."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from portal.api import georeport, openapi
 from portal.api.georeport import ApiError
+from portal.api.limits import add_cors_headers, api_limited, preflight
 from portal.errors import with_retry_after
 from portal.extensions import csrf, db, lookup_limited
 from portal.security import public
@@ -114,6 +117,15 @@ def _check_format(endpoint: str | None, values: dict | None) -> None:
         raise ApiError(404, "unknown format: use .json or .xml")
 
 
+@bp.before_request
+def _answer_preflight():
+    """A browser's CORS preflight, answered before any endpoint (see portal.api.limits)."""
+    return preflight()
+
+
+bp.after_request(add_cors_headers)
+
+
 def _locale() -> str:
     return georeport.locale_of(request.args.get("locale"))
 
@@ -123,6 +135,7 @@ def _locale() -> str:
 
 @bp.get("/openapi.json")
 @public
+@api_limited
 def openapi_document():
     """The OpenAPI 3.0 description of this endpoint (docs/open311.md)."""
     server = url_for("open311.unknown", _external=True).rstrip("/")
@@ -134,6 +147,7 @@ def openapi_document():
 
 @bp.get("/discovery.<fmt>")
 @public
+@api_limited
 def discovery(fmt: str):
     """Where the endpoint is, what it speaks and whom to ask for a key."""
     base_url = url_for("open311.unknown", _external=True)
@@ -142,6 +156,7 @@ def discovery(fmt: str):
 
 @bp.get("/services.<fmt>")
 @public
+@api_limited
 def service_list(fmt: str):
     """The ward's feedback categories as services."""
     ward = georeport.jurisdiction(request.args.get("jurisdiction_id"))
@@ -150,6 +165,7 @@ def service_list(fmt: str):
 
 @bp.get("/services/<service_code>.<fmt>")
 @public
+@api_limited
 def service_definition(service_code: str, fmt: str):
     """A service's extra questions (there are none)."""
     ward = georeport.jurisdiction(request.args.get("jurisdiction_id"))
@@ -158,6 +174,7 @@ def service_definition(service_code: str, fmt: str):
 
 @bp.post("/requests.<fmt>")
 @public
+@api_limited
 def create_request(fmt: str):
     """File a service request with an API key; it lands in the ward's feedback inbox."""
     item = georeport.file_request(request.form)
@@ -167,6 +184,7 @@ def create_request(fmt: str):
 
 @bp.get("/requests.<fmt>")
 @public
+@api_limited
 def request_list(fmt: str):
     """The ward's published requests, by default those of the last 90 days."""
     ward = georeport.jurisdiction(request.args.get("jurisdiction_id"))
@@ -177,6 +195,7 @@ def request_list(fmt: str):
 
 @bp.get("/requests/<service_request_id>.<fmt>")
 @public
+@api_limited
 @lookup_limited
 def request_detail(service_request_id: str, fmt: str):
     """One published request."""
@@ -186,8 +205,20 @@ def request_detail(service_request_id: str, fmt: str):
     return _render(fmt, records, "service_requests", "request")
 
 
+@bp.get("/servicerequestupdates.<fmt>")
+@public
+@api_limited
+def request_updates(fmt: str):
+    """The public changes of the ward's published requests in a window (the FixMyStreet
+    extension GeoReport clients poll): status changes and the ward's public replies."""
+    ward = georeport.jurisdiction(request.args.get("jurisdiction_id"))
+    updates = georeport.find_updates(ward, georeport.update_filter(request.args))
+    return _render(fmt, updates, "service_request_updates", "request_update")
+
+
 @bp.get("/tokens/<token>.<fmt>")
 @public
+@api_limited
 @lookup_limited
 def token(token: str, fmt: str):
     """The request a token from filing became."""
@@ -212,6 +243,7 @@ def _methods_elsewhere() -> list[str]:
 @bp.route("/", defaults={"path": ""}, methods=ANY_METHOD)
 @bp.route("/<path:path>", methods=ANY_METHOD)
 @public
+@api_limited
 def unknown(path: str):
     """Anything else under the endpoint: not found, or a known URL with the wrong method."""
     allowed = _methods_elsewhere()

@@ -94,6 +94,18 @@ REQUEST = {
         "media_url": NULLABLE_TEXT,
     },
 }
+UPDATE = {
+    "type": "object",
+    "required": ["update_id", "service_request_id", "status", "updated_datetime"],
+    "properties": {
+        "update_id": TEXT,
+        "service_request_id": TEXT,
+        "status": {"type": "string", "enum": ["open", "closed"]},
+        "updated_datetime": TEXT,
+        "description": TEXT,
+        "media_url": TEXT,
+    },
+}
 RECEIPT = {
     "type": "array",
     "items": {
@@ -215,6 +227,20 @@ def document(server_url: str) -> dict:
                         LOCALE,
                     ],
                     "responses": _answers({"type": "array", "items": REQUEST}, 400, 404),
+                }
+            },
+            "/servicerequestupdates.{format}": {
+                "get": {
+                    "summary": "Public changes of published requests (FixMyStreet's extension)",
+                    "parameters": [
+                        FORMAT,
+                        JURISDICTION,
+                        {"name": "start_date", "in": "query", "schema": TEXT},
+                        {"name": "end_date", "in": "query", "schema": TEXT},
+                        {"name": "page", "in": "query", "schema": TEXT},
+                        {"name": "page_size", "in": "query", "schema": TEXT},
+                    ],
+                    "responses": _answers({"type": "array", "items": UPDATE}, 400, 404),
                 }
             },
             "/tokens/{token}.{format}": {

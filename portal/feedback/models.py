@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from portal.auth.models import User
-from portal.db import TimestampMixin, UTCDateTime, str_enum, utcnow
+from portal.db import TimestampMixin, UTCDateTime, str_enum, trigram_index, utcnow
 from portal.extensions import db
 from portal.wards.models import Ward
 
@@ -89,6 +89,8 @@ class Feedback(TimestampMixin, db.Model):
         ),
         sa.Index("ix_feedback_ward_status_due", "ward_id", "status", "due_on"),
         sa.Index("ix_feedback_ward_received", "ward_id", "received_at"),
+        trigram_index("ix_feedback_search_text", "search_text"),
+        trigram_index("ix_feedback_public_search_text", "public_search_text"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -136,6 +138,12 @@ class Feedback(TimestampMixin, db.Model):
     )
     ack_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # to acknowledge by
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # to answer by
+    # Folded (portal.text.fold) for searching without diacritics, written by
+    # portal.feedback.search whenever the texts change: what officers search (code, title,
+    # text, address) and what the public page shows (title, residential group, the text
+    # without phone numbers or e-mails).
+    search_text: Mapped[str] = mapped_column(sa.Text, default="")
+    public_search_text: Mapped[str] = mapped_column(sa.Text, default="")
 
     ward: Mapped[Ward] = relationship(lazy="joined")
     category: Mapped[FeedbackCategory] = relationship(lazy="joined")

@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload
 
 from portal.auth.models import User
 from portal.codes import normalize_code
-from portal.db import utcnow
+from portal.db import folded_search, utcnow
 from portal.extensions import db
 from portal.feedback.deadlines import soon_limit
 from portal.feedback.models import (
@@ -180,15 +180,10 @@ def inbox(
     elif flt.due == "due_soon":
         query = query.where(due_soon_clause(today, soon_limit(today), now))
     text = clean(flt.q)[:SEARCH_MAX]
-    if text:
-        code = normalize_code(text)
-        query = query.where(
-            sa.or_(
-                Feedback.code == code,
-                Feedback.title.icontains(text, autoescape=True),
-                Feedback.body.icontains(text, autoescape=True),
-            )
-        )
+    found = folded_search([Feedback.search_text], text)
+    if found is not None:
+        # A tracking code as typed ("pa-7k2m…") or any words of its text, address or code.
+        query = query.where(sa.or_(Feedback.code == normalize_code(text), found))
     return paginate(query, Feedback.id, SORTS.get(flt.sort, SORTS["due"]), flt.page, PAGE_SIZE)
 
 
@@ -240,14 +235,18 @@ def pressing(today: date, now: datetime) -> list[Feedback]:
     return list(db.session.execute(query).scalars())
 
 
-def public_answered(ward_id: int, page: int = 1) -> Page:
-    """Answered feedback whose senders allowed publication, newest answer first."""
+def public_answered(ward_id: int, page: int = 1, q: str = "") -> Page:
+    """Answered feedback whose senders allowed publication, newest answer first; with `q`,
+    those whose public text holds its words (without diacritics, in any order)."""
     query = sa.select(Feedback).where(
         Feedback.ward_id == ward_id,
         Feedback.publish_allowed.is_(True),
         Feedback.answered_at.is_not(None),
         Feedback.status.in_((FeedbackStatus.ANSWERED, FeedbackStatus.CLOSED)),
     )
+    found = folded_search([Feedback.public_search_text], clean(q)[:SEARCH_MAX])
+    if found is not None:
+        query = query.where(found)
     order = (Feedback.answered_at.desc(), Feedback.id.desc())
     return paginate(query, Feedback.id, order, page, PUBLIC_PAGE_SIZE, objects=True)
 

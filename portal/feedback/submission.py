@@ -16,7 +16,7 @@ from portal.codes import new_code
 from portal.db import utcnow
 from portal.domain import DomainError, PermissionDenied, Problems, StateConflict
 from portal.extensions import db
-from portal.feedback import events, messages, publication
+from portal.feedback import events, messages, publication, search
 from portal.feedback.deadlines import deadline_for
 from portal.feedback.models import Channel, EventKind, Feedback, FeedbackCategory, FeedbackStatus
 from portal.feedback.uploads import Upload, check_all
@@ -180,6 +180,7 @@ def submit(
     )
     item.category = category
     item.user = user
+    search.index(item)
     db.session.add(item)
     db.session.flush()
     event = events.record(item, EventKind.SUBMITTED, actor or user, now=now, new=item.status)

@@ -43,7 +43,7 @@ from portal.feedback.forms import (
 from portal.feedback.models import Feedback, FeedbackAttachment
 from portal.forms import ActionForm, int_or_none
 from portal.pagecache import cached_page
-from portal.params import page_arg
+from portal.params import page_arg, text_arg
 from portal.security import ANY_USER, RESIDENTS, personal, public, role_required
 from portal.wards.models import Ward
 from portal.web import act, next_target, submit
@@ -231,10 +231,12 @@ def public_list(slug: str):
     ward = db.session.execute(db.select(Ward).where(Ward.slug == slug)).scalar_one_or_none()
     if ward is None or not ward.enabled:
         abort(404)
-    page = queries.public_answered(ward.id, page_arg())
+    q = text_arg("q", queries.SEARCH_MAX)
+    page = queries.public_answered(ward.id, page_arg(), q)
     return render_template(
         "feedback/public_list.html",
         ward=ward,
+        q=q,
         page=page,
         answers=queries.public_answers(page.rows),
         redact=redaction.redact,

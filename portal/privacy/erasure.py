@@ -19,6 +19,7 @@ from portal.auth.models import (
 )
 from portal.dialogues.models import Booking, DialogueSession, Question
 from portal.extensions import db
+from portal.feedback import search as feedback_search
 from portal.feedback.models import Feedback, FeedbackAttachment
 from portal.notifications.models import OutboxMessage, OutboxStatus
 
@@ -50,10 +51,12 @@ def erase_account(user: User, now: datetime) -> None:
 
 
 def erase_feedback(ids: sa.Select) -> None:
-    """The sender's contact details, address and position of these items, and the files the
-    sender attached (the ward's own files stay). `ids` may select by the details themselves:
-    the files go first, while it still finds the items."""
+    """The sender's contact details, address and position of these items (also from their
+    search texts), and the files the sender attached (the ward's own files stay). `ids` may
+    select by the details themselves: the search texts and files go first, while it still
+    finds the items."""
     officials = sa.select(User.id).where(User.role != Role.RESIDENT)
+    feedback_search.forget_places(ids)
     db.session.execute(
         sa.delete(FeedbackAttachment)
         .where(

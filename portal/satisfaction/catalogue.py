@@ -16,7 +16,7 @@ from portal.extensions import db
 from portal.satisfaction.csvimport import ImportReport, messages_of, rows, whole_number
 from portal.satisfaction.models import Procedure
 from portal.security import CITY_ADMINS
-from portal.text import clean
+from portal.text import clean, fold
 
 # The demo catalogue of ward-level procedures (national TTHC codes; DOMAIN.md).
 DEFAULT_PROCEDURES = (
@@ -119,6 +119,11 @@ def _check_admin(actor: User) -> None:
         raise PermissionDenied(_l("Only the city administrator may edit the procedure catalogue."))
 
 
+def search_text_of(name_vi: str, name_en: str, code: str) -> str:
+    """What the dossier search finds a procedure by: its names and code, folded."""
+    return fold(name_vi, name_en, code)
+
+
 def provide_defaults(ward_id: int) -> int:
     """Give a ward the catalogue of ward-level procedures when it has none (idempotent)."""
     exists = db.session.execute(
@@ -141,6 +146,7 @@ def provide_defaults(ward_id: int) -> int:
                 papers=papers,
                 fee=fee,
                 how_to_submit=how_to_submit,
+                search_text=search_text_of(vi, en, code),
             )
         )
     db.session.flush()
@@ -272,6 +278,7 @@ def save_procedure(
                 if getattr(data, name) is not None:
                     setattr(procedure, name, getattr(data, name))
             procedure.active = data.active
+            procedure.search_text = search_text_of(data.name_vi, data.name_en, data.code)
             db.session.flush()
     except sa.exc.IntegrityError as exc:
         raise DomainError(

@@ -21,7 +21,7 @@ from portal.satisfaction.csvimport import ImportReport, messages_of, rows, whole
 from portal.satisfaction.models import Dossier, Procedure, Timeliness
 from portal.satisfaction.policy import DossierAction
 from portal.security import WARD_OFFICERS, is_officer_of
-from portal.text import clean
+from portal.text import clean, fold
 from portal.timeutil import FIRST_DAY, LAST_DAY, local_zone, office_date, plausible_day, to_utc
 from portal.workdays import add_working_days, is_working_day
 
@@ -137,6 +137,7 @@ def register_dossier(actor: User, ward_id: int, data: DossierInput, now=None) ->
         receiving_officer_id=officer.id,
         applicant_phone=phone,
         created_by_id=actor.id,
+        search_text=fold(number),
     )
     dossier.procedure = procedure
     dossier.timeliness = timeliness_of(dossier)

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.auth.models import User
-from portal.db import TimestampMixin, UTCDateTime, str_enum, utcnow
+from portal.db import TimestampMixin, UTCDateTime, str_enum, trigram_index, utcnow
 from portal.extensions import db
 
 
@@ -38,6 +38,8 @@ class Procedure(TimestampMixin, db.Model):
     papers: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     fee: Mapped[str] = mapped_column(sa.String(300), default="", server_default="")
     how_to_submit: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    # Names and code folded (portal.text.fold) for the dossier search (catalogue.search_text_of).
+    search_text: Mapped[str] = mapped_column(sa.Text, default="")
 
     def name(self, locale: str) -> str:
         return self.name_en if locale == "en" and self.name_en else self.name_vi
@@ -65,6 +67,7 @@ class Dossier(TimestampMixin, db.Model):
         sa.UniqueConstraint("ward_id", "receipt_number", name="uq_dossiers_ward_receipt"),
         sa.CheckConstraint("extra_visits >= 0", name="extra_visits_not_negative"),
         sa.Index("ix_dossiers_ward_received", "ward_id", "received_at"),
+        trigram_index("ix_dossiers_search_text", "search_text"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -91,6 +94,8 @@ class Dossier(TimestampMixin, db.Model):
     # receipt number look the dossier up. Masked everywhere, never logged.
     applicant_phone: Mapped[str] = mapped_column(sa.String(20), default="")
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    # The receipt number folded (portal.text.fold) for the dossier search.
+    search_text: Mapped[str] = mapped_column(sa.Text, default="")
 
     procedure: Mapped[Procedure] = relationship(lazy="joined")
     receiving_officer: Mapped[User | None] = relationship(foreign_keys=[receiving_officer_id])

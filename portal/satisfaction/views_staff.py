@@ -23,7 +23,7 @@ from flask_login import current_user
 
 from portal.auth.models import User
 from portal.auth.phones import mask_phone
-from portal.db import utcnow
+from portal.db import folded_search, utcnow
 from portal.domain import DomainError
 from portal.extensions import db
 from portal.feedback import workflow as feedback_workflow
@@ -67,7 +67,7 @@ from portal.web import commit, flash_form_errors, perform, show_error, submit
 bp = Blueprint("satisfaction_staff", __name__, url_prefix="/staff/satisfaction")
 
 PAGE_SIZE = 50
-SEARCH_MAX = 40
+SEARCH_MAX = 100  # characters of a search (receipt number or procedure name words)
 
 
 def _private(body, status: int = 200):
@@ -128,9 +128,9 @@ def _dossier_rows(ward_id: int, q: str, page: int) -> Page:
         .join(Procedure, Procedure.id == Dossier.procedure_id)
         .where(Dossier.ward_id == ward_id)
     )
-    if q:
-        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        query = query.where(Dossier.receipt_number.ilike(pattern, escape="\\"))
+    found = folded_search([Dossier.search_text, Procedure.search_text], q)
+    if found is not None:
+        query = query.where(found)
     order = (Dossier.received_at.desc(), Dossier.id.desc())
     return paginate(query, Dossier.id, order, page, PAGE_SIZE)
 
@@ -138,7 +138,8 @@ def _dossier_rows(ward_id: int, q: str, page: int) -> Page:
 @bp.get("/dossiers")
 @role_required(WARD_OFFICIALS)
 def dossiers():
-    """The ward's dossiers, newest first, 50 to a page, searched by receipt number."""
+    """The ward's dossiers, newest first, 50 to a page, searched by receipt number or
+    procedure name (without diacritics, words in any order)."""
     q = text_arg("q", SEARCH_MAX)
     return render_template(
         "satisfaction/dossiers.html",
