@@ -50,17 +50,20 @@ from portal.extensions import db
 pytestmark = pytest.mark.browser
 
 WIDTHS = (390, 360)
-MAX_PAGES = 40  # per role; the demo has fewer patterns than this for every role
+MAX_PAGES = 60  # per role; the demo has fewer pages to check than this for every role
 MIN_TARGET = 44
 PREFERRED_WARD = "phuong-bo-de"  # the demo ward that has conferences, feedback and dossiers
 
-# Paths never followed: downloads and exports (not pages), the kiosk (a full-screen tablet
-# page that refreshes itself), machine interfaces, and links that act rather than show.
+# Paths never followed: downloads and exports (not pages), machine interfaces, the VNeID
+# sign-in (it leaves the site), and the one-stop desk's kiosk: a tablet page that reloads
+# itself every 10 s (<meta http-equiv=refresh>, which axe-core rightly calls critical; it is
+# being reworked with the satisfaction package and is not a page for a phone).
 SKIP = re.compile(
     r"^/(static|open311|hooks|logout|language|healthz)(/|$)"
     r"|\.(ics|svg|json|csv|xlsx|pdf|png|jpe?g)$"
-    r"|/export|/files/|/login/vneid"
+    r"|/export|/files/|/login/vneid|/kiosk"
 )
+PER_PATTERN = 3  # items of one kind visited (a new, an answered and a closed one, say)
 
 # Words of the English interface that have no business on a Vietnamese page.
 ENGLISH_WORDS = (
@@ -94,24 +97,28 @@ MEASURE = """
   };
   const describe = (el) => {
     const text = (el.innerText || el.value || el.getAttribute('aria-label') || '').trim();
-    return `${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}` +
-      `${el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\\s+/).join('.') : ''}` +
-      ` "${text.slice(0, 40)}"`;
+    const classes = typeof el.className === 'string' ? el.className.trim().split(/\\s+/) : [];
+    const id = el.id ? '#' + el.id : '';
+    const css = classes.filter(Boolean).map((c) => '.' + c).join('');
+    return `${el.tagName.toLowerCase()}${id}${css} "${text.slice(0, 40)}"`;
   };
   const small = [];
-  const selector = 'a[href], button, input:not([type=hidden]), select, textarea, summary, [role=button]';
+  const selector =
+    'a[href], button, input:not([type=hidden]), select, textarea, summary, [role=button]';
   for (const el of document.querySelectorAll(selector)) {
     if (el.closest('.skip-link, .visually-hidden')) continue;
     let target = el;
     if (el.matches('input[type=radio], input[type=checkbox]')) {
-      target = el.closest('label') || (el.id && document.querySelector(`label[for="${el.id}"]`)) || el;
+      const byFor = el.id && document.querySelector(`label[for="${el.id}"]`);
+      target = el.closest('label') || byFor || el;
     }
     if (!visible(target) || inRunningText(el)) continue;
     const height = target.getBoundingClientRect().height;
     if (height < 44 - 0.5) small.push(`${describe(el)}: ${Math.round(height * 10) / 10} px`);
   }
   const clone = document.body.cloneNode(true);
-  for (const el of clone.querySelectorAll('[lang]:not([lang=vi]), script, style, noscript')) el.remove();
+  const elsewhere = '[lang]:not([lang=vi]), script, style, noscript';
+  for (const el of clone.querySelectorAll(elsewhere)) el.remove();
   return {
     scrollWidth: document.documentElement.scrollWidth,
     innerWidth: window.innerWidth,
@@ -219,7 +226,15 @@ def crawl(page: Page, live_server: DemoServer) -> tuple[list[str], list[str]]:
             if SKIP.search(parts.path):
                 continue
             target = parts.path + (f"?{parts.query}" if parts.query else "")
-            key = pattern(parts.path)
+            kind = pattern(parts.path)
+            if "{id}" in kind and "{ward}" not in kind:
+                # items of one kind: a few of them, each its own entry
+                seen = [k for k in chosen if k.split("#")[0] == kind]
+                if any(chosen[k] == target for k in seen) or len(seen) >= PER_PATTERN:
+                    continue
+                key = f"{kind}#{len(seen)}"
+            else:
+                key = kind
             if key not in chosen:
                 chosen[key] = target
                 queue.append(key)
@@ -254,12 +269,12 @@ PAGES_CHECKED: dict[str, list[str]] = {}
 @pytest.mark.parametrize("role", ROLES)
 def test_every_page_fits_a_phone(role, open_page, live_server):
     page = open_page(
-        "vi-VN", is_mobile=True, has_touch=True, viewport={"width": 390, "height": 780}
+        "vi-VN", is_mobile=True, has_touch=True, viewport={"width": WIDTHS[0], "height": 780}
     )
     if role != "anonymous":
         log_in(page, live_server.logins[role])
     failures: list[str] = []
-    # check_menu(page, failures)
+    check_menu(page, failures)
     visited, crawl_failures = crawl(page, live_server)
     failures += crawl_failures
     PAGES_CHECKED[role] = visited
