@@ -1084,3 +1084,10 @@ def test_the_vietnamese_dashboard_has_no_english_left(client, rated: World, view
     assert len(worded) > 15  # the check has something to check
     assert worded & vietnamese == set()
     assert "Tỷ lệ hài lòng" in vietnamese, sorted(vietnamese)[:80]
+
+
+def test_an_unknown_period_is_explained_in_vietnamese(client, world: World):
+    html = text_of(_get(client, world.chairman, "?period=quarter&year=2026&quarter=7", lang="vi"))
+    assert "Không hiển thị được kỳ đã chọn:" in html
+    assert "Trang đang hiển thị kỳ hiện tại." in html
+    assert selected(html, "period") == "quarter"
