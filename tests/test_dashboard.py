@@ -546,11 +546,51 @@ def test_empty_period_shows_no_data(client, world: World):
     assert "Nothing is overdue." in html
 
 
+def selected(html: str, name: str) -> str:
+    """The value of the selected option of the page's select `name`."""
+    select = re.search(rf'<select id="{name}" name="{name}">(.*?)</select>', html, re.S).group(1)
+    return re.search(r'<option value="([^"]*)" selected>', select).group(1)
+
+
 def test_default_period_is_the_current_month(client, world: World):
     html = text_of(_get(client, world.chairman))
     today = local_today()
-    assert f'value="{today.year}-{today.month:02d}"' in html
+    assert selected(html, "period") == "month"
+    assert selected(html, "year") == str(today.year)
+    assert selected(html, "month") == str(today.month)
+    assert selected(html, "quarter") == str((today.month - 1) // 3 + 1)
     assert "Next period" not in html  # the next month has not begun
+
+
+@pytest.mark.parametrize(
+    ("query", "kind", "label"),
+    [
+        # the kind changed while the month of the month view is still chosen
+        ("?period=quarter&year=2026&month=12&quarter=4", "quarter", "Quarter 4/2026"),
+        ("?period=quarter&year=2026&month=2&quarter=1", "quarter", "Quarter 1/2026"),
+        ("?period=month&year=2025&month=3&quarter=4", "month", "3/2025"),
+        ("?period=year&year=2024&month=12&quarter=2", "year", "Year 2024"),
+    ],
+)
+def test_the_period_selects_always_name_a_period(client, world: World, query, kind, label):
+    response = _get(client, world.chairman, query)
+    html = text_of(response)
+    assert response.status_code == 200
+    assert f"<span>{label}</span>" in html
+    assert selected(html, "period") == kind
+    assert "cannot be shown" not in html
+
+
+def test_the_period_form_offers_only_valid_choices(client, world: World):
+    html = text_of(_get(client, world.chairman, "?period=year&date=2001"))
+    today = local_today()
+    years = re.findall(r'<option value="(\d+)"', html.split('name="year"')[1].split("</select>")[0])
+    assert years[0] == str(today.year) and years[-1] == "2001"  # the shown year is offered
+    assert 'name="date"' not in html  # no box to type a period into
+    months = html.split('name="month"')[1].split("</select>")[0]
+    assert months.count("<option") == 12
+    quarters = html.split('name="quarter"')[1].split("</select>")[0]
+    assert quarters.count("<option") == 4
 
 
 @pytest.mark.parametrize(
@@ -561,13 +601,22 @@ def test_default_period_is_the_current_month(client, world: World):
         "?date=1999",
         "?period=quarter&date=2026-11",
         "?date=" + "9" * 300,
+        "?period=month&year=2026&month=13",
+        "?period=quarter&year=abc&quarter=2",
+        "?period=quarter&year=2026&quarter=5",
     ],
 )
-def test_unknown_period_is_a_clear_400(client, world: World, query: str):
+def test_an_unknown_period_shows_the_current_one_and_says_why(client, world: World, query):
     response = _get(client, world.chairman, query)
-    assert response.status_code == 400
+    assert response.status_code == 200
     html = text_of(response)
-    assert "Unknown period" in html
+    today = local_today()
+    kind = "quarter" if "quarter" in query else "month"
+    assert selected(html, "period") == kind
+    assert selected(html, "year") == str(today.year)
+    assert "The period asked for cannot be shown:" in html
+    assert "The current period is shown instead." in html
+    assert 'href="/dashboard/?period=' in html  # the page's own links go on from there
     assert any(
         text in html
         for text in (
@@ -1035,3 +1084,10 @@ def test_the_vietnamese_dashboard_has_no_english_left(client, rated: World, view
     assert len(worded) > 15  # the check has something to check
     assert worded & vietnamese == set()
     assert "Tỷ lệ hài lòng" in vietnamese, sorted(vietnamese)[:80]
+
+
+def test_an_unknown_period_is_explained_in_vietnamese(client, world: World):
+    html = text_of(_get(client, world.chairman, "?period=quarter&year=2026&quarter=7", lang="vi"))
+    assert "Không hiển thị được kỳ đã chọn:" in html
+    assert "Trang đang hiển thị kỳ hiện tại." in html
+    assert selected(html, "period") == "quarter"

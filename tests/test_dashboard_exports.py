@@ -407,16 +407,19 @@ def test_every_table_says_what_it_needs():
 
 def _reads(client, user, path: str, page: str = "/dashboard/export/") -> Counter:
     """The statements of a request for `path` beyond those of any request of the viewer:
-    the same request with a period that cannot be understood (access checked, nothing
-    computed), after one such request to read the viewer's own rows."""
-    refused = path.split("?")[0] + "?date=never"
-    assert _get(client, user, refused, page=page).status_code == 400
-    around = _statements(lambda: _get(client, user, refused, page=page))
+    a download with a period that cannot be understood (access checked, nothing computed:
+    the page itself shows the current period instead), after one such request to read the
+    viewer's own rows."""
+    refused = (path.split("?")[0] if page.endswith("/export/") else "all.xlsx") + "?date=never"
+    download = "/dashboard/export/"
+    assert _get(client, user, refused, page=download).status_code == 400
+    around = _statements(lambda: _get(client, user, refused, page=download))
     responses = []
     issued = _statements(lambda: responses.append(_get(client, user, path, page=page)))
     assert responses[0].status_code == 200, path
+    around, issued = _figures(around), _figures(issued)
     assert around <= issued
-    return _figures(issued - around)
+    return issued - around
 
 
 def _figures(statements: Counter) -> Counter:

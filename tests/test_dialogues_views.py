@@ -338,3 +338,78 @@ def test_a_booking_s_qr_code_is_a_full_qr_code_phones_can_read():
     code = qr_code("ABCD2345")
     assert not code.is_micro and code.version == 1
     assert b'width="174"' in qr_svg("ABCD2345")  # (21 modules + 2 × 4 quiet zone) × 6 px
+
+
+def test_a_resident_confirms_before_a_booking_is_cancelled(client, world: World):
+    conference = make_conference(world.ward, title="Hội nghị tháng Mười hai")
+    booking = services.book(conference, user=world.resident)
+    db.session.commit()
+    login_as(client, world.resident)
+    page = text_of(client.get(f"/bookings/{booking.code}"))
+    # the booking's page links to the confirmation; it has no form that cancels at once
+    assert f'href="/bookings/{booking.code}/cancel"' in page
+    assert f'action="/bookings/{booking.code}/cancel"' not in page
+
+    confirm = client.get(f"/bookings/{booking.code}/cancel", headers={"Accept-Language": "en"})
+    html = text_of(confirm)
+    assert confirm.status_code == 200
+    assert "Cancel this booking?" in html and "Hội nghị tháng Mười hai" in html
+    assert format_code(booking.code) in html
+    assert f'<form method="post" action="/bookings/{booking.code}/cancel"' in html
+    assert 'name="reason"' not in html  # a holder gives no reason
+    assert f'href="/bookings/{booking.code}">No, keep the booking' in html
+    db.session.refresh(booking)
+    assert booking.status == BookingStatus.CONFIRMED  # looking at it changes nothing
+
+    response = post_form(client, f"/bookings/{booking.code}/cancel")
+    assert response.status_code == 302 and response.headers["Location"] == "/my/bookings"
+    db.session.refresh(booking)
+    assert booking.status == BookingStatus.CANCELLED
+    # once cancelled, the confirmation sends back to the booking, saying why
+    again = client.get(
+        f"/bookings/{booking.code}/cancel",
+        follow_redirects=True,
+        headers={"Accept-Language": "en"},
+    )
+    assert again.request.path == f"/bookings/{booking.code}"
+    assert "already cancelled" in text_of(again)
+
+
+def test_an_officer_confirms_with_a_reason_before_a_booking_is_cancelled(client, world: World):
+    conference = make_conference(world.ward)
+    booking = services.book(conference, user=world.resident)
+    db.session.commit()
+    login_as(client, world.staff)
+    staff_page = text_of(client.get(f"/staff/dialogues/{conference.id}"))
+    assert f'href="/bookings/{booking.code}/cancel"' in staff_page
+    assert f"/staff/dialogues/bookings/{booking.id}/cancel" not in staff_page
+
+    confirm = text_of(client.get(f"/bookings/{booking.code}/cancel"))
+    assert 'name="reason"' in confirm and booking.holder_name in confirm
+    missing = post_form(
+        client,
+        f"/bookings/{booking.code}/cancel",
+        {"reason": ""},
+        headers={"Accept-Language": "en"},
+    )
+    assert missing.status_code == 422
+    assert "Please give the reason." in text_of(missing)
+    assert 'name="reason"' in text_of(missing)  # still the confirmation page
+    db.session.refresh(booking)
+    assert booking.status == BookingStatus.CONFIRMED
+
+    done = post_form(client, f"/bookings/{booking.code}/cancel", {"reason": "Trùng lịch họp"})
+    assert done.headers["Location"] == f"/staff/dialogues/{conference.id}"
+    db.session.refresh(booking)
+    assert booking.status == BookingStatus.CANCELLED and booking.cancel_reason == "Trùng lịch họp"
+
+
+def test_the_supervisor_gets_no_cancel_confirmation(app, world: World):
+    booking = services.book(make_conference(world.ward), user=world.resident)
+    db.session.commit()
+    supervisor = login_as(app.test_client(), make_user(Role.SUPERVISOR, world.ward))
+    db.session.commit()
+    assert supervisor.get(f"/bookings/{booking.code}/cancel").status_code == 403
+    assert f"/bookings/{booking.code}/cancel" not in text_of(
+        supervisor.get(f"/bookings/{booking.code}")
+    )

@@ -503,3 +503,23 @@ def test_opening_the_form_writes_nothing(client, world):
     assert 'value="complaint"' in page  # complaints are still routed out
     db.session.rollback()
     assert feedback_categories.ward_categories(world.ward.id, active_only=False) == []
+
+
+SEND_BUTTON = '<a class="button" href="/feedback/new">Gửi phản ánh</a>'
+
+
+def test_the_public_feedback_page_leads_to_the_form(app, client, world):
+    page = f"/wards/{world.ward.slug}/feedback"
+    # a visitor sees the button (the form asks to log in), as does a resident of the ward
+    assert SEND_BUTTON in text_of(client.get(page))
+    form = client.get("/feedback/new")
+    assert form.status_code == 302 and "/login" in form.headers["Location"]
+    resident = login_as(app.test_client(), world.resident)
+    assert SEND_BUTTON in text_of(resident.get(page))
+    assert resident.get("/feedback/new").status_code == 200
+    # the form is always the resident's own ward's: not offered on another ward's page;
+    # officials enter feedback from their inbox
+    elsewhere = resident.get(f"/wards/{world.other_ward.slug}/feedback")
+    assert elsewhere.status_code == 200 and SEND_BUTTON not in text_of(elsewhere)
+    staff = login_as(app.test_client(), world.staff)
+    assert 'href="/feedback/new"' not in text_of(staff.get(page))

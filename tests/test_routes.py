@@ -280,6 +280,12 @@ ROUTES = {
         None,
         BOOKING_VIEW,
     ),
+    "dialogues.confirm_cancel_booking": (
+        "GET",
+        lambda w: f"/bookings/{w.booking.code}/cancel",
+        None,
+        {**BOOKING_VIEW, "supervisor": 403, "admin": 403},
+    ),
     "dialogues.cancel_booking": (
         "POST",
         lambda w: f"/bookings/{w.booking.code}/cancel",
@@ -287,8 +293,9 @@ ROUTES = {
         {
             **BOOKING_VIEW,
             "resident": 302,
-            "staff": 302,
-            "chairman": 302,
+            # an officer must give the reason: the confirmation page again, saying so
+            "staff": 422,
+            "chairman": 422,
             "supervisor": 403,
             "admin": 403,
         },

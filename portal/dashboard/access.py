@@ -1,5 +1,5 @@
 """Who sees which ward on the dashboard and its downloads, and the answer to a period that
-cannot be understood: shared by the page and the downloads."""
+cannot be understood: the page shows the current period, a download is a 400."""
 
 from __future__ import annotations
 
@@ -32,7 +32,8 @@ def ward_to_show() -> Ward | None:
 
 
 def bad_period(error: InvalidPeriod):
-    """The 400 page for a period that cannot be understood, saying why."""
+    """The 400 answer of a download whose period cannot be understood, saying why (the page
+    itself shows the current period instead)."""
     body = render_template(
         "errors/error.html", code=400, title=_("Unknown period"), message=str(error.message)
     )

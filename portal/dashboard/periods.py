@@ -1,9 +1,12 @@
 """Reporting periods of the dashboard: a Hà Nội calendar month, quarter or year, parsed from
-the query string (`period=month|quarter|year`, `date=2026-11|2026-Q4|2026`)."""
+the query string: `period=month|quarter|year` with `date=2026-11|2026-Q4|2026` (links and
+downloads), or with the page form's selects `year=2026&month=11&quarter=4` (the one of month
+and quarter that the kind needs is used, so every choice of the selects names a period)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
@@ -140,3 +143,38 @@ def parse_period(kind: str | None, value: str | None, today: date) -> Period:
     if candidate == "quarter":
         return period_containing(date(year, (int(match.group(2)) - 1) * 3 + 1, 1), "quarter")
     return period_containing(date(year, 1, 1), "year")
+
+
+YEARS_SHOWN = 10  # years before the current one offered by the period form
+
+
+def date_value(args: Mapping[str, str]) -> str | None:
+    """The `date` value the query names: `date` itself, else what the form's selects make of
+    it (the year, with the month or the quarter as the kind needs)."""
+    if args.get("date") or not args.get("year"):
+        return args.get("date")
+    year = args["year"].strip()
+    kind = (args.get("period") or "month").strip().lower()
+    if kind == "quarter":
+        return f"{year}-Q{args.get('quarter', '').strip()}"
+    if kind == "year":
+        return year
+    return f"{year}-{args.get('month', '').strip()}"
+
+
+def period_asked(args: Mapping[str, str], today: date) -> tuple[Period, str | None]:
+    """The period the query string names and None; or, when it cannot be understood, the
+    current period (of the kind asked for, when that is known) and the reason to tell."""
+    kind = args.get("period")
+    try:
+        return parse_period(kind, date_value(args), today), None
+    except InvalidPeriod as error:
+        kind = (kind or "").strip().lower()
+        return period_containing(today, kind if kind in KINDS else "month"), str(error.message)
+
+
+def year_choices(today: date, shown: Period) -> list[int]:
+    """The years the period form offers: the last YEARS_SHOWN and this one, and the year of
+    the period shown if it is older, newest first."""
+    first = max(FIRST_YEAR, min(today.year - YEARS_SHOWN, shown.start.year))
+    return list(range(max(today.year, shown.start.year), first - 1, -1))

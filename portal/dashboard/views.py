@@ -1,7 +1,7 @@
 """The chairman's dashboard page. The chairman and the Fatherland Front supervisor see their
 own ward (read-only: the page only reads); the city administrator picks a served ward with
 ?ward=<slug>, or sees all served wards side by side. The period comes from the query string;
-one that cannot be understood is answered with a 400 page saying why."""
+one that cannot be understood gives the current period, with a message saying why."""
 
 from __future__ import annotations
 
@@ -15,10 +15,10 @@ from markupsafe import Markup
 from portal.dashboard import access, charts, services, tables
 from portal.dashboard.periods import (
     KINDS,
-    InvalidPeriod,
     Period,
-    parse_period,
+    period_asked,
     period_containing,
+    year_choices,
 )
 from portal.pagecache import cached_for_user, remember
 from portal.security import CITY_ADMINS, REPORT_READERS, may_open, role_required
@@ -56,10 +56,7 @@ def index():
     viewer's whole page is kept as long."""
     ward = access.ward_to_show()  # who may see what comes before reading the period
     today = local_today()
-    try:
-        period = parse_period(request.args.get("period"), request.args.get("date"), today)
-    except InvalidPeriod as error:
-        return access.bad_period(error)
+    period, problem = period_asked(request.args, today)
     key = (
         "dashboard",
         ward.id if ward is not None else None,
@@ -73,7 +70,7 @@ def index():
     figures = remember(key, seconds, lambda: _render_figures(ward, period, today))
     # The figures were rendered by Jinja with autoescaping: they are HTML already.
     html = Markup(figures)  # noqa: S704  # nosec B704
-    return render_template("dashboard/index.html", figures=html)
+    return render_template("dashboard/index.html", figures=html, problem=problem)
 
 
 def _render_figures(ward: Ward | None, period: Period, today: date) -> str:
@@ -90,6 +87,7 @@ def _render_figures(ward: Ward | None, period: Period, today: date) -> str:
         # administrator chooses it; the ward's officials have only their own)
         "ward_param": ward.slug if ward is not None and current_user.role in CITY_ADMINS else None,
         "kinds": KINDS,
+        "years": year_choices(today, period),
         "links": _period_links(period, ward, today),
         "page_links": tables.PageLinks(period, may_open("feedback_staff.detail")),
         "computed_at": datetime.now(UTC),

@@ -25,7 +25,7 @@ from portal.dialogues.loaders import (
     public_session_or_404,
 )
 from portal.dialogues.models import BookingStatus, SessionKind
-from portal.domain import DomainError
+from portal.domain import DomainError, StateConflict
 from portal.extensions import lookup_limited, per_account, rate_limited
 from portal.notifications import history
 from portal.pagecache import cached_page
@@ -33,6 +33,7 @@ from portal.qrcode import qr_svg
 from portal.security import (
     ANY_USER,
     RESIDENTS,
+    is_officer_of,
     is_resident,
     personal,
     public,
@@ -139,7 +140,6 @@ def booking_detail(code: str):
         position=services.waiting_position(booking) if waiting else None,
         may=policy.booking_allowed(current_user, booking),
         for_holder=booking.user_id is not None and booking.user_id == current_user.id,
-        reason_form=ReasonForm(),
         code=format_code(booking.code),
         messages=history.for_viewer(current_user, booking.ward_id, messages.about(booking)),
     )
@@ -170,6 +170,36 @@ def booking_qr(code: str):
     return Response(qr_svg(booking.code), mimetype="image/svg+xml")
 
 
+@bp.get("/bookings/<code>/cancel")
+@role_required(ANY_USER)
+@personal
+@lookup_limited
+def confirm_cancel_booking(code: str):
+    """The step before cancelling: the booking's facts and the form that cancels it (its
+    holder, or one of the ward's officers with the reason the holder is told). A booking that
+    can no longer be cancelled goes back to its page, saying why."""
+    booking = booking_or_404(code)
+    by_staff = is_officer_of(current_user, booking.ward_id)
+    action = policy.BookingAction.CANCEL if by_staff else policy.BookingAction.WITHDRAW
+    try:
+        policy.require_booking(current_user, booking, action)
+    except StateConflict as error:
+        flash(str(error.message), "error")
+        return redirect(url_for("dialogues.booking_detail", code=booking.code))
+    return _cancel_page(booking, ReasonForm())
+
+
+def _cancel_page(booking, form: ReasonForm) -> str:
+    return render_template(
+        "dialogues/booking_cancel.html",
+        booking=booking,
+        session=booking.session,
+        by_staff=is_officer_of(current_user, booking.ward_id),
+        reason_form=form,
+        code=format_code(booking.code),
+    )
+
+
 @bp.post("/bookings/<code>/cancel")
 @role_required(ANY_USER)
 @personal
@@ -181,8 +211,8 @@ def cancel_booking(code: str):
     try:
         services.cancel_booking(current_user, booking, reason=form.reason.data or "")
     except DomainError as error:
-        show_error(None, error)
-        return redirect(url_for("dialogues.booking_detail", code=booking.code))
+        show_error(form, error)
+        return _cancel_page(booking, form), 422
     commit()
     flash(_("The booking has been cancelled."), "info")
     if is_resident(current_user):

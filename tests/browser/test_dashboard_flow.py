@@ -79,7 +79,6 @@ FEEDBACK_TITLE = "Đèn đường ngõ 7 Bồ Đề bị hỏng"
 CONFERENCE_TITLE = "Hội nghị đối thoại tháng 11"
 
 MONTH_PATH = "/dashboard/?period=month&date=2026-11"
-QUARTER_PATH = "/dashboard/?period=quarter&date=2026-Q4"
 OCTOBER_PATH = "/dashboard/?period=month&date=2026-10"
 CSV_PATH = "/dashboard/export/by-procedure.csv?period=month&date=2026-11"
 
@@ -255,7 +254,8 @@ def test_chairman_reads_the_dashboard(open_page, live_server):
     expect_vietnamese(page)
     expect(page.locator("main h1")).to_have_text(re.compile(r"Trang tổng quan\s*·\s*" + WARD_NAME))
     expect(page.locator("main form.filters #period")).to_have_value("month")
-    expect(page.locator("main form.filters #date")).to_have_value("2026-11")
+    expect(page.locator("main form.filters #year")).to_have_value("2026")
+    expect(page.locator("main form.filters #month")).to_have_value("11")
     expect(pager_label(page)).to_have_text("Tháng 11/2026")
 
     satisfaction, feedback, dialogues = (captioned_tables(page).nth(i) for i in range(3))
@@ -325,12 +325,15 @@ def test_chairman_reads_the_dashboard(open_page, live_server):
     assert rows[PROCEDURE_B][:10] == ["1", "1", "1", "0", "0", "0", "0", "0", "1", "1"]
     assert rows[PROCEDURE_A][-1] == "5.5" and rows[PROCEDURE_B][-1] == "2"
 
-    # The period form: the fourth quarter.
+    # The period form: the kind changed to a quarter, the month left as it was: the quarter
+    # of that month (selects only, nothing to type, so no choice is ever refused).
     form = page.locator("main form.filters")
     form.locator("#period").select_option("quarter")
-    form.locator("#date").fill("2026-Q4")
+    expect(form.locator("#quarter")).to_have_value("4")
     form.locator("button[type=submit]").click()
-    expect(page).to_have_url(live_server.url(QUARTER_PATH))
+    expect(page).to_have_url(
+        live_server.url("/dashboard/?period=quarter&year=2026&month=11&quarter=4")
+    )
     expect_vietnamese(page)
     expect(pager_label(page)).to_have_text("Quý 4/2026")
     expect(page.locator("main form.filters #period")).to_have_value("quarter")
@@ -349,7 +352,7 @@ def test_chairman_reads_the_dashboard(open_page, live_server):
     expect(page).to_have_url(live_server.url(OCTOBER_PATH))
     expect(pager_label(page)).to_have_text("Tháng 10/2026")
     assert column(captioned_tables(page).first, 0) == OCTOBER_VI
-    expect(page.locator("main form.filters #date")).to_have_value("2026-10")
+    expect(page.locator("main form.filters #month")).to_have_value("10")
     pager.locator('a[href="/dashboard/?period=month&date=2026-11"]').click()
     expect(page).to_have_url(live_server.url(MONTH_PATH))
     expect(pager_label(page)).to_have_text("Tháng 11/2026")
@@ -376,7 +379,7 @@ def test_dashboard_fits_a_phone(open_page, live_server):
     response = page.goto(MONTH_PATH)
     assert response is not None and response.status == 200
     expect_vietnamese(page)
-    expect(page.locator("main form.filters #date")).to_be_visible()
+    expect(page.locator("main form.filters #year")).to_be_visible()
     assert_no_horizontal_scroll(page, "the dashboard")
     # The wide tables scroll inside their own container, which itself fits the screen.
     wraps = page.locator("main .table-wrap")

@@ -252,9 +252,20 @@ def test_resident_books_sees_confirmation_and_cancels(open_page, live_server):
     status_before = status_cell.inner_text()
     check_accessibility(page, "my-bookings")
 
-    # Cancel from the confirmation page: back to my bookings, status changed.
+    # Cancel from the booking's page: a confirmation first, with the booking's facts; keeping
+    # it changes nothing; confirming goes back to my bookings, the status changed.
     row.locator("a").click()
     expect(page).to_have_url(url_is(live_server, f"/bookings/{code}"))
+    expect(page.locator(f'form[action="/bookings/{code}/cancel"]')).to_have_count(0)
+    page.locator(f'main a[href="/bookings/{code}/cancel"]').click()
+    expect(page).to_have_url(url_is(live_server, f"/bookings/{code}/cancel"))
+    expect(page.locator("main")).to_contain_text(BOOKING_TITLE)
+    expect(page.locator("main")).to_contain_text(format_code(code))
+    check_accessibility(page, "booking-cancel-confirm")
+    page.locator(f'main a.button[href="/bookings/{code}"]').click()
+    expect(page).to_have_url(url_is(live_server, f"/bookings/{code}"))
+    assert db_booking(live_server, code).status != BookingStatus.CANCELLED
+    page.locator(f'main a[href="/bookings/{code}/cancel"]').click()
     cancel_form = page.locator(f'form[action="/bookings/{code}/cancel"]')
     cancel_form.locator("button[type=submit]").click()
     expect(page).to_have_url(url_is(live_server, "/my/bookings"))
@@ -266,7 +277,7 @@ def test_resident_books_sees_confirmation_and_cancels(open_page, live_server):
     assert db_session(live_server, seed.booking_session_id).seats_taken == 0
 
     page.goto(f"/bookings/{code}")
-    expect(page.locator(f'form[action="/bookings/{code}/cancel"]')).to_have_count(0)
+    expect(page.locator(f'main a[href="/bookings/{code}/cancel"]')).to_have_count(0)
 
     # The seat is back on the public list and on the conference page.
     page.goto(list_path())
