@@ -122,3 +122,55 @@ def test_ward_months_are_filled_from_the_rollups(empty_database):
         finally:
             db.session.remove()
             db.engine.dispose()
+
+
+def test_reception_slots_lose_their_bilingual_title(empty_database):
+    """The slots stored with "Tiếp công dân / Citizen reception" are named by their kind after
+    the upgrade (an empty title), and get the old text back on a downgrade."""
+    from datetime import UTC, datetime, timedelta
+
+    from conftest import make_ward
+
+    from portal.dialogues.models import DialogueSession, SessionKind, SessionStatus
+
+    bilingual = "Tiếp công dân / Citizen reception"
+    app = create_app(make_config(empty_database))
+    with app.app_context():
+        try:
+            upgrade()
+            ward = make_ward(130, "Phường Bồ Đề", "phuong-bo-de")
+            start = datetime(2030, 10, 1, 1, tzinfo=UTC)
+            for kind, title in (
+                (SessionKind.RECEPTION, ""),
+                (SessionKind.CONFERENCE, "Hội nghị đối thoại"),
+            ):
+                db.session.add(
+                    DialogueSession(
+                        ward_id=ward.id,
+                        kind=kind,
+                        status=SessionStatus.PUBLISHED,
+                        title=title,
+                        starts_at=start,
+                        ends_at=start + timedelta(minutes=30),
+                        capacity=1,
+                    )
+                )
+            db.session.commit()
+            titles = sa.select(DialogueSession.kind, DialogueSession.title).order_by(
+                DialogueSession.id
+            )
+            db.session.close()
+            downgrade(revision="49cd468a4c35")
+            assert [tuple(r) for r in db.session.execute(titles)] == [
+                (SessionKind.RECEPTION, bilingual),
+                (SessionKind.CONFERENCE, "Hội nghị đối thoại"),
+            ]
+            db.session.close()
+            upgrade()
+            assert [tuple(r) for r in db.session.execute(titles)] == [
+                (SessionKind.RECEPTION, ""),
+                (SessionKind.CONFERENCE, "Hội nghị đối thoại"),
+            ]
+        finally:
+            db.session.remove()
+            db.engine.dispose()

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from icalendar import Calendar, Event
 
 from portal.db import utcnow
+from portal.dialogues.labels import session_title
 from portal.dialogues.models import Booking, DialogueSession
 
 
@@ -16,7 +17,7 @@ def _event(session: DialogueSession, uid: str, description: str) -> Event:
     event.add("dtstamp", utcnow())
     event.add("dtstart", session.starts_at)
     event.add("dtend", session.ends_at)
-    event.add("summary", session.title)
+    event.add("summary", session_title(session))
     location = ", ".join(p for p in (session.venue, session.online_url) if p)
     if location:
         event.add("location", location)
@@ -35,7 +36,7 @@ def _calendar(name: str) -> Calendar:
 
 
 def booking_ics(booking: Booking, host: str, description: str) -> bytes:
-    calendar = _calendar(booking.session.title)
+    calendar = _calendar(session_title(booking.session))
     calendar.add_component(_event(booking.session, f"booking-{booking.code}@{host}", description))
     return calendar.to_ical()
 
