@@ -16,6 +16,7 @@ from portal.db import utcnow
 from portal.dialogues.policy import open_for_booking
 from portal.navigation import main_menu
 from portal.security import may_open, needs_phone_confirmation
+from portal.wards import names as ward_names
 
 ROLE_LABELS = {
     Role.RESIDENT: _l("Resident"),
@@ -89,6 +90,7 @@ def init_app(app: Flask) -> None:
         span=dates.span,
         clock=dates.clock,
         weekday_day=dates.weekday_day,
+        in_text=ward_names.in_text,
         mask_phone=mask_phone,
         phone=national,
         role=role_label,

@@ -247,3 +247,86 @@ def test_a_reception_slot_is_named_in_the_readers_language(client, world: World)
     assert '"Tiếp công dân"' in sms and "Citizen" not in sms
     ics = client.get(f"/bookings/{booking.code}.ics").get_data(as_text=True)
     assert "SUMMARY:Tiếp công dân" in ics
+
+
+# ---------------------------------------------------------------- one English word, two meanings
+
+
+def test_the_booking_button_and_the_account_link_say_different_things(client, world: World):
+    conference = future_conference(world)
+    db.session.commit()
+    path = f"/wards/{world.ward.slug}/dialogues/{conference.id}"
+    anonymous = text_of(client.get(path))
+    assert ">Đăng ký tài khoản<" in anonymous  # the account link in the header
+    login_as(client, world.resident)
+    page = text_of(client.get(path))
+    button = re.search(r'<button type="submit" class="button">([^<]*)</button>', page)
+    assert button and button.group(1) == "Đăng ký tham dự"
+    assert "Đăng ký tài khoản" not in page  # logged in: no account link either
+    english_page = text_of(client.get(path, headers={"Accept-Language": "en"}))
+    assert '<button type="submit" class="button">Register</button>' in english_page
+
+
+def test_words_with_two_meanings_have_a_context_each():
+    """A msgid shared by two meanings is how the booking button came to read "Đăng ký tài
+    khoản": each of these is translated in its context, and differently from the bare word."""
+    vi = catalog("vi")
+    expected = {
+        ("book a place at a conference", "Register"): "Đăng ký tham dự",
+        (None, "Register"): "Đăng ký tài khoản",
+        ("of a person", "Name"): "Họ và tên",
+        (None, "Name"): "Tên",
+        ("how the feedback came in", "Received"): "Hình thức tiếp nhận",
+        (None, "Received"): "Mới tiếp nhận",
+        ("reception slot, not booked", "Open"): "Còn trống",
+        ("close a feedback case", "Close"): "Kết thúc xử lý",
+        ("satisfaction rating", "Answer"): "Mức độ hài lòng",
+    }
+    found = {key: vi.get(key[1], context=key[0]) for key in expected}
+    assert {key: m.string if m else None for key, m in found.items()} == expected
+    ids = extracted_msgids()
+    for bare in ("Open", "Close", "Answer"):  # only ever used with a context now
+        assert bare not in ids, bare
+
+
+# ---------------------------------------------------------------- Nghị định 30/2020 names
+
+
+def test_unit_words_are_lower_case_inside_a_sentence(app, world: World):
+    from portal.wards import names
+
+    assert names.lower_unit("Phường Bồ Đề") == "phường Bồ Đề"
+    assert names.lower_unit("Thành phố Hà Nội") == "thành phố Hà Nội"
+    assert names.lower_unit("Xã Sóc Sơn") == "xã Sóc Sơn"
+    assert names.lower_unit("Đặc khu Phú Quốc") == "đặc khu Phú Quốc"
+    assert names.lower_unit("Bồ Đề") == "Bồ Đề"
+    assert names.fatherland_front("Phường Bồ Đề") == "Ủy ban Mặt trận Tổ quốc Việt Nam phường Bồ Đề"
+    with app.test_request_context("/"):
+        with force_locale("vi"):
+            assert world.ward.in_text == "phường Bồ Đề"
+            assert world.ward.name == "Phường Bồ Đề"  # titles and headings
+        with force_locale("en"):
+            assert world.ward.in_text == "Phường Bồ Đề"
+
+
+def test_ward_names_in_running_text_on_pages_and_in_messages(client, world: World):
+    world.ward.province_name = "Thành phố Hà Nội"
+    conference = future_conference(world)
+    booking = services.book(conference, user=world.resident)
+    db.session.commit()
+    ward_page = text_of(client.get(f"/wards/{world.ward.slug}"))
+    assert "Ủy ban nhân dân phường Bồ Đề, thành phố Hà Nội" in ward_page
+    assert "<h1>Phường Bồ Đề</h1>" in ward_page  # the heading keeps the capital
+    listing = text_of(client.get(f"/wards/{world.ward.slug}/dialogues"))
+    assert "Chủ tịch UBND phường Bồ Đề" in listing
+    with force_locale("vi"):
+        sms = dialogue_messages._sms(
+            "booking_confirmed", dialogue_messages._short_params(booking, {})
+        )
+        _subject, body = dialogue_messages._texts("booking_confirmed", booking, {})
+    assert sms.startswith("UBND phường Bồ Đề: ")
+    assert body.startswith("Kính gửi Ông/Bà Hoàng Thị Dân: ")
+    assert body.endswith("UBND phường Bồ Đề") and "Phường Bồ Đề" not in body
+    login_as(client, world.staff)
+    form = text_of(client.get("/staff/dialogues/new"))
+    assert 'value="Ủy ban Mặt trận Tổ quốc Việt Nam phường Bồ Đề"' in form

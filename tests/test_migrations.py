@@ -124,14 +124,17 @@ def test_ward_months_are_filled_from_the_rollups(empty_database):
             db.engine.dispose()
 
 
-def test_reception_slots_lose_their_bilingual_title(empty_database):
+def test_stored_wording_is_rewritten_both_ways(empty_database):
     """The slots stored with "Tiếp công dân / Citizen reception" are named by their kind after
-    the upgrade (an empty title), and get the old text back on a downgrade."""
+    the upgrade (an empty title), and get the old text back on a downgrade; the default
+    category's description cites "Nghị định 20/2008/NĐ-CP" in full."""
     from datetime import UTC, datetime, timedelta
 
     from conftest import make_ward
 
     from portal.dialogues.models import DialogueSession, SessionKind, SessionStatus
+    from portal.feedback import categories
+    from portal.feedback.models import FeedbackCategory
 
     bilingual = "Tiếp công dân / Citizen reception"
     app = create_app(make_config(empty_database))
@@ -155,22 +158,29 @@ def test_reception_slots_lose_their_bilingual_title(empty_database):
                         capacity=1,
                     )
                 )
+            categories.provide_defaults(ward.id)
             db.session.commit()
             titles = sa.select(DialogueSession.kind, DialogueSession.title).order_by(
                 DialogueSession.id
             )
+            described = sa.select(FeedbackCategory.description_vi).where(
+                FeedbackCategory.code == "procedures"
+            )
+            assert db.session.scalar(described).endswith("(Nghị định 20/2008/NĐ-CP).")
             db.session.close()
             downgrade(revision="49cd468a4c35")
             assert [tuple(r) for r in db.session.execute(titles)] == [
                 (SessionKind.RECEPTION, bilingual),
                 (SessionKind.CONFERENCE, "Hội nghị đối thoại"),
             ]
+            assert db.session.scalar(described).endswith("(Nghị định 20/2008).")
             db.session.close()
             upgrade()
             assert [tuple(r) for r in db.session.execute(titles)] == [
                 (SessionKind.RECEPTION, ""),
                 (SessionKind.CONFERENCE, "Hội nghị đối thoại"),
             ]
+            assert db.session.scalar(described).endswith("(Nghị định 20/2008/NĐ-CP).")
         finally:
             db.session.remove()
             db.engine.dispose()

@@ -32,7 +32,7 @@ def _short_params(booking: Booking, extra: dict) -> dict:
         "when": dates.appointment(session.starts_at),
         "place": short(session.venue or session.online_url, 40),
         "code": booking.code,
-        "ward": short(session.ward.name, 30),
+        "ward": short(session.ward.in_text, 30),
         "position": extra.get("position", ""),
         "reason": short(extra.get("reason", ""), 60),
         "url": extra.get("url", ""),
@@ -81,7 +81,7 @@ def _texts(kind: str, booking: Booking, extra: dict) -> tuple[str, str]:
         "when": dates.appointment(session.starts_at),
         "place": session.venue or session.online_url,
         "code": booking.code,
-        "ward": session.ward.name,
+        "ward": session.ward.in_text,
         **extra,
     }
     if kind == "booking_confirmed":

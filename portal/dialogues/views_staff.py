@@ -24,6 +24,7 @@ from portal.dialogues.policy import ConferenceAction
 from portal.domain import DomainError
 from portal.security import WARD_OFFICERS, WARD_OFFICIALS, role_required
 from portal.timeutil import to_local, to_utc
+from portal.wards.names import fatherland_front
 from portal.web import commit, flash_form_errors, perform, show_error, submit
 
 bp = Blueprint("dialogues_staff", __name__, url_prefix="/staff/dialogues")
@@ -66,8 +67,9 @@ def index():
 @bp.route("/new", methods=["GET", "POST"])
 @role_required(WARD_OFFICERS)
 def create():
-    """Draft a new conference."""
-    form = ConferenceForm()
+    """Draft a new conference (organised with the ward's Fatherland Front committee)."""
+    ward = current_user.ward
+    form = ConferenceForm(co_organiser=fatherland_front(ward.name) if ward else "")
     if form.validate_on_submit():
         done = submit(
             form,

@@ -1,7 +1,7 @@
 """Forms for feedback: sending, the officers' actions, the resident's verdict, settings.
 The rules live in the services (submission, workflow, verdicts...); these only parse."""
 
-from flask_babel import get_locale
+from flask_babel import get_locale, lazy_pgettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -80,7 +80,9 @@ CHANNEL_CHOICES = (
 class StaffFeedbackForm(FeedbackForm):
     """Feedback an officer enters for a caller or a walk-in."""
 
-    channel = SelectField(_l("Received"), choices=options(CHANNEL_CHOICES))
+    channel = SelectField(
+        lazy_pgettext("how the feedback came in", "Received"), choices=options(CHANNEL_CHOICES)
+    )
     contact_name = StringField(
         _l("Name of the person"),
         validators=[InputRequired(_l("Enter the person's name.")), max_len(120)],

@@ -123,7 +123,7 @@ def notify(item: Feedback, kind: str, **extra):
     with force_locale(recipient.locale):
         params = {
             "name": recipient.name,
-            "ward": item.ward.name,
+            "ward": item.ward.in_text,
             "title": item.title,
             "code": format_code(item.code),
             "due": dates.day(item.due_on),
