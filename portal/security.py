@@ -8,9 +8,10 @@ from collections.abc import Callable, Iterable
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, g, request, session
+from flask import abort, current_app, flash, g, redirect, request, session
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
+from flask_login import current_user, login_url
 
 from portal.auth import sessions
 from portal.auth.models import Role, User
@@ -53,6 +54,9 @@ def role_required(*groups: Role | Iterable[Role]) -> Callable[[Callable], Callab
         @wraps(view)
         def wrapped(*args, **kwargs):
             if not current_user.is_authenticated:
+                if g.pop("session_expired", False):
+                    # Told once by the loader; to the login page without a second message.
+                    return redirect(login_url(login_manager.login_view, request.url))
                 return login_manager.unauthorized()
             if current_user.role not in allowed:
                 abort(403)
@@ -175,10 +179,17 @@ def is_safe_next(target: str | None) -> bool:
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
     """The account of this browser's session, if the server still knows that session."""
-    user_id, _, token = session_id.partition(".")
+    user_id, _dot, token = session_id.partition(".")
     if not (user_id.isascii() and user_id.isdigit()) or not token or int(user_id) > MAX_ID:
         return None
-    return sessions.current_user_for(int(user_id), token)
+    user = sessions.current_user_for(int(user_id), token)
+    if user is None and g.get("session_expired"):
+        # The session ended by itself (idle, or open too long): say so once, and forget it,
+        # so that the next pages are plainly a visitor's.
+        session.pop("_user_id", None)
+        session.pop(sessions.KEY, None)
+        flash(_("Your session has expired. Please log in again."), "info")
+    return user
 
 
 STATIC_HEADERS = (

@@ -84,9 +84,12 @@ def flash_form_errors(form: FlaskForm) -> None:
             flash(str(error), "error")
 
 
+def next_target(default: str) -> str:
+    """A safe `next` from the form or query string, else `default`."""
+    target = request.form.get("next") or request.args.get("next")
+    return target if is_safe_next(target) else default
+
+
 def redirect_next(default_endpoint: str, **values):
     """Redirect to a safe `next` from the form or query string, else to a default page."""
-    target = request.form.get("next") or request.args.get("next")
-    if is_safe_next(target):
-        return redirect(target)
-    return redirect(url_for(default_endpoint, **values))
+    return redirect(next_target(url_for(default_endpoint, **values)))

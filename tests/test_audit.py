@@ -244,3 +244,23 @@ def test_an_official_s_login_is_recorded_a_resident_s_is_not(app, world: World):
         post_form(client, "/login", {"login": user.phone, "password": PASSWORD})
     (entry,) = entries(action="auth.login")
     assert entry.actor_id == world.chairman.id and entry.ward_id == world.ward.id
+
+
+def test_every_detail_an_entry_may_hold_has_a_name():
+    """The audit page names each detail in the reader's language: every key a service
+    notes (`audit.note(key=...)`) or a job records (`detail={"key": ...}`) has a label."""
+    import re
+    from pathlib import Path
+
+    from portal.audit.labels import DETAILS
+
+    source = "\n".join(p.read_text() for p in Path("portal").rglob("*.py"))
+    keys = set()
+    for call in re.findall(r"audit\.note\(([^)]*)\)", source):
+        keys |= set(re.findall(r"(\w+)=", call))
+        keys |= set(re.findall(r'"(\w+)" if', call)) | set(re.findall(r'else "(\w+)"', call))
+    for block in re.findall(r"detail=\{([^}]*)\}", source):
+        keys |= set(re.findall(r'"(\w+)":', block))
+    keys -= {"target_type", "target_id", "ward_id"}
+    assert keys >= {"session_id", "over_capacity", "table", "enabled", "feedback"}
+    assert keys - set(DETAILS) == set()

@@ -13,11 +13,20 @@ from conftest import World, login_as, make_conference, make_feedback, make_user,
 from test_outbox import Recorder, both
 
 from portal.audit.models import AuditEntry
-from portal.auth.models import CodePurpose, ConsentPurpose, ExternalIdentity, PhoneCode, Role, User
+from portal.auth.models import (
+    CodePurpose,
+    Consent,
+    ConsentPurpose,
+    ExternalIdentity,
+    PhoneCode,
+    Role,
+    User,
+)
 from portal.auth.phones import national
 from portal.db import utcnow
 from portal.dialogues import messages as dialogue_messages
 from portal.dialogues import services as dialogue_services
+from portal.dialogues.models import Booking
 from portal.extensions import db
 from portal.feedback import workflow
 from portal.feedback.models import Feedback, FeedbackAttachment
@@ -227,3 +236,107 @@ def test_the_retention_job_erases_what_is_past_its_period(app, world: World):
 def test_the_retention_command(app, world: World):
     result = app.test_cli_runner().invoke(args=["retention", "run"])
     assert result.exit_code == 0 and "Accounts deleted: 0" in result.output
+
+
+def published_page(client, world: World) -> str:
+    db.session.rollback()
+    return text_of(client.get(f"/wards/{world.ward.slug}/feedback"))
+
+
+def test_publishing_ones_feedback_is_a_consent_withdrawn_with_one_click(client, world: World):
+    item = make_feedback(world.ward, world.resident, title="Đèn đường hỏng", publish_allowed=True)
+    workflow.reply(world.staff, item, "Đã thay bóng đèn.", answer=True)
+    db.session.commit()
+    consent = db.session.execute(
+        sa.select(Consent).where(Consent.purpose == ConsentPurpose.PUBLISH)
+    ).scalar_one()
+    assert (consent.user_id, consent.feedback_id, consent.withdrawn_at) == (
+        world.resident.id,
+        item.id,
+        None,
+    )
+    assert "không kèm họ tên" in consent.text  # the wording agreed to, in Vietnamese
+    assert "Đèn đường hỏng" in published_page(client, world)
+
+    login_as(client, world.resident)
+    data = text_of(client.get("/account/data"))
+    assert "Rút lại sự đồng ý này" in data and item.code in data
+    answer = post_form(
+        client, f"/my/feedback/{item.code}/publication/withdraw", {"next": "/account/data"}
+    )
+    assert answer.status_code == 302 and answer.headers["Location"] == "/account/data"
+    db.session.rollback()
+    assert db.session.get(Feedback, item.id).publish_allowed is False
+    assert db.session.get(Consent, consent.id).withdrawn_at is not None
+    client.get("/logout")
+    assert "Đèn đường hỏng" not in published_page(client, world)
+
+    # Given again from the item's page: a new consent; the history keeps both.
+    login_as(client, world.resident)
+    page = f"/my/feedback/{item.code}"
+    assert "Đồng ý công khai, không kèm họ tên" in text_of(client.get(page))
+    post_form(client, f"{page}/publication/allow")
+    db.session.rollback()
+    rows = db.session.execute(
+        sa.select(Consent.withdrawn_at).where(Consent.feedback_id == item.id).order_by(Consent.id)
+    ).all()
+    assert [r.withdrawn_at is None for r in rows] == [False, True]
+    assert db.session.get(Feedback, item.id).publish_allowed is True
+    exported = client.get("/account/export.json").get_json()
+    published = [c for c in exported["account"]["consents"] if c["purpose"] == "publish"]
+    assert [c["feedback"] for c in published] == [item.code, item.code]
+
+
+def test_only_the_sender_chooses_and_twice_is_refused(client, world: World):
+    item = make_feedback(world.ward, world.resident)
+    other = make_user(Role.RESIDENT, world.ward, name="Người Khác")
+    db.session.commit()
+    login_as(client, other)
+    page = f"/my/feedback/{item.code}"
+    assert post_form(client, f"{page}/publication/allow").status_code == 404
+    db.session.rollback()
+    login_as(client, world.resident)
+    refused = post_form(client, f"{page}/publication/withdraw")  # never allowed
+    assert refused.status_code == 409 and "chưa được đồng ý công khai" in text_of(refused)
+    assert post_form(client, f"{page}/publication/other").status_code == 404
+    db.session.rollback()
+    assert db.session.get(Feedback, item.id).publish_allowed is False
+    assert (
+        db.session.execute(
+            sa.select(sa.func.count(Consent.id)).where(Consent.purpose == ConsentPurpose.PUBLISH)
+        ).scalar_one()
+        == 0
+    )
+
+
+def test_my_data_tells_what_officials_did_with_it(client, world: World):
+    user = personal_world(world)
+    item = db.session.execute(sa.select(Feedback).where(Feedback.user_id == user.id)).scalar_one()
+    attachment = db.session.execute(sa.select(FeedbackAttachment)).scalar_one()
+    booking = db.session.execute(sa.select(Booking).where(Booking.user_id == user.id)).scalar_one()
+    others = make_feedback(world.ward, world.resident, title="Của người khác")
+    db.session.commit()
+    login_as(client, world.staff)
+    base = f"/staff/feedback/{item.id}"
+    assert post_form(client, f"{base}/note", {"note": "Đã gọi tổ trưởng."}).status_code == 302
+    assert client.get(f"/feedback/files/{attachment.id}").status_code == 200
+    post_form(client, f"/staff/feedback/{others.id}/note", {"note": "Không liên quan."})
+    checked = post_form(
+        client, f"/staff/dialogues/{booking.session_id}/check-in", {"code": booking.code}
+    )
+    assert checked.status_code == 200
+    db.session.rollback()
+
+    page = text_of(login_as(client, user).get("/account/data", headers=EN))
+    trail = page.split("What the ward's officials did with your data")[1]
+    for said in ("Added an internal note", "Opened a feedback attachment", "Checked a resident in"):
+        assert said in trail, said
+    assert trail.count("Added an internal note") == 1  # not the other resident's item
+    assert "Ward officer" in trail and world.staff.full_name not in trail
+    processing = client.get("/account/export.json").get_json()["processing"]
+    assert {e["action"] for e in processing} == {
+        "feedback_staff.note",
+        "feedback.attachment",
+        "dialogues_staff.check_in",
+    }
+    assert {e["by_role"] for e in processing} == {"staff"}

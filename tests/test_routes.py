@@ -537,6 +537,12 @@ ROUTES = {
         {"resolved": "yes"},
         only({"resident": 409}),  # not answered yet
     ),
+    "feedback.publication_choice": (
+        "POST",
+        lambda w: f"/my/feedback/{w.feedback.code}/publication/allow",
+        {},
+        only({"resident": 302}),
+    ),
     "feedback.attachment": (
         "GET",
         lambda w: f"/feedback/files/{w.attachment.id}",

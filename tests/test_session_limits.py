@@ -86,3 +86,19 @@ def test_a_disabled_account_is_out_at_once(client, world: World):
     auth_services.set_active(world.admin, db.session.get(User, world.staff.id), False)
     db.session.commit()
     assert not opens(client, "/staff/feedback/")
+
+
+def test_an_expired_session_is_told_once_and_the_login_page_follows(client, world: World):
+    login_as(client, world.staff)
+    assert opens(client, "/staff/feedback/")
+    age_sessions(world.staff, idle=timedelta(minutes=31))
+    answer = client.get("/staff/feedback/?status=new", headers={"Accept-Language": "vi"})
+    assert answer.status_code == 302
+    assert "/login" in answer.headers["Location"]
+    assert "next=" in answer.headers["Location"]
+    login_page = client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "Phiên đăng nhập đã hết hạn" in login_page
+    assert "đăng nhập để tiếp tục" not in login_page  # not the ordinary message as well
+    # The browser is now a visitor's: the next protected page asks to log in as usual.
+    again = client.get("/staff/feedback/", follow_redirects=True).get_data(as_text=True)
+    assert "Phiên đăng nhập đã hết hạn" not in again

@@ -119,4 +119,16 @@ DETAILS = {
     "period": _l("Period"),
     "format": _l("Format"),
     "role": _l("Role"),
+    "session_id": _l("Conference number"),
+    "over_capacity": _l("More people than the room holds"),
+    "present": _l("Present"),
+    "capacity": _l("Capacity"),
+    "feedback": _l("Feedback items"),
+    "bookings": _l("Bookings"),
+    "messages": _l("Messages"),
 }
+
+
+def action_names() -> dict:
+    """Each audited action's name, by its key (for the pages that list entries)."""
+    return {key: name for key, (name, _record) in ACTIONS.items()}

@@ -9,7 +9,7 @@ from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user
 
 from portal.audit import queries
-from portal.audit.labels import ACTIONS, DETAILS, TARGETS
+from portal.audit.labels import ACTIONS, DETAILS, TARGETS, action_names
 from portal.forms import int_or_none
 from portal.security import AUDIT_READERS, CITY_ADMINS, may_open, role_required
 
@@ -63,7 +63,7 @@ def index():
         actions=sorted(((k, str(v[0])) for k, v in ACTIONS.items()), key=lambda kv: kv[1]),
         targets=sorted(((k, str(v[0])) for k, v in TARGETS.items()), key=lambda kv: kv[1]),
         target_names={k: v[0] for k, v in TARGETS.items()},
-        action_names={k: v[0] for k, v in ACTIONS.items()},
+        action_names=action_names(),
         details=DETAILS,
         wards=queries.ward_names() if city else None,
         target_link=target_link,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import secrets
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask_login import UserMixin
@@ -13,6 +14,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.db import TimestampMixin, UTCDateTime, str_enum, utcnow
 from portal.extensions import db
 from portal.wards.models import Ward
+
+if TYPE_CHECKING:
+    from portal.feedback.models import Feedback
 
 
 class Role(enum.StrEnum):
@@ -177,6 +181,9 @@ class ConsentPurpose(enum.StrEnum):
     UPDATES = "updates"  # about their own bookings, feedback and ratings (always sent)
     REMINDERS = "reminders"  # a reminder the day before a booked session
     NEWS = "news"  # the ward's announcements
+    # Publishing one item of the resident's feedback (without their name) on the ward's
+    # page: one consent per item (`feedback_id`), withdrawable at any time.
+    PUBLISH = "publish"
 
 
 class Consent(db.Model):
@@ -192,7 +199,12 @@ class Consent(db.Model):
     text: Mapped[str] = mapped_column(sa.Text)  # the exact wording the person agreed to
     # For the message purposes: by which channel ("sms", "zalo", "email").
     channel: Mapped[str | None] = mapped_column(sa.String(10))
+    # For PUBLISH: which feedback item may be published.
+    feedback_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("feedback.id", ondelete="CASCADE"), index=True
+    )
     given_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship(back_populates="consents")
+    feedback: Mapped[Feedback | None] = relationship()

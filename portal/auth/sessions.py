@@ -73,6 +73,7 @@ def current_user_for(user_id: int, account_token: str, now: datetime | None = No
     seen = auth_session.last_seen_at or auth_session.created_at
     if now - seen > idle or now - auth_session.created_at > longest:
         g.auth_session_note = (auth_session.id, {"ended_at": now})
+        g.session_expired = True
         return None
     if now - seen > SEEN_EVERY:
         g.auth_session_note = (auth_session.id, {"last_seen_at": now})

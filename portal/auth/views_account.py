@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import dates
+from portal.audit.labels import action_names
 from portal.auth import account, flows, registration, services
 from portal.auth.forms import (
     AccountForm,
@@ -28,7 +29,7 @@ from portal.forms import ActionForm, options
 from portal.notifications import preferences
 from portal.notifications.labels import CHANNELS, KINDS, NOT_AT_ALL, PURPOSES
 from portal.notifications.models import Channel
-from portal.privacy import deletion
+from portal.privacy import deletion, trail
 from portal.privacy import export as privacy
 from portal.security import ANY_USER, RESIDENTS, role_required
 from portal.web import commit, show_error, submit
@@ -83,6 +84,8 @@ def my_data():
             action_form=ActionForm(),
             kinds=KINDS,
             messages=privacy.messages_of(current_user),
+            trail=trail.entries_about(current_user),
+            action_names=action_names(),
         )
     )
 

@@ -564,6 +564,8 @@ def check_in(actor: User, session: DialogueSession, raw_code: str, now=None) -> 
         .where(Booking.id == booking.id)
         .values(checked_in_at=now, checked_in_by_id=actor.id)
     )
+    # The entry names the booking (its holder sees it among what was done with their data).
+    audit.note(target_type="booking", target_id=booking.id, session_id=session.id)
     db.session.refresh(booking)
     return booking
 

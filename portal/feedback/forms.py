@@ -17,7 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, NumberRange, Optional
 
-from portal.feedback import categories
+from portal.feedback import categories, labels
 from portal.feedback.models import Channel
 from portal.feedback.submission import FeedbackInput
 from portal.feedback.uploads import Upload
@@ -66,9 +66,7 @@ class FeedbackForm(FlaskForm):
     latitude = CoordinateField(_l("Latitude (optional)"), validators=[Optional()])
     longitude = CoordinateField(_l("Longitude (optional)"), validators=[Optional()])
     attachments = MultipleFileField(_l("Attachments (optional)"), description=ATTACHMENTS_HINT)
-    publish_allowed = BooleanField(
-        _l("The ward may publish my feedback and its answer, without my name or contact details.")
-    )
+    publish_allowed = BooleanField(labels.PUBLISH_CONSENT)
 
 
 CHANNEL_CHOICES = (

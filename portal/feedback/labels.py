@@ -5,6 +5,11 @@ from flask_babel import lazy_pgettext
 
 from portal.feedback.models import Channel, EventKind, FeedbackStatus
 
+# The consent a sender gives to publish an item (the form's box, and the consent's record).
+PUBLISH_CONSENT = _l(
+    "The ward may publish my feedback and its answer, without my name or contact details."
+)
+
 STATUS = {
     FeedbackStatus.RECEIVED: _l("Received"),
     FeedbackStatus.IN_PROGRESS: _l("In progress"),

@@ -48,6 +48,8 @@ class Action(enum.StrEnum):
     # The resident who sent it
     ADD_INFORMATION = "add_information"
     RESPOND = "respond"  # resolved or not, and a rating of the answer
+    ALLOW_PUBLICATION = "allow_publication"  # consent to publish it without the name
+    WITHDRAW_PUBLICATION = "withdraw_publication"  # take that consent back
 
 
 OFFICER_ACTIONS = frozenset(
@@ -64,7 +66,14 @@ OFFICER_ACTIONS = frozenset(
         Action.CLOSE,
     }
 )
-SENDER_ACTIONS = frozenset({Action.ADD_INFORMATION, Action.RESPOND})
+SENDER_ACTIONS = frozenset(
+    {
+        Action.ADD_INFORMATION,
+        Action.RESPOND,
+        Action.ALLOW_PUBLICATION,
+        Action.WITHDRAW_PUBLICATION,
+    }
+)
 
 
 def _leading_to(status: FeedbackStatus) -> frozenset[FeedbackStatus]:
@@ -90,6 +99,8 @@ STARTS_FROM: dict[Action, frozenset[FeedbackStatus]] = {
     Action.CLOSE: _leading_to(S.CLOSED),
     Action.ADD_INFORMATION: IN_HAND,
     Action.RESPOND: frozenset({S.ANSWERED}),
+    Action.ALLOW_PUBLICATION: frozenset(FeedbackStatus),
+    Action.WITHDRAW_PUBLICATION: frozenset(FeedbackStatus),
 }
 
 NOT_NOW = _l("This action is not possible in the feedback's current status.")
@@ -130,6 +141,10 @@ def _blocked(actor, item: Feedback, now: datetime, wanted: set[Action]) -> dict[
         reasons.setdefault(
             Action.REQUEST_INFO, _l("Nobody can be asked: the sender left no way to reach them.")
         )
+    if Action.ALLOW_PUBLICATION in wanted and item.publish_allowed:
+        reasons.setdefault(Action.ALLOW_PUBLICATION, _l("Publication is already allowed."))
+    if Action.WITHDRAW_PUBLICATION in wanted and not item.publish_allowed:
+        reasons.setdefault(Action.WITHDRAW_PUBLICATION, _l("Publication is not allowed."))
     if Action.RECORD_OUTCOME in wanted and reachable(item):
         reasons.setdefault(
             Action.RECORD_OUTCOME, _l("The sender can be answered: reply to them instead.")

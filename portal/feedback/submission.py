@@ -16,7 +16,7 @@ from portal.codes import new_code
 from portal.db import utcnow
 from portal.domain import DomainError, PermissionDenied, Problems, StateConflict
 from portal.extensions import db
-from portal.feedback import events, messages
+from portal.feedback import events, messages, publication
 from portal.feedback.deadlines import deadline_for
 from portal.feedback.models import Channel, EventKind, Feedback, FeedbackCategory, FeedbackStatus
 from portal.feedback.uploads import Upload, check_all
@@ -180,6 +180,8 @@ def submit(
     db.session.flush()
     event = events.record(item, EventKind.SUBMITTED, actor or user, now=now, new=item.status)
     events.attach(item, event, checked, actor or user)
+    if user is not None and item.publish_allowed:
+        publication.record_consent(user, item, now)
     db.session.flush()
     messages.notify(item, "feedback_received")
     return item

@@ -22,7 +22,16 @@ from portal.audit import services as audit
 from portal.audit.services import audited_download
 from portal.codes import format_code
 from portal.extensions import db, lookup_limited, per_account, rate_limited
-from portal.feedback import categories, deadlines, policy, queries, redaction, submission, verdicts
+from portal.feedback import (
+    categories,
+    deadlines,
+    policy,
+    publication,
+    queries,
+    redaction,
+    submission,
+    verdicts,
+)
 from portal.feedback.forms import (
     FeedbackForm,
     MessageForm,
@@ -32,12 +41,12 @@ from portal.feedback.forms import (
     uploads_of,
 )
 from portal.feedback.models import Feedback, FeedbackAttachment
-from portal.forms import int_or_none
+from portal.forms import ActionForm, int_or_none
 from portal.pagecache import cached_page
 from portal.params import page_arg
 from portal.security import ANY_USER, RESIDENTS, personal, public, role_required
 from portal.wards.models import Ward
-from portal.web import act, submit
+from portal.web import act, next_target, submit
 
 bp = Blueprint("feedback", __name__)
 
@@ -115,6 +124,7 @@ def mine_detail(code: str):
         events=queries.timeline(item, internal=False),
         message_form=MessageForm(),
         respond_form=RespondForm(),
+        action_form=ActionForm(),
         reopen_until=verdicts.reopen_deadline(item),
         format_code=format_code,
         due=deadlines.due_state(item),
@@ -162,6 +172,32 @@ def respond(code: str):
             else _("Thank you for your response. The feedback is closed.")
         ),
         url_for("feedback.mine_detail", code=item.code),
+    )
+
+
+@bp.post("/my/feedback/<code>/publication/<choice>")
+@role_required(RESIDENTS)
+@personal
+@lookup_limited
+def publication_choice(code: str, choice: str):
+    """The sender allows the item to be published without their name, or withdraws that
+    consent (one click, from the item's page or from "Dữ liệu của tôi")."""
+    item = own_or_404(code)
+    if choice not in ("allow", "withdraw"):
+        abort(404)
+    target = next_target(url_for("feedback.mine_detail", code=item.code))
+    if choice == "allow":
+        return act(
+            ActionForm(),
+            lambda: publication.allow(current_user, item),
+            _("The ward may now publish this feedback, without your name."),
+            target,
+        )
+    return act(
+        ActionForm(),
+        lambda: publication.withdraw(current_user, item),
+        _("Your consent is withdrawn: this feedback is no longer published."),
+        target,
     )
 
 

@@ -30,6 +30,7 @@ def _account(user: User) -> dict:
         "consents": [
             {
                 "purpose": c.purpose.value,
+                "feedback": c.feedback.code if c.feedback else None,
                 "policy_version": c.policy_version,
                 "text": c.text,
                 "given_at": _iso(c.given_at),
@@ -135,11 +136,26 @@ def _messages(user: User) -> list[dict]:
     ]
 
 
+def _processing(user: User) -> list[dict]:
+    from portal.privacy.trail import entries_about
+
+    return [
+        {
+            "at": _iso(e.created_at),
+            "action": e.action,
+            "by_role": e.actor_role or None,  # None: a scheduled job
+            "record": e.target_type,
+        }
+        for e in entries_about(user, limit=None)
+    ]
+
+
 SECTIONS: dict[str, Callable[[User], object]] = {
     "account": _account,
     "bookings": _bookings,
     "feedback": _feedback,
     "messages": _messages,
+    "processing": _processing,
 }
 
 
