@@ -113,6 +113,15 @@ class Config:
     # The dashboard's figures are kept this long per ward, period, language and role.
     DASHBOARD_CACHE_SECONDS = int(os.environ.get("DASHBOARD_CACHE_SECONDS", "60"))
 
+    # The ward information page links to directions: a `geo:` link (the phone's map app) and
+    # this web map, {lat} and {lon} filled in (empty: no web link). A map shown to the public
+    # must draw Vietnam's borders and islands correctly: choose it for the deployment.
+    DIRECTIONS_URL = os.environ.get(
+        "DIRECTIONS_URL", "https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=18/{lat}/{lon}"
+    )
+    # A visitor's chosen ward is remembered in this cookie (its slug only) for a year.
+    WARD_COOKIE_DAYS = int(os.environ.get("WARD_COOKIE_DAYS", "365"))
+
     # Personal-data policy shown at registration (Decree 13/2023/ND-CP).
     PRIVACY_POLICY_VERSION = os.environ.get("PRIVACY_POLICY_VERSION", "2026-11")
 

@@ -109,6 +109,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.satisfaction.views import bp as satisfaction_bp
     from portal.satisfaction.views_staff import bp as satisfaction_staff_bp
     from portal.wards.views import bp as wards_bp
+    from portal.wards.views_procedures import bp as procedures_bp
 
     for bp in (main_bp, auth_bp, account_bp, recovery_bp, vneid_bp, wards_bp, manage_bp):
         app.register_blueprint(bp)
@@ -126,6 +127,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(dashboard_exports_bp)
     app.register_blueprint(hooks_bp)
     app.register_blueprint(audit_bp)
+    app.register_blueprint(procedures_bp)
 
 
 def _register_hooks(app: Flask) -> None:

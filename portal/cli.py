@@ -148,6 +148,7 @@ def load_demo() -> None:
         _demo_dialogues(wards["phuong-bo-de"])
         _demo_feedback(wards["phuong-bo-de"])
         _demo_satisfaction(wards.values(), wards["phuong-bo-de"])
+        _demo_ward_info(wards)
     click.echo(f"Demo data ready ({created} accounts created).")
 
 
@@ -321,6 +322,69 @@ def _demo_satisfaction(all_wards, ward) -> None:
         ),
         now=now,
     )
+
+
+# The demo wards' information pages. Invented for the demo: the street addresses and the
+# hotlines are NOT the wards' real ones, the map places only roughly in each ward. A ward's
+# chairman writes the real ones on the information page.
+DEMO_WARD_INFO = {
+    "phuong-bo-de": (
+        "Số 2 phố Vũ Đức Thận, phường Bồ Đề, thành phố Hà Nội",
+        "Bộ phận Một cửa, tầng 1, trụ sở UBND phường Bồ Đề",
+        "024 3872 2224",
+        21.0412,
+        105.8753,
+    ),
+    "phuong-long-bien": (
+        "Số 1 phố Vạn Hạnh, phường Long Biên, thành phố Hà Nội",
+        "",
+        "024 3827 1234",
+        21.0283,
+        105.8963,
+    ),
+    "phuong-viet-hung": (
+        "Số 1 phố Vạn Hạnh, phường Việt Hưng, thành phố Hà Nội",
+        "",
+        "024 3655 1234",
+        21.0589,
+        105.9005,
+    ),
+    "phuong-phuc-loi": (
+        "Số 1 phố Phúc Lợi, phường Phúc Lợi, thành phố Hà Nội",
+        "",
+        "024 3875 1234",
+        21.0425,
+        105.9280,
+    ),
+}
+DEMO_OPENING_HOURS = (
+    "Thứ Hai – Thứ Sáu: 08:00–12:00, 13:30–17:00\n"
+    "Sáng thứ Bảy: 08:00–12:00 (tiếp nhận một số thủ tục hộ tịch, chứng thực)\n"
+    "Không làm việc ngày lễ, Tết"
+)
+
+
+def _demo_ward_info(wards) -> None:
+    """The information page of each demo ward (written once, by the ward's chairman where
+    the demo has one, otherwise straight into the table), and the residents' pages of the
+    default procedures."""
+    from portal.wards import info as ward_info
+    from portal.wards.models import WardInfo
+
+    for slug, ward in wards.items():
+        satisfaction_catalogue.provide_default_pages(ward.id)
+        if ward_info.info_of(ward.id) is not None or slug not in DEMO_WARD_INFO:
+            continue
+        committee, desk, hotline, lat, lon = DEMO_WARD_INFO[slug]
+        data = ward_info.WardInfoInput(committee, desk, hotline, DEMO_OPENING_HOURS, lat, lon)
+        chairman = db.session.execute(
+            sa.select(User).where(User.role == Role.CHAIRMAN, User.ward_id == ward.id)
+        ).scalar_one_or_none()
+        if chairman is not None:
+            ward_info.save_info(chairman, ward, data)
+        else:
+            db.session.add(WardInfo(ward_id=ward.id, **vars(data)))
+    db.session.flush()
 
 
 @demo_cli.command("logins")

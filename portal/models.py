@@ -31,4 +31,4 @@ from portal.satisfaction.models import (  # noqa: F401
     SatisfactionRating,
     SatisfactionRollup,
 )
-from portal.wards.models import Ward  # noqa: F401
+from portal.wards.models import Ward, WardInfo  # noqa: F401

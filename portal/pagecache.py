@@ -102,17 +102,26 @@ def _serve(key: tuple, seconds: int, view: Callable, args, kwargs):
     return result
 
 
-def cached_page(view: Callable) -> Callable:
-    """Serve a view's page from the cache for anonymous visitors."""
+def cached_page(view: Callable | None = None, *, vary: Callable[[], object] | None = None):
+    """Serve a view's page from the cache for anonymous visitors. `vary`, when the page
+    depends on more than its address and language (the home page on the ward a visitor
+    chose), gives that too, already checked (a ward's id, never a raw cookie: one stored
+    page per served ward, not one per value anyone sends). Use as @cached_page or
+    @cached_page(vary=...)."""
 
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        if not _cacheable():
-            return view(*args, **kwargs)
-        key = (request.endpoint, request.full_path, str(get_locale()))
-        return _serve(key, current_app.config["PAGE_CACHE_SECONDS"], view, args, kwargs)
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not _cacheable():
+                return view(*args, **kwargs)
+            key = (request.endpoint, request.full_path, str(get_locale()))
+            if vary is not None:
+                key += (vary(),)
+            return _serve(key, current_app.config["PAGE_CACHE_SECONDS"], view, args, kwargs)
 
-    return wrapped
+        return wrapped
+
+    return decorator(view) if view is not None else decorator
 
 
 def cached_for_user(setting: str) -> Callable[[Callable], Callable]:

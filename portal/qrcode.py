@@ -8,10 +8,17 @@ import segno
 from markupsafe import Markup
 
 
+def qr_code(text: str) -> segno.QRCode:
+    """The QR code of `text` (medium error correction): always a full QR code, never a Micro
+    QR (which segno would choose for a short booking code, and which phone cameras, Zalo's
+    included, do not read)."""
+    return segno.make_qr(text, error="m")
+
+
 def qr_svg(text: str) -> bytes:
-    """The QR code of `text` as an SVG document (medium error correction)."""
+    """The QR code of `text` as an SVG document, with its 4-module quiet zone."""
     buffer = io.BytesIO()
-    segno.make(text, error="m").save(buffer, kind="svg", scale=6, border=2, xmldecl=False)
+    qr_code(text).save(buffer, kind="svg", scale=6, border=4, xmldecl=False)
     return buffer.getvalue()
 
 

@@ -280,6 +280,16 @@ class Nginx:
     port: int
     process: subprocess.Popen
     folder: Path
+    upstream_ports: list[int]
+    fail_timeout: int
+
+    def mark_down(self, down: set[int]) -> None:
+        """Rewrite the upstream with the servers on `down` marked `down` (nginx sends them
+        nothing new and finishes what they have) and reload nginx, as docs/deployment.md's
+        drain does; returns once the new configuration serves."""
+        _write_nginx_conf(self, down)
+        self.process.send_signal(signal.SIGHUP)
+        time.sleep(1.0)  # the old worker finishes its requests; the new one takes over
 
     @property
     def access_log(self) -> Path:
@@ -290,6 +300,18 @@ class Nginx:
         return self.folder / "nginx-error.log"
 
 
+def _write_nginx_conf(nginx: Nginx, down: set[int]) -> Path:
+    servers = "\n".join(
+        f"        server {HOST}:{p} max_fails=1 fail_timeout={nginx.fail_timeout}s"
+        + (" down;" if p in down else ";")
+        for p in nginx.upstream_ports
+    )
+    return _write(
+        nginx.folder / "nginx.conf",
+        NGINX_CONF.format(folder=nginx.folder, servers=servers, host=HOST, port=nginx.port),
+    )
+
+
 @contextmanager
 def running_nginx(
     upstream_ports: list[int], folder: Path, fail_timeout: int = 2
@@ -298,17 +320,11 @@ def running_nginx(
     the page it shows when none answers is `folder`/pages/_unavailable.html (write it first,
     with `flask --app wsgi unavailable-page`)."""
     binary = tool("nginx")
-    port = free_port()
     (folder / "pages").mkdir(exist_ok=True)
     (folder / "pages").chmod(0o755)
-    servers = "\n".join(
-        f"        server {HOST}:{p} max_fails=1 fail_timeout={fail_timeout}s;"
-        for p in upstream_ports
-    )
-    conf = _write(
-        folder / "nginx.conf",
-        NGINX_CONF.format(folder=folder, servers=servers, host=HOST, port=port),
-    )
+    nginx = Nginx(free_port(), None, folder, list(upstream_ports), fail_timeout)  # type: ignore[arg-type]
+    conf = _write_nginx_conf(nginx, set())
+    port = nginx.port
     with (folder / "nginx.stderr").open("wb") as stderr:
         process = subprocess.Popen(
             [binary, "-p", str(folder), "-c", str(conf), "-e", str(folder / "nginx-error.log")],
@@ -317,8 +333,9 @@ def running_nginx(
             **_as_unprivileged(),
         )
     try:
+        nginx.process = process
         wait_for_port(port, process, folder / "nginx-error.log")
-        yield Nginx(port, process, folder)
+        yield nginx
     finally:
         stop(process, timeout=10)
 

@@ -32,13 +32,14 @@ from test_dashboard import (
 )
 
 from portal.codes import format_code
-from portal.dashboard import exports, reports, tables
+from portal.dashboard import reports, tables
 from portal.dashboard import services as dashboard
-from portal.dashboard.columns import Column, Format, Table, TableSpec
 from portal.dashboard.periods import Period
 from portal.extensions import db
 from portal.feedback import queries as feedback_queries
 from portal.feedback.models import Feedback
+from portal.sheets import files as exports
+from portal.sheets.columns import Column, Format, Table, TableSpec
 
 __all__ = ["answered", "rated"]  # the fixtures of test_dashboard, used here too
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from conftest import World, make_conference, make_user
+from conftest import World, login_as, make_conference, make_user, post_form
 
 from portal.auth.models import Role
 from portal.codes import format_code
@@ -257,6 +257,54 @@ def test_reminders_are_queued_once(app, world: World):
     db.session.commit()
     assert services.queue_reminders() == 0
     assert len(outbox("booking_reminder")) == 1
+
+
+def test_each_conference_reminds_at_its_own_lead_time(app, world: World):
+    now = utcnow()
+    in_30h = make_conference(world.ward, starts_in=timedelta(hours=30))
+    in_5h = make_conference(world.ward, starts_in=timedelta(hours=5))
+    silent = make_conference(world.ward, starts_in=timedelta(hours=3))
+    in_30h.reminder_hours, in_5h.reminder_hours, silent.reminder_hours = 48, 6, 0
+    bookings = {s.id: services.book(s, user=world.resident) for s in (in_30h, in_5h, silent)}
+    db.session.commit()
+    assert services.queue_reminders(now=now - timedelta(hours=2)) == 1  # 32 h before: 48 h
+    db.session.commit()
+    assert services.queue_reminders(now=now) == 1  # 5 h before the 6 h one; never the silent
+    db.session.commit()
+    reminded = {m.dedupe_key for m in outbox("booking_reminder")}
+    assert reminded == {f"reminder:{bookings[in_30h.id].id}", f"reminder:{bookings[in_5h.id].id}"}
+    # The option sets one lead time for all (the silent one too), still once each.
+    assert services.queue_reminders(now=now, hours=4) == 1
+
+
+def test_the_conference_form_keeps_the_reminder_time(client, world: World):
+
+    conference = make_conference(world.ward, starts_in=timedelta(days=10))
+    db.session.commit()
+    login_as(client, world.staff)
+    page = client.get(f"/staff/dialogues/{conference.id}/edit").get_data(as_text=True)
+    assert 'name="reminder_hours"' in page and "Trước 1 ngày" in page
+    form = {
+        "title": conference.title,
+        "mode": conference.mode.value,
+        "venue": "Hội trường",
+        "starts_at": "2030-05-06T08:00",
+        "ends_at": "2030-05-06T10:00",
+        "capacity": "50",
+        "reminder_hours": "7",
+    }
+    refused = post_form(client, f"/staff/dialogues/{conference.id}/edit", form)
+    assert refused.status_code == 422
+    saved = post_form(
+        client, f"/staff/dialogues/{conference.id}/edit", {**form, "reminder_hours": "2"}
+    )
+    assert saved.status_code == 302
+    db.session.refresh(conference)
+    assert conference.reminder_hours == 2
+    booking = services.book(conference, user=world.resident)
+    db.session.commit()
+    ics = client.get(f"/bookings/{booking.code}.ics").data
+    assert b"BEGIN:VALARM" in ics and b"TRIGGER:-PT2H" in ics
 
 
 def test_one_open_reception_booking_per_resident(app, world: World):

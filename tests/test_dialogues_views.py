@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -286,3 +287,54 @@ def test_residents_see_their_own_words_for_a_status(client, world: World):
     (booking,) = services.bookings_of(world.resident)
     assert "Trong danh sách chờ" in text_of(client.get("/my/bookings"))
     assert "Trong danh sách chờ" in text_of(client.get(f"/bookings/{booking.code}"))
+
+
+def test_attendee_list_as_files_and_a_sign_in_sheet(client, world: World):
+    from openpyxl import load_workbook
+
+    from portal.audit.models import AuditEntry
+
+    session = make_conference(world.ward, capacity=1)
+    first = services.book(session, user=world.resident)
+    waiting = services.book(
+        session, guest_name="=Bà Gọi Điện", guest_phone="0987 123 456", booked_by=world.staff
+    )
+    db.session.commit()
+    login_as(client, world.staff)
+    post_form(client, f"/staff/dialogues/{session.id}/check-in", {"code": first.code})
+    sheet = client.get(f"/staff/dialogues/{session.id}/sign-in-sheet")
+    assert sheet.status_code == 200 and sheet.headers["Cache-Control"] == "no-store"
+    html = text_of(sheet)
+    assert world.resident.full_name in html and "0987 123 456" in html  # in full, for staff
+    assert format_code(waiting.code) in html and "Danh sách chờ" in html
+
+    csv_text = client.get(f"/staff/dialogues/{session.id}/attendees.csv").data.decode("utf-8-sig")
+    lines = csv_text.strip().splitlines()
+    assert len(lines) == 3 and "'=Bà Gọi Điện" in lines[2]  # never a formula
+    book = load_workbook(
+        io.BytesIO(client.get(f"/staff/dialogues/{session.id}/attendees.xlsx").data)
+    )
+    assert len(book.sheetnames) == 3
+    counts = {row[0]: row[1] for row in book.worksheets[2].iter_rows(min_row=2, values_only=True)}
+    assert counts["Đã đến"] == 1 and counts["Danh sách chờ"] == 1
+    assert client.get(f"/staff/dialogues/{session.id}/attendees.pdf").status_code == 404
+
+    login_as(client, world.supervisor)
+    masked = text_of(client.get(f"/staff/dialogues/{session.id}/sign-in-sheet"))
+    assert "098••••456" in masked and "0987 123 456" not in masked
+    db.session.rollback()
+    actions = db.session.execute(
+        sa.select(AuditEntry.action, AuditEntry.target_id).order_by(AuditEntry.id)
+    ).all()
+    downloads = [a for a in actions if a.action.startswith("dialogues_staff.")]
+    assert [a.action for a in downloads].count("dialogues_staff.sign_in_sheet") == 2
+    assert ("dialogues_staff.attendees_file", session.id) in downloads
+
+
+def test_a_booking_s_qr_code_is_a_full_qr_code_phones_can_read():
+    """segno picks a Micro QR for a short text; phone cameras do not read those."""
+    from portal.qrcode import qr_code, qr_svg
+
+    code = qr_code("ABCD2345")
+    assert not code.is_micro and code.version == 1
+    assert b'width="174"' in qr_svg("ABCD2345")  # (21 modules + 2 × 4 quiet zone) × 6 px

@@ -129,6 +129,27 @@ ROUTES = {
     "main.set_language": ("POST", lambda w: "/language", {"lang": "en"}, everyone(302)),
     "wards.index": ("GET", lambda w: "/wards/", None, everyone(200)),
     "wards.detail": ("GET", lambda w: f"/wards/{w.ward.slug}", None, everyone(200)),
+    "main.choose_ward": ("POST", lambda w: "/ward", {"ward": "phuong-bo-de"}, everyone(302)),
+    "wards.info": ("GET", lambda w: f"/wards/{w.ward.slug}/info", None, everyone(200)),
+    # only the ward's own chairman (the other ward's staff, the city administrator: 403)
+    "wards.edit_info": (
+        "GET",
+        lambda w: f"/wards/{w.ward.slug}/info/edit",
+        None,
+        only({"chairman": 200}),
+    ),
+    "procedures.index": (
+        "GET",
+        lambda w: f"/wards/{w.ward.slug}/procedures?q=khai+sinh",
+        None,
+        everyone(200),
+    ),
+    "procedures.detail": (
+        "GET",
+        lambda w: f"/wards/{w.ward.slug}/procedures/{w.procedure.id}",
+        None,
+        everyone(200),
+    ),
     "auth.register": ("GET", lambda w: "/register", None, LOGGED_IN_302),
     "auth.login": ("GET", lambda w: "/login", None, everyone(200)),
     "auth.logout": ("POST", lambda w: "/logout", {}, everyone(302)),
@@ -323,6 +344,24 @@ ROUTES = {
     "dialogues_staff.check_in": (
         "GET",
         lambda w: f"/staff/dialogues/{w.conference.id}/check-in",
+        None,
+        only({"staff": 200, "chairman": 200}),
+    ),
+    "dialogues_staff.attendees_file": (
+        "GET",
+        lambda w: f"/staff/dialogues/{w.conference.id}/attendees.xlsx",
+        None,
+        only({"staff": 200, "chairman": 200, "supervisor": 200}),
+    ),
+    "dialogues_staff.sign_in_sheet": (
+        "GET",
+        lambda w: f"/staff/dialogues/{w.conference.id}/sign-in-sheet",
+        None,
+        only({"staff": 200, "chairman": 200, "supervisor": 200}),
+    ),
+    "dialogues_staff.door_counts": (
+        "GET",
+        lambda w: f"/staff/dialogues/{w.conference.id}/door-counts.json",
         None,
         only({"staff": 200, "chairman": 200}),
     ),

@@ -24,6 +24,7 @@ import runpy
 import threading
 import time
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit
 
@@ -745,19 +746,14 @@ def test_pooler_setting_refuses_what_cannot_work(url, pooler, extra, words):
 # ---------------------------------------------------------------- worker recycling
 
 
-def test_recycled_workers_lose_no_request_through_nginx(tmp_path):
-    """gunicorn replaces a worker after GUNICORN_MAX_REQUESTS requests. Under a stream of
-    POSTs through nginx to two servers recycling their workers every few hundred requests,
-    no request fails. (With SO_REUSEPORT every worker has a listening socket of its own, and
-    the connections waiting on a recycled worker's are reset: a few POSTs 502, and nginx
-    leaves the node out, both nodes at times, so that everyone gets 502s for seconds.)"""
-    needs_services()
-    if runpy.run_path(str(REPO / "gunicorn.conf.py")).get("reuse_port"):
-        pytest.xfail("gunicorn.conf.py sets reuse_port: recycled workers reset connections")
+@contextmanager
+def two_servers(tmp_path, label: str, **settings: str):
+    """Two app servers (2 workers × 4 threads each) on a fresh database through PgBouncer,
+    started and healthy, with nginx's unavailable page written; yields (servers, folder)."""
     base = sa.make_url(PG_URL).database
-    name = worker_database_name(f"{base}_recycle", XDIST_WORKER or "main")
+    name = worker_database_name(f"{base}_{label}", XDIST_WORKER or "main")
     with (
-        workdir("ward-portal-recycle-", keep_logs=tmp_path) as folder,
+        workdir(f"ward-portal-{label}-", keep_logs=tmp_path) as folder,
         fresh_database(PG_URL, name) as direct_url,
         running_pgbouncer(direct_url, folder, pool_size=4) as pgbouncer,
     ):
@@ -776,8 +772,8 @@ def test_recycled_workers_lose_no_request_through_nginx(tmp_path):
             RATELIMIT_ENABLED="0",
             GUNICORN_WORKERS="2",
             GUNICORN_THREADS="4",
-            GUNICORN_MAX_REQUESTS="50",  # + up to 200 (gunicorn.conf.py's jitter)
             GUNICORN_ACCESSLOG="",
+            **settings,
         )
         servers = [AppServer(n, free_port(), env, folder) for n in "AB"]
         try:
@@ -787,14 +783,56 @@ def test_recycled_workers_lose_no_request_through_nginx(tmp_path):
                 server.wait_healthy()
             (folder / "pages").mkdir()
             (folder / "pages" / "_unavailable.html").write_text("unavailable")
-            with running_nginx([s.port for s in servers], folder, FAIL_TIMEOUT) as nginx:
-                statuses = post_stream(nginx.port, seconds=6, threads=8)
-            stop_all(servers)
-            recycled = sum(s.log_text().count("Autorestarting worker") for s in servers)
+            yield servers, folder
         finally:
             stop_all(servers)
+
+
+def test_recycled_workers_lose_no_request_through_nginx(tmp_path):
+    """gunicorn replaces a worker after GUNICORN_MAX_REQUESTS requests. Under a stream of
+    POSTs through nginx to two servers recycling their workers every few hundred requests,
+    no request fails. (With SO_REUSEPORT every worker has a listening socket of its own, and
+    the connections waiting on a recycled worker's are reset: a few POSTs 502, and nginx
+    leaves the node out, both nodes at times, so that everyone gets 502s for seconds.)"""
+    needs_services()
+    if runpy.run_path(str(REPO / "gunicorn.conf.py")).get("reuse_port"):
+        pytest.xfail("gunicorn.conf.py sets reuse_port: recycled workers reset connections")
+    # + up to 200 more requests per worker (gunicorn.conf.py's jitter)
+    with two_servers(tmp_path, "recycle", GUNICORN_MAX_REQUESTS="50") as (servers, folder):
+        with running_nginx([s.port for s in servers], folder, FAIL_TIMEOUT) as nginx:
+            statuses = post_stream(nginx.port, seconds=6, threads=8)
+        stop_all(servers)
+        recycled = sum(s.log_text().count("Autorestarting worker") for s in servers)
     assert recycled >= 2, f"only {recycled} workers were recycled"
     assert set(statuses) == {400}, statuses  # the app's answer to a form without its token
+
+
+def test_a_drained_server_restarts_without_a_failed_request(tmp_path):
+    """docs/deployment.md's way to restart a node without a 502: mark it `down` in nginx's
+    upstream and reload nginx, wait longer than the upstream keepalive, stop it (SIGTERM),
+    start it again, check /healthz, remove `down`, reload. Under a stream of POSTs through
+    nginx from 8 clients the whole time, every request gets the app's own answer."""
+    needs_services()
+    with two_servers(tmp_path, "drain") as (servers, folder):
+        a, b = servers
+        with running_nginx([a.port, b.port], folder, FAIL_TIMEOUT) as nginx:
+            result: dict = {}
+            stream = threading.Thread(
+                target=lambda: result.update(statuses=post_stream(nginx.port, 14, threads=8))
+            )
+            stream.start()
+            time.sleep(2)
+            nginx.mark_down({a.port})
+            time.sleep(5)  # > keepalive_timeout (4 s): nginx has closed its idle connections
+            stopped = a.stop()
+            a.start()
+            a.wait_healthy()
+            nginx.mark_down(set())
+            stream.join(timeout=120)
+            served_by = Counter(line["up"] for line in upstream_lines(nginx.access_log))
+    assert stopped == 0, f"server A exited with {stopped}"
+    assert set(result["statuses"]) == {400}, result["statuses"]
+    assert served_by[f"{HOST}:{a.port}"] > 0 and served_by[f"{HOST}:{b.port}"] > 0, served_by
 
 
 def post_stream(port: int, seconds: float, threads: int) -> Counter:

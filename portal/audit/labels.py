@@ -21,6 +21,7 @@ ACTIONS = {
     "manage.create_user": (_l("Created an official's account"), "user"),
     "manage.set_user_active": (_l("Enabled or disabled an account"), "user"),
     "manage.set_ward_enabled": (_l("Started or stopped serving a ward"), "ward"),
+    "wards.edit_info": (_l("Edited the ward's information page"), "ward"),
     "api_keys.create": (_l("Issued an API key"), "api_key"),
     "api_keys.revoke": (_l("Revoked an API key"), "api_key"),
     # dialogues and reception
@@ -69,6 +70,8 @@ ACTIONS = {
     # downloads of personal data (GET routes marked with @audited_download)
     "dashboard_exports.export": (_l("Downloaded a report"), None),
     "feedback.attachment": (_l("Opened a feedback attachment"), "attachment"),
+    "dialogues_staff.attendees_file": (_l("Downloaded a conference's attendee list"), "conference"),
+    "dialogues_staff.sign_in_sheet": (_l("Opened a conference's sign-in sheet"), "conference"),
     # scheduled jobs and commands
     "privacy.deletion_requested": (_l("Asked for the account to be deleted"), "user"),
     "privacy.deletion_cancelled": (_l("Cancelled the deletion request"), "user"),
@@ -80,6 +83,7 @@ ACTIONS = {
 NOT_AUDITED = {
     "main.set_language": "the page language, kept in a cookie and the account",
     "auth.logout": "ends the official's own session",
+    "main.choose_ward": "the ward a visitor's home shows, kept in a cookie of their browser",
 }
 
 # kind of record -> (its name, the page that shows it, that page's id argument)
@@ -126,6 +130,7 @@ DETAILS = {
     "feedback": _l("Feedback items"),
     "bookings": _l("Bookings"),
     "messages": _l("Messages"),
+    "fields": _l("Fields changed"),
 }
 
 

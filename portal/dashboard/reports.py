@@ -11,7 +11,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from portal.dashboard import services
-from portal.dashboard.columns import Column, Format, Table, TableSpec
 from portal.dashboard.periods import Period
 from portal.dashboard.tables import (
     CONTACTS,
@@ -29,6 +28,7 @@ from portal.dashboard.tables import (
     name_in_locale,
     numbered,
 )
+from portal.sheets.columns import Column, Format, Table, TableSpec
 
 QUARTERLY_REPORT = "quarterly-report"
 OFFICER_REPORT = "officer-report"

@@ -20,11 +20,11 @@ from flask_babel import lazy_gettext as _l
 
 from portal.codes import format_code
 from portal.dashboard import services
-from portal.dashboard.columns import Column, Format, Label, Table, TableSpec
 from portal.dashboard.periods import Period
 from portal.dialogues.services import NOTICE_DAYS, RESULTS_DAYS
 from portal.satisfaction.labels import LEVEL, TIMELINESS
 from portal.satisfaction.models import Level, Timeliness
+from portal.sheets.columns import Column, Format, Label, Table, TableSpec
 
 ALL = "all"  # every table of the dashboard, one sheet each
 

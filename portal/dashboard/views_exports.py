@@ -8,22 +8,18 @@ one-table download reads only that table's figures."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, abort, request
 
 from portal.audit import services as audit
 from portal.audit.services import audited_download
-from portal.dashboard import access, exports, reports, tables
+from portal.dashboard import access, reports, tables
 from portal.dashboard.periods import InvalidPeriod, parse_period
 from portal.dashboard.tables import ALL
 from portal.security import REPORT_READERS, role_required
+from portal.sheets import files as exports
 from portal.timeutil import local_today
 
 bp = Blueprint("dashboard_exports", __name__, url_prefix="/dashboard/export")
-
-FORMATS = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 
 
 @bp.get("/<table>.<fmt>")
@@ -35,7 +31,11 @@ def export(table: str, fmt: str):
     the administrator's city-wide table. Anything else is a 404."""
     ward = access.ward_to_show()  # who may see what comes before anything else
     names = tables.CITY_TABLES if ward is None else {**tables.WARD_TABLES, **reports.REPORTS}
-    if fmt not in FORMATS or (table not in names and table != ALL) or (table, fmt) == (ALL, "csv"):
+    if (
+        fmt not in exports.CONTENT_TYPES
+        or (table not in names and table != ALL)
+        or (table, fmt) == (ALL, "csv")
+    ):
         abort(404)
     today = local_today()
     kind = request.args.get("period")
@@ -52,10 +52,5 @@ def export(table: str, fmt: str):
     audit.note(
         table=table, period=period.key, format=fmt, ward_id=ward.id if ward is not None else None
     )
-    body = exports.to_csv(result[0]) if fmt == "csv" else exports.to_xlsx(result)
     slug = ward.slug if ward is not None else "all-wards"
-    filename = f"dashboard-{table}-{slug}-{period.key}.{fmt}"
-    response = Response(body, content_type=FORMATS[fmt])
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return exports.download(result, fmt, f"dashboard-{table}-{slug}-{period.key}")

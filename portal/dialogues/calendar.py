@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
 
-from icalendar import Calendar, Event
+from icalendar import Alarm, Calendar, Event
 
 from portal.db import utcnow
 from portal.dialogues.labels import session_title
@@ -27,6 +28,16 @@ def _event(session: DialogueSession, uid: str, description: str) -> Event:
     return event
 
 
+def _alarm(session: DialogueSession, description: str) -> Alarm:
+    """The booking's reminder in the person's own calendar: at the session's reminder time
+    (an hour before when the ward sends no reminder)."""
+    alarm = Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("description", description or session_title(session))
+    alarm.add("trigger", -timedelta(hours=session.reminder_hours or 1))
+    return alarm
+
+
 def _calendar(name: str) -> Calendar:
     calendar = Calendar()
     calendar.add("prodid", "-//Ward Portal//Cong phuong//VI")
@@ -37,7 +48,9 @@ def _calendar(name: str) -> Calendar:
 
 def booking_ics(booking: Booking, host: str, description: str) -> bytes:
     calendar = _calendar(session_title(booking.session))
-    calendar.add_component(_event(booking.session, f"booking-{booking.code}@{host}", description))
+    event = _event(booking.session, f"booking-{booking.code}@{host}", description)
+    event.add_component(_alarm(booking.session, session_title(booking.session)))
+    calendar.add_component(event)
     return calendar.to_ical()
 
 

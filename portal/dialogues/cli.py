@@ -48,12 +48,12 @@ def generate(weeks: int, ward_slug: str | None) -> None:
 @dialogues_cli.command("queue-reminders")
 @click.option(
     "--hours",
-    default=24,
-    show_default=True,
+    default=None,
     type=click.IntRange(min=1),
-    help="Remind about sessions starting within this many hours.",
+    help="Remind about every session starting within this many hours (default: each "
+    "session's own reminder time, 1 day unless its page says otherwise).",
 )
-def queue_reminders(hours: int) -> None:
+def queue_reminders(hours: int | None) -> None:
     """Queue a reminder for each confirmed booking of a session starting soon (idempotent)."""
     with unit_of_work():
         queued = services.queue_reminders(hours=hours)

@@ -11,6 +11,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from portal.dialogues.models import SessionMode
+from portal.dialogues.services import DEFAULT_REMINDER_HOURS
 from portal.forms import LocalDateTimeField, WholeNumberField, max_len, options
 
 MODE_LABELS = {
@@ -18,6 +19,17 @@ MODE_LABELS = {
     SessionMode.ONLINE: _l("Online"),
     SessionMode.HYBRID: _l("In person and online"),
 }
+
+
+REMINDER_CHOICES = (
+    (0, _l("No reminder")),
+    (2, _l("2 hours before")),
+    (6, _l("6 hours before")),
+    (12, _l("12 hours before")),
+    (24, _l("1 day before")),
+    (48, _l("2 days before")),
+    (72, _l("3 days before")),
+)
 
 
 class ConferenceForm(FlaskForm):
@@ -46,6 +58,10 @@ class ConferenceForm(FlaskForm):
         default=0,
         validators=[Optional(), NumberRange(0, 100_000, _l("Enter a whole number."))],
     )
+    # The service checks the choice, with its message.
+    reminder_hours = SelectField(
+        _l("Reminder to those booked"), default=str(DEFAULT_REMINDER_HOURS), validate_choice=False
+    )
     booking_opens_at = LocalDateTimeField(_l("Booking opens (optional)"), validators=[Optional()])
     booking_closes_at = LocalDateTimeField(_l("Booking closes (optional)"), validators=[Optional()])
     residential_groups = StringField(
@@ -59,6 +75,7 @@ class ConferenceForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.mode.choices = options((m.value, label) for m, label in MODE_LABELS.items())
+        self.reminder_hours.choices = options(REMINDER_CHOICES)
 
 
 class PublishForm(FlaskForm):

@@ -60,6 +60,8 @@ class DialogueSession(TimestampMixin, db.Model):
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
     capacity: Mapped[int] = mapped_column(sa.Integer)
     walk_in_seats: Mapped[int] = mapped_column(sa.Integer, default=0)
+    # How long before the start those booked are reminded (0: no reminder message).
+    reminder_hours: Mapped[int] = mapped_column(sa.Integer, default=24, server_default="24")
     # Confirmed bookings; kept by conditional UPDATEs so that no two workers take one seat.
     seats_taken: Mapped[int] = mapped_column(sa.Integer, default=0)
     walk_ins: Mapped[int] = mapped_column(sa.Integer, default=0)  # arrived without booking

@@ -126,6 +126,12 @@ def _conference_permitted(actor: User | None, session: DialogueSession) -> set[C
     return set()
 
 
+def sees_contacts(actor: User | None, session: DialogueSession) -> bool:
+    """Whether the attendee list shows full phone numbers: to those who run the conference
+    (the ward's officers and chairman), not to readers such as the supervisor."""
+    return is_officer_of(actor, session.ward_id)
+
+
 def _conference_blocked(actor, session: DialogueSession, now: datetime, wanted: set[C]) -> dict:
     reasons = {}
     for action in wanted:

@@ -44,6 +44,11 @@ QUESTION_MAX = 2000
 # ---------------------------------------------------------------- creating and editing
 
 
+# How long before a conference those booked may be reminded (hours; 0: not at all).
+REMINDER_HOURS = (0, 2, 6, 12, 24, 48, 72)
+DEFAULT_REMINDER_HOURS = 24
+
+
 @dataclass
 class SessionInput:
     title: str
@@ -55,6 +60,7 @@ class SessionInput:
     ends_at: datetime
     capacity: int
     walk_in_seats: int = 0
+    reminder_hours: int = DEFAULT_REMINDER_HOURS
     booking_opens_at: datetime | None = None
     booking_closes_at: datetime | None = None
     residential_groups: str = ""
@@ -101,6 +107,8 @@ def _validate(data: SessionInput, taken: int = 0) -> dict:
             "capacity",
             _l("%(n)d places are already booked; the bookable seats cannot be fewer.", n=taken),
         )
+    if data.reminder_hours not in REMINDER_HOURS:
+        problems.add("reminder_hours", _l("Choose when those booked are reminded."))
     opens, closes = data.booking_opens_at, data.booking_closes_at
     if opens and closes and closes <= opens:
         problems.add("booking_closes_at", _l("Booking must close after it opens."))
@@ -117,6 +125,7 @@ def _validate(data: SessionInput, taken: int = 0) -> dict:
         "ends_at": data.ends_at,
         "capacity": data.capacity,
         "walk_in_seats": walk_in,
+        "reminder_hours": data.reminder_hours,
         "booking_opens_at": opens,
         "booking_closes_at": closes,
         "residential_groups": (data.residential_groups or "").strip(),
@@ -723,10 +732,14 @@ def session_bookings(session: DialogueSession) -> list[Booking]:
     )
 
 
-def queue_reminders(now=None, hours: int = 24) -> int:
-    """Queue a reminder for every confirmed booking of a session starting within `hours`;
-    running it again queues nothing twice."""
+def queue_reminders(now=None, hours: int | None = None) -> int:
+    """Queue a reminder for every confirmed booking of a session that starts within its own
+    reminder lead time (`reminder_hours`, or `hours` for every session when given); running
+    it again queues nothing twice. Run it often (every 15 minutes): a session with a short
+    lead time is reminded on the first run inside it."""
     now = now or utcnow()
+    lead = sa.literal(hours) if hours is not None else DialogueSession.reminder_hours
+    window = timedelta(hours=hours if hours is not None else max(REMINDER_HOURS))
     rows = db.session.execute(
         sa.select(Booking)
         .join(Booking.session)
@@ -734,11 +747,16 @@ def queue_reminders(now=None, hours: int = 24) -> int:
             Booking.status == BookingStatus.CONFIRMED,
             DialogueSession.status == SessionStatus.PUBLISHED,
             DialogueSession.starts_at > now,
-            DialogueSession.starts_at <= now + timedelta(hours=hours),
+            DialogueSession.starts_at <= now + window,
+            lead > 0,
         )
     ).scalars()
     queued = 0
     for booking in rows:
+        if booking.session.starts_at > now + timedelta(
+            hours=hours or booking.session.reminder_hours
+        ):
+            continue
         if messages.notify(booking, "booking_reminder", dedupe_key=f"reminder:{booking.id}"):
             queued += 1
     return queued

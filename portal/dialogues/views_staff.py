@@ -3,13 +3,23 @@ booking for callers, cancelling, check-in. The Fatherland Front supervisor may l
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal.audit.services import audited_download
 from portal.codes import format_code
 from portal.db import utcnow
-from portal.dialogues import policy, services
+from portal.dialogues import attendees, policy, services
 from portal.dialogues.forms import (
     CheckInForm,
     ConferenceForm,
@@ -22,7 +32,9 @@ from portal.dialogues.loaders import conference_booking_or_404, conference_or_40
 from portal.dialogues.models import DialogueSession
 from portal.dialogues.policy import ConferenceAction
 from portal.domain import DomainError
+from portal.forms import int_or_none
 from portal.security import WARD_OFFICERS, WARD_OFFICIALS, role_required
+from portal.sheets import files as sheet_files
 from portal.timeutil import to_local, to_utc
 from portal.wards.names import fatherland_front
 from portal.web import commit, flash_form_errors, perform, show_error, submit
@@ -41,6 +53,7 @@ def _input(form: ConferenceForm) -> services.SessionInput:
         ends_at=to_utc(form.ends_at.data),
         capacity=form.capacity.data,
         walk_in_seats=form.walk_in_seats.data or 0,
+        reminder_hours=int_or_none(form.reminder_hours.data),
         booking_opens_at=to_utc(form.booking_opens_at.data),
         booking_closes_at=to_utc(form.booking_closes_at.data),
         residential_groups=form.residential_groups.data,
@@ -238,6 +251,24 @@ def check_in(session_id: int):
     ), status
 
 
+@bp.get("/<int:session_id>/door-counts.json")
+@role_required(WARD_OFFICERS)
+def door_counts(session_id: int):
+    """The check-in page's counts, which its script refreshes every few seconds."""
+    session = conference_or_404(session_id)
+    counts = services.door_counts(session)
+    response = jsonify(
+        booked=counts.booked,
+        arrived=counts.arrived,
+        walk_ins=counts.walk_ins,
+        present=counts.present,
+        capacity=counts.capacity,
+        waiting=counts.waiting,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.post("/<int:session_id>/walk-in")
 @role_required(WARD_OFFICERS)
 def walk_in(session_id: int):
@@ -254,3 +285,40 @@ def walk_in(session_id: int):
         ),
         url_for("dialogues_staff.check_in", session_id=session.id),
     )
+
+
+@bp.get("/<int:session_id>/attendees.<fmt>")
+@role_required(WARD_OFFICIALS)
+@audited_download
+def attendees_file(session_id: int, fmt: str):
+    """The attendee list as CSV (those with a place, then the waiting list) or as an XLSX
+    workbook (attendees, waiting list, the counts at the door)."""
+    session = conference_or_404(session_id)
+    if fmt not in sheet_files.CONTENT_TYPES:
+        abort(404)
+    tables = attendees.tables(current_user, session)
+    if fmt == "csv":
+        booked, waiting = tables[0], tables[1]
+        tables = [booked.spec.build(booked.items + waiting.items)]
+    return sheet_files.download(tables, fmt, f"attendees-{session.id}")
+
+
+@bp.get("/<int:session_id>/sign-in-sheet")
+@role_required(WARD_OFFICIALS)
+@audited_download
+def sign_in_sheet(session_id: int):
+    """A sheet to print for the door: each booked resident's name, phone and code, and a
+    column to sign in."""
+    session = conference_or_404(session_id)
+    booked, waiting = attendees.attendees(current_user, session)
+    response = make_response(
+        render_template(
+            "dialogues/sign_in_sheet.html",
+            session=session,
+            booked=booked,
+            waiting=waiting,
+            counts=services.door_counts(session),
+        )
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, render_template, session
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import health
@@ -12,7 +23,9 @@ from portal.domain import DomainError
 from portal.extensions import csrf
 from portal.pagecache import cached_page
 from portal.security import public
-from portal.wards.services import enabled_wards
+from portal.wards import home as ward_home
+from portal.wards.forms import WardChoiceForm
+from portal.wards.services import enabled_wards, get_ward_by_slug
 from portal.web import commit, redirect_next, show_error
 
 bp = Blueprint("main", __name__)
@@ -20,10 +33,41 @@ bp = Blueprint("main", __name__)
 
 @bp.get("/")
 @public
-@cached_page
+@cached_page(vary=ward_home.cookie_ward_id)
 def home():
-    """The portal's front page: what it offers and the wards it serves."""
-    return render_template("main/home.html", wards=enabled_wards())
+    """The home of the person's ward (a resident's own, the one a visitor chose); for an
+    official or a visitor who has not chosen, what the portal offers and its wards."""
+    ward = ward_home.home_ward(current_user)
+    if ward is None:
+        return render_template("main/home.html", wards=enabled_wards(), chooser=WardChoiceForm())
+    return render_template(
+        "wards/home.html",
+        home=ward_home.ward_home(ward, current_user),
+        chooser=WardChoiceForm(),
+        at_home=True,
+    )
+
+
+@bp.after_request
+def _home_varies_with_the_cookie(response):
+    """The home page depends on the ward cookie: a shared cache must not hand one visitor's
+    ward home to another (logged-in answers are no-store anyway: security_headers)."""
+    if request.endpoint == "main.home":
+        response.vary.add("Cookie")
+    return response
+
+
+@bp.post("/ward")
+@public
+def choose_ward():
+    """A visitor chooses their ward: remembered in the `ward` cookie (the slug only), and
+    their home becomes that ward's."""
+    form = WardChoiceForm()
+    ward = get_ward_by_slug(form.ward.data or "") if form.validate_on_submit() else None
+    if ward is None:
+        flash(_("Choose one of the wards this portal serves."), "error")
+        return redirect(url_for("wards.index"))
+    return ward_home.remember(redirect(url_for("main.home")), ward)
 
 
 @bp.post("/language")

@@ -4,6 +4,7 @@ and CSV imports."""
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -48,6 +49,71 @@ DEFAULT_PROCEDURES = (
 )  # fmt: skip
 
 
+# What the public page of some of them tells residents, as the law gives it (check against
+# the current decisions before relying on it; the ward edits it):
+# fees of certification: Circular 226/2016/TT-BTC; exemptions of civil-status fees: Law on
+# Civil Status 2014, Art. 11; time limits: Decree 23/2015/ND-CP Art. 21 (certification, the
+# same day, the next working day when received after 15:00) and the Law on Civil Status
+# 2014, Art. 16 and 18 (birth and marriage registration).
+_AT_DESK = (
+    "Nộp trực tiếp tại Bộ phận Một cửa UBND phường, hoặc nộp trực tuyến trên Cổng Dịch vụ "
+    "công quốc gia (dichvucong.gov.vn)."
+)
+DEFAULT_PAGES = {
+    "Chứng thực bản sao từ bản chính giấy tờ, văn bản": (
+        "Bản chính giấy tờ, văn bản làm cơ sở để chứng thực bản sao\n"
+        "Bản sao cần chứng thực (nếu người yêu cầu tự chụp sẵn)",
+        "2.000 đồng/trang; từ trang thứ ba trở lên 1.000 đồng/trang, tối đa 200.000 đồng/bản",
+        "Nộp trực tiếp tại Bộ phận Một cửa UBND phường. Trả kết quả trong ngày; hồ sơ tiếp "
+        "nhận sau 15:00 được trả trong ngày làm việc tiếp theo.",
+    ),
+    "Chứng thực chữ ký trong các giấy tờ, văn bản": (
+        "Căn cước (hoặc hộ chiếu) còn giá trị sử dụng của người yêu cầu chứng thực\n"
+        "Giấy tờ, văn bản cần chứng thực chữ ký (người yêu cầu ký trước mặt người thực hiện "
+        "chứng thực)",
+        "10.000 đồng/trường hợp",
+        "Người yêu cầu trực tiếp đến Bộ phận Một cửa UBND phường và ký trước mặt công chức. "
+        "Trả kết quả trong ngày; hồ sơ tiếp nhận sau 15:00 được trả trong ngày làm việc tiếp theo.",
+    ),
+    "Chứng thực chữ ký người dịch": (
+        "Căn cước (hoặc hộ chiếu) còn giá trị sử dụng của người dịch\n"
+        "Bản dịch đính kèm giấy tờ, văn bản cần dịch",
+        "10.000 đồng/trường hợp",
+        "Người dịch trực tiếp đến Bộ phận Một cửa UBND phường.",
+    ),
+    "Đăng ký khai sinh": (
+        "Tờ khai đăng ký khai sinh (theo mẫu, có tại Bộ phận Một cửa)\n"
+        "Giấy chứng sinh; nếu không có: văn bản xác nhận của người làm chứng hoặc giấy cam "
+        "đoan về việc sinh\n"
+        "Căn cước (hoặc hộ chiếu) của người đi đăng ký",
+        "Miễn lệ phí khi đăng ký đúng hạn (trong 60 ngày kể từ ngày sinh)",
+        _AT_DESK + " Giải quyết ngay trong ngày khi nhận đủ giấy tờ.",
+    ),
+    "Đăng ký kết hôn": (
+        "Tờ khai đăng ký kết hôn (theo mẫu)\n"
+        "Căn cước (hoặc hộ chiếu) của hai bên nam, nữ\n"
+        "Giấy xác nhận tình trạng hôn nhân, nếu một bên không cư trú tại phường",
+        "Miễn lệ phí (công dân Việt Nam cư trú trong nước)",
+        "Hai bên nam, nữ cùng có mặt tại Bộ phận Một cửa UBND phường. Giải quyết ngay trong "
+        "ngày; nếu cần xác minh, không quá 05 ngày làm việc.",
+    ),
+    "Đăng ký khai tử": (
+        "Tờ khai đăng ký khai tử (theo mẫu)\n"
+        "Giấy báo tử hoặc giấy tờ thay giấy báo tử\n"
+        "Căn cước (hoặc hộ chiếu) của người đi đăng ký",
+        "Miễn lệ phí khi đăng ký đúng hạn (trong 15 ngày kể từ ngày chết)",
+        _AT_DESK,
+    ),
+    "Cấp Giấy xác nhận tình trạng hôn nhân": (
+        "Tờ khai cấp Giấy xác nhận tình trạng hôn nhân (theo mẫu)\n"
+        "Căn cước (hoặc hộ chiếu) của người yêu cầu\n"
+        "Nếu đã từng kết hôn: giấy tờ chứng minh việc ly hôn hoặc người kia đã chết",
+        "Theo mức do Hội đồng nhân dân thành phố quy định (hỏi tại Bộ phận Một cửa)",
+        _AT_DESK,
+    ),
+}
+
+
 def _check_admin(actor: User) -> None:
     if actor.role not in CITY_ADMINS:
         raise PermissionDenied(_l("Only the city administrator may edit the procedure catalogue."))
@@ -61,6 +127,7 @@ def provide_defaults(ward_id: int) -> int:
     if exists:
         return 0
     for code, vi, en, field_vi, field_en, days in DEFAULT_PROCEDURES:
+        papers, fee, how_to_submit = DEFAULT_PAGES.get(vi, ("", "", ""))
         db.session.add(
             Procedure(
                 ward_id=ward_id,
@@ -71,10 +138,27 @@ def provide_defaults(ward_id: int) -> int:
                 field_en=field_en,
                 time_limit_days=days,
                 active=True,
+                papers=papers,
+                fee=fee,
+                how_to_submit=how_to_submit,
             )
         )
     db.session.flush()
     return len(DEFAULT_PROCEDURES)
+
+
+def provide_default_pages(ward_id: int) -> int:
+    """Fill the resident's page of the default procedures where the ward has written
+    nothing yet (for catalogues made before the pages existed; idempotent)."""
+    filled = 0
+    for procedure in procedures(ward_id, active_only=False):
+        page = DEFAULT_PAGES.get(procedure.name_vi)
+        if page is None or any((procedure.papers, procedure.fee, procedure.how_to_submit)):
+            continue
+        procedure.papers, procedure.fee, procedure.how_to_submit = page
+        filled += 1
+    db.session.flush()
+    return filled
 
 
 def procedures(ward_id: int, *, active_only: bool = True) -> list[Procedure]:
@@ -82,6 +166,43 @@ def procedures(ward_id: int, *, active_only: bool = True) -> list[Procedure]:
     if active_only:
         query = query.where(Procedure.active.is_(True))
     return list(db.session.execute(query.order_by(Procedure.field_vi, Procedure.name_vi)).scalars())
+
+
+def _folded(text: str) -> str:
+    """Lower case without diacritics ("Chứng thực" -> "chung thuc"): residents often type
+    without them on a phone."""
+    text = unicodedata.normalize("NFD", text.lower().replace("đ", "d"))
+    return "".join(ch for ch in text if not unicodedata.combining(ch))
+
+
+def search(ward_id: int, q: str) -> list[Procedure]:
+    """The ward's procedures offered to residents whose name, field or code contains every
+    word of `q`, with or without diacritics (a ward's catalogue is a few dozen rows)."""
+    words = _folded(q).split()
+    found = []
+    for procedure in procedures(ward_id):
+        text = _folded(
+            " ".join((procedure.name_vi, procedure.name_en, procedure.field_vi, procedure.code))
+        )
+        if all(word in text for word in words):
+            found.append(procedure)
+    return found
+
+
+def public_procedure(ward_id: int, procedure_id: int) -> Procedure | None:
+    """A procedure of this ward offered to residents, or None."""
+    procedure = db.session.get(Procedure, procedure_id)
+    if procedure is None or procedure.ward_id != ward_id or not procedure.active:
+        return None
+    return procedure
+
+
+PAPERS_MAX = 4000
+FEE_MAX = 300
+HOW_TO_SUBMIT_MAX = 2000
+# The columns of the resident's page, added later: a CSV without them still imports, and
+# leaves what a procedure already says there unchanged.
+PAGE_COLUMNS = ("papers", "fee", "how_to_submit")
 
 
 @dataclass
@@ -93,6 +214,10 @@ class ProcedureInput:
     field_en: str = ""
     time_limit_days: int | None = 0
     active: bool = True
+    # None = leave as it is (a CSV without the column)
+    papers: str | None = ""
+    fee: str | None = ""
+    how_to_submit: str | None = ""
 
 
 def _procedure_problems(data: ProcedureInput) -> Problems:
@@ -113,6 +238,18 @@ def _procedure_problems(data: ProcedureInput) -> Problems:
         problems.add("field_vi", _l("At most %(max)d characters.", max=120))
     if data.time_limit_days is None or not 0 <= data.time_limit_days <= 365:
         problems.add("time_limit_days", _l("Enter between 0 and 365 working days."))
+    for name, limit in (
+        ("papers", PAPERS_MAX),
+        ("fee", FEE_MAX),
+        ("how_to_submit", HOW_TO_SUBMIT_MAX),
+    ):
+        value = getattr(data, name)
+        if value is None:
+            continue
+        value = clean(value).replace("\r\n", "\n")
+        setattr(data, name, value)
+        if len(value) > limit:
+            problems.add(name, _l("At most %(max)d characters.", max=limit))
     return problems
 
 
@@ -131,6 +268,9 @@ def save_procedure(
                 db.session.add(procedure)
             for name in ("code", "name_vi", "name_en", "field_vi", "field_en", "time_limit_days"):
                 setattr(procedure, name, getattr(data, name))
+            for name in PAGE_COLUMNS:
+                if getattr(data, name) is not None:
+                    setattr(procedure, name, getattr(data, name))
             procedure.active = data.active
             db.session.flush()
     except sa.exc.IntegrityError as exc:
@@ -142,7 +282,8 @@ def save_procedure(
 
 def import_procedures_csv(actor: User, ward_id: int, text: str) -> ImportReport:
     """Add or update procedures from CSV columns code, name_vi, name_en, field_vi, field_en,
-    time_limit_days (by Vietnamese name). Good rows are kept, bad ones reported by line."""
+    time_limit_days (by Vietnamese name), and optionally papers, fee, how_to_submit (a file
+    without them leaves those as they are). Good rows are kept, bad ones reported by line."""
     _check_admin(actor)
     report = ImportReport()
     existing = {p.name_vi: p for p in procedures(ward_id, active_only=False)}
@@ -154,6 +295,7 @@ def import_procedures_csv(actor: User, ward_id: int, text: str) -> ImportReport:
             field_vi=row.get("field_vi", ""),
             field_en=row.get("field_en", ""),
             time_limit_days=whole_number(row.get("time_limit_days", "")),
+            **{name: row.get(name) for name in PAGE_COLUMNS},
         )
         try:
             current = existing.get(clean(data.name_vi))

@@ -119,6 +119,23 @@ class ProcedureForm(FlaskForm):
         ],
     )
     active = BooleanField(_l("Officers can choose it for new dossiers"), default=True)
+    # What the public procedure page tells residents.
+    papers = TextAreaField(
+        _l("Papers to bring (optional)"),
+        description=_l("One paper per line, as the resident's page lists them."),
+        validators=[max_len(4000)],
+        render_kw={"rows": 5},
+    )
+    fee = StringField(
+        _l("Fee (optional)"),
+        description=_l("For example: 10.000 đồng/trường hợp, or Miễn lệ phí."),
+        validators=[max_len(300)],
+    )
+    how_to_submit = TextAreaField(
+        _l("Where and how to submit (optional)"),
+        validators=[max_len(2000)],
+        render_kw={"rows": 3},
+    )
 
 
 def rating_input(form: RatingForm):

@@ -33,12 +33,21 @@ class Procedure(TimestampMixin, db.Model):
     # Legal time limit in working days; 0 = returned the same working day.
     time_limit_days: Mapped[int] = mapped_column(sa.Integer, default=0)
     active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
+    # What the public procedure page tells a resident (Vietnamese, as the ward publishes it):
+    # the papers to bring (one a line), the fee, and where and how to submit.
+    papers: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    fee: Mapped[str] = mapped_column(sa.String(300), default="", server_default="")
+    how_to_submit: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
 
     def name(self, locale: str) -> str:
         return self.name_en if locale == "en" and self.name_en else self.name_vi
 
     def field(self, locale: str) -> str:
         return self.field_en if locale == "en" and self.field_en else self.field_vi
+
+    def paper_list(self) -> list[str]:
+        """The papers to bring, one per non-empty line."""
+        return [line.strip(" -•\t") for line in self.papers.splitlines() if line.strip(" -•\t")]
 
 
 class Timeliness(enum.StrEnum):

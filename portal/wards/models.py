@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.db import TimestampMixin
+from portal.db import TimestampMixin, UTCDateTime, utcnow
 from portal.extensions import db
 from portal.wards import names
 
@@ -35,3 +37,33 @@ class Ward(TimestampMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<Ward {self.code} {self.slug}>"
+
+
+class WardInfo(db.Model):
+    """What a resident needs to find and reach the ward: the People's Committee's and the
+    one-stop desk's addresses, the hotline, the opening hours and where it is on a map. One
+    row per ward, written by the ward's chairman; the chairman's reception hours are the
+    reception schedule's (portal.dialogues.reception), not repeated here."""
+
+    __tablename__ = "ward_info"
+    __table_args__ = (
+        sa.CheckConstraint("latitude IS NULL OR latitude BETWEEN -90 AND 90", name="latitude"),
+        sa.CheckConstraint("longitude IS NULL OR longitude BETWEEN -180 AND 180", name="longitude"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ward_id: Mapped[int] = mapped_column(sa.ForeignKey("wards.id"), unique=True)
+    committee_address: Mapped[str] = mapped_column(sa.String(300), default="")
+    desk_address: Mapped[str] = mapped_column(sa.String(300), default="")  # Bộ phận Một cửa
+    hotline: Mapped[str] = mapped_column(sa.String(20), default="")
+    opening_hours: Mapped[str] = mapped_column(sa.Text, default="")
+    latitude: Mapped[float | None] = mapped_column(sa.Float)
+    longitude: Mapped[float | None] = mapped_column(sa.Float)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime(), default=utcnow, onupdate=utcnow, nullable=False
+    )
+    updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    @property
+    def has_place(self) -> bool:
+        return self.latitude is not None and self.longitude is not None

@@ -134,14 +134,15 @@ def _chromium_path() -> str | None:
 
 
 @contextmanager
-def launch() -> Iterator[Browser]:
-    """Headless Debian chromium (never a downloaded one); skips the test when it is missing."""
+def launch(extra_args: tuple[str, ...] = ()) -> Iterator[Browser]:
+    """Headless Debian chromium (never a downloaded one), with `extra_args` (a fake camera);
+    skips the test when it is missing."""
     executable = _chromium_path()
     if executable is None:
         pytest.skip("Browser tests skipped: Debian's chromium was not found (apt install chromium)")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=executable, headless=True, args=CHROMIUM_ARGS
+            executable_path=executable, headless=True, args=[*CHROMIUM_ARGS, *extra_args]
         )
         try:
             yield browser

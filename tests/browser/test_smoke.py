@@ -138,8 +138,9 @@ def test_home_is_vietnamese_by_default_and_language_switch_works(open_page, live
     response = page.goto("/")
     assert response is not None and response.status == 200
     expect_language(page, "vi")
-    expect(page.get_by_role("link", name=WARD)).to_be_visible()
-    expect(page.get_by_role("link", name=OTHER_WARD)).to_be_visible()
+    # a visitor who has not chosen a ward: one button per served ward (the ward chooser)
+    expect(page.get_by_role("button", name=WARD)).to_be_visible()
+    expect(page.get_by_role("button", name=OTHER_WARD)).to_be_visible()
     screenshot(page, "home-vi")
     check_accessibility(page, "home-vi")
 
@@ -148,7 +149,7 @@ def test_home_is_vietnamese_by_default_and_language_switch_works(open_page, live
     expect_language(page, "en")
     expect(page).to_have_url(url_is(live_server, "/"))
     expect(page.get_by_role("heading", name="Wards served by this portal")).to_be_visible()
-    expect(page.get_by_role("link", name=WARD)).to_be_visible()
+    expect(page.get_by_role("button", name=WARD)).to_be_visible()
     check_accessibility(page, "home-en")
 
     expect(lang_button(page, "vi")).to_have_text("Tiếng Việt")

@@ -1,4 +1,5 @@
-"""The columns of the dashboard's tables, defined once for the page, the CSV and the XLSX file.
+"""The columns of a table (the dashboard's, an attendee list), defined once for the page, the CSV
+and the XLSX file.
 
 A Column has a translated label, a function reading its value from a row, and a Format. The
 page shows the value in the current language ("no data" for a missing figure); a file keeps

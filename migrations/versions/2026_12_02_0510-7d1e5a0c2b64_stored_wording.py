@@ -3,8 +3,8 @@ in the reader's language, "Tiếp công dân" / "Citizen reception", instead of 
 stored before); the default feedback category cites Decree 20/2008/NĐ-CP by its full number.
 
 Revision ID: 7d1e5a0c2b64
-Revises: 5e1c0a7d2b91
-Create Date: 2026-12-02 05:00:00.000000
+Revises: 9836887bdb4b
+Create Date: 2026-12-02 05:10:00.000000
 
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "7d1e5a0c2b64"
-down_revision = "5e1c0a7d2b91"
+down_revision = "9836887bdb4b"
 branch_labels = None
 depends_on = None
 

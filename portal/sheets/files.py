@@ -1,4 +1,4 @@
-"""The dashboard's tables (columns.py) written as files: one table as CSV, tables as an XLSX
+"""Tables (columns.py) written as files: one table as CSV, tables as an XLSX
 workbook (one sheet each, named by the table's short sheet title).
 
 Counts stay integers and shares stay fractions from 0 to 1: the XLSX cells carry a percentage
@@ -13,12 +13,13 @@ import re
 from collections.abc import Iterable
 from datetime import date, datetime
 
+from flask import Response
 from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from portal.dashboard.columns import Format, Table
+from portal.sheets.columns import Format, Table
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 SHEET_NAME_MAX = 31
@@ -127,3 +128,19 @@ def to_xlsx(tables: Iterable[Table]) -> bytes:
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def download(tables: list[Table], fmt: str, filename: str) -> Response:
+    """The first table as a CSV file, or all of them as an XLSX workbook: an attachment that
+    no browser or proxy keeps (it holds personal data or figures for one reader)."""
+    body = to_csv(tables[0]) if fmt == "csv" else to_xlsx(tables)
+    response = Response(body, content_type=CONTENT_TYPES[fmt])
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
