@@ -81,6 +81,10 @@ class Config:
     RETENTION_FEEDBACK_DAYS = int(os.environ.get("RETENTION_FEEDBACK_DAYS", str(5 * 365)))
     RETENTION_BOOKINGS_DAYS = int(os.environ.get("RETENTION_BOOKINGS_DAYS", "365"))
     RETENTION_MESSAGES_DAYS = int(os.environ.get("RETENTION_MESSAGES_DAYS", "90"))
+    # After a dissatisfied rating's case is closed: its call-back phone; after a dossier is
+    # returned: the applicant's phone given at the desk (its lookup ends with it).
+    RETENTION_CALLBACK_DAYS = int(os.environ.get("RETENTION_CALLBACK_DAYS", "30"))
+    RETENTION_DOSSIER_PHONE_DAYS = int(os.environ.get("RETENTION_DOSSIER_PHONE_DAYS", "180"))
 
     # Languages and time: Vietnamese first, every date shown in Hà Nội time.
     LANGUAGES = ("vi", "en")
@@ -104,9 +108,25 @@ class Config:
     )
     FEEDBACK_REOPEN_DAYS = int(os.environ.get("FEEDBACK_REOPEN_DAYS", "14"))
 
+    # Deadlines that warn before they are missed (`flask deadlines run`, daily): the assigned
+    # officer is told this many working days before an item is due; the chairman when it is
+    # overdue. Urgent feedback (Hà Nội Decision 1207/QĐ-UBND of 2025 for iHanoi, as reported:
+    # received within 8 working hours, an urgent item handled within 4) is counted in working
+    # hours: acknowledged within FEEDBACK_URGENT_ACK_HOURS of receipt, answered within
+    # FEEDBACK_URGENT_ANSWER_HOURS of receipt (8 + 4). Working hours: Monday to Friday,
+    # WORK_DAY_START to WORK_DAY_END Hà Nội time, public holidays (Tết included) excluded.
+    DEADLINE_WARN_WORKING_DAYS = int(os.environ.get("DEADLINE_WARN_WORKING_DAYS", "2"))
+    FEEDBACK_URGENT_ACK_HOURS = int(os.environ.get("FEEDBACK_URGENT_ACK_HOURS", "8"))
+    FEEDBACK_URGENT_ANSWER_HOURS = int(os.environ.get("FEEDBACK_URGENT_ANSWER_HOURS", "12"))
+    WORK_DAY_START = os.environ.get("WORK_DAY_START", "08:00")
+    WORK_DAY_END = os.environ.get("WORK_DAY_END", "17:00")
+
     # Satisfaction: days a rating link on a receipt slip stays valid; rating attempts per IP.
     SATISFACTION_TOKEN_DAYS = int(os.environ.get("SATISFACTION_TOKEN_DAYS", "30"))
     RATING_LIMIT_PER_IP = os.environ.get("RATING_LIMIT_PER_IP", "30 per 10 minutes")
+    # Rating kiosks: hours an enrolment code works unused; days a tablet's cookie is kept.
+    KIOSK_ENROL_HOURS = int(os.environ.get("KIOSK_ENROL_HOURS", "24"))
+    KIOSK_DEVICE_DAYS = int(os.environ.get("KIOSK_DEVICE_DAYS", "365"))
 
     # Public pages for anonymous visitors are reused for this many seconds (0 turns it off).
     PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "10"))

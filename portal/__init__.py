@@ -107,6 +107,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.manage.views import bp as manage_bp
     from portal.notifications.views import bp as hooks_bp
     from portal.satisfaction.views import bp as satisfaction_bp
+    from portal.satisfaction.views_kiosk import bp as kiosk_bp
     from portal.satisfaction.views_staff import bp as satisfaction_staff_bp
     from portal.wards.views import bp as wards_bp
     from portal.wards.views_procedures import bp as procedures_bp
@@ -123,6 +124,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(feedback_staff_bp)
     app.register_blueprint(satisfaction_bp)
     app.register_blueprint(satisfaction_staff_bp)
+    app.register_blueprint(kiosk_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(dashboard_exports_bp)
     app.register_blueprint(hooks_bp)

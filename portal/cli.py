@@ -432,13 +432,13 @@ def write_unavailable_page(path: Path) -> None:
 
 def register_cli(app: Flask) -> None:
     from portal.dialogues.cli import dialogues_cli, reception_cli
-    from portal.feedback.cli import feedback_cli
+    from portal.feedback.cli import deadlines_cli, feedback_cli
     from portal.notifications.cli import outbox_cli
     from portal.privacy.cli import retention_cli
     from portal.satisfaction.cli import satisfaction_cli
 
     groups = (wards_cli, users_cli, demo_cli, outbox_cli, reception_cli, dialogues_cli)
-    for group in (*groups, feedback_cli, satisfaction_cli, retention_cli):
+    for group in (*groups, feedback_cli, deadlines_cli, satisfaction_cli, retention_cli):
         app.cli.add_command(group)
     app.cli.add_command(backup_database)
     app.cli.add_command(write_unavailable_page)

@@ -1,9 +1,10 @@
 """Working days in Việt Nam: weekends and public holidays (the `holidays` package) do not
-count. Legal deadlines for feedback and dossiers are counted with these functions."""
+count. Legal deadlines for feedback and dossiers are counted with these functions, and an
+urgent item's in working hours (the office's hours of a working day)."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
 
 import holidays
@@ -47,3 +48,45 @@ def working_days_between(start: date, end: date) -> int:
         if is_working_day(day):
             count += 1
     return count
+
+
+def add_working_hours(
+    start: datetime, hours: float, zone: tzinfo, day_start: time, day_end: time
+) -> datetime:
+    """The moment `hours` working hours after `start` (an aware datetime), counting only
+    day_start to day_end of working days in `zone`: received on Friday at 16:00 with 8 hours
+    to go, 1 hour is counted on Friday and the other 7 from Monday 08:00 (15:00). Returned in
+    the zone of `start`."""
+    if start.tzinfo is None:
+        raise ValueError("add_working_hours needs an aware datetime")
+    left = timedelta(hours=hours)
+    local = start.astimezone(zone)
+    while True:
+        day = local.date()
+        opens = datetime.combine(day, day_start, zone)
+        closes = datetime.combine(day, day_end, zone)
+        if not is_working_day(day) or local >= closes:
+            local = datetime.combine(day + timedelta(days=1), day_start, zone)
+            continue
+        local = max(local, opens)
+        if local + left <= closes:
+            return (local + left).astimezone(start.tzinfo)
+        left -= closes - local
+        local = datetime.combine(day + timedelta(days=1), day_start, zone)
+
+
+def working_hours_between(
+    start: datetime, end: datetime, zone: tzinfo, day_start: time, day_end: time
+) -> float:
+    """The working hours (as in add_working_hours) from `start` to `end` (0 when end <= start)."""
+    total = timedelta()
+    day = start.astimezone(zone).date()
+    last = end.astimezone(zone).date()
+    while day <= last:
+        if is_working_day(day):
+            opens = max(datetime.combine(day, day_start, zone), start)
+            closes = min(datetime.combine(day, day_end, zone), end)
+            if closes > opens:
+                total += closes - opens
+        day += timedelta(days=1)
+    return total.total_seconds() / 3600

@@ -53,6 +53,11 @@ PERSONAL = {
     "vneid.callback",
     "vneid.new_account",
     "satisfaction.rate",
+    "satisfaction.enter_code",
+    "satisfaction.lookup",
+    "kiosk.enrol",
+    "kiosk.screen",
+    "kiosk.rate",
     "dialogues.booking_detail",
     "dialogues.booking_ics",
     "dialogues.booking_qr",
@@ -60,6 +65,7 @@ PERSONAL = {
     "feedback.mine_detail",
     "feedback.add_message",
     "feedback.respond",
+    "feedback.publication_choice",
 }
 
 

@@ -168,7 +168,7 @@ def test_stored_wording_is_rewritten_both_ways(empty_database):
             )
             assert db.session.scalar(described).endswith("(Nghị định 20/2008/NĐ-CP).")
             db.session.close()
-            downgrade(revision="9836887bdb4b")
+            downgrade(revision="d16a1b216520")
             assert [tuple(r) for r in db.session.execute(titles)] == [
                 (SessionKind.RECEPTION, bilingual),
                 (SessionKind.CONFERENCE, "Hội nghị đối thoại"),

@@ -29,6 +29,7 @@ from portal.feedback import queries as feedback_queries
 from portal.feedback.uploads import Upload
 from portal.satisfaction import catalogue as satisfaction_catalogue
 from portal.satisfaction import dossiers as satisfaction_dossiers
+from portal.satisfaction import kiosks as satisfaction_kiosks
 
 ROLES = ("anonymous", "resident", "staff", "staff_other", "chairman", "supervisor", "admin")
 
@@ -473,6 +474,45 @@ ROUTES = {
     # ---------------------------------------------------------------- satisfaction
     "satisfaction.rate": ("GET", lambda w: f"/r/{w.rating_token}", None, everyone(200)),
     "satisfaction.thanks": ("GET", lambda w: "/r/thanks", None, everyone(200)),
+    "satisfaction.enter_code": (
+        "GET",
+        lambda w: f"/wards/{w.ward.slug}/rate",
+        None,
+        everyone(200),
+    ),
+    "satisfaction.lookup": (
+        "GET",
+        lambda w: f"/wards/{w.ward.slug}/dossier-lookup",
+        None,
+        everyone(200),
+    ),
+    # the enrolled kiosk: its pages answer to its cookie, never to a login
+    "kiosk.enrol": ("GET", lambda w: "/kiosk/enrol", None, everyone(200)),
+    "kiosk.screen": ("GET", lambda w: "/kiosk/", None, everyone(302)),
+    "kiosk.rate": (
+        "POST",
+        lambda w: f"/kiosk/dossiers/{w.dossier.id}/rate",
+        {"level": "satisfied"},
+        everyone(403),
+    ),
+    "satisfaction_staff.kiosks": (
+        "GET",
+        lambda w: "/staff/satisfaction/kiosks",
+        None,
+        only({"chairman": 200}),
+    ),
+    "satisfaction_staff.enrol_kiosk": (
+        "POST",
+        lambda w: "/staff/satisfaction/kiosks",
+        {"desk_name": "Quầy 2", "officer_id": ""},  # no officer chosen: the form again
+        only({"chairman": 422}),
+    ),
+    "satisfaction_staff.revoke_kiosk": (
+        "POST",
+        lambda w: f"/staff/satisfaction/kiosks/{w.kiosk.id}/revoke",
+        {},
+        only({"chairman": 302}),
+    ),
     "satisfaction_staff.dossiers": (
         "GET",
         lambda w: "/staff/satisfaction/dossiers",
@@ -619,6 +659,7 @@ ROUTES = {
             ("transfer", "transfer", {"authority": "Công an phường Bồ Đề"}, OFFICERS_302),
             ("reject", "reject", {"reason": "Trùng lặp"}, OFFICERS_302),
             ("close", "close", {}, NOT_NOW),  # not answered
+            ("set_urgency", "urgency", {"urgency": "urgent"}, OFFICERS_302),
             ("record_outcome", "outcome", {"body": "Đã xử lý"}, NOT_NOW),  # reachable: reply
         )
     },
@@ -702,6 +743,9 @@ def guard_world(world: World) -> World:
         ),
     )
     world.rating_token = satisfaction_dossiers.return_dossier(world.staff, world.dossier)
+    world.kiosk = satisfaction_kiosks.issue_enrolment(
+        world.chairman, "Quầy 1", world.staff.id
+    ).device
     db.session.commit()
     return world
 

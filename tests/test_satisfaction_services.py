@@ -295,12 +295,18 @@ def test_scores():
 
 
 def test_thirty_simultaneous_submissions_record_one_rating(app, world: World):
+    """Half through the slip's link, half with its short code: one permission, one rating."""
     item = dossier(world)
-    raw = dossiers.return_dossier(world.staff, item, now=datetime.now(UTC))
+    issued = dossiers.return_for_slip(world.staff, item, now=datetime.now(UTC))
     db.session.commit()
+    ward_id, number = item.ward_id, item.receipt_number
 
     def submit(i: int) -> str:
-        rating = ratings.rate(raw, ratings.RatingInput(level="satisfied", comment=str(i)))
+        data = ratings.RatingInput(level="satisfied", comment=str(i))
+        if i % 2:
+            rating = ratings.rate_with_code(ward_id, number, issued.short_code, data)
+        else:
+            rating = ratings.rate(issued.token, data)
         assert rating.id
         return "rated"
 

@@ -426,17 +426,17 @@ def test_kiosk_waits_shows_the_returned_dossier_and_resets(client, world):
     waiting = client.get("/staff/satisfaction/kiosk", headers=EN)
     assert waiting.status_code == 200 and waiting.headers["Cache-Control"] == "no-store"
     html = text_of(waiting)
-    assert '<meta http-equiv="refresh" content="10">' in html and "<form" not in html
+    assert 'data-refresh-seconds="10"' in html and "<form" not in html
     assert "<nav" not in html and 'href="/' not in html.split("<main", 1)[1]  # no way out
     slip = post_form(client, f"/staff/satisfaction/dossiers/{item.id}/return", {})
     raw = LINK_RE.search(text_of(slip)).group(1)
     html = text_of(client.get("/staff/satisfaction/kiosk", headers=EN))
-    assert 'http-equiv="refresh"' not in html
+    assert "data-refresh-seconds" not in html
     assert f'action="/staff/satisfaction/kiosk/{item.id}"' in html
     assert "Household business registration" in html and "Very satisfied" in html
     assert "<nav" not in html
     login_as(client, world.chairman)  # another officer's tablet waits for their own dossiers
-    assert 'http-equiv="refresh"' in text_of(client.get("/staff/satisfaction/kiosk"))
+    assert "data-refresh-seconds" in text_of(client.get("/staff/satisfaction/kiosk"))
     login_as(client, world.staff)
     bad = post_form(client, f"/staff/satisfaction/kiosk/{item.id}", {"level": "dissatisfied"})
     assert bad.status_code == 422 and count(Rating) == 0
@@ -450,7 +450,7 @@ def test_kiosk_waits_shows_the_returned_dossier_and_resets(client, world):
     assert response.headers["Location"] == "/staff/satisfaction/kiosk"
     html = text_of(client.get("/staff/satisfaction/kiosk", headers=EN))
     assert "Thank you! Your rating has been recorded." in html
-    assert 'http-equiv="refresh"' in html
+    assert "data-refresh-seconds" in html
     rating = db.session.execute(sa.select(Rating)).scalar_one()
     assert rating.channel == RatingChannel.KIOSK and rating.comment == "Tốt"
     assert client.get(f"/r/{raw}").status_code == 404  # the slip's link is used up

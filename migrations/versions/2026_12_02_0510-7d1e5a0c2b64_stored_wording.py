@@ -3,7 +3,7 @@ in the reader's language, "Tiếp công dân" / "Citizen reception", instead of 
 stored before); the default feedback category cites Decree 20/2008/NĐ-CP by its full number.
 
 Revision ID: 7d1e5a0c2b64
-Revises: 9836887bdb4b
+Revises: d16a1b216520
 Create Date: 2026-12-02 05:10:00.000000
 
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "7d1e5a0c2b64"
-down_revision = "9836887bdb4b"
+down_revision = "d16a1b216520"
 branch_labels = None
 depends_on = None
 

@@ -57,6 +57,7 @@ ACTIONS = {
     "feedback_staff.transfer": (_l("Transferred feedback"), "feedback"),
     "feedback_staff.reject": (_l("Did not accept feedback"), "feedback"),
     "feedback_staff.close": (_l("Closed feedback"), "feedback"),
+    "feedback_staff.set_urgency": (_l("Set the urgency of feedback"), "feedback"),
     "feedback_staff.canned": (_l("Saved a canned reply"), None),
     "feedback_staff.delete_canned": (_l("Deleted a canned reply"), "canned"),
     "feedback_staff.edit_category": (_l("Saved a feedback category"), "category"),
@@ -65,6 +66,12 @@ ACTIONS = {
     "satisfaction_staff.import_dossiers": (_l("Imported dossiers"), None),
     "satisfaction_staff.return_dossier": (_l("Returned a dossier and printed its slip"), "dossier"),
     "satisfaction_staff.kiosk_rate": (_l("Recorded a rating at the kiosk"), "dossier"),
+    "satisfaction_staff.enrol_kiosk": (
+        _l("Issued a rating tablet's enrolment code"),
+        "kiosk_device",
+    ),
+    "satisfaction_staff.revoke_kiosk": (_l("Revoked a rating tablet"), "kiosk_device"),
+    "kiosk.enrolled": (_l("A rating tablet was enrolled with its code"), "kiosk_device"),
     "satisfaction_staff.edit_procedure": (_l("Saved a procedure"), "procedure"),
     "satisfaction_staff.import_procedures": (_l("Imported procedures"), None),
     # downloads of personal data (GET routes marked with @audited_download)
@@ -77,6 +84,7 @@ ACTIONS = {
     "privacy.deletion_cancelled": (_l("Cancelled the deletion request"), "user"),
     "privacy.account_deleted": (_l("Deleted an account's personal data"), "user"),
     "privacy.retention": (_l("Anonymised personal data past its keeping period"), None),
+    "deadlines.run": (_l("Sent the deadline warnings and digests"), None),
 }
 
 # Routes an official may post to that change nothing anyone needs to answer for.
@@ -84,6 +92,8 @@ NOT_AUDITED = {
     "main.set_language": "the page language, kept in a cookie and the account",
     "auth.logout": "ends the official's own session",
     "main.choose_ward": "the ward a visitor's home shows, kept in a cookie of their browser",
+    "kiosk.enrol": "the tablet's enrolment is recorded by the service itself (kiosk.enrolled), "
+    "whoever happens to be signed in on that browser",
 }
 
 # kind of record -> (its name, the page that shows it, that page's id argument)
@@ -113,6 +123,7 @@ TARGETS = {
     "ward": (lazy_pgettext("audit", "Ward"), None, None),
     "api_key": (lazy_pgettext("audit", "API key"), None, None),
     "attachment": (lazy_pgettext("audit", "Attachment"), None, None),
+    "kiosk_device": (lazy_pgettext("audit", "Rating tablet"), None, None),
 }
 
 # What `detail` may say, as the page shows it.
@@ -131,6 +142,11 @@ DETAILS = {
     "bookings": _l("Bookings"),
     "messages": _l("Messages"),
     "fields": _l("Fields changed"),
+    "urgency": lazy_pgettext("feedback", "Urgency"),
+    "was": _l("Before"),
+    "warnings": _l("Deadline warnings"),
+    "overdue": _l("Overdue notices"),
+    "digests": _l("Digests"),
 }
 
 

@@ -126,6 +126,17 @@ class AssignForm(FlaskForm):
     assignee_id = SelectField(_l("Assign to"), validate_choice=False)
 
 
+class UrgencyForm(FlaskForm):
+    urgency = SelectField(
+        lazy_pgettext("feedback", "Urgency"),
+        choices=options([(u.value, label) for u, label in labels.URGENCY.items()]),
+        description=_l(
+            "Urgent: a danger to life, safety or order; its limits are counted in working "
+            "hours from receipt. Complex: several agencies or a procedure set by law."
+        ),
+    )
+
+
 class NoteForm(FlaskForm):
     note = TextAreaField(
         _l("Internal note (never shown to the resident)"),

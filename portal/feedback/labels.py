@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 
-from portal.feedback.models import Channel, EventKind, FeedbackStatus
+from portal.feedback.models import Channel, EventKind, FeedbackStatus, Urgency
 
 # The consent a sender gives to publish an item (the form's box, and the consent's record).
 PUBLISH_CONSENT = _l(
@@ -55,8 +55,23 @@ EVENT = {
     EventKind.REOPENED: _l("Reopened: the resident says it is not resolved"),
     EventKind.NOT_RESOLVED: _l("The resident says it is not resolved"),
     EventKind.CLOSED: _l("Closed"),
+    EventKind.URGENCY: _l("Urgency set"),
 }
-DUE = {"overdue": _l("Overdue"), "due_soon": _l("Due soon")}
+URGENCY = {
+    Urgency.URGENT: lazy_pgettext("urgency", "Urgent"),
+    Urgency.COMPLEX: lazy_pgettext("urgency", "Complex"),
+    Urgency.NORMAL: lazy_pgettext("urgency", "Normal"),
+}
+# A deadline's state: open items (due soon, overdue), then answered ones (early, on time, late).
+DUE = {
+    "overdue": _l("Overdue"),
+    "due_soon": _l("Due soon"),
+    "early": _l("Answered early"),
+    "on_time": _l("Answered on time"),
+    "late": _l("Answered late"),
+}
+# Its badge's look: late and overdue in red, due soon in amber, the others plain.
+DUE_BADGE = {"overdue": "badge-full", "late": "badge-full", "due_soon": "badge-warn"}
 
 
 def filters() -> dict:
@@ -66,6 +81,8 @@ def filters() -> dict:
         "feedback_channel": lambda v: str(CHANNEL[Channel(v)]),
         "feedback_event": lambda v: str(EVENT[EventKind(v)]),
         "due_label": lambda v: str(DUE[v]) if v else "",
+        "due_badge": lambda v: DUE_BADGE.get(v, ""),
+        "feedback_urgency": lambda v: str(URGENCY[Urgency(v)]),
     }
 
 

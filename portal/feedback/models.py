@@ -61,6 +61,14 @@ OPEN_STATUSES = (FeedbackStatus.RECEIVED, FeedbackStatus.IN_PROGRESS)
 FINAL_STATUSES = (FeedbackStatus.CLOSED, FeedbackStatus.TRANSFERRED, FeedbackStatus.REJECTED)
 
 
+class Urgency(enum.StrEnum):
+    """How pressing an item is, set by the officer (the levels of Hà Nội's iHanoi rules)."""
+
+    URGENT = "urgent"  # khẩn: danger to life, safety or order; counted in working hours
+    COMPLEX = "complex"  # phức tạp: several agencies, or a procedure the law prescribes
+    NORMAL = "normal"  # thông thường
+
+
 class Channel(enum.StrEnum):
     WEB = "web"  # a resident's own submission
     PHONE = "phone"  # entered by staff for a caller
@@ -122,6 +130,12 @@ class Feedback(TimestampMixin, db.Model):
     api_key_id: Mapped[int | None] = mapped_column(sa.ForeignKey("api_keys.id"))
     api_token: Mapped[str | None] = mapped_column(sa.String(40), unique=True)
     device_id: Mapped[str] = mapped_column(sa.String(100), default="")
+    # Urgency (portal.feedback.deadlines): an urgent item's limits, in working hours.
+    urgency: Mapped[Urgency] = mapped_column(
+        str_enum(Urgency), default=Urgency.NORMAL, server_default=Urgency.NORMAL.value
+    )
+    ack_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # to acknowledge by
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # to answer by
 
     ward: Mapped[Ward] = relationship(lazy="joined")
     category: Mapped[FeedbackCategory] = relationship(lazy="joined")
@@ -165,6 +179,7 @@ class EventKind(enum.StrEnum):
     REOPENED = "reopened"  # "not resolved" within the reopening period
     NOT_RESOLVED = "not_resolved"  # "not resolved" after that period (closes)
     CLOSED = "closed"
+    URGENCY = "urgency"  # the officer set the urgency (internal)
 
 
 class FeedbackEvent(db.Model):
@@ -218,6 +233,30 @@ class FeedbackAttachment(db.Model):
     event: Mapped[FeedbackEvent | None] = relationship(back_populates="attachments")
 
 
+class DeadlineNotice(db.Model):
+    """A warning sent about an item's deadline: to whom, at which threshold, for which
+    deadline. The daily job tells nobody twice about the same item, threshold and deadline
+    (a moved deadline warns again)."""
+
+    __tablename__ = "feedback_deadline_notices"
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "feedback_id",
+            "threshold",
+            "user_id",
+            "due_on",
+            name="uq_feedback_deadline_notices_once",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    feedback_id: Mapped[int] = mapped_column(sa.ForeignKey("feedback.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    threshold: Mapped[str] = mapped_column(sa.String(20))  # due_soon, overdue
+    due_on: Mapped[date] = mapped_column(sa.Date)  # the deadline it was about
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 class CannedResponse(TimestampMixin, db.Model):
     """A ward's ready-made reply text that officers can start a reply from."""
 
@@ -235,10 +274,12 @@ __all__ = [
     "FINAL_STATUSES",
     "CannedResponse",
     "Channel",
+    "DeadlineNotice",
     "EventKind",
     "Feedback",
     "FeedbackAttachment",
     "FeedbackCategory",
     "FeedbackEvent",
     "FeedbackStatus",
+    "Urgency",
 ]

@@ -45,6 +45,7 @@ class Action(enum.StrEnum):
     TRANSFER = "transfer"
     REJECT = "reject"
     CLOSE = "close"
+    SET_URGENCY = "set_urgency"  # khẩn / phức tạp / thông thường
     # The resident who sent it
     ADD_INFORMATION = "add_information"
     RESPOND = "respond"  # resolved or not, and a rating of the answer
@@ -64,6 +65,7 @@ OFFICER_ACTIONS = frozenset(
         Action.TRANSFER,
         Action.REJECT,
         Action.CLOSE,
+        Action.SET_URGENCY,
     }
 )
 SENDER_ACTIONS = frozenset(
@@ -97,6 +99,7 @@ STARTS_FROM: dict[Action, frozenset[FeedbackStatus]] = {
     Action.TRANSFER: _leading_to(S.TRANSFERRED),
     Action.REJECT: _leading_to(S.REJECTED),
     Action.CLOSE: _leading_to(S.CLOSED),
+    Action.SET_URGENCY: IN_HAND,
     Action.ADD_INFORMATION: IN_HAND,
     Action.RESPOND: frozenset({S.ANSWERED}),
     Action.ALLOW_PUBLICATION: frozenset(FeedbackStatus),

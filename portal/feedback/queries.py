@@ -5,13 +5,14 @@ answers published on a ward's page."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from portal.auth.models import User
 from portal.codes import normalize_code
+from portal.db import utcnow
 from portal.extensions import db
 from portal.feedback.deadlines import soon_limit
 from portal.feedback.models import (
@@ -108,18 +109,57 @@ ROW_COLUMNS = (
     Feedback.received_at,
     Feedback.due_on,
     Feedback.category_id,
+    # what the deadline's state needs (portal.feedback.deadlines.state)
+    Feedback.urgency,
+    Feedback.ack_due_at,
+    Feedback.due_at,
+    Feedback.answered_at,
     User.full_name.label("assignee_name"),
 )
+
+
+def overdue_clause(today: date, now: datetime):
+    """SQL of deadlines.is_overdue for items still to be answered: past the deadline's
+    day, or an urgent item past its hour to answer (or to acknowledge, while received)."""
+    return sa.and_(
+        Feedback.status.in_(OPEN_STATUSES),
+        sa.or_(
+            Feedback.due_on < today,
+            sa.and_(Feedback.due_at.is_not(None), Feedback.due_at < now),
+            sa.and_(
+                Feedback.status == FeedbackStatus.RECEIVED,
+                Feedback.ack_due_at.is_not(None),
+                Feedback.ack_due_at < now,
+            ),
+        ),
+    )
+
+
+def due_soon_clause(today: date, soon: date, now: datetime):
+    """SQL of deadlines.due_state == "due_soon": not overdue, and due by `soon` (an urgent
+    item always)."""
+    return sa.and_(
+        Feedback.status.in_(OPEN_STATUSES),
+        sa.not_(overdue_clause(today, now)),
+        sa.or_(Feedback.due_on <= soon, Feedback.due_at.is_not(None)),
+    )
 
 
 def _rows_query() -> sa.Select:
     return sa.select(*ROW_COLUMNS).outerjoin(User, User.id == Feedback.assignee_id)
 
 
-def inbox(ward_id: int, flt: InboxFilter, viewer: User, today: date | None = None) -> Page:
+def inbox(
+    ward_id: int,
+    flt: InboxFilter,
+    viewer: User,
+    today: date | None = None,
+    now: datetime | None = None,
+) -> Page:
     """The ward's feedback for officers, filtered and sorted, PAGE_SIZE a page, in a fixed
     number of queries whatever the page size."""
-    today = today or local_today()
+    now = now or utcnow()
+    today = today or local_today(now)
     query = _rows_query().where(Feedback.ward_id == ward_id)
     if flt.status == "all":
         pass
@@ -136,12 +176,9 @@ def inbox(ward_id: int, flt: InboxFilter, viewer: User, today: date | None = Non
     elif flt.assignee.isascii() and flt.assignee.isdigit():
         query = query.where(Feedback.assignee_id == int(flt.assignee))
     if flt.due == "overdue":
-        query = query.where(Feedback.status.in_(OPEN_STATUSES), Feedback.due_on < today)
+        query = query.where(overdue_clause(today, now))
     elif flt.due == "due_soon":
-        soon = soon_limit(today)
-        query = query.where(
-            Feedback.status.in_(OPEN_STATUSES), Feedback.due_on.between(today, soon)
-        )
+        query = query.where(due_soon_clause(today, soon_limit(today), now))
     text = clean(flt.q)[:SEARCH_MAX]
     if text:
         code = normalize_code(text)
@@ -155,20 +192,52 @@ def inbox(ward_id: int, flt: InboxFilter, viewer: User, today: date | None = Non
     return paginate(query, Feedback.id, SORTS.get(flt.sort, SORTS["due"]), flt.page, PAGE_SIZE)
 
 
-def overdue(ward_id: int, today: date | None = None) -> list:
+def overdue(ward_id: int, today: date | None = None, now: datetime | None = None) -> list:
     """Rows of the items past their deadline and still unanswered, oldest deadline first
     (the chairman's list)."""
-    today = today or local_today()
+    now = now or utcnow()
+    today = today or local_today(now)
     query = (
         _rows_query()
-        .where(
-            Feedback.ward_id == ward_id,
-            Feedback.status.in_(OPEN_STATUSES),
-            Feedback.due_on < today,
-        )
+        .where(Feedback.ward_id == ward_id, overdue_clause(today, now))
         .order_by(Feedback.due_on, Feedback.id)
     )
     return db.session.execute(query).all()
+
+
+@dataclass(frozen=True)
+class DeadlineCounts:
+    due_soon: int
+    overdue: int
+
+
+def my_deadline_counts(viewer: User, now: datetime | None = None) -> DeadlineCounts:
+    """How many of the items assigned to `viewer` are due soon and overdue (the inbox's
+    badges), in one query."""
+    now = now or utcnow()
+    today = local_today(now)
+    soon_case = sa.case((due_soon_clause(today, soon_limit(today), now), 1), else_=0)
+    overdue_case = sa.case((overdue_clause(today, now), 1), else_=0)
+    row = db.session.execute(
+        sa.select(
+            sa.func.coalesce(sa.func.sum(soon_case), 0),
+            sa.func.coalesce(sa.func.sum(overdue_case), 0),
+        ).where(Feedback.assignee_id == viewer.id, Feedback.status.in_(OPEN_STATUSES))
+    ).one()
+    return DeadlineCounts(due_soon=int(row[0]), overdue=int(row[1]))
+
+
+def pressing(today: date, now: datetime) -> list[Feedback]:
+    """Every ward's items due soon or overdue, with their ward and officer (the daily
+    deadline job's work), by ward and deadline."""
+    soon = soon_limit(today)
+    query = (
+        sa.select(Feedback)
+        .options(joinedload(Feedback.assignee))
+        .where(sa.or_(overdue_clause(today, now), due_soon_clause(today, soon, now)))
+        .order_by(Feedback.ward_id, Feedback.due_on, Feedback.id)
+    )
+    return list(db.session.execute(query).scalars())
 
 
 def public_answered(ward_id: int, page: int = 1) -> Page:

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.codes import format_code
+from portal.db import utcnow
 from portal.feedback import (
     canned,
     categories,
@@ -35,6 +36,7 @@ from portal.feedback.forms import (
     ReplyForm,
     StaffFeedbackForm,
     TransferForm,
+    UrgencyForm,
     category_options,
     feedback_input,
     uploads_of,
@@ -81,8 +83,10 @@ def _filter_from_args() -> queries.InboxFilter:
 def _list_context(ward_id: int) -> SimpleNamespace:
     """What every row of a list needs, worked out once: dates, translated names, helpers."""
     locale = str(get_locale())
-    today = local_today()
+    now = utcnow()
+    today = local_today(now)
     return SimpleNamespace(
+        now=now,
         today=today,
         soon=deadlines.soon_limit(today),
         statuses=labels.names(labels.STATUS),
@@ -91,7 +95,7 @@ def _list_context(ward_id: int) -> SimpleNamespace:
         categories={
             c.id: c.name(locale) for c in categories.ward_categories(ward_id, active_only=False)
         },
-        due_state=deadlines.due_state,
+        due_state=deadlines.state,
         format_code=format_code,
     )
 
@@ -108,6 +112,7 @@ def inbox():
         page=queries.inbox(ward_id, flt, current_user),
         v=_list_context(ward_id),
         officers=workflow.officers(ward_id),
+        mine=queries.my_deadline_counts(current_user),
     )
 
 
@@ -173,7 +178,7 @@ def detail(item_id: int):
         item=item,
         may=may,
         events=queries.timeline(item, internal=may.read_notes),
-        due=deadlines.due_state(item),
+        due=deadlines.state(item),
         format_code=format_code,
         assign_form=with_id_prefix(assign_form, "assign"),
         note_form=with_id_prefix(NoteForm(), "note"),
@@ -183,6 +188,7 @@ def detail(item_id: int):
         transfer_form=with_id_prefix(TransferForm(), "transfer"),
         reject_form=with_id_prefix(RejectForm(), "reject"),
         action_form=with_id_prefix(ActionForm(), "action"),
+        urgency_form=with_id_prefix(UrgencyForm(urgency=item.urgency.value), "urgency"),
         canned=canned.canned_responses(item.ward_id) if may.reply else [],
         related=related.links_for(item),
         messages=history.about(messages.about(item)),
@@ -205,6 +211,20 @@ def assign(item_id: int):
         form,
         lambda: workflow.assign(current_user, item, assignee_id),
         _("The assignment has been saved."),
+    )
+
+
+@bp.post("/<int:item_id>/urgency")
+@role_required(WARD_OFFICERS)
+def set_urgency(item_id: int):
+    """The officer sets the item's urgency: urgent, complex or normal."""
+    item = item_or_404(item_id)
+    form = UrgencyForm()
+    return _act(
+        item,
+        form,
+        lambda: deadlines.set_urgency(current_user, item, form.urgency.data),
+        _("The urgency has been saved."),
     )
 
 

@@ -14,7 +14,7 @@ from portal.auth.models import User
 from portal.db import utcnow
 from portal.domain import DomainError, StateConflict
 from portal.extensions import db
-from portal.feedback import events, messages, policy
+from portal.feedback import deadlines, events, messages, policy
 from portal.feedback.models import (
     FINAL_STATUSES,
     EventKind,
@@ -66,6 +66,7 @@ def _resume_clock(item: Feedback, now: datetime) -> None:
     paused = working_days_between(local_today(item.paused_at), local_today(now))
     if paused:
         item.due_on = add_working_days(item.due_on, paused)
+    deadlines.resume_urgent_clock(item, item.paused_at, now)
     item.paused_at = None
 
 

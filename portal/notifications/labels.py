@@ -41,4 +41,7 @@ KINDS = {
     "feedback_transferred": lazy_pgettext("message kind", "Feedback transferred"),
     "feedback_rejected": lazy_pgettext("message kind", "Feedback not accepted"),
     "rating_link": lazy_pgettext("message kind", "Rating link"),
+    "deadline_warning": lazy_pgettext("message kind", "Deadline warning to the officer"),
+    "deadline_overdue": lazy_pgettext("message kind", "Overdue notice to the chairman"),
+    "deadline_digest": lazy_pgettext("message kind", "Officer's daily deadline digest"),
 }

@@ -19,5 +19,7 @@ def run_retention() -> None:
     db.session.commit()
     click.echo(
         f"Accounts deleted: {report.accounts}, feedback: {report.feedback}, "
-        f"bookings: {report.bookings}, messages: {report.messages}, codes: {report.codes}."
+        f"bookings: {report.bookings}, messages: {report.messages}, "
+        f"call-back phones: {report.callbacks}, dossier phones: {report.dossier_phones}, "
+        f"codes: {report.codes}."
     )

@@ -6,6 +6,10 @@ daily job (`flask --app wsgi retention run`) erases, past periods that are setti
 - RETENTION_BOOKINGS_DAYS after a session: a caller's name and phone and the question given;
 - RETENTION_MESSAGES_DAYS after a message was queued: its address and text (once it is sent,
   delivered or failed; the record that it was sent stays for the staff pages' counts);
+- RETENTION_CALLBACK_DAYS after a dissatisfied rating's case was closed: the call-back
+  number the resident left with it (the case's only contact);
+- RETENTION_DOSSIER_PHONE_DAYS after a dossier was returned: the applicant's phone given at
+  the desk (and with it the dossier's lookup);
 - and one-time codes a day old; accounts whose deletion's cooling-off has ended.
 """
 
@@ -22,14 +26,17 @@ from portal.auth.models import PhoneCode
 from portal.db import utcnow
 from portal.dialogues.models import Booking, DialogueSession
 from portal.extensions import db
-from portal.feedback.models import Feedback
+from portal.feedback.models import Channel, Feedback
 from portal.notifications.models import OutboxMessage, OutboxStatus
 from portal.privacy import deletion, erasure
+from portal.satisfaction.models import Dossier
 
 DEFAULTS = {
     "RETENTION_FEEDBACK_DAYS": 5 * 365,  # the archive period of citizens' petitions files
     "RETENTION_BOOKINGS_DAYS": 365,
     "RETENTION_MESSAGES_DAYS": 90,
+    "RETENTION_CALLBACK_DAYS": 30,
+    "RETENTION_DOSSIER_PHONE_DAYS": 180,
 }
 CODES_KEPT = timedelta(days=1)
 
@@ -40,6 +47,8 @@ class Report:
     feedback: int = 0
     bookings: int = 0
     messages: int = 0
+    callbacks: int = 0
+    dossier_phones: int = 0
     codes: int = 0
 
 
@@ -49,6 +58,11 @@ def _days(name: str) -> timedelta:
 
 def _count(query: sa.Select) -> int:
     return db.session.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
+
+
+def _rowcount(statement) -> int:
+    result = db.session.execute(statement, execution_options={"synchronize_session": False})
+    return result.rowcount or 0
 
 
 def run(now: datetime | None = None) -> Report:
@@ -89,17 +103,32 @@ def run(now: datetime | None = None) -> Report:
     report.messages = _count(sa.select(OutboxMessage.id).where(messages))
     erasure.erase_messages(messages)
 
+    callbacks = sa.update(Feedback).where(
+        Feedback.channel == Channel.SATISFACTION,
+        Feedback.closed_at.is_not(None),
+        Feedback.closed_at < now - _days("RETENTION_CALLBACK_DAYS"),
+        Feedback.contact_phone != "",
+    )
+    report.callbacks = _rowcount(callbacks.values(contact_phone=""))
+
+    phones = sa.update(Dossier).where(
+        Dossier.returned_at.is_not(None),
+        Dossier.returned_at < now - _days("RETENTION_DOSSIER_PHONE_DAYS"),
+        Dossier.applicant_phone != "",
+    )
+    report.dossier_phones = _rowcount(phones.values(applicant_phone=""))
+
     old_codes = sa.delete(PhoneCode).where(PhoneCode.created_at < now - CODES_KEPT)
     report.codes = db.session.execute(old_codes).rowcount or 0
 
-    if report.feedback or report.bookings or report.messages:
-        audit.record(
-            "privacy.retention",
-            detail={
-                "feedback": report.feedback,
-                "bookings": report.bookings,
-                "messages": report.messages,
-            },
-        )
+    erased = {
+        "feedback": report.feedback,
+        "bookings": report.bookings,
+        "messages": report.messages,
+        "callbacks": report.callbacks,
+        "dossier_phones": report.dossier_phones,
+    }
+    if any(erased.values()):
+        audit.record("privacy.retention", detail=erased)
     db.session.flush()
     return report

@@ -18,9 +18,11 @@ from portal.satisfaction.models import Dossier, SatisfactionRating
 from portal.wards.models import Ward
 
 
-def open_case(dossier: Dossier, rating: SatisfactionRating, now: datetime):
+def open_case(dossier: Dossier, rating: SatisfactionRating, now: datetime, callback_phone=""):
     """A "Không hài lòng" opens a feedback case in the ward's inbox, with a deadline,
-    linked to the dossier; the resident stays anonymous."""
+    linked to the dossier; the resident stays anonymous. With a call-back number (given
+    with its consent) the case can be answered by phone; without one it is resolved
+    internally (its outcome recorded: feedback.policy.reachable)."""
     ward = db.session.get(Ward, dossier.ward_id)
     feedback_categories.provide_defaults(ward.id)
     category = (
@@ -41,6 +43,7 @@ def open_case(dossier: Dossier, rating: SatisfactionRating, now: datetime):
         title=f"Không hài lòng: {dossier.procedure.name_vi}"[:200],
         body=body,
         contact_name="Người dân đánh giá (ẩn danh)",
+        contact_phone=callback_phone,
         channel=Channel.SATISFACTION,
     )
     return feedback_submission.submit(ward, data, now=now)

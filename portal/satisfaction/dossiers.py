@@ -63,6 +63,21 @@ class DossierInput:
     returned_at: datetime | None = None
     extra_visits: int | None = 0
     receiving_officer_id: int | None = None
+    applicant_phone: str = ""  # optional: the last 4 digits look the dossier up
+
+
+APPLICANT_PHONE_PROBLEM = _l("Enter a Vietnamese mobile number, e.g. 0912 345 678.")
+
+
+def _applicant_phone(raw: str | None) -> str | None:
+    """The applicant's number as E.164, "" when none was given, None when it is no number."""
+    text = clean(raw)
+    if not text:
+        return ""
+    try:
+        return normalize_phone(text)
+    except InvalidPhone:
+        return None
 
 
 RECEIVED_TOO_EARLY = _l(
@@ -107,6 +122,9 @@ def register_dossier(actor: User, ward_id: int, data: DossierInput, now=None) ->
     officer = db.session.get(User, officer_id)
     if officer is None or not is_officer_of(officer, ward_id):
         problems.add("receiving_officer_id", _l("Choose an officer of this ward."))
+    phone = _applicant_phone(data.applicant_phone)
+    if phone is None:
+        problems.add("applicant_phone", APPLICANT_PHONE_PROBLEM)
     problems.raise_if_any()
     dossier = Dossier(
         ward_id=ward_id,
@@ -117,6 +135,7 @@ def register_dossier(actor: User, ward_id: int, data: DossierInput, now=None) ->
         returned_at=data.returned_at,
         extra_visits=data.extra_visits,
         receiving_officer_id=officer.id,
+        applicant_phone=phone,
         created_by_id=actor.id,
     )
     dossier.procedure = procedure
@@ -188,8 +207,9 @@ def _csv_datetime(row: dict, column: str, problems: list[str]) -> datetime | Non
 def import_dossiers_csv(actor: User, ward_id: int, text: str, now=None) -> ImportReport:
     """Register dossiers from a CSV export of the one-stop software. Columns: receipt_number,
     procedure (national code or Vietnamese name), received_at, returned_at (optional),
-    extra_visits (optional), officer_phone (optional). Good rows are kept; each bad row is
-    reported with its line number and nothing of it is saved."""
+    extra_visits (optional), officer_phone (optional), applicant_phone (optional: the
+    phone the applicant gave, for the lookup; never shown in the report). Good rows are
+    kept; each bad row is reported with its line number and nothing of it is saved."""
     _check_officer(actor, ward_id)
 
     catalogue = procedures(ward_id)
@@ -223,6 +243,8 @@ def import_dossiers_csv(actor: User, ward_id: int, text: str, now=None) -> Impor
                 problems.append(str(_l("unknown officer %(value)s", value=row["officer_phone"])))
             else:
                 officer_id = officer.id
+        if _applicant_phone(row.get("applicant_phone")) is None:
+            problems.append(str(_l("applicant_phone is not a Vietnamese mobile number")))
         if problems:
             report.errors.append((line, "; ".join(problems)))
             continue
@@ -233,6 +255,7 @@ def import_dossiers_csv(actor: User, ward_id: int, text: str, now=None) -> Impor
             returned_at=returned,
             extra_visits=visits,
             receiving_officer_id=officer_id,
+            applicant_phone=row.get("applicant_phone", ""),
         )
         try:
             register_dossier(actor, ward_id, data, now=now)
@@ -243,10 +266,10 @@ def import_dossiers_csv(actor: User, ward_id: int, text: str, now=None) -> Impor
     return report
 
 
-def return_dossier(actor: User, dossier: Dossier, *, now=None, extra_visits=None) -> str:
+def return_for_slip(actor: User, dossier: Dossier, *, now=None, extra_visits=None):
     """Hand the dossier back: record the return and its timeliness, and issue the one-time
-    rating token printed on the slip. Returns the raw token (stored only as a hash).
-    Issuing again (a lost slip) replaces an unused token."""
+    rating link and short code printed on the slip. Returns both raw (tokens.Issued; only
+    their hashes are stored). Issuing again (a lost slip) replaces unused ones."""
     now = now or utcnow()
     policy.require_dossier(actor, dossier, DossierAction.RETURN, now)
     if extra_visits is not None:
@@ -259,6 +282,11 @@ def return_dossier(actor: User, dossier: Dossier, *, now=None, extra_visits=None
     dossier.timeliness = timeliness_of(dossier)
     if first_return:
         rollups.dossier_returned(dossier)
-    raw = tokens.issue(dossier, actor, now)
+    issued = tokens.issue(dossier, actor, now)
     db.session.flush()
-    return raw
+    return issued
+
+
+def return_dossier(actor: User, dossier: Dossier, *, now=None, extra_visits=None) -> str:
+    """return_for_slip, for callers that need only the link's raw token."""
+    return return_for_slip(actor, dossier, now=now, extra_visits=extra_visits).token

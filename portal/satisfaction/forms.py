@@ -4,12 +4,19 @@ rating and the procedure catalogue. Rules live in services.py; these only parse.
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from portal.forms import LocalDateTimeField, WholeNumberField, max_len, options
 from portal.satisfaction import labels
-from portal.satisfaction.ratings import COMMENT_MAX, REASON_MAX
+from portal.satisfaction.ratings import COMMENT_MAX, REASON_MAX, callback_consent_text
 
 VISITS_MESSAGE = _l("Enter a number of visits between 0 and 50.")
 
@@ -40,6 +47,15 @@ class DossierForm(FlaskForm):
         validators=[Optional(), NumberRange(0, 50, VISITS_MESSAGE)],
     )
     receiving_officer_id = SelectField(_l("Receiving officer"), validate_choice=False)
+    applicant_phone = StringField(
+        _l("Applicant's mobile number (optional)"),
+        description=_l(
+            "With the receipt number, its last 4 digits let the applicant look the dossier up "
+            "on the portal. Shown masked to everyone else."
+        ),
+        validators=[max_len(20)],
+        render_kw={"autocomplete": "off", "inputmode": "tel"},
+    )
 
 
 class ReturnForm(FlaskForm):
@@ -94,6 +110,82 @@ class RatingForm(FlaskForm):
         validators=[Optional(), NumberRange(0, 50, VISITS_MESSAGE)],
     )
     comment = TextAreaField(_l("Comment (optional)"), validators=[max_len(COMMENT_MAX)])
+    callback_phone = StringField(
+        _l("Mobile number to call you back (optional)"),
+        description=_l(
+            "Only if you are dissatisfied and want the ward to contact you about it. "
+            "Leave it empty to stay anonymous."
+        ),
+        validators=[max_len(20)],
+        render_kw={"autocomplete": "tel", "inputmode": "tel"},
+    )
+    callback_consent = BooleanField(_l("I agree to be contacted about my dissatisfaction"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The box's label is the consent's exact wording, the one stored with the rating.
+        self.callback_consent.label.text = callback_consent_text()
+
+
+RECEIPT_MESSAGE = _l("Enter the receipt number (at most 40 characters).")
+
+
+class CodeRatingForm(RatingForm):
+    """The ward's rating page: the receipt number and the short code of the slip first
+    (step "code"), then the rating itself with both carried along (step "rate")."""
+
+    receipt_number = StringField(
+        _l("Receipt number"),
+        validators=[InputRequired(RECEIPT_MESSAGE), max_len(40)],
+        render_kw={"autocomplete": "off"},
+    )
+    code = StringField(
+        _l("Rating code"),
+        description=_l("6 letters and digits printed on the slip under the QR code."),
+        validators=[InputRequired(_l("Enter the rating code of the slip.")), max_len(20)],
+        render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"},
+    )
+    step = HiddenField(default="code")
+
+
+class LookupForm(FlaskForm):
+    """Tra cứu hồ sơ: the receipt number and the last 4 digits of the phone given at the desk."""
+
+    receipt_number = StringField(
+        _l("Receipt number"),
+        validators=[InputRequired(RECEIPT_MESSAGE), max_len(40)],
+        render_kw={"autocomplete": "off"},
+    )
+    digits = StringField(
+        _l("Last 4 digits of your phone number"),
+        description=_l("Of the mobile number you gave at the one-stop desk."),
+        validators=[InputRequired(_l("Enter the last 4 digits of your phone number.")), max_len(8)],
+        render_kw={"autocomplete": "off", "inputmode": "numeric", "maxlength": "4"},
+    )
+
+
+class KioskDeviceForm(FlaskForm):
+    """The chairman enrols a tablet for a desk and the officer who works there."""
+
+    desk_name = StringField(
+        _l("Desk"),
+        description=_l("For example: Desk 2 – civil status."),
+        validators=[InputRequired(_l("Name the desk (at most %(max)d characters).", max=60))],
+    )
+    officer_id = SelectField(
+        _l("Officer at this desk"),
+        description=_l("The tablet shows the dossier this officer has just returned."),
+        validate_choice=False,
+    )
+
+
+class KioskEnrolForm(FlaskForm):
+    code = StringField(
+        _l("Enrolment code"),
+        description=_l("The 8 characters the chairman was shown when enrolling this tablet."),
+        validators=[InputRequired(_l("Enter the enrolment code.")), max_len(20)],
+        render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"},
+    )
 
 
 class ProcedureForm(FlaskForm):
@@ -148,4 +240,6 @@ def rating_input(form: RatingForm):
         attitude=form.attitude.data or None,
         visits_reported=form.visits_reported.data,
         comment=form.comment.data or "",
+        callback_phone=form.callback_phone.data or "",
+        callback_consent=bool(form.callback_consent.data),
     )

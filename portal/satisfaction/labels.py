@@ -22,6 +22,7 @@ ATTITUDE = {
 CHANNEL = {
     RatingChannel.LINK: _l("Link or QR code on the receipt slip"),
     RatingChannel.KIOSK: _l("Tablet at the desk"),
+    RatingChannel.CODE: _l("Rating code typed on the ward's page"),
 }
 
 

@@ -84,6 +84,12 @@ class Dossier(TimestampMixin, db.Model):
     token_issued_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
     token_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     token_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The short rating code printed beside the QR code (typed at the ward's rating page or
+    # the kiosk): the same one-time permission as the link, kept only as a keyed hash.
+    short_code_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    # The phone the applicant gave at the desk (E.164, optional): its last 4 digits with the
+    # receipt number look the dossier up. Masked everywhere, never logged.
+    applicant_phone: Mapped[str] = mapped_column(sa.String(20), default="")
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
     procedure: Mapped[Procedure] = relationship(lazy="joined")
@@ -107,6 +113,7 @@ class Attitude(enum.StrEnum):
 class RatingChannel(enum.StrEnum):
     LINK = "link"  # the QR code or link on the receipt slip, later, in private
     KIOSK = "kiosk"  # the tablet at the desk
+    CODE = "code"  # the short code of the slip, typed at the ward's rating page
 
 
 class SatisfactionRating(db.Model):
@@ -138,14 +145,46 @@ class SatisfactionRating(db.Model):
     # Indicators 1, 3 and 7 of the 18-point scale (0–2 each), where the data exists.
     score: Mapped[int | None] = mapped_column(sa.Integer)
     feedback_id: Mapped[int | None] = mapped_column(sa.ForeignKey("feedback.id"))
+    # A dissatisfied resident may leave a number to be called back on: the number itself is
+    # the case's contact (feedback.contact_phone, masked but for those handling the case);
+    # here the proof of the consent given for it: the exact wording and when.
+    callback_consent_text: Mapped[str] = mapped_column(sa.Text, default="")
+    callback_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     dossier: Mapped[Dossier] = relationship()
 
 
+class KioskDevice(TimestampMixin, db.Model):
+    """A tablet enrolled as the rating kiosk of one desk: the chairman issues a one-time
+    enrolment code (hash only, expires unused), the tablet exchanges it for a long-lived
+    signed cookie whose secret is kept only as a hash, and the chairman may revoke it. The
+    device is bound to the officer who works at that desk: it shows the dossier that officer
+    has just returned. The cookie opens the kiosk pages and nothing else."""
+
+    __tablename__ = "kiosk_devices"
+    __table_args__ = (sa.Index("ix_kiosk_devices_ward_created", "ward_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ward_id: Mapped[int] = mapped_column(sa.ForeignKey("wards.id"))
+    desk_name: Mapped[str] = mapped_column(sa.String(60))
+    officer_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    enrolment_code_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    enrolment_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    enrolled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    secret_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    officer: Mapped[User] = relationship(foreign_keys=[officer_id], lazy="joined")
+
+
 __all__ = [
     "Attitude",
     "Dossier",
+    "KioskDevice",
     "Level",
     "Procedure",
     "RatingChannel",

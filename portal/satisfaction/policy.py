@@ -14,10 +14,11 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 
 from portal.auth.models import User
+from portal.domain import PermissionDenied, StateConflict
 from portal.policy import Lifecycle
 from portal.satisfaction import queries
-from portal.satisfaction.models import Dossier
-from portal.security import is_officer_of
+from portal.satisfaction.models import Dossier, KioskDevice
+from portal.security import WARD_MANAGERS, is_officer_of
 
 
 class DossierAction(enum.StrEnum):
@@ -86,3 +87,67 @@ def token_actions(dossier: Dossier | None, now: datetime) -> set[TokenAction]:
     """What the holder of a rating link may do: rate, while the link can still be used.
     Whoever holds it may (no login: the link is the permission)."""
     return {TokenAction.RATE} if token_usable(dossier, now) else set()
+
+
+# ---------------------------------------------------------------- enrolled kiosks
+
+
+class KioskDeviceAction(enum.StrEnum):
+    REVOKE = "revoke"  # the tablet's cookie stops working at once
+
+
+def _device_permitted(actor: User | None, device: KioskDevice) -> set[KioskDeviceAction]:
+    # The chairman enrols the ward's tablets and revokes them.
+    if actor is None or actor.role not in WARD_MANAGERS or actor.ward_id != device.ward_id:
+        return set()
+    return set(KioskDeviceAction)
+
+
+def _device_blocked(actor, device: KioskDevice, now: datetime, wanted) -> dict:
+    if device.revoked_at is not None:
+        return dict.fromkeys(wanted, _l("This tablet has already been revoked."))
+    return {}
+
+
+KIOSK_DEVICE = Lifecycle(
+    "kiosk_device",
+    KioskDeviceAction,
+    _device_permitted,
+    _device_blocked,
+    _l("Only the ward's chairman may enrol and revoke its rating tablets."),
+)
+
+device_allowed = KIOSK_DEVICE.allowed
+require_device = KIOSK_DEVICE.require
+
+
+def may_enrol_devices(actor: User | None, ward_id: int | None) -> bool:
+    return actor is not None and actor.role in WARD_MANAGERS and actor.ward_id == ward_id
+
+
+def device_works(device: KioskDevice | None) -> bool:
+    """Enrolled, not revoked, and its officer still an active officer of the ward."""
+    return (
+        device is not None
+        and device.enrolled_at is not None
+        and device.revoked_at is None
+        and device.officer.is_active
+        and is_officer_of(device.officer, device.ward_id)
+    )
+
+
+def require_kiosk_may_rate(device: KioskDevice, dossier: Dossier, now: datetime) -> None:
+    """An enrolled kiosk rates only the dossier its officer has just returned (the one it
+    shows), once: another ward's dossier is refused (403), a rated one or one no longer
+    waiting at the desk is a conflict (409)."""
+    if not device_works(device) or dossier.ward_id != device.ward_id:
+        raise PermissionDenied(_l("This tablet may not rate this dossier."))
+    if dossier.token_used_at is not None:
+        raise StateConflict(_l("This dossier has already been rated."))
+    if getattr(queries.kiosk_dossier(device.officer, now), "id", None) != dossier.id:
+        raise StateConflict(
+            _l(
+                "This dossier is no longer waiting at the desk: the resident rates it with the "
+                "link on the slip."
+            )
+        )

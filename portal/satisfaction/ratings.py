@@ -7,9 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from portal.auth.models import User
+from portal.auth.phones import InvalidPhone, normalize_phone
 from portal.db import utcnow
 from portal.domain import Problems, StateConflict
 from portal.extensions import db
@@ -17,6 +19,7 @@ from portal.satisfaction import cases, policy, rollups, tokens
 from portal.satisfaction.models import (
     Attitude,
     Dossier,
+    KioskDevice,
     Level,
     RatingChannel,
     SatisfactionRating,
@@ -36,6 +39,40 @@ class RatingInput:
     attitude: str | None = None
     visits_reported: int | None = None
     comment: str = ""
+    # A dissatisfied resident's number to be called back on, with its own consent.
+    callback_phone: str = ""
+    callback_consent: bool = False
+
+
+def callback_consent_text() -> str:
+    """The exact wording next to the (unticked) call-back box, in the current language; it
+    is stored with the rating as the proof of what was agreed."""
+    return _(
+        "I agree that the ward's officials handling my dissatisfaction use this mobile number "
+        "only to contact me about it (a call or a text message). The number is erased after "
+        "the case is closed (Decree 13/2023/ND-CP)."
+    )
+
+
+def _callback_phone(problems: Problems, data: RatingInput, level: Level | None) -> None:
+    """The call-back number as E.164 when one is given with its consent, else ""; only a
+    dissatisfied rating opens a case that someone could call back about."""
+    raw = clean(data.callback_phone)
+    data.callback_phone = ""
+    if not raw or level != Level.DISSATISFIED:
+        return
+    try:
+        phone = normalize_phone(raw)
+    except InvalidPhone:
+        problems.add("callback_phone", _l("Enter a Vietnamese mobile number, e.g. 0912 345 678."))
+        return
+    if not data.callback_consent:
+        problems.add(
+            "callback_consent",
+            _l("Tick the box to agree to be called back, or leave the number empty."),
+        )
+        return
+    data.callback_phone = phone
 
 
 def _validated(data: RatingInput) -> tuple[Level, Attitude | None]:
@@ -55,6 +92,7 @@ def _validated(data: RatingInput) -> tuple[Level, Attitude | None]:
         problems.add("attitude", _l("Choose one of the listed answers."))
     if data.visits_reported is not None and not 0 <= data.visits_reported <= 50:
         problems.add("visits_reported", _l("Enter a number of visits between 0 and 50."))
+    _callback_phone(problems, data, level)
     problems.raise_if_any()
     return level, attitude
 
@@ -86,6 +124,8 @@ def _record_rating(dossier: Dossier, level, attitude, data: RatingInput, channel
         timeliness=dossier.timeliness,
         contacts_needed=dossier.extra_visits,
         score=score_of(dossier.timeliness, dossier.extra_visits, attitude),
+        callback_consent_text=callback_consent_text() if data.callback_phone else "",
+        callback_consent_at=now if data.callback_phone else None,
         created_at=now,
     )
     try:
@@ -96,7 +136,7 @@ def _record_rating(dossier: Dossier, level, attitude, data: RatingInput, channel
         raise tokens.InvalidToken() from exc
     rollups.rating_recorded(rating)
     if level == Level.DISSATISFIED:
-        rating.feedback_id = cases.open_case(dossier, rating, now).id
+        rating.feedback_id = cases.open_case(dossier, rating, now, data.callback_phone).id
         db.session.flush()
     return rating
 
@@ -117,6 +157,29 @@ def rate_at_kiosk(actor: User, dossier: Dossier, data: RatingInput, now=None) ->
     dossier; the dossier's token is used up so the slip's link no longer works."""
     now = now or utcnow()
     policy.require_dossier(actor, dossier, DossierAction.RATE_AT_KIOSK, now)
+    level, attitude = _validated(data)
+    if not tokens.consume(dossier, None, now):  # rated meanwhile, through its link
+        raise StateConflict(_l("This dossier has already been rated."))
+    return _record_rating(dossier, level, attitude, data, RatingChannel.KIOSK, now)
+
+
+def rate_with_code(ward_id: int, receipt_number: str, code: str, data: RatingInput, now=None):
+    """A resident rates a dossier with the slip's short code, typed at the ward's rating page
+    or at a kiosk (no login): the same one-time permission as the link, the same neutral
+    answer for every code that cannot be used."""
+    now = now or utcnow()
+    level, attitude = _validated(data)
+    dossier = tokens.dossier_for_code(ward_id, receipt_number, code, now)
+    if not tokens.consume(dossier, dossier.token_hash, now):
+        raise tokens.InvalidToken()
+    return _record_rating(dossier, level, attitude, data, RatingChannel.CODE, now)
+
+
+def rate_at_device(device: KioskDevice, dossier: Dossier, data: RatingInput, now=None):
+    """A resident rates at an enrolled kiosk the dossier just returned at its desk; the
+    dossier's token is used up, so the slip's link and code no longer work."""
+    now = now or utcnow()
+    policy.require_kiosk_may_rate(device, dossier, now)
     level, attitude = _validated(data)
     if not tokens.consume(dossier, None, now):  # rated meanwhile, through its link
         raise StateConflict(_l("This dossier has already been rated."))

@@ -35,20 +35,24 @@ from portal.params import page_arg, text_arg
 from portal.qrcode import qr_markup
 from portal.satisfaction import catalogue as procedure_catalogue
 from portal.satisfaction import dossiers as dossier_register
+from portal.satisfaction import kiosks as kiosk_devices
 from portal.satisfaction import labels, policy, ratings
 from portal.satisfaction import messages as rating_messages
 from portal.satisfaction import queries as satisfaction_queries
+from portal.satisfaction import tokens as satisfaction_tokens
 from portal.satisfaction.forms import (
     CsvUploadForm,
     DossierForm,
+    KioskDeviceForm,
     ProcedureForm,
     RatingForm,
     ReturnForm,
     rating_input,
 )
-from portal.satisfaction.models import Dossier, Procedure, SatisfactionRating
+from portal.satisfaction.models import Dossier, KioskDevice, Procedure, SatisfactionRating
 from portal.security import (
     CITY_ADMINS,
+    WARD_MANAGERS,
     WARD_OFFICERS,
     WARD_OFFICIALS,
     get_in_ward_or_404,
@@ -58,7 +62,7 @@ from portal.security import (
 from portal.timeutil import to_utc
 from portal.wards.models import Ward
 from portal.wards.services import enabled_wards, get_ward_by_slug
-from portal.web import commit, flash_form_errors, show_error, submit
+from portal.web import commit, flash_form_errors, perform, show_error, submit
 
 bp = Blueprint("satisfaction_staff", __name__, url_prefix="/staff/satisfaction")
 
@@ -174,6 +178,7 @@ def new_dossier():
             returned_at=to_utc(form.returned_at.data),
             extra_visits=form.extra_visits.data or 0,
             receiving_officer_id=int_or_none(form.receiving_officer_id.data),
+            applicant_phone=form.applicant_phone.data or "",
         )
         done = submit(
             form,
@@ -239,13 +244,13 @@ def return_dossier(dossier_id: int):
         return redirect(target)
     try:
         phone = rating_messages.phone_for_link(form.sms_phone.data)
-        raw = dossier_register.return_dossier(
+        issued = dossier_register.return_for_slip(
             current_user, item, extra_visits=form.extra_visits.data
         )
     except DomainError as error:
         show_error(None, error)
         return redirect(target)
-    link = url_for("satisfaction.rate", token=raw, _external=True)
+    link = url_for("satisfaction.rate", token=issued.token, _external=True)
     ward = db.session.get(Ward, item.ward_id)
     sent = phone is not None and rating_messages.send_rating_link(item, ward, phone, link)
     commit()
@@ -256,6 +261,8 @@ def return_dossier(dossier_id: int):
         sent_to=mask_phone(phone) if sent else None,
         link=link,
         qr=qr_markup(link),
+        short_code=satisfaction_tokens.format_short_code(issued.short_code),
+        code_page=url_for("satisfaction.enter_code", slug=ward.slug, _external=True),
     )
     return _private(body)
 
@@ -265,9 +272,15 @@ def return_dossier(dossier_id: int):
 
 def _kiosk_page(dossier: Dossier | None, form: RatingForm, status: int = 200):
     ward = db.session.get(Ward, current_user.ward_id)
-    return _private(
-        render_template("satisfaction/kiosk.html", dossier=dossier, form=form, ward=ward), status
+    body = render_template(
+        "satisfaction/kiosk.html",
+        dossier=dossier,
+        form=form,
+        ward=ward,
+        device=None,
+        rate_endpoint="satisfaction_staff.kiosk_rate",
     )
+    return _private(body, status)
 
 
 @bp.get("/kiosk")
@@ -294,6 +307,71 @@ def kiosk_rate(dossier_id: int):
         if done:
             return done
     return _kiosk_page(item, form, 422)
+
+
+# ---------------------------------------------------------------- enrolled kiosks
+
+
+def _device_form(*, submitted: bool) -> KioskDeviceForm:
+    form = KioskDeviceForm() if submitted else KioskDeviceForm(formdata=None)
+    form.officer_id.choices = options(
+        ((u.id, u.full_name) for u in feedback_workflow.officers(current_user.ward_id)),
+        _("Choose…"),
+    )
+    return form
+
+
+def _devices_page(form: KioskDeviceForm, status: int = 200):
+    devices = kiosk_devices.ward_devices(current_user.ward_id)
+    body = render_template(
+        "satisfaction/kiosks.html",
+        devices=devices,
+        may={d.id: policy.device_allowed(current_user, d) for d in devices},
+        working={d.id for d in devices if policy.device_works(d)},
+        form=form,
+        now=utcnow(),
+    )
+    return _private(body, status)
+
+
+@bp.get("/kiosks")
+@role_required(WARD_MANAGERS)
+def kiosks():
+    """The ward's rating tablets (desk, officer, who enrolled it, last seen) and the form to
+    enrol one (the chairman)."""
+    return _devices_page(_device_form(submitted=False))
+
+
+@bp.post("/kiosks")
+@role_required(WARD_MANAGERS)
+def enrol_kiosk():
+    """Issue a tablet's enrolment code and show it this once: it is stored only as a hash,
+    never flashed or put in an address."""
+    form = _device_form(submitted=True)
+    if form.validate_on_submit():
+        try:
+            enrolment = kiosk_devices.issue_enrolment(
+                current_user, form.desk_name.data, int_or_none(form.officer_id.data)
+            )
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            commit()
+            body = render_template("satisfaction/kiosk_code.html", enrolment=enrolment)
+            return _private(body)
+    return _devices_page(form, 422)
+
+
+@bp.post("/kiosks/<int:device_id>/revoke")
+@role_required(WARD_MANAGERS)
+def revoke_kiosk(device_id: int):
+    """Revoke a tablet (or its unused code): its kiosk stops at the next page it loads."""
+    device = get_in_ward_or_404(KioskDevice, device_id)
+    return perform(
+        lambda: kiosk_devices.revoke(current_user, device),
+        lambda _result: _("The tablet of %(desk)s has been revoked.", desk=device.desk_name),
+        url_for("satisfaction_staff.kiosks"),
+    )
 
 
 # ---------------------------------------------------------------- the procedure catalogue

@@ -295,8 +295,13 @@ def test_officer_returns_resident_rates_dissatisfied_case_opens(open_page, live_
         assert personal not in html, f"the rating page shows {personal!r}"
     form = rating_form(resident)
     expect(form).to_have_count(1)
-    expect(form.locator('input[type="tel"], input[type="email"]')).to_have_count(0)
-    expect(form.locator('[name*="name"], [name*="phone"], [name*="email"]')).to_have_count(0)
+    expect(form.locator('input[type="email"], [name*="name"], [name*="email"]')).to_have_count(0)
+    # The one phone field is the optional call-back number: empty, its own consent unticked.
+    phones = form.locator('input[type="tel"], [name*="phone"]')
+    expect(phones).to_have_count(1)
+    expect(phones).to_have_attribute("name", "callback_phone")
+    expect(phones).to_have_value("")
+    expect(form.locator('input[type="checkbox"][name="callback_consent"]')).not_to_be_checked()
     levels = form.locator('input[type="radio"][name="level"]')
     expect(levels).to_have_count(3)
     assert sorted(levels.evaluate_all("els => els.map(e => e.value)")) == sorted(
