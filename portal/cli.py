@@ -183,6 +183,7 @@ def _demo_dialogues(ward) -> None:
     from portal.dialogues import reception
     from portal.dialogues import services as dialogue_services
     from portal.dialogues.models import DialogueSession, ReceptionSchedule
+    from portal.wards.names import fatherland_front
 
     chairman = db.session.execute(
         sa.select(User).where(User.role == Role.CHAIRMAN, User.ward_id == ward.id)
@@ -207,7 +208,7 @@ def _demo_dialogues(ward) -> None:
                 ends_at=start + timedelta(hours=3),
                 capacity=120,
                 walk_in_seats=20,
-                co_organiser="Ủy ban MTTQ phường Bồ Đề",
+                co_organiser=fatherland_front(ward.name),
             ),
         )
         dialogue_services.publish(chairman, conference)

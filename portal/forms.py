@@ -63,7 +63,7 @@ class WholeNumberField(TranslatedParseError, IntegerField):
 class LocalDateTimeField(WithinDateRange, TranslatedParseError, DateTimeLocalField):
     """A date and time in Hà Nội time, with a translated message for bad input."""
 
-    formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+    formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"]
     parse_error = _l("Enter a date and time, e.g. 2026-12-05 08:00.")
 
 

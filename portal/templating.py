@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from functools import lru_cache
 from urllib.parse import urlencode
 
-from babel import dates as babel_dates
 from flask import Flask, request
-from flask_babel import format_datetime, format_decimal, get_locale
+from flask_babel import format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 
+from portal import dates
 from portal.auth import vneid
 from portal.auth.models import Role
 from portal.auth.phones import mask_phone, national
@@ -18,7 +16,7 @@ from portal.db import utcnow
 from portal.dialogues.policy import open_for_booking
 from portal.navigation import main_menu
 from portal.security import may_open, needs_phone_confirmation
-from portal.timeutil import local_zone
+from portal.wards import names as ward_names
 
 ROLE_LABELS = {
     Role.RESIDENT: _l("Resident"),
@@ -34,23 +32,17 @@ def role_label(role: Role | str) -> str:
 
 
 def local_datetime(value, fmt: str = "medium") -> str:
-    """A UTC timestamp shown in Hà Nội time, formatted for the current language."""
-    return format_datetime(value, fmt) if value is not None else ""
-
-
-@lru_cache(maxsize=4096)
-def _formatted_date(value: date, fmt: str, locale) -> str:
-    return babel_dates.format_date(value, fmt, locale=locale)
+    """A UTC timestamp shown in Hà Nội time: when something happened (portal.dates.moment,
+    "08:00, 16/12/2026"). An English dense table may ask for Babel's "short" form."""
+    return dates.moment(value, fmt)
 
 
 def local_date(value, fmt: str = "medium") -> str:
-    """A date (or the Hà Nội date of a UTC timestamp), formatted for the current language.
-    Lists show the same few dates again and again, so each is formatted once."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        value = value.astimezone(local_zone()).date()
-    return _formatted_date(value, fmt, get_locale())
+    """A date (or the Hà Nội date of a UTC timestamp): 16/12/2026 in Vietnamese, Babel's `fmt`
+    in English; "full" is the day heading with its weekday ("Thứ Ba, 22/12/2026")."""
+    if fmt == "full":
+        return dates.weekday_day(value)
+    return dates.day(value, fmt)
 
 
 def file_size(size: int) -> str:
@@ -94,6 +86,11 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         datetime=local_datetime,
         date=local_date,
+        appointment=dates.appointment,
+        span=dates.span,
+        clock=dates.clock,
+        weekday_day=dates.weekday_day,
+        in_text=ward_names.in_text,
         mask_phone=mask_phone,
         phone=national,
         role=role_label,

@@ -65,7 +65,7 @@ def test_register_creates_resident_with_consent_proof(client, world: World):
     assert consent.purpose == ConsentPurpose.ACCOUNT
     assert consent.policy_version == "2026-11"
     assert consent.locale == "vi"
-    assert "Phường Bồ Đề" in consent.text
+    assert "Ủy ban nhân dân phường Bồ Đề" in consent.text  # Nghị định 30/2020 style
     assert consent.text.startswith("Tôi đồng ý")  # the wording exactly as shown, in Vietnamese
     assert consent.given_at.tzinfo is not None
     # not logged in yet: the number is proven first, with the code sent to it

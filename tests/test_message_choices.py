@@ -77,7 +77,7 @@ def test_updates_by_sms_instead_of_e_mail_are_a_recorded_consent(app, world: Wor
     ).scalars()
     assert consent.channel == "sms" and consent.withdrawn_at is None
     assert consent.policy_version == app.config["PRIVACY_POLICY_VERSION"]
-    assert "SMS" in consent.text and world.ward.name in consent.text
+    assert "SMS" in consent.text and "UBND phường Bồ Đề" in consent.text
 
 
 def test_news_given_then_withdrawn_keeps_both_moments(app, world: World):

@@ -190,3 +190,65 @@ def test_the_migration_fills_the_folded_texts(empty_database):
         finally:
             db.session.remove()
             db.engine.dispose()
+
+
+def test_stored_wording_is_rewritten_both_ways(empty_database):
+    """The slots stored with "Tiếp công dân / Citizen reception" are named by their kind after
+    the upgrade (an empty title), and get the old text back on a downgrade; the default
+    category's description cites "Nghị định 20/2008/NĐ-CP" in full."""
+    from datetime import UTC, datetime, timedelta
+
+    from conftest import make_ward
+
+    from portal.dialogues.models import DialogueSession, SessionKind, SessionStatus
+    from portal.feedback import categories
+    from portal.feedback.models import FeedbackCategory
+
+    bilingual = "Tiếp công dân / Citizen reception"
+    app = create_app(make_config(empty_database))
+    with app.app_context():
+        try:
+            upgrade()
+            ward = make_ward(130, "Phường Bồ Đề", "phuong-bo-de")
+            start = datetime(2030, 10, 1, 1, tzinfo=UTC)
+            for kind, title in (
+                (SessionKind.RECEPTION, ""),
+                (SessionKind.CONFERENCE, "Hội nghị đối thoại"),
+            ):
+                db.session.add(
+                    DialogueSession(
+                        ward_id=ward.id,
+                        kind=kind,
+                        status=SessionStatus.PUBLISHED,
+                        title=title,
+                        starts_at=start,
+                        ends_at=start + timedelta(minutes=30),
+                        capacity=1,
+                    )
+                )
+            categories.provide_defaults(ward.id)
+            db.session.commit()
+            titles = sa.select(DialogueSession.kind, DialogueSession.title).order_by(
+                DialogueSession.id
+            )
+            described = sa.select(FeedbackCategory.description_vi).where(
+                FeedbackCategory.code == "procedures"
+            )
+            assert db.session.scalar(described).endswith("(Nghị định 20/2008/NĐ-CP).")
+            db.session.close()
+            downgrade(revision="3dff752d5c2c")
+            assert [tuple(r) for r in db.session.execute(titles)] == [
+                (SessionKind.RECEPTION, bilingual),
+                (SessionKind.CONFERENCE, "Hội nghị đối thoại"),
+            ]
+            assert db.session.scalar(described).endswith("(Nghị định 20/2008).")
+            db.session.close()
+            upgrade()
+            assert [tuple(r) for r in db.session.execute(titles)] == [
+                (SessionKind.RECEPTION, ""),
+                (SessionKind.CONFERENCE, "Hội nghị đối thoại"),
+            ]
+            assert db.session.scalar(described).endswith("(Nghị định 20/2008/NĐ-CP).")
+        finally:
+            db.session.remove()
+            db.engine.dispose()

@@ -66,7 +66,7 @@ def register_resident(data: Registration, now=None) -> str:
     user.password_hash = hash_password(data.password)
     user.locale = data.locale
     with force_locale(data.locale):  # store the wording exactly as the person read it
-        wording = services.consent_text(ward.name)
+        wording = services.consent_text(ward.in_text)
     user.consents = [
         Consent(
             purpose=ConsentPurpose.ACCOUNT,

@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, url_for
-from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal import dates
 from portal.audit.labels import action_names
 from portal.auth import account, flows, registration, services
 from portal.auth.forms import (
@@ -103,7 +103,7 @@ def request_deletion():
     flash(
         _(
             "Your account will be deleted on %(date)s. Until then you may cancel this.",
-            date=format_date(due, "dd/MM/yyyy"),
+            date=dates.day(due),
         ),
         "info",
     )

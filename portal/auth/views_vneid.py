@@ -123,5 +123,5 @@ def new_account():
         form=form,
         identity=identity,
         one_ward=one_ward,
-        consent_text=vneid.consent_text(one_ward.name if one_ward else None),
+        consent_text=vneid.consent_text(one_ward.in_text if one_ward else None),
     ), (422 if form.errors else 200)

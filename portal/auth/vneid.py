@@ -400,7 +400,7 @@ def create_account(identity: Identity, data: NewAccount, now=None) -> User:
         db.session.delete(holder)
         db.session.flush()
     with force_locale(data.locale):  # store the wording exactly as the person read it
-        wording = consent_text(ward.name)
+        wording = consent_text(ward.in_text)
     user = User(
         role=Role.RESIDENT,
         full_name=identity.full_name,

@@ -8,6 +8,7 @@ from datetime import timedelta
 from icalendar import Alarm, Calendar, Event
 
 from portal.db import utcnow
+from portal.dialogues.labels import session_title
 from portal.dialogues.models import Booking, DialogueSession
 
 
@@ -17,7 +18,7 @@ def _event(session: DialogueSession, uid: str, description: str) -> Event:
     event.add("dtstamp", utcnow())
     event.add("dtstart", session.starts_at)
     event.add("dtend", session.ends_at)
-    event.add("summary", session.title)
+    event.add("summary", session_title(session))
     location = ", ".join(p for p in (session.venue, session.online_url) if p)
     if location:
         event.add("location", location)
@@ -32,7 +33,7 @@ def _alarm(session: DialogueSession, description: str) -> Alarm:
     (an hour before when the ward sends no reminder)."""
     alarm = Alarm()
     alarm.add("action", "DISPLAY")
-    alarm.add("description", description or session.title)
+    alarm.add("description", description or session_title(session))
     alarm.add("trigger", -timedelta(hours=session.reminder_hours or 1))
     return alarm
 
@@ -46,9 +47,9 @@ def _calendar(name: str) -> Calendar:
 
 
 def booking_ics(booking: Booking, host: str, description: str) -> bytes:
-    calendar = _calendar(booking.session.title)
+    calendar = _calendar(session_title(booking.session))
     event = _event(booking.session, f"booking-{booking.code}@{host}", description)
-    event.add_component(_alarm(booking.session, booking.session.title))
+    event.add_component(_alarm(booking.session, session_title(booking.session)))
     calendar.add_component(event)
     return calendar.to_ical()
 

@@ -69,11 +69,8 @@ class ConferenceForm(FlaskForm):
         validators=[max_len(300)],
         description=_l("For example: Tổ dân phố 1 to 12. Leave empty for the whole ward."),
     )
-    co_organiser = StringField(
-        _l("Co-organiser"),
-        default="Ủy ban MTTQ phường",
-        validators=[max_len(200)],
-    )
+    # The view fills in the ward's Fatherland Front committee (wards.names.fatherland_front).
+    co_organiser = StringField(_l("Co-organiser"), validators=[max_len(200)])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -50,8 +50,15 @@ MATTER_KIND = {
 }
 
 
+def session_title(session) -> str:
+    """What a session is called: its own title, or (a reception slot, which stores none) its
+    kind in the current language. Never a stored text in two languages."""
+    return session.title or str(SESSION_KIND[SessionKind(session.kind)])
+
+
 def filters() -> dict:
     return {
+        "session_title": session_title,
         "session_status": lambda v: str(SESSION_STATUS[SessionStatus(v)]),
         "booking_status": lambda v: str(BOOKING_STATUS[BookingStatus(v)]),
         "session_status_public": lambda v: str(SESSION_STATUS_PUBLIC[SessionStatus(v)]),

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from flask_babel import force_locale, format_datetime, pgettext
+from flask_babel import force_locale, pgettext
 from flask_babel import gettext as _
 
+from portal import dates
 from portal.auth.models import ConsentPurpose, User
+from portal.dialogues.labels import session_title
 from portal.dialogues.models import Booking
 from portal.extensions import db
 from portal.notifications.services import Recipient, enqueue
@@ -30,11 +32,11 @@ def _short_params(booking: Booking, extra: dict) -> dict:
     """The values of a text message (and of its Zalo template), each cut to fit."""
     session = booking.session
     return {
-        "title": short(session.title, 40),
-        "when": format_datetime(session.starts_at, "HH:mm dd/MM/yyyy"),
+        "title": short(session_title(session), 40),
+        "when": dates.appointment(session.starts_at),
         "place": short(session.venue or session.online_url, 40),
         "code": booking.code,
-        "ward": short(session.ward.name, 30),
+        "ward": short(session.ward.in_text, 30),
         "position": extra.get("position", ""),
         "old_when": _when(extra["old_when"], "HH:mm dd/MM/yyyy") if "old_when" in extra else "",
         "reason": short(extra.get("reason", ""), 60),
@@ -84,11 +86,11 @@ def _texts(kind: str, booking: Booking, extra: dict) -> tuple[str, str]:
     session = booking.session
     params = {
         "name": recipient_of(booking).name,
-        "title": session.title,
-        "when": format_datetime(session.starts_at, "medium"),
+        "title": session_title(session),
+        "when": dates.appointment(session.starts_at),
         "place": session.venue or session.online_url,
         "code": booking.code,
-        "ward": session.ward.name,
+        "ward": session.ward.in_text,
         **extra,
     }
     if "old_when" in extra:

@@ -36,8 +36,9 @@ from portal.timeutil import local_zone
 from portal.wards.models import Ward
 from portal.workdays import is_holiday
 
-# Stored as is in both languages; pages show the translated kind ("Citizen reception").
-SLOT_TITLE = "Tiếp công dân / Citizen reception"
+# A slot stores no title of its own: pages, SMS, e-mail and .ics show the kind in the reader's
+# language ("Tiếp công dân" / "Citizen reception"), through labels.session_title.
+SLOT_TITLE = ""
 SLOT_MINUTES_MIN = 10
 SLOT_MINUTES_MAX = 120
 VENUE_MAX = 300

@@ -7,10 +7,11 @@ from __future__ import annotations
 from itertools import groupby
 
 from flask import Blueprint, flash, redirect, render_template, url_for
-from flask_babel import format_time, ngettext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
+from portal import dates
 from portal.codes import format_code
 from portal.db import MAX_ID, utcnow
 from portal.dialogues import policy, queries, reception, services
@@ -51,7 +52,7 @@ bp = Blueprint("reception", __name__)
 
 def _clock(value) -> str:
     """A schedule's wall-clock time (already Hà Nội time) for the current language."""
-    return format_time(value, "short", rebase=False)
+    return dates.clock(value)
 
 
 # ---------------------------------------------------------------- public
@@ -83,7 +84,6 @@ def public_page(slug: str):
         schedules=reception.active_schedules(ward.id),
         weekday_label=weekday_label,
         clock=_clock,
-        format_time=format_time,
     )
 
 
@@ -110,7 +110,6 @@ def _staff_page(schedule_form=None, block_day_form=None, status: int = 200):
         can_edit=may_open("reception.add_schedule"),
         weekday_label=weekday_label,
         clock=_clock,
-        format_time=format_time,
         weeks=reception.DEFAULT_WEEKS,
     ), status
 

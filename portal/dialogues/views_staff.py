@@ -35,6 +35,7 @@ from portal.forms import int_or_none
 from portal.security import WARD_OFFICERS, WARD_OFFICIALS, role_required
 from portal.sheets import files as sheet_files
 from portal.timeutil import to_local, to_utc
+from portal.wards.names import fatherland_front
 from portal.web import commit, perform, show_error, submit
 
 bp = Blueprint("dialogues_staff", __name__, url_prefix="/staff/dialogues")
@@ -78,8 +79,9 @@ def index():
 @bp.route("/new", methods=["GET", "POST"])
 @role_required(WARD_OFFICERS)
 def create():
-    """Draft a new conference."""
-    form = ConferenceForm()
+    """Draft a new conference (organised with the ward's Fatherland Front committee)."""
+    ward = current_user.ward
+    form = ConferenceForm(co_organiser=fatherland_front(ward.name) if ward else "")
     if form.validate_on_submit():
         done = submit(
             form,

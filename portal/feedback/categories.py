@@ -23,8 +23,8 @@ DEFAULT_CATEGORIES = (
         "procedures",
         "Thủ tục hành chính, quy định",
         "Administrative procedures and regulations",
-        "Phản ánh, kiến nghị về quy định hành chính, thủ tục hành chính (Nghị định 20/2008).",
-        "Feedback on administrative regulations and procedures (Decree 20/2008).",
+        "Phản ánh, kiến nghị về quy định hành chính, thủ tục hành chính (Nghị định 20/2008/NĐ-CP).",
+        "Feedback on administrative regulations and procedures (Decree 20/2008/ND-CP).",
     ),
     (
         "chairman",

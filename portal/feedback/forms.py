@@ -78,7 +78,9 @@ CHANNEL_CHOICES = (
 class StaffFeedbackForm(FeedbackForm):
     """Feedback an officer enters for a caller or a walk-in."""
 
-    channel = SelectField(_l("Received"), choices=options(CHANNEL_CHOICES))
+    channel = SelectField(
+        lazy_pgettext("how the feedback came in", "Received"), choices=options(CHANNEL_CHOICES)
+    )
     contact_name = StringField(
         _l("Name of the person"),
         validators=[InputRequired(_l("Enter the person's name.")), max_len(120)],

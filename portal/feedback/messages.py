@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask_babel import force_locale, format_date, pgettext
+from flask_babel import force_locale, pgettext
 from flask_babel import gettext as _
 
+from portal import dates
 from portal.codes import format_code
 from portal.feedback.models import Feedback
 from portal.notifications.services import Recipient, enqueue
@@ -122,10 +123,10 @@ def notify(item: Feedback, kind: str, **extra):
     with force_locale(recipient.locale):
         params = {
             "name": recipient.name,
-            "ward": item.ward.name,
+            "ward": item.ward.in_text,
             "title": item.title,
             "code": format_code(item.code),
-            "due": format_date(item.due_on, "medium"),
+            "due": dates.day(item.due_on),
             "text": "",
             **extra,
         }
@@ -133,7 +134,7 @@ def notify(item: Feedback, kind: str, **extra):
         values = {
             "ward": short(params["ward"], 30),
             "code": params["code"],
-            "due": format_date(item.due_on, "dd/MM/yyyy"),
+            "due": dates.day(item.due_on, "short"),
             "authority": short(params.get("authority", ""), 50),
         }
         sms = _sms(kind, values)

@@ -175,7 +175,7 @@ def _consent(
 ) -> Consent:
     locale = user.locale or "vi"
     with force_locale(locale):
-        ward_name = user.ward.name if user.ward else _("the ward")
+        ward_name = user.ward.in_text if user.ward else _("the ward")
         text = _wording(purpose, channel or default_channel(user) or Channel.SMS, ward_name)
     return Consent(
         user_id=user.id,

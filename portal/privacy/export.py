@@ -52,6 +52,7 @@ def _account(user: User) -> dict:
 
 
 def _bookings(user: User) -> list[dict]:
+    from portal.dialogues.labels import session_title
     from portal.dialogues.models import Booking
 
     rows = db.session.execute(
@@ -59,7 +60,7 @@ def _bookings(user: User) -> list[dict]:
     ).scalars()
     return [
         {
-            "session": b.session.title,
+            "session": session_title(b.session),
             "kind": b.session_kind.value,
             "starts_at": _iso(b.session.starts_at),
             "code": b.code,

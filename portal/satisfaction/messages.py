@@ -52,7 +52,7 @@ def send_rating_link(dossier: Dossier, ward: Ward, phone: str, link: str) -> Out
     """Queue the rating link for the resident, in the caller's transaction. The link is a key:
     the message is sensitive, so its text is wiped once the provider has it."""
     with force_locale(LOCALE):
-        values = {"ward": short(ward.name, 30), "number": dossier.receipt_number, "link": link}
+        values = {"ward": short(ward.in_text, 30), "number": dossier.receipt_number, "link": link}
         sms = sms_text(values)
         subject = _("Rate how your dossier %(number)s was handled", number=dossier.receipt_number)
     return enqueue(

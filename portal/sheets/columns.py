@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 from flask_babel import LazyString, format_decimal, format_percent
 from flask_babel import gettext as _
 
-from portal.templating import local_date, local_datetime
+from portal import dates
 from portal.timeutil import local_zone
 
 
@@ -64,9 +64,9 @@ def shown(value: Any, fmt: Format) -> str:
     if fmt is Format.DECIMAL:
         return format_decimal(value, "#,##0.0")
     if fmt is Format.DATE:
-        return local_date(value, "short")
+        return dates.day(value, "short")
     if fmt is Format.DATETIME:
-        return local_datetime(value, "short")
+        return dates.moment(value, "short")
     if fmt is Format.MET:
         return met(value)
     return str(value)

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db import TimestampMixin, UTCDateTime, utcnow
 from portal.extensions import db
+from portal.wards import names
 
 
 class Ward(TimestampMixin, db.Model):
@@ -22,6 +23,17 @@ class Ward(TimestampMixin, db.Model):
     province_code: Mapped[int] = mapped_column(sa.Integer, index=True)
     province_name: Mapped[str] = mapped_column(sa.String(120))
     enabled: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
+
+    @property
+    def in_text(self) -> str:
+        """The name inside a sentence: "phường Bồ Đề" in Vietnamese (Nghị định 30/2020);
+        `name` ("Phường Bồ Đề") opens titles and headings."""
+        return names.in_text(self.name)
+
+    @property
+    def province_in_text(self) -> str:
+        """The province or city inside a sentence: "thành phố Hà Nội"."""
+        return names.in_text(self.province_name)
 
     def __repr__(self) -> str:
         return f"<Ward {self.code} {self.slug}>"
