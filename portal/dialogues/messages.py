@@ -24,10 +24,6 @@ def recipient_of(booking: Booking, kind: str = "") -> Recipient:
     return Recipient(name=booking.guest_name, locale="vi", phone=booking.guest_phone or None)
 
 
-def _when(moment, pattern: str = "medium") -> str:
-    return format_datetime(moment, pattern)
-
-
 def _short_params(booking: Booking, extra: dict) -> dict:
     """The values of a text message (and of its Zalo template), each cut to fit."""
     session = booking.session
@@ -38,7 +34,7 @@ def _short_params(booking: Booking, extra: dict) -> dict:
         "code": booking.code,
         "ward": short(session.ward.in_text, 30),
         "position": extra.get("position", ""),
-        "old_when": _when(extra["old_when"], "HH:mm dd/MM/yyyy") if "old_when" in extra else "",
+        "old_when": dates.appointment(extra["old_when"]) if "old_when" in extra else "",
         "reason": short(extra.get("reason", ""), 60),
         "url": extra.get("url", ""),
     }
@@ -94,7 +90,7 @@ def _texts(kind: str, booking: Booking, extra: dict) -> tuple[str, str]:
         **extra,
     }
     if "old_when" in extra:
-        params["old_when"] = _when(extra["old_when"])
+        params["old_when"] = dates.appointment(extra["old_when"])
     if kind == "booking_confirmed":
         return (
             _("Booking confirmed: %(title)s", **params),
