@@ -256,19 +256,6 @@ def test_check_in_page(client, world: World):
     assert booking.status == BookingStatus.ATTENDED
 
 
-def test_staff_cancels_a_booking_with_reason(client, world: World):
-    session = make_conference(world.ward)
-    booking = services.book(session, user=world.resident)
-    db.session.commit()
-    login_as(client, world.staff)
-    post_form(client, f"/staff/dialogues/bookings/{booking.id}/cancel", {"reason": ""})
-    db.session.refresh(booking)
-    assert booking.status == BookingStatus.CONFIRMED
-    post_form(client, f"/staff/dialogues/bookings/{booking.id}/cancel", {"reason": "Trùng lịch"})
-    db.session.refresh(booking)
-    assert booking.status == BookingStatus.CANCELLED and booking.cancel_reason == "Trùng lịch"
-
-
 def test_residents_see_their_own_words_for_a_status(client, world: World):
     """The public page says "Sắp diễn ra", never the office's "Đã công bố"; a conference
     whose results are out offers no seat, full or not, and says its results are there."""

@@ -374,9 +374,7 @@ BOOKING = Lifecycle(
     acts=[
         Act("cancel_on_its_page", lambda w, b: f"/bookings/{b.code}/cancel", lambda w, b: {
             "reason": "Trùng lịch"
-        }),
-        Act("cancel_from_the_list", lambda w, b: f"/staff/dialogues/bookings/{b.id}/cancel",
-            lambda w, b: {"reason": "Trùng lịch"}),
+        }, link=True),  # a link to the confirmation page, which has the form
         Act("move", lambda w, b: f"/bookings/{b.code}/move", lambda w, b: {
             "slot_id": str(_slot(w).id)
         }, link=True),

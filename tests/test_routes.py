@@ -349,12 +349,6 @@ ROUTES = {
         {},
         only({"staff": 302, "chairman": 302}),
     ),
-    "dialogues_staff.cancel_booking": (
-        "POST",
-        lambda w: f"/staff/dialogues/bookings/{w.booking.id}/cancel",
-        {"reason": ""},
-        only({"staff": 302, "chairman": 302}),
-    ),
     "dialogues_staff.check_in": (
         "GET",
         lambda w: f"/staff/dialogues/{w.conference.id}/check-in",

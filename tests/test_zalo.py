@@ -173,7 +173,7 @@ def test_a_person_without_zalo_gets_an_sms(app, world: World, servers):
 
     (sms,) = esms_server.requests
     assert sms["json"]["RequestId"] == f"outbox-{message.id}"
-    assert sms["json"]["Content"].startswith("UBND Phuong Bo De")  # the short SMS text, plain
+    assert sms["json"]["Content"].startswith("UBND phuong Bo De")  # the short SMS text, plain
     stored = fresh(message.id)
     assert stored.status == OutboxStatus.SENT and stored.channel == Channel.SMS
     assert stored.last_error == "Zalo -118: Zalo account not existed; sent by SMS"

@@ -31,7 +31,6 @@ ACTIONS = {
     "dialogues_staff.cancel": (_l("Cancelled a conference"), "conference"),
     "dialogues_staff.held": (_l("Marked a conference as held"), "conference"),
     "dialogues_staff.book_for_caller": (_l("Booked a place for a caller"), "conference"),
-    "dialogues_staff.cancel_booking": (_l("Cancelled a booking"), "booking"),
     "dialogues_staff.check_in": (_l("Checked a resident in"), "conference"),
     "dialogues_staff.walk_in": (_l("Recorded a walk-in"), "conference"),
     "dialogues.cancel_booking": (_l("Cancelled a booking"), None),

@@ -10,8 +10,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, NumberRange, Optional
 
-from portal.dialogues.models import SessionMode
-from portal.dialogues.services import DEFAULT_REMINDER_HOURS
+from portal.dialogues.models import DEFAULT_REMINDER_HOURS, SessionMode
 from portal.forms import LocalDateTimeField, WholeNumberField, max_len, options
 
 MODE_LABELS = {

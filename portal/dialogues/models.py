@@ -13,6 +13,10 @@ from portal.db import TimestampMixin, UTCDateTime, str_enum, utcnow
 from portal.extensions import db
 from portal.wards.models import Ward
 
+# How long before a conference those booked may be reminded (hours; 0: not at all).
+REMINDER_HOURS = (0, 2, 6, 12, 24, 48, 72)
+DEFAULT_REMINDER_HOURS = 24
+
 
 class SessionKind(enum.StrEnum):
     CONFERENCE = "conference"  # hội nghị đối thoại
@@ -61,7 +65,9 @@ class DialogueSession(TimestampMixin, db.Model):
     capacity: Mapped[int] = mapped_column(sa.Integer)
     walk_in_seats: Mapped[int] = mapped_column(sa.Integer, default=0)
     # How long before the start those booked are reminded (0: no reminder message).
-    reminder_hours: Mapped[int] = mapped_column(sa.Integer, default=24, server_default="24")
+    reminder_hours: Mapped[int] = mapped_column(
+        sa.Integer, default=DEFAULT_REMINDER_HOURS, server_default=str(DEFAULT_REMINDER_HOURS)
+    )
     # Confirmed bookings; kept by conditional UPDATEs so that no two workers take one seat.
     seats_taken: Mapped[int] = mapped_column(sa.Integer, default=0)
     walk_ins: Mapped[int] = mapped_column(sa.Integer, default=0)  # arrived without booking

@@ -22,6 +22,8 @@ from portal.codes import new_code, normalize_code
 from portal.db import utcnow
 from portal.dialogues import messages, policy
 from portal.dialogues.models import (
+    DEFAULT_REMINDER_HOURS,
+    REMINDER_HOURS,
     Booking,
     BookingStatus,
     DialogueSession,
@@ -42,11 +44,6 @@ QUESTION_MAX = 2000
 
 
 # ---------------------------------------------------------------- creating and editing
-
-
-# How long before a conference those booked may be reminded (hours; 0: not at all).
-REMINDER_HOURS = (0, 2, 6, 12, 24, 48, 72)
-DEFAULT_REMINDER_HOURS = 24
 
 
 @dataclass

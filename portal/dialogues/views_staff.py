@@ -27,7 +27,7 @@ from portal.dialogues.forms import (
     ReasonForm,
     WalkInForm,
 )
-from portal.dialogues.loaders import conference_booking_or_404, conference_or_404
+from portal.dialogues.loaders import conference_or_404
 from portal.dialogues.models import DialogueSession
 from portal.dialogues.policy import ConferenceAction
 from portal.domain import DomainError
@@ -190,19 +190,6 @@ def book_for_caller(session_id: int):
     """Book a place for a caller or walk-in who has no account (name and phone)."""
     session = conference_or_404(session_id)
     return book_caller(session, url_for("dialogues_staff.detail", session_id=session.id))
-
-
-@bp.post("/bookings/<int:booking_id>/cancel")
-@role_required(WARD_OFFICERS)
-def cancel_booking(booking_id: int):
-    """Cancel one booking, with a reason the resident is told."""
-    booking = conference_booking_or_404(booking_id)
-    form = ReasonForm()
-    return _act(
-        booking.session,
-        lambda: services.cancel_booking(current_user, booking, reason=form.reason.data or ""),
-        _("The booking has been cancelled."),
-    )
 
 
 @bp.route("/<int:session_id>/check-in", methods=["GET", "POST"])
