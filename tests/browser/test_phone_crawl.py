@@ -230,10 +230,13 @@ def check_page(page: Page, where: str, failures: list[str]) -> list[str]:
 
 
 def crawl(page: Page, live_server: DemoServer) -> tuple[list[str], list[str]]:
-    """Breadth-first from the home page; returns (paths checked, failures)."""
+    """Breadth-first from the home page and the preferred ward's home (a visitor's home is
+    the ward chooser, whose buttons post); returns (paths checked, failures)."""
     origin = urlsplit(live_server.base_url).netloc
-    queue: deque[str] = deque(["/"])
-    chosen: dict[str, str] = {"/": "/"}  # pattern -> the address that stands for it
+    ward_home = f"/wards/{PREFERRED_WARD}"
+    queue: deque[str] = deque(["/", pattern(ward_home)])
+    # pattern -> the address that stands for it
+    chosen: dict[str, str] = {"/": "/", pattern(ward_home): ward_home}
     visited: list[str] = []
     failures: list[str] = []
     while queue and len(visited) < MAX_PAGES:
