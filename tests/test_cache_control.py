@@ -62,6 +62,8 @@ PERSONAL = {
     "dialogues.booking_ics",
     "dialogues.booking_qr",
     "dialogues.cancel_booking",
+    "dialogues.confirm_cancel_booking",
+    "reception.move_booking",
     "feedback.mine_detail",
     "feedback.add_message",
     "feedback.respond",
