@@ -5,7 +5,7 @@ problem, and the app-wide handler in errors.py answers them."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, request, url_for
+from flask import flash, make_response, redirect, request, url_for
 from flask_wtf import FlaskForm
 
 from portal import pagecache
@@ -93,3 +93,10 @@ def next_target(default: str) -> str:
 def redirect_next(default_endpoint: str, **values):
     """Redirect to a safe `next` from the form or query string, else to a default page."""
     return redirect(next_target(url_for(default_endpoint, **values)))
+
+
+def no_store(body, status: int = 200):
+    """A page that no browser or cache may keep (personal data, a slip, the kiosk)."""
+    response = make_response(body, status)
+    response.headers["Cache-Control"] = "no-store"
+    return response

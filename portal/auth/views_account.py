@@ -32,7 +32,7 @@ from portal.notifications.models import Channel
 from portal.privacy import deletion, trail
 from portal.privacy import export as privacy
 from portal.security import ANY_USER, RESIDENTS, role_required
-from portal.web import commit, show_error, submit
+from portal.web import commit, no_store, show_error, submit
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -75,7 +75,7 @@ def export_data():
 @role_required(ANY_USER)
 def my_data():
     """Dữ liệu của tôi: everything the portal holds about oneself, to read (and download)."""
-    return _private(
+    return no_store(
         render_template(
             "auth/my_data.html",
             data=privacy.export(current_user),
@@ -119,12 +119,6 @@ def cancel_deletion():
         commit()
         flash(_("Your account will not be deleted."), "success")
     return redirect(url_for("account.my_data"))
-
-
-def _private(body: str) -> Response:
-    response = Response(body)
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 @bp.post("/password")

@@ -11,7 +11,6 @@ from flask import (
     Blueprint,
     current_app,
     flash,
-    make_response,
     redirect,
     render_template,
     request,
@@ -26,9 +25,9 @@ from portal.satisfaction import kiosks, ratings
 from portal.satisfaction import queries as satisfaction_queries
 from portal.satisfaction.forms import KioskEnrolForm, RatingForm, rating_input
 from portal.satisfaction.models import Dossier
+from portal.satisfaction.screens import kiosk_screen
 from portal.security import personal, public
-from portal.wards.models import Ward
-from portal.web import commit, show_error, submit
+from portal.web import commit, no_store, show_error, submit
 
 bp = Blueprint("kiosk", __name__, url_prefix="/kiosk")
 
@@ -42,17 +41,11 @@ def device_required(view):
         device = kiosks.device_for_cookie(request.cookies.get(kiosks.COOKIE))
         if device is None:
             if request.method == "POST":
-                return _private(render_template("satisfaction/kiosk_gone.html"), 403)
+                return no_store(render_template("satisfaction/kiosk_gone.html"), 403)
             return redirect(url_for("kiosk.enrol"))
         return view(device, *args, **kwargs)
 
     return wrapped
-
-
-def _private(body, status: int = 200):
-    response = make_response(body, status)
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 @bp.route("/enrol", methods=["GET", "POST"])
@@ -86,20 +79,11 @@ def enrol():
             return response
     elif form.is_submitted():
         status = 422
-    return _private(render_template("satisfaction/kiosk_enrol.html", form=form), status)
+    return no_store(render_template("satisfaction/kiosk_enrol.html", form=form), status)
 
 
 def _screen(device, dossier: Dossier | None, form: RatingForm, status: int = 200):
-    ward = db.session.get(Ward, device.ward_id)
-    body = render_template(
-        "satisfaction/kiosk.html",
-        dossier=dossier,
-        form=form,
-        ward=ward,
-        device=device,
-        rate_endpoint="kiosk.rate",
-    )
-    return _private(body, status)
+    return kiosk_screen(device.ward_id, dossier, form, "kiosk.rate", device=device, status=status)
 
 
 @bp.get("/")
@@ -122,7 +106,7 @@ def rate(device, dossier_id: int):
     """A resident rates at the kiosk; the screen then resets for the next one."""
     dossier = db.session.get(Dossier, dossier_id) if 0 < dossier_id <= MAX_ID else None
     if dossier is None or dossier.ward_id != device.ward_id:
-        return _private(render_template("satisfaction/kiosk_gone.html"), 404)
+        return no_store(render_template("satisfaction/kiosk_gone.html"), 404)
     form = RatingForm()
     if form.validate_on_submit():
         done = submit(

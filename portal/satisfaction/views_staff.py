@@ -11,7 +11,6 @@ import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
-    make_response,
     redirect,
     render_template,
     request,
@@ -50,6 +49,7 @@ from portal.satisfaction.forms import (
     rating_input,
 )
 from portal.satisfaction.models import Dossier, KioskDevice, Procedure, SatisfactionRating
+from portal.satisfaction.screens import kiosk_screen
 from portal.security import (
     CITY_ADMINS,
     WARD_MANAGERS,
@@ -62,19 +62,12 @@ from portal.security import (
 from portal.timeutil import to_utc
 from portal.wards.models import Ward
 from portal.wards.services import enabled_wards, get_ward_by_slug
-from portal.web import commit, flash_form_errors, perform, show_error, submit
+from portal.web import commit, flash_form_errors, no_store, perform, show_error, submit
 
 bp = Blueprint("satisfaction_staff", __name__, url_prefix="/staff/satisfaction")
 
 PAGE_SIZE = 50
 SEARCH_MAX = 100  # characters of a search (receipt number or procedure name words)
-
-
-def _private(body, status: int = 200):
-    """A page that must not be kept by the browser or any cache (a slip, the kiosk)."""
-    response = make_response(body, status)
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 def _uploaded_text(form: CsvUploadForm) -> str | None:
@@ -265,23 +258,16 @@ def return_dossier(dossier_id: int):
         short_code=satisfaction_tokens.format_short_code(issued.short_code),
         code_page=url_for("satisfaction.enter_code", slug=ward.slug, _external=True),
     )
-    return _private(body)
+    return no_store(body)
 
 
 # ---------------------------------------------------------------- the desk's tablet
 
 
 def _kiosk_page(dossier: Dossier | None, form: RatingForm, status: int = 200):
-    ward = db.session.get(Ward, current_user.ward_id)
-    body = render_template(
-        "satisfaction/kiosk.html",
-        dossier=dossier,
-        form=form,
-        ward=ward,
-        device=None,
-        rate_endpoint="satisfaction_staff.kiosk_rate",
+    return kiosk_screen(
+        current_user.ward_id, dossier, form, "satisfaction_staff.kiosk_rate", status=status
     )
-    return _private(body, status)
 
 
 @bp.get("/kiosk")
@@ -332,7 +318,7 @@ def _devices_page(form: KioskDeviceForm, status: int = 200):
         form=form,
         now=utcnow(),
     )
-    return _private(body, status)
+    return no_store(body, status)
 
 
 @bp.get("/kiosks")
@@ -359,7 +345,7 @@ def enrol_kiosk():
         else:
             commit()
             body = render_template("satisfaction/kiosk_code.html", enrolment=enrolment)
-            return _private(body)
+            return no_store(body)
     return _devices_page(form, 422)
 
 
