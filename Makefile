@@ -7,6 +7,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export PYTHONDONTWRITEBYTECODE = 1
 
 CHARTJS_VERSION ?= 4.5.0
+LEAFLET_VERSION ?= 1.9.4
 
 .PHONY: vendor run install install-test translations translate test lint format chromium servers-tools oidc-provider wrk bench bench-dialogues bench-feedback bench-satisfaction bench-dashboard clean
 
@@ -83,14 +84,21 @@ format: install-test
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-## Chart.js for the dashboard's charts, from the npm registry (the file is committed under
-## portal/static/vendor/chartjs; this refreshes it: no CDN is ever used).
+## Chart.js for the dashboard's charts and Leaflet for the feedback maps, from the npm registry
+## (the files are committed under portal/static/vendor/; this refreshes them: no CDN is ever used).
 vendor:
 	@tmp=$$(mktemp -d) && cd $$tmp && npm pack --silent chart.js@$(CHARTJS_VERSION) >/dev/null \
 		&& tar xzf chart.js-$(CHARTJS_VERSION).tgz \
 		&& cp package/dist/chart.umd.min.js package/LICENSE.md $(CURDIR)/portal/static/vendor/chartjs/ \
 		&& rm -rf $$tmp
 	sha256sum portal/static/vendor/chartjs/chart.umd.min.js
+	@tmp=$$(mktemp -d) && cd $$tmp && npm pack --silent leaflet@$(LEAFLET_VERSION) >/dev/null \
+		&& tar xzf leaflet-$(LEAFLET_VERSION).tgz \
+		&& mkdir -p $(CURDIR)/portal/static/vendor/leaflet \
+		&& cp -r package/dist/leaflet.js package/dist/leaflet.css package/dist/images package/LICENSE \
+			$(CURDIR)/portal/static/vendor/leaflet/ \
+		&& rm -rf $$tmp
+	sha256sum portal/static/vendor/leaflet/leaflet.js portal/static/vendor/leaflet/leaflet.css
 
 ## wrk, the benches' load generator (they fall back to a Python one when it cannot be installed).
 wrk:
