@@ -149,6 +149,14 @@ class Config:
     DIRECTIONS_URL = os.environ.get(
         "DIRECTIONS_URL", "https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=18/{lat}/{lon}"
     )
+    # The feedback maps (Leaflet, served by the portal): the tile layer's address, with {z},
+    # {x} and {y} (e.g. "/tiles/{z}/{x}/{y}.png"), and its attribution text. It must be a
+    # path on the portal's own site, proxied by nginx to the tile source (the CSP allows
+    # images from 'self' only); the source must draw Vietnam's borders and islands (Hoàng
+    # Sa, Trường Sa) as the law requires (docs/deployment.md). Empty: no tiles, the markers
+    # on a plain background.
+    MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "").strip()
+    MAP_TILE_ATTRIBUTION = os.environ.get("MAP_TILE_ATTRIBUTION", "").strip()
     # A visitor's chosen ward is remembered in this cookie (its slug only) for a year.
     WARD_COOKIE_DAYS = int(os.environ.get("WARD_COOKIE_DAYS", "365"))
 
@@ -278,6 +286,12 @@ class ProductionConfig(Config):
         ]
         if cls.VNEID_ISSUER and not cls.VNEID_ISSUER.startswith("https://"):
             raise RuntimeError("VNEID_ISSUER must be an https:// address in production.")
+        tiles = cls.MAP_TILE_URL
+        if tiles and (not tiles.startswith("/") or tiles.startswith("//")):
+            raise RuntimeError(
+                "MAP_TILE_URL must be a path on the portal's own site (e.g. /tiles/{z}/{x}/{y}.png)"
+                " proxied by nginx to the tile source: the CSP allows images from 'self' only."
+            )
         if log_senders and not cls.ALLOW_LOG_SENDER:
             raise RuntimeError(
                 f"{' and '.join(log_senders)} is 'log': nobody would receive codes or notices. "

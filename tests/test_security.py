@@ -43,6 +43,9 @@ def production(**overrides):
         {"SECRET_KEY": "x" * 40, "OUTBOX_SMS_SENDER": "log"},
         {"SECRET_KEY": "x" * 40, "OUTBOX_EMAIL_SENDER": " LOG "},
         {"SECRET_KEY": "x" * 40, "VNEID_ISSUER": "http://vneid.example.vn"},  # not https
+        # map tiles from another site: the CSP (img-src 'self') would block them
+        {"SECRET_KEY": "x" * 40, "MAP_TILE_URL": "https://tiles.example.vn/{z}/{x}/{y}.png"},
+        {"SECRET_KEY": "x" * 40, "MAP_TILE_URL": "//tiles.example.vn/{z}/{x}/{y}.png"},
     ],
 )
 def test_production_refuses_unsafe_settings(overrides):
@@ -56,6 +59,17 @@ def test_production_starts_with_a_real_secret_and_secure_cookies():
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
     assert app.debug is False
+
+
+def test_production_takes_map_tiles_from_its_own_site():
+    app = create_app(
+        production(
+            SQLALCHEMY_DATABASE_URI="sqlite://",
+            SECRET_KEY="k" * 48,
+            MAP_TILE_URL="/tiles/{z}/{x}/{y}.png",
+        )
+    )
+    assert app.config["MAP_TILE_URL"] == "/tiles/{z}/{x}/{y}.png"
 
 
 def test_production_may_log_messages_only_when_told_to():
