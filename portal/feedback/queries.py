@@ -114,6 +114,9 @@ ROW_COLUMNS = (
     Feedback.ack_due_at,
     Feedback.due_at,
     Feedback.answered_at,
+    # where it is (the officers' map)
+    Feedback.latitude,
+    Feedback.longitude,
     User.full_name.label("assignee_name"),
 )
 
@@ -149,17 +152,11 @@ def _rows_query() -> sa.Select:
     return sa.select(*ROW_COLUMNS).outerjoin(User, User.id == Feedback.assignee_id)
 
 
-def inbox(
-    ward_id: int,
-    flt: InboxFilter,
-    viewer: User,
-    today: date | None = None,
-    now: datetime | None = None,
-) -> Page:
-    """The ward's feedback for officers, filtered and sorted, PAGE_SIZE a page, in a fixed
-    number of queries whatever the page size."""
-    now = now or utcnow()
-    today = today or local_today(now)
+def inbox_query(
+    ward_id: int, flt: InboxFilter, viewer: User, today: date, now: datetime
+) -> sa.Select:
+    """The rows of the ward's feedback that the inbox's filters and search keep, unsorted
+    (the inbox pages them; the officers' map places them)."""
     query = _rows_query().where(Feedback.ward_id == ward_id)
     if flt.status == "all":
         pass
@@ -184,6 +181,21 @@ def inbox(
     if found is not None:
         # A tracking code as typed ("pa-7k2m…") or any words of its text, address or code.
         query = query.where(sa.or_(Feedback.code == normalize_code(text), found))
+    return query
+
+
+def inbox(
+    ward_id: int,
+    flt: InboxFilter,
+    viewer: User,
+    today: date | None = None,
+    now: datetime | None = None,
+) -> Page:
+    """The ward's feedback for officers, filtered and sorted, PAGE_SIZE a page, in a fixed
+    number of queries whatever the page size."""
+    now = now or utcnow()
+    today = today or local_today(now)
+    query = inbox_query(ward_id, flt, viewer, today, now)
     return paginate(query, Feedback.id, SORTS.get(flt.sort, SORTS["due"]), flt.page, PAGE_SIZE)
 
 

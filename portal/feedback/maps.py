@@ -1,0 +1,91 @@
+"""What the feedback maps show: the officers' markers (the inbox's items, filtered as the
+inbox is, coloured by the state of their deadline) and the public map's approximate
+positions of published answers (about 100 m, so that no house is pointed at)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from portal.auth.models import User
+from portal.db import utcnow
+from portal.extensions import db
+from portal.feedback import deadlines, queries
+from portal.feedback.models import Feedback
+from portal.timeutil import local_today
+
+MAP_MAX = 500  # markers on the officers' map; the list beside it says when there are more
+PUBLIC_DECIMALS = 3  # 0.001° of latitude is about 111 m
+
+
+@dataclass(frozen=True)
+class Marker:
+    id: int
+    code: str
+    title: str
+    latitude: float
+    longitude: float
+    state: str  # "overdue", "due_soon" or "on_time" (a colour and a word on the map)
+
+
+def marker_state(row, today, soon, now) -> str:
+    """The marker's colour: the deadline's state as the inbox shows it (overdue, due soon),
+    anything else still in time."""
+    return deadlines.due_state(row, today, soon, now) or "on_time"
+
+
+def staff_markers(
+    ward_id: int, flt: queries.InboxFilter, viewer: User, now: datetime | None = None
+) -> tuple[list[Marker], bool]:
+    """The items the inbox's filters keep that have a position, soonest deadline first, at
+    most MAP_MAX, and whether more were left out."""
+    now = now or utcnow()
+    today = local_today(now)
+    soon = deadlines.soon_limit(today)
+    query = (
+        queries.inbox_query(ward_id, flt, viewer, today, now)
+        .where(Feedback.latitude.is_not(None), Feedback.longitude.is_not(None))
+        .order_by(*queries.SORTS["due"])
+        .limit(MAP_MAX + 1)
+    )
+    rows = db.session.execute(query).all()
+    markers = [
+        Marker(
+            id=row.id,
+            code=row.code,
+            title=row.title,
+            latitude=row.latitude,
+            longitude=row.longitude,
+            state=marker_state(row, today, soon, now),
+        )
+        for row in rows[:MAP_MAX]
+    ]
+    return markers, len(rows) > MAP_MAX
+
+
+def approximate(latitude: float | None, longitude: float | None) -> tuple[float, float] | None:
+    """A position rounded to about 100 m for the public, or None without one."""
+    if latitude is None or longitude is None:
+        return None
+    return round(latitude, PUBLIC_DECIMALS), round(longitude, PUBLIC_DECIMALS)
+
+
+def public_positions(items: list[Feedback]) -> dict[int, tuple[float, float]]:
+    """The approximate positions of published answers (items the public page lists)."""
+    positions = {}
+    for item in items:
+        place = approximate(item.latitude, item.longitude)
+        if place is not None:
+            positions[item.id] = place
+    return positions
+
+
+def count_placed(ward_id: int) -> int:
+    """How many of the ward's items have a position (for the map's empty state)."""
+    return db.session.execute(
+        sa.select(sa.func.count()).where(
+            Feedback.ward_id == ward_id, Feedback.latitude.is_not(None)
+        )
+    ).scalar_one()

@@ -1,0 +1,74 @@
+"""The feedback maps' rules: the officers' markers are the inbox's items (same filters) with
+a position, coloured by their deadline's state; the public map rounds positions to about
+100 m. Clocks frozen by passing `now=`."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from conftest import make_feedback
+
+from portal.db import utcnow
+from portal.extensions import db
+from portal.feedback import deadlines, maps, queries, workflow
+from portal.timeutil import local_today
+from portal.workdays import add_working_days
+
+
+def placed(world, title, lat=21.0455, lon=105.8722, **fields):
+    return make_feedback(
+        world.ward, world.resident, title=title, latitude=lat, longitude=lon, **fields
+    )
+
+
+def test_markers_are_coloured_by_the_deadline_state(world):
+    now = utcnow()
+    today = local_today(now)
+    late = placed(world, "Quá hạn")
+    late.due_on = today - timedelta(days=1)
+    soon = placed(world, "Sắp đến hạn")
+    soon.due_on = today
+    calm = placed(world, "Còn hạn")
+    calm.due_on = add_working_days(today, deadlines.warn_days() + 3)
+    db.session.flush()
+    markers, more = maps.staff_markers(world.ward.id, queries.InboxFilter(), world.staff, now)
+    states = {m.title: m.state for m in markers}
+    assert states == {"Quá hạn": "overdue", "Sắp đến hạn": "due_soon", "Còn hạn": "on_time"}
+    assert [m.title for m in markers] == ["Quá hạn", "Sắp đến hạn", "Còn hạn"]  # soonest first
+    assert more is False
+
+
+def test_markers_follow_the_inbox_filters_and_need_a_position(world):
+    mine = placed(world, "Của tôi")
+    workflow.assign(world.chairman, mine, world.staff.id)
+    placed(world, "Chưa giao")
+    make_feedback(world.ward, world.resident, title="Không có vị trí")
+    make_feedback(world.other_ward, None, title="Phường khác", latitude=21.05, longitude=105.88)
+    db.session.flush()
+    everyone, _ = maps.staff_markers(world.ward.id, queries.InboxFilter(), world.staff)
+    assert sorted(m.title for m in everyone) == ["Chưa giao", "Của tôi"]
+    only_mine, _ = maps.staff_markers(
+        world.ward.id, queries.InboxFilter(assignee="me"), world.staff
+    )
+    assert [m.title for m in only_mine] == ["Của tôi"]
+    searched, _ = maps.staff_markers(world.ward.id, queries.InboxFilter(q="chua giao"), world.staff)
+    assert [m.title for m in searched] == ["Chưa giao"]
+
+
+def test_finished_items_leave_the_officers_map(world):
+    item = placed(world, "Bị từ chối")
+    placed(world, "Còn mở")
+    workflow.reject(world.staff, item, "Không thuộc thẩm quyền của phường.")
+    db.session.flush()
+    markers, _ = maps.staff_markers(world.ward.id, queries.InboxFilter(), world.staff)
+    assert [m.title for m in markers] == ["Còn mở"]
+    every, _ = maps.staff_markers(world.ward.id, queries.InboxFilter(status="all"), world.staff)
+    assert sorted(m.title for m in every) == ["Bị từ chối", "Còn mở"]
+
+
+def test_public_positions_are_rounded_to_about_100_m(world):
+    item = placed(world, "Công khai", lat=21.045678, lon=105.872345)
+    bare = make_feedback(world.ward, world.resident, title="Không vị trí")
+    assert maps.approximate(21.045678, 105.872345) == (21.046, 105.872)
+    assert maps.approximate(None, None) is None
+    assert maps.public_positions([item, bare]) == {item.id: (21.046, 105.872)}
