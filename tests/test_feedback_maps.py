@@ -4,15 +4,19 @@ a position, coloured by their deadline's state; the public map rounds positions 
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
-from conftest import make_feedback
+from conftest import login_as, make_feedback
 
 from portal.db import utcnow
 from portal.extensions import db
 from portal.feedback import deadlines, maps, queries, workflow
+from portal.security import CSP
 from portal.timeutil import local_today
 from portal.workdays import add_working_days
+
+EN = {"Accept-Language": "en"}
 
 
 def placed(world, title, lat=21.0455, lon=105.8722, **fields):
@@ -72,3 +76,47 @@ def test_public_positions_are_rounded_to_about_100_m(world):
     assert maps.approximate(21.045678, 105.872345) == (21.046, 105.872)
     assert maps.approximate(None, None) is None
     assert maps.public_positions([item, bare]) == {item.id: (21.046, 105.872)}
+
+
+# ---------------------------------------------------------------- pages
+
+INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I)
+
+
+def no_inline_code(html: str) -> None:
+    assert not INLINE_SCRIPT.search(html)
+    assert "<style" not in html.lower()
+    assert " style=" not in html.lower()
+
+
+def test_staff_map_lists_the_inbox_items_with_their_state_in_words(app, client, world):
+    now = utcnow()
+    late = placed(world, "Đèn đường hỏng")
+    late.due_on = local_today(now) - timedelta(days=1)
+    workflow.assign(world.chairman, late, world.staff.id)
+    placed(world, "Cây đổ")
+    make_feedback(world.ward, world.resident, title="Không có vị trí")
+    db.session.commit()
+    login_as(client, world.staff)
+    response = client.get("/staff/feedback/map", headers=EN)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert response.headers["Content-Security-Policy"] == CSP
+    no_inline_code(html)
+    assert 'src="/static/vendor/leaflet/leaflet.js"' in html
+    assert 'data-tiles=""' in html  # none configured: a plain background
+    items = re.findall(r'<li data-lat="([^"]+)" data-lon="([^"]+)" data-state="(\w+)"', html)
+    assert sorted(state for *_, state in items) == ["on_time", "overdue"]
+    assert "Không có vị trí" not in html
+    assert "Overdue" in html and "In time" in html  # the legend, in words
+    mine = client.get("/staff/feedback/map?assignee=me", headers=EN).get_data(as_text=True)
+    assert "Đèn đường hỏng" in mine and "Cây đổ" not in mine
+
+
+def test_staff_map_uses_the_configured_tiles(app, client, world):
+    app.config["MAP_TILE_URL"] = "/tiles/{z}/{x}/{y}.png"
+    app.config["MAP_TILE_ATTRIBUTION"] = "© Bản đồ Việt Nam"
+    login_as(client, world.staff)
+    html = client.get("/staff/feedback/map").get_data(as_text=True)
+    assert 'data-tiles="/tiles/{z}/{x}/{y}.png"' in html
+    assert 'data-attribution="© Bản đồ Việt Nam"' in html

@@ -691,6 +691,7 @@ ROUTES = {
     ),
     "feedback_staff.inbox": ("GET", lambda w: "/staff/feedback/", None, WARD_LISTS),
     "feedback_staff.overdue": ("GET", lambda w: "/staff/feedback/overdue", None, WARD_LISTS),
+    "feedback_staff.map_view": ("GET", lambda w: "/staff/feedback/map", None, WARD_LISTS),
     "feedback_staff.create": (
         "GET",
         lambda w: "/staff/feedback/new",

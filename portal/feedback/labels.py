@@ -70,6 +70,12 @@ DUE = {
     "on_time": _l("Answered on time"),
     "late": _l("Answered late"),
 }
+# The markers of the officers' map, a word beside each colour (never the colour alone).
+MAP_STATE = {
+    "overdue": _l("Overdue"),
+    "due_soon": _l("Due soon"),
+    "on_time": lazy_pgettext("deadline of an open item", "In time"),
+}
 # Its badge's look: late and overdue in red, due soon in amber, the others plain.
 DUE_BADGE = {"overdue": "badge-full", "late": "badge-full", "due_soon": "badge-warn"}
 

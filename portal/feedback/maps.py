@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import current_app
 
 from portal.auth.models import User
 from portal.db import utcnow
@@ -15,6 +16,7 @@ from portal.extensions import db
 from portal.feedback import deadlines, queries
 from portal.feedback.models import Feedback
 from portal.timeutil import local_today
+from portal.wards.info import info_of
 
 MAP_MAX = 500  # markers on the officers' map; the list beside it says when there are more
 PUBLIC_DECIMALS = 3  # 0.001° of latitude is about 111 m
@@ -89,3 +91,26 @@ def count_placed(ward_id: int) -> int:
             Feedback.ward_id == ward_id, Feedback.latitude.is_not(None)
         )
     ).scalar_one()
+
+
+# Where a map opens when the ward has no position of its own: Hà Nội.
+DEFAULT_CENTRE = (21.0285, 105.8542)
+
+
+@dataclass(frozen=True)
+class MapSettings:
+    tiles: str  # the tile layer's address ({z}/{x}/{y}); empty: a plain background
+    attribution: str
+    centre: tuple[float, float]
+    area: tuple[float, float, int] | None = None  # centre and radius in metres, to warn
+
+
+def map_settings(ward_id: int) -> MapSettings:
+    """The tile layer (a setting) and where the ward's map opens: the committee's place."""
+    info = info_of(ward_id)
+    centre = (info.latitude, info.longitude) if info and info.has_place else DEFAULT_CENTRE
+    return MapSettings(
+        tiles=current_app.config.get("MAP_TILE_URL", ""),
+        attribution=current_app.config.get("MAP_TILE_ATTRIBUTION", ""),
+        centre=centre,
+    )

@@ -18,6 +18,7 @@ from portal.feedback import (
     categories,
     deadlines,
     labels,
+    maps,
     messages,
     policy,
     queries,
@@ -113,6 +114,26 @@ def inbox():
         v=_list_context(ward_id),
         officers=workflow.officers(ward_id),
         mine=queries.my_deadline_counts(current_user),
+    )
+
+
+@bp.get("/map")
+@role_required(WARD_OFFICIALS)
+def map_view():
+    """The inbox's items (same filters) that have a position, on a map coloured by their
+    deadline's state, with the same items listed beside it."""
+    flt = _filter_from_args()
+    ward_id = current_user.ward_id
+    markers, more = maps.staff_markers(ward_id, flt, current_user)
+    return render_template(
+        "feedback/staff_map.html",
+        flt=flt,
+        markers=markers,
+        more=more,
+        map=maps.map_settings(ward_id),
+        states=labels.MAP_STATE,
+        v=_list_context(ward_id),
+        officers=workflow.officers(ward_id),
     )
 
 

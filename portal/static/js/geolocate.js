@@ -15,6 +15,8 @@
       function (position) {
         lat.value = position.coords.latitude.toFixed(6);
         lon.value = position.coords.longitude.toFixed(6);
+        // The map (feedback-map.js) moves its marker to the new place.
+        lon.dispatchEvent(new Event("change"));
         button.disabled = false;
       },
       function () {
