@@ -7,13 +7,17 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from conftest import login_as, make_feedback
+import pytest
+import sqlalchemy as sa
+from conftest import login_as, make_feedback, post_form, text_of
 
 from portal.db import utcnow
 from portal.extensions import db
-from portal.feedback import deadlines, maps, queries, workflow
+from portal.feedback import categories, deadlines, maps, queries, workflow
+from portal.feedback.models import Feedback
 from portal.security import CSP
 from portal.timeutil import local_today
+from portal.wards.models import WardInfo
 from portal.workdays import add_working_days
 
 EN = {"Accept-Language": "en"}
@@ -120,3 +124,83 @@ def test_staff_map_uses_the_configured_tiles(app, client, world):
     html = client.get("/staff/feedback/map").get_data(as_text=True)
     assert 'data-tiles="/tiles/{z}/{x}/{y}.png"' in html
     assert 'data-attribution="© Bản đồ Việt Nam"' in html
+
+
+# ---------------------------------------------------------------- the ward's area
+
+BO_DE = (21.0455, 105.8722)  # the committee (ward information)
+
+
+def with_area(world, radius=2000):
+    info = WardInfo(
+        ward_id=world.ward.id,
+        committee_address="Số 1 phố Bồ Đề",
+        latitude=BO_DE[0],
+        longitude=BO_DE[1],
+        area_radius_m=radius,
+    )
+    db.session.add(info)
+    db.session.commit()
+    return info
+
+
+def test_outside_the_area_means_farther_than_the_radius(world):
+    assert maps.outside_area(world.ward.id, 10.77, 106.70) is False  # no area: no warning
+    with_area(world, radius=2000)
+    assert maps.outside_area(world.ward.id, 21.0500, 105.8780) is False  # about 780 m
+    assert maps.outside_area(world.ward.id, 21.0285, 105.8542) is True  # Hoàn Kiếm, ~2.6 km
+    assert maps.outside_area(world.ward.id, None, None) is False
+    assert maps.metres_between((21.0, 105.0), (21.001, 105.0)) == pytest.approx(111, abs=1)
+
+
+def feedback_form(world, **overrides):
+    categories.provide_defaults(world.ward.id)
+    db.session.commit()
+    category = categories.category_by_code(world.ward.id, "environment")
+    fields = {
+        "category": str(category.id),
+        "title": "Rác ở ngõ 12",
+        "body": "Rác để ở đầu ngõ 12 ba ngày chưa thu gom.",
+        "latitude": "21.0285",
+        "longitude": "105.8542",
+    }
+    fields.update(overrides)
+    return fields
+
+
+def test_a_position_outside_the_ward_is_kept_and_warned_about(client, world):
+    with_area(world)
+    login_as(client, world.resident)
+    response = post_form(client, "/feedback/new", feedback_form(world), headers=EN)
+    assert response.status_code == 302
+    item = db.session.execute(sa.select(Feedback)).scalar_one()
+    assert (item.latitude, item.longitude) == (21.0285, 105.8542)  # not refused
+    page = text_of(client.get(response.headers["Location"], headers=EN))
+    assert "seems to be outside the ward" in page
+
+
+def test_a_form_shown_again_keeps_the_warning_and_the_typed_position(client, world):
+    with_area(world)
+    login_as(client, world.resident)
+    response = post_form(client, "/feedback/new", feedback_form(world, title=""), headers=EN)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert re.search(r'id="map-warning" role="status" >', html)  # shown, not hidden
+    assert 'value="21.0285"' in html
+    inside = post_form(
+        client, "/feedback/new", feedback_form(world, latitude="21.0460", longitude="105.8730")
+    )
+    assert inside.status_code == 302
+    assert "outside the ward" not in text_of(client.get(inside.headers["Location"], headers=EN))
+
+
+def test_the_feedback_form_carries_its_map_without_inline_code(client, world):
+    with_area(world, radius=1500)
+    login_as(client, world.resident)
+    response = client.get("/feedback/new")
+    html = response.get_data(as_text=True)
+    assert response.headers["Content-Security-Policy"] == CSP
+    no_inline_code(html)
+    assert 'data-mode="pick"' in html
+    assert f'data-area="{BO_DE[0]},{BO_DE[1]},1500"' in html
+    assert 'id="latitude"' in html and 'id="use-location"' in html  # the fallbacks stay

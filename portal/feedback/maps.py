@@ -4,6 +4,7 @@ positions of published answers (about 100 m, so that no house is pointed at)."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,6 +20,7 @@ from portal.timeutil import local_today
 from portal.wards.info import info_of
 
 MAP_MAX = 500  # markers on the officers' map; the list beside it says when there are more
+EARTH_RADIUS_M = 6371000
 PUBLIC_DECIMALS = 3  # 0.001° of latitude is about 111 m
 
 
@@ -113,4 +115,28 @@ def map_settings(ward_id: int) -> MapSettings:
         tiles=current_app.config.get("MAP_TILE_URL", ""),
         attribution=current_app.config.get("MAP_TILE_ATTRIBUTION", ""),
         centre=centre,
+        area=info.area if info else None,
     )
+
+
+def metres_between(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """The distance between two positions on the Earth (haversine), in metres."""
+    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(h))
+
+
+def outside_area(ward_id: int, latitude: float | None, longitude: float | None) -> bool:
+    """Whether a position lies outside the ward's area (its chairman's circle around the
+    committee): the sender is warned, the position is kept. False without a position or
+    without an area to compare with."""
+    if latitude is None or longitude is None:
+        return False
+    info = info_of(ward_id)
+    area = info.area if info else None
+    if area is None:
+        return False
+    return metres_between((area[0], area[1]), (latitude, longitude)) > area[2]

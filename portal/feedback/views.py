@@ -9,6 +9,7 @@ from flask import (
     Blueprint,
     abort,
     current_app,
+    flash,
     redirect,
     render_template,
     request,
@@ -16,6 +17,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal.audit import services as audit
@@ -25,6 +27,7 @@ from portal.extensions import db, lookup_limited, per_account, rate_limited
 from portal.feedback import (
     categories,
     deadlines,
+    maps,
     policy,
     publication,
     queries,
@@ -50,6 +53,13 @@ from portal.web import act, next_target, submit
 
 bp = Blueprint("feedback", __name__)
 
+# A position farther from the committee than the ward's size (ward information): kept, and
+# the sender asked to check it.
+OUTSIDE_AREA = _l(
+    "The map position seems to be outside the ward. It has been kept: please check it, "
+    "or add it to your message if it is right."
+)
+
 
 def _served_ward_or_403() -> Ward:
     ward = current_user.ward
@@ -68,6 +78,9 @@ def new():
     form.category.choices = category_options(ward.id)
     if form.is_submitted() and form.category.data in categories.ROUTED_OUT:
         return redirect(url_for("feedback.complaints", kind=form.category.data))
+    outside = form.is_submitted() and maps.outside_area(
+        ward.id, form.latitude.data, form.longitude.data
+    )
     if form.validate_on_submit():
         done = submit(
             form,
@@ -79,8 +92,17 @@ def new():
             lambda item: url_for("feedback.mine_detail", code=item.code),
         )
         if done:
+            if outside:
+                flash(str(OUTSIDE_AREA), "warning")
             return done
-    return render_template("feedback/new.html", form=form, ward=ward), (422 if form.errors else 200)
+    return render_template(
+        "feedback/new.html",
+        form=form,
+        ward=ward,
+        map=maps.map_settings(ward.id),
+        outside=outside,
+        outside_text=OUTSIDE_AREA,
+    ), (422 if form.errors else 200)
 
 
 @bp.get("/feedback/complaints")

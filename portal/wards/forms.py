@@ -7,7 +7,7 @@ from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import Optional
 
 from portal.feedback.forms import CoordinateField
-from portal.forms import max_len
+from portal.forms import WholeNumberField, max_len
 from portal.wards.info import ADDRESS_MAX, HOTLINE_MAX, HOURS_MAX
 
 
@@ -53,4 +53,13 @@ class WardInfoForm(FlaskForm):
         description=_l("For example 105.8772."),
         validators=[Optional()],
         render_kw={"inputmode": "decimal"},
+    )
+    area_radius_m = WholeNumberField(
+        _l("Size of the ward, in metres from this place (optional)"),
+        description=_l(
+            "A feedback position farther away is pointed out to the sender (never refused), "
+            "e.g. 2000."
+        ),
+        validators=[Optional()],
+        render_kw={"inputmode": "numeric"},
     )

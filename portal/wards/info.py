@@ -26,6 +26,7 @@ HOTLINE_MAX = 20
 # Hà Nội's wards lie well inside these; a point outside is a typo (or lat/lon swapped).
 VIETNAM_LATITUDE = (8.0, 24.0)
 VIETNAM_LONGITUDE = (102.0, 110.0)
+AREA_RADIUS = (100, 50000)  # metres (the model's check)
 
 
 def info_of(ward_id: int) -> WardInfo | None:
@@ -42,6 +43,7 @@ class WardInfoInput:
     opening_hours: str = ""
     latitude: float | None = None
     longitude: float | None = None
+    area_radius_m: int | None = None
 
 
 def format_hotline(raw: str) -> str | None:
@@ -89,6 +91,18 @@ def _problems(data: WardInfoInput) -> Problems:
             problems.add(
                 "longitude",
                 _l("Enter a longitude in Vietnam (between 102 and 110), e.g. 105.8772."),
+            )
+    if data.area_radius_m is not None:
+        if data.latitude is None:
+            problems.add("area_radius_m", _l("Enter the latitude and longitude first."))
+        elif not AREA_RADIUS[0] <= data.area_radius_m <= AREA_RADIUS[1]:
+            problems.add(
+                "area_radius_m",
+                _l(
+                    "Enter between %(low)d and %(high)d metres.",
+                    low=AREA_RADIUS[0],
+                    high=AREA_RADIUS[1],
+                ),
             )
     return problems
 

@@ -49,6 +49,9 @@ class WardInfo(db.Model):
     __table_args__ = (
         sa.CheckConstraint("latitude IS NULL OR latitude BETWEEN -90 AND 90", name="latitude"),
         sa.CheckConstraint("longitude IS NULL OR longitude BETWEEN -180 AND 180", name="longitude"),
+        sa.CheckConstraint(
+            "area_radius_m IS NULL OR area_radius_m BETWEEN 100 AND 50000", name="area_radius_m"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -59,6 +62,11 @@ class WardInfo(db.Model):
     opening_hours: Mapped[str] = mapped_column(sa.Text, default="")
     latitude: Mapped[float | None] = mapped_column(sa.Float)
     longitude: Mapped[float | None] = mapped_column(sa.Float)
+    # The ward's area, roughly, for the feedback maps: within this many metres of the place
+    # above. A position sent from farther away is warned about, never refused (the ward has
+    # no boundary data; a circle is enough to catch a tap in the wrong district). Empty: no
+    # warning.
+    area_radius_m: Mapped[int | None] = mapped_column(sa.Integer)
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime(), default=utcnow, onupdate=utcnow, nullable=False
     )
@@ -67,3 +75,10 @@ class WardInfo(db.Model):
     @property
     def has_place(self) -> bool:
         return self.latitude is not None and self.longitude is not None
+
+    @property
+    def area(self) -> tuple[float, float, int] | None:
+        """The ward's area as centre and radius in metres, when both are known."""
+        if not self.has_place or not self.area_radius_m:
+            return None
+        return self.latitude, self.longitude, self.area_radius_m

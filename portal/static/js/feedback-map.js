@@ -69,6 +69,9 @@
   var warning = document.getElementById("map-warning");
   var area = box.dataset.area ? box.dataset.area.split(",").map(Number) : null;
   var marker = null;
+  document.querySelectorAll(".map-hint").forEach(function (hint) {
+    hint.hidden = false;
+  });
 
   function metresBetween(a, b) {
     var rad = Math.PI / 180;
