@@ -204,3 +204,28 @@ def test_the_feedback_form_carries_its_map_without_inline_code(client, world):
     assert 'data-mode="pick"' in html
     assert f'data-area="{BO_DE[0]},{BO_DE[1]},1500"' in html
     assert 'id="latitude"' in html and 'id="use-location"' in html  # the fallbacks stay
+
+
+def test_public_page_shows_published_answers_at_approximate_positions(client, world):
+    shown = placed(world, "Công khai", lat=21.045678, lon=105.872345, publish_allowed=True)
+    workflow.reply(world.staff, shown, "Đã thu gom.", answer=True)
+    private = placed(world, "Không công khai", lat=21.041234, lon=105.861234)
+    workflow.reply(world.staff, private, "Đã xử lý.", answer=True)
+    placed(world, "Chưa trả lời", lat=21.049876, lon=105.869876, publish_allowed=True)
+    db.session.commit()
+    response = client.get(f"/wards/{world.ward.slug}/feedback")
+    html = response.get_data(as_text=True)
+    assert response.headers["Content-Security-Policy"] == CSP
+    no_inline_code(html)
+    assert re.findall(r'data-lat="([^"]+)" data-lon="([^"]+)"', html) == [("21.046", "105.872")]
+    for exact in ("21.045678", "105.872345", "21.041", "21.0498", "21.05"):
+        assert exact not in html
+    assert 'data-mode="public"' in html
+
+
+def test_public_page_without_positions_has_no_map(client, world):
+    item = make_feedback(world.ward, world.resident, publish_allowed=True)
+    workflow.reply(world.staff, item, "Đã thu gom.", answer=True)
+    db.session.commit()
+    html = client.get(f"/wards/{world.ward.slug}/feedback").get_data(as_text=True)
+    assert "feedback-map" not in html and "leaflet" not in html

@@ -261,5 +261,7 @@ def public_list(slug: str):
         q=q,
         page=page,
         answers=queries.public_answers(page.rows),
+        positions=maps.public_positions(page.rows),
+        map=maps.map_settings(ward.id),
         redact=redaction.redact,
     )

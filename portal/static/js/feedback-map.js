@@ -34,6 +34,9 @@
   }
 
   var mode = box.dataset.mode;
+  document.querySelectorAll(".map-hint").forEach(function (hint) {
+    hint.hidden = false;
+  });
   if (mode === "staff" || mode === "public") {
     var list = document.getElementById(box.dataset.list);
     var bounds = [];
@@ -69,9 +72,6 @@
   var warning = document.getElementById("map-warning");
   var area = box.dataset.area ? box.dataset.area.split(",").map(Number) : null;
   var marker = null;
-  document.querySelectorAll(".map-hint").forEach(function (hint) {
-    hint.hidden = false;
-  });
 
   function metresBetween(a, b) {
     var rad = Math.PI / 180;
