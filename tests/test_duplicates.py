@@ -75,3 +75,16 @@ def test_a_resident_sees_only_their_own_or_published_items(world):
     seen = _similar(world, user=world.resident)
     assert published in seen and own in seen and private not in seen
     assert private in _similar(world)  # staff see every one
+
+
+def test_the_staff_page_lists_likely_duplicates(client, world):
+    from conftest import login_as
+
+    first = make_feedback(world.ward, world.resident)
+    second = make_feedback(world.ward, world.resident)
+    unlike = make_feedback(world.ward, world.resident, title="Ồn ào", body="Karaoke đêm khuya.")
+    db.session.commit()
+    login_as(client, world.staff)
+    html = client.get(f"/staff/feedback/{second.id}").get_data(as_text=True)
+    assert f'/staff/feedback/{first.id}"' in html
+    assert f'/staff/feedback/{unlike.id}"' not in html
