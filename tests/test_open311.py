@@ -488,6 +488,24 @@ def test_request_list_and_detail(client, api: Api, fmt):
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
+def test_an_urgent_request_is_expected_by_its_shorter_limit(client, api: Api, fmt):
+    """expected_datetime is the answer's deadline: the end of the deadline's working day,
+    or an urgent item's hour to answer by, which comes sooner."""
+    from portal.feedback import deadlines as feedback_deadlines
+    from portal.feedback.models import Urgency
+
+    code = file_request(client, api).get_json()[0]["service_request_id"]
+    item = feedback_queries.by_code(code)
+    normal = rows(get(client, f"requests/{code}.{fmt}"), fmt)[0]["expected_datetime"]
+    assert normal == f"{item.due_on.isoformat()}T17:00:00+07:00"
+    feedback_deadlines.set_urgency(api.world.staff, item, Urgency.URGENT)
+    db.session.commit()
+    urgent = rows(get(client, f"requests/{code}.{fmt}"), fmt)[0]["expected_datetime"]
+    assert urgent == item.due_at.astimezone(HANOI).isoformat(timespec="seconds")
+    assert urgent.endswith("+07:00") and urgent < normal
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
 def test_request_detail_not_found(client, api: Api, fmt):
     hidden = resident_feedback(api.world, publish=False)
     db.session.commit()

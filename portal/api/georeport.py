@@ -13,7 +13,7 @@ import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -387,8 +387,14 @@ def _local_iso(value: datetime) -> str:
     return value.astimezone(local_zone()).isoformat(timespec="seconds")
 
 
-def _expected(due_on: date) -> str:
-    return datetime.combine(due_on, WORKDAY_END, tzinfo=local_zone()).isoformat(timespec="seconds")
+def _expected(item: Feedback) -> str:
+    """When the answer is due: an urgent item's hour to answer by (its shorter limit), else
+    the end of the deadline's working day."""
+    if item.due_at is not None:
+        return _local_iso(item.due_at)
+    return datetime.combine(item.due_on, WORKDAY_END, tzinfo=local_zone()).isoformat(
+        timespec="seconds"
+    )
 
 
 def status_notes(item: Feedback, replies: list[FeedbackEvent]) -> str:
@@ -450,7 +456,7 @@ def _record(
         "service_notice": "",
         "requested_datetime": _local_iso(item.received_at),
         "updated_datetime": _local_iso(changed or item.received_at),
-        "expected_datetime": _expected(item.due_on),
+        "expected_datetime": _expected(item),
         "address": "",  # a resident's address is personal data
         "address_id": "",
         "zipcode": "",

@@ -17,6 +17,7 @@ from portal.feedback import (
     canned,
     categories,
     deadlines,
+    duplicates,
     labels,
     maps,
     messages,
@@ -212,6 +213,16 @@ def detail(item_id: int):
         urgency_form=with_id_prefix(UrgencyForm(urgency=item.urgency.value), "urgency"),
         canned=canned.canned_responses(item.ward_id) if may.reply else [],
         related=related.links_for(item),
+        likely_duplicates=duplicates.similar(
+            item.ward_id,
+            item.category_id,
+            item.title,
+            item.body,
+            item.address,
+            item.latitude,
+            item.longitude,
+            exclude_id=item.id,
+        ),
         messages=history.about(messages.about(item)),
     )
 
