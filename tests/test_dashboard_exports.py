@@ -686,3 +686,25 @@ def test_the_page_links_the_downloads(client, rated: World):
     assert f"by-procedure.csv?period=month&amp;date=2026-11&amp;ward={rated.ward.slug}" in html
     html = text_of(client.get("/dashboard/?date=2026-11"))
     assert "/dashboard/export/ward-comparison.xlsx?period=month&amp;date=2026-11" in html
+
+
+def test_report_workbooks_chart_their_tables(client, rated: World):
+    """The quarterly and officer reports carry a bar chart beside their first table, whose
+    series are that table's level columns (the total row left out) and whose categories are
+    its names."""
+    for path in (
+        "quarterly-report.xlsx?period=quarter&date=2026-Q4",
+        "officer-report.xlsx?date=2026-11",
+    ):
+        sheet = _xlsx(_download(client, rated.chairman, path)).worksheets[0]
+        [chart] = sheet._charts
+        header = [cell.value for cell in sheet[1]]
+        last = sheet.max_row - 1  # the total is not charted
+        title = sheet.title
+        refs = [series.val.numRef.f for series in chart.series]
+        assert len(refs) == 3
+        for ref, level in zip(refs, ("Very satisfied", "Satisfied", "Dissatisfied"), strict=True):
+            letter = chr(ord("A") + header.index(level))
+            assert ref == f"'{title}'!${letter}$2:${letter}${last}"
+        category = chart.series[0].cat.strRef or chart.series[0].cat.numRef
+        assert category.f.endswith(f"$2:$B${last}")

@@ -28,7 +28,7 @@ from portal.dashboard.tables import (
     name_in_locale,
     numbered,
 )
-from portal.sheets.columns import Column, Format, Table, TableSpec
+from portal.sheets.columns import ChartSpec, Column, Format, Table, TableSpec
 
 QUARTERLY_REPORT = "quarterly-report"
 OFFICER_REPORT = "officer-report"
@@ -89,6 +89,7 @@ REPORTS = {
                 _l("Satisfaction report"),
                 (NUMBER, PROCEDURE, *LEVELS, RATINGS),
                 _procedures,
+                chart=ChartSpec(_l("Ratings by level"), LEVELS, skip_last=True),
             ),
         ),
     ),
@@ -105,6 +106,7 @@ REPORTS = {
                 _l("By officer"),
                 (NUMBER, OFFICER, *OFFICER_FIGURES),
                 _officers,
+                chart=ChartSpec(_l("Ratings by level"), LEVELS, skip_last=True),
             ),
             TableSpec(
                 "officer-details",

@@ -133,6 +133,18 @@ class Column:
 
 
 @dataclass(frozen=True)
+class ChartSpec:
+    """A chart drawn beside a table in its XLSX sheet: `series`, the columns plotted (a
+    series each, over the rows named by the table's `category` column, its first);
+    `kind` "bar" or "line"; `skip_last`, the last row (a total) is left out of the chart."""
+
+    title: Label
+    series: tuple[Column, ...]
+    kind: str = "bar"
+    skip_last: bool = False
+
+
+@dataclass(frozen=True)
 class TableSpec:
     """One table: `name` (in URLs), `sheet` (the short, lazily translated title of its XLSX
     sheet: at most 31 characters in every language), its columns, `rows(source)` and
@@ -142,7 +154,7 @@ class TableSpec:
     period beside the previous one, the first column's values heading the columns);
     `row_headers`, the first column heads each row; `caption_shown`, a visible caption (else
     for screen readers only); `empty`, said instead of a table without rows; `row_class`,
-    the class of each row."""
+    the class of each row; `chart`, a chart beside it in its XLSX sheet."""
 
     name: str
     sheet: Label
@@ -154,6 +166,7 @@ class TableSpec:
     caption_shown: bool = False
     empty: Label | None = None
     row_class: str = ""
+    chart: ChartSpec | None = None
 
     def build(self, source: Any) -> Table:
         """The table of `source`, which reads only the figures this table shows."""

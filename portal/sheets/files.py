@@ -16,6 +16,7 @@ from datetime import date, datetime
 from flask import Response
 from flask_babel import gettext as _
 from openpyxl import Workbook
+from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
@@ -94,6 +95,27 @@ def _display_width(value) -> int:
     return max((len(line) for line in str(value).splitlines()), default=0)
 
 
+def _add_chart(sheet, table: Table) -> None:
+    """The table's chart (its spec's ChartSpec), to the right of the table: a series per
+    plotted column, read from the table's own cells (categories from its first column)."""
+    chart_spec = table.spec.chart
+    last_row = len(table.items) + 1 - (1 if chart_spec and chart_spec.skip_last else 0)
+    if chart_spec is None or last_row < 2:
+        return
+    chart = LineChart() if chart_spec.kind == "line" else BarChart()
+    chart.title = str(chart_spec.title)
+    headers = table.header
+    for column in chart_spec.series:
+        index = headers.index(str(column.label)) + 1
+        data = Reference(sheet, min_col=index, min_row=1, max_row=last_row)
+        chart.add_data(data, titles_from_data=True)
+    name_column = next(
+        (i for i, c in enumerate(table.file_columns, start=1) if c.format is Format.TEXT), 1
+    )
+    chart.set_categories(Reference(sheet, min_col=name_column, min_row=2, max_row=last_row))
+    sheet.add_chart(chart, f"{get_column_letter(len(headers) + 2)}2")
+
+
 def to_xlsx(tables: Iterable[Table]) -> bytes:
     """Tables as an XLSX workbook, one sheet each: a bold header row (frozen), shares with a
     percentage format, means with one decimal, dates as dates, and fitted column widths."""
@@ -123,6 +145,7 @@ def to_xlsx(tables: Iterable[Table]) -> bytes:
                 max(width + 2, COLUMN_WIDTH_MIN), COLUMN_WIDTH_MAX
             )
         sheet.freeze_panes = "A2"
+        _add_chart(sheet, table)
     if not workbook.sheetnames:
         workbook.create_sheet(_("No data"))
     out = io.BytesIO()
