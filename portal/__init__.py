@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
+from portal.extensions import babel, csrf, db, limiter, login_manager
 
 
 def create_app(config: object | None = None) -> Flask:
@@ -39,6 +39,7 @@ def _init_proxy(app: Flask) -> None:
 def _init_extensions(app: Flask) -> None:
     from portal import (
         logsafety,
+        migrating,
         models,  # noqa: F401 - register every table on the metadata
     )
     from portal.db import configure_sqlite, engine_options
@@ -55,7 +56,7 @@ def _init_extensions(app: Flask) -> None:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine, app.config.get("DATABASE_STATEMENT_TIMEOUT", 30))
-    migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True)
+    migrating.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True)
     csrf.init_app(app)
     check_catalogues(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)

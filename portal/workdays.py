@@ -7,11 +7,11 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
 
-import holidays
-
 
 @lru_cache(maxsize=64)
 def _holidays_of(year: int) -> frozenset[date]:
+    import holidays  # (imported when first needed: about 4 MB)
+
     return frozenset(holidays.country_holidays("VN", years=year))
 
 

@@ -92,3 +92,42 @@ def test_role_groups_are_named_only_in_security():
         if module != "portal.security" and any(spells_a_group(n) for n in ast.walk(tree))
     ]
     assert found == []
+
+
+# Libraries a web worker seldom needs, imported by the functions that use them: each costs a
+# worker megabytes of memory and start-up time (issue 17). Loading the app must not import them.
+HEAVY = (
+    "alembic",
+    "flask_migrate",
+    "openpyxl",
+    "icalendar",
+    "holidays",
+    "authlib",
+    "joserfc",
+    "requests",
+    "weasyprint",
+    "pypdf",
+)
+
+
+def test_loading_the_app_imports_no_heavy_library():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from portal import create_app\n"
+        "from conftest import make_config\n"
+        "create_app(make_config('sqlite://'))\n"
+        f"print(' '.join(sorted(m for m in {HEAVY!r} if m in sys.modules)))\n"
+    )
+    tests = Path(__file__).resolve().parent
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tests.parent,
+        env={"PYTHONPATH": f"{tests.parent}:{tests}", "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.split() == [], result.stdout

@@ -31,21 +31,13 @@ import secrets
 import time
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
-import requests
 import sqlalchemy as sa
-from authlib.common.security import generate_token
-from authlib.integrations.base_client.errors import OAuthError
-from authlib.integrations.requests_client import OAuth2Session
-from authlib.oidc.core import CodeIDToken
 from flask import current_app, session
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from joserfc import jwt
-from joserfc.errors import InvalidKeyIdError, JoseError
-from joserfc.jwk import KeySet
-from joserfc.jws import JWSRegistry
 
 from portal.auth import services
 from portal.auth.models import Consent, ConsentPurpose, ExternalIdentity, Role, User
@@ -53,6 +45,12 @@ from portal.auth.passwords import hash_password
 from portal.db import utcnow
 from portal.domain import DomainError, Problems
 from portal.extensions import db
+
+if TYPE_CHECKING:
+    from authlib.integrations.requests_client import OAuth2Session
+
+# Authlib, joserfc and requests (about 30 MB together) are imported by the functions that
+# talk to the provider, not by every web worker at start: most never see a VNeID sign-in.
 
 PROVIDER = "vneid"
 FLOW_KEY = "vneid_flow"  # the sign-in this browser started: state, nonce, verifier
@@ -126,6 +124,8 @@ def _issuer() -> str:
 
 
 def _get_json(url: str, **kwargs) -> dict:
+    import requests
+
     timeout = current_app.config["VNEID_TIMEOUT"]
     # bandit B113 is answered: the timeout is VNEID_TIMEOUT
     response = requests.get(url, timeout=timeout, **kwargs)  # nosec B113
@@ -137,6 +137,8 @@ def _metadata(refresh: bool = False) -> dict:
     """The provider's discovery document with its keys, read at most every few minutes per
     process. Raises VneidError (UNAVAILABLE) when the provider does not answer, or answers
     for another issuer."""
+    import requests
+
     issuer = _issuer()
     cached = _metadata_cache.get(issuer)
     if cached and not refresh and time.monotonic() - cached[0] < METADATA_SECONDS:
@@ -154,6 +156,8 @@ def _metadata(refresh: bool = False) -> dict:
 
 
 def _client(redirect_uri: str, **kwargs) -> OAuth2Session:
+    from authlib.integrations.requests_client import OAuth2Session
+
     config = current_app.config
     return OAuth2Session(
         config["VNEID_CLIENT_ID"],
@@ -171,6 +175,8 @@ def begin(redirect_uri: str, next_url: str | None = None) -> str:
     """Start a sign-in: remember its state, nonce and PKCE verifier in this browser's
     session, and give the provider's address to send the person to. Raises VneidError when
     the provider does not answer."""
+    from authlib.common.security import generate_token
+
     metadata = _metadata()
     verifier, nonce = generate_token(64), generate_token(32)
     extra = {}
@@ -199,6 +205,10 @@ def finish(args: Mapping[str, str], redirect_uri: str) -> tuple[Identity, str]:
     started (once), trade the code for tokens (with the PKCE verifier), check the ID token
     and read the person's claims. Returns the identity and where they were going; raises
     VneidError for anything else (refused, expired, replayed, forged, provider down)."""
+    import requests
+    from authlib.integrations.base_client.errors import OAuthError
+    from joserfc.errors import JoseError
+
     flow = session.pop(FLOW_KEY, None)
     if not flow or time.time() - flow.get("at", 0) > FLOW_SECONDS:
         raise VneidError(EXPIRED)
@@ -252,6 +262,12 @@ def _userinfo(client: OAuth2Session, metadata: dict, subject: str) -> dict:
 def _id_token_claims(token: dict, metadata: dict, nonce: str) -> dict:
     """The ID token's claims, once its signature (the provider's keys), issuer, audience,
     times and nonce are checked; raises JoseError."""
+    from authlib.oidc.core import CodeIDToken
+    from joserfc import jwt
+    from joserfc.errors import InvalidKeyIdError, JoseError
+    from joserfc.jwk import KeySet
+    from joserfc.jws import JWSRegistry
+
     if "id_token" not in token:
         raise JoseError("no ID token")
     algorithms = [

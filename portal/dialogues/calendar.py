@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import timedelta
-
-from icalendar import Alarm, Calendar, Event
+from typing import TYPE_CHECKING
 
 from portal.db import utcnow
 from portal.dialogues.labels import session_title
 from portal.dialogues.models import Booking, DialogueSession
 
+if TYPE_CHECKING:  # icalendar is imported when a file is made, not by every worker at start
+    from icalendar import Alarm, Calendar, Event
+
 
 def _event(session: DialogueSession, uid: str, description: str) -> Event:
+    from icalendar import Event
+
     event = Event()
     event.add("uid", uid)
     event.add("dtstamp", utcnow())
@@ -31,6 +35,8 @@ def _event(session: DialogueSession, uid: str, description: str) -> Event:
 def _alarm(session: DialogueSession, description: str) -> Alarm:
     """The booking's reminder in the person's own calendar: at the session's reminder time
     (an hour before when the ward sends no reminder)."""
+    from icalendar import Alarm
+
     alarm = Alarm()
     alarm.add("action", "DISPLAY")
     alarm.add("description", description or session_title(session))
@@ -39,6 +45,8 @@ def _alarm(session: DialogueSession, description: str) -> Alarm:
 
 
 def _calendar(name: str) -> Calendar:
+    from icalendar import Calendar
+
     calendar = Calendar()
     calendar.add("prodid", "-//Ward Portal//Cong phuong//VI")
     calendar.add("version", "2.0")

@@ -15,10 +15,6 @@ from datetime import date, datetime
 
 from flask import Response
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.chart import BarChart, LineChart, Reference
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 from portal.sheets.columns import Format, Table
 
@@ -98,6 +94,9 @@ def _display_width(value) -> int:
 def _add_chart(sheet, table: Table) -> None:
     """The table's chart (its spec's ChartSpec), to the right of the table: a series per
     plotted column, read from the table's own cells (categories from its first column)."""
+    from openpyxl.chart import BarChart, LineChart, Reference
+    from openpyxl.utils import get_column_letter
+
     chart_spec = table.spec.chart
     last_row = len(table.items) + 1 - (1 if chart_spec and chart_spec.skip_last else 0)
     if chart_spec is None or last_row < 2:
@@ -118,7 +117,12 @@ def _add_chart(sheet, table: Table) -> None:
 
 def to_xlsx(tables: Iterable[Table]) -> bytes:
     """Tables as an XLSX workbook, one sheet each: a bold header row (frozen), shares with a
-    percentage format, means with one decimal, dates as dates, and fitted column widths."""
+    percentage format, means with one decimal, dates as dates, and fitted column widths.
+    (openpyxl is imported here, not by every web worker at start: about 8 MB each.)"""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     workbook = Workbook()
     workbook.remove(workbook.active)
     bold = Font(bold=True)
