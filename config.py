@@ -26,7 +26,10 @@ class Config:
     )
     # hide_parameters: SQL logged at DEBUG, or quoted in an error, never shows the values
     # (phone numbers, one-time codes' texts, names).
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
+    SQLALCHEMY_ENGINE_OPTIONS = {"hide_parameters": True}
+    # A pooled connection idle for longer than this many seconds is checked with a trivial
+    # query before use (0: before every use); one in steady use is not (portal/requestdb.py).
+    DATABASE_PING_IDLE_SECONDS = float(os.environ.get("DATABASE_PING_IDLE_SECONDS", "10"))
     # Seconds a worker waits for the database: to connect (PostgreSQL), and at most per
     # statement (PostgreSQL's statement_timeout; SQLite's wait for a lock); 0: no limit. The
     # health check gets its answer within HEALTHZ_TIMEOUT; while the database does not answer,

@@ -41,6 +41,7 @@ def _init_extensions(app: Flask) -> None:
         logsafety,
         migrating,
         models,  # noqa: F401 - register every table on the metadata
+        requestdb,
     )
     from portal.db import configure_sqlite, engine_options
     from portal.i18n import (
@@ -53,6 +54,7 @@ def _init_extensions(app: Flask) -> None:
     logsafety.install()
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
     db.init_app(app)
+    requestdb.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine, app.config.get("DATABASE_STATEMENT_TIMEOUT", 30))
