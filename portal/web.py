@@ -57,10 +57,15 @@ def submit(form: FlaskForm | None, action, success, target):
     except DomainError as error:
         show_error(form, error)
         return None
+    db.session.flush()
     audit.created(result)
+    # The message and the address are made before the commit, which expires every object:
+    # made after, they would read the result again, on a connection of its own.
+    message = success(result) if callable(success) else success
+    location = target(result) if callable(target) else target
     commit()
-    flash(success(result) if callable(success) else success, "success")
-    return redirect(target(result) if callable(target) else target)
+    flash(message, "success")
+    return redirect(location)
 
 
 def perform(action, success, target: str, form: FlaskForm | None = None):

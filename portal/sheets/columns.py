@@ -18,10 +18,11 @@ import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any, NamedTuple
 
-from flask_babel import LazyString, format_decimal, format_percent
+from babel.numbers import NumberPattern, parse_pattern
+from flask_babel import LazyString, get_locale
 from flask_babel import gettext as _
 
 from portal import dates
@@ -53,16 +54,22 @@ def met(value: bool) -> str:
     return _("Met") if value else _("Not met")
 
 
+NUMBER_PATTERNS = {Format.INTEGER: "#,##0", Format.PERCENT: "#,##0.0%", Format.DECIMAL: "#,##0.0"}
+
+
+@lru_cache(maxsize=8)
+def _pattern(pattern: str) -> NumberPattern:
+    """A number pattern parsed once (Babel's format_decimal parses it at every call: a
+    dashboard shows thousands of figures)."""
+    return parse_pattern(pattern)
+
+
 def shown(value: Any, fmt: Format) -> str:
     """A value as the page shows it, in the current language."""
     if value is None:
         return _("no data") if fmt in NUMBERS else NO_TEXT
-    if fmt is Format.INTEGER:
-        return format_decimal(value, "#,##0")
-    if fmt is Format.PERCENT:
-        return format_percent(value, "#,##0.0%")
-    if fmt is Format.DECIMAL:
-        return format_decimal(value, "#,##0.0")
+    if fmt in NUMBER_PATTERNS:
+        return _pattern(NUMBER_PATTERNS[fmt]).apply(value, get_locale())
     if fmt is Format.DATE:
         return dates.day(value, "short")
     if fmt is Format.DATETIME:
