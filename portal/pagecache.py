@@ -29,29 +29,66 @@ from flask_wtf.csrf import generate_csrf
 
 TOKEN_SLOT = "\x00csrf\x00"  # noqa: S105 - a placeholder, not a secret
 MAX_ENTRIES = 256
+FLIGHT_WAIT_SECONDS = 30  # a waiter renders the page itself after this long
 
 
 class TTLStore:
     """Texts kept until a deadline (time.monotonic), at most MAX_ENTRIES of them: when full,
-    everything is forgotten at once (simple, and the entries are cheap to remake)."""
+    everything is forgotten at once (simple, and the entries are cheap to remake).
+
+    Single flight: when an entry is missing or out of date, one thread renders it while the
+    others asking for the same key get the previous text (if it went out of date less than
+    its lifetime ago) or wait for the new one, instead of all rendering it at once (a
+    dashboard's figures, when sixteen requests find them expired together)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._entries: dict[tuple, tuple[float, str]] = {}
+        self._entries: dict[tuple, tuple[float, float, str]] = {}  # until, lifetime, text
+        self._flights: dict[tuple, threading.Event] = {}
 
     def get(self, key: tuple, now: float) -> str | None:
         hit = self._entries.get(key)
-        return hit[1] if hit is not None and hit[0] > now else None
+        return hit[2] if hit is not None and hit[0] > now else None
 
-    def put(self, key: tuple, text: str, until: float) -> None:
+    def put(self, key: tuple, text: str, until: float, lifetime: float = 0) -> None:
         with self._lock:
             if len(self._entries) >= MAX_ENTRIES:
                 self._entries.clear()
-            self._entries[key] = (until, text)
+            self._entries[key] = (until, lifetime, text)
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+
+    def fetch(self, key: tuple, seconds: float, render: Callable[[], object], store=None):
+        """The fresh text of `key`, or what `render()` gives, kept for `seconds` when it is
+        a text (`store(result)` gives the text to keep; by default the result itself). Only
+        one thread renders a key at a time: the others get the previous text, or wait."""
+        now = clock()
+        hit = self._entries.get(key)
+        if hit is not None and hit[0] > now:
+            return hit[2]
+        with self._lock:
+            flight = self._flights.get(key)
+            leading = flight is None
+            if leading:
+                flight = self._flights[key] = threading.Event()
+        if not leading:
+            if hit is not None and now - hit[0] < hit[1]:
+                return hit[2]  # out of date for less than its lifetime: while it is remade
+            flight.wait(FLIGHT_WAIT_SECONDS)
+            fresh = self.get(key, clock())
+            return fresh if fresh is not None else render()
+        try:
+            result = render()
+            if isinstance(result, str):
+                kept = store(result) if store is not None else result
+                self.put(key, kept, clock() + seconds, seconds)
+            return result
+        finally:
+            with self._lock:
+                self._flights.pop(key, None)
+            flight.set()
 
 
 _pages = TTLStore()
@@ -67,16 +104,10 @@ def clear() -> None:
 
 def remember(key: tuple, seconds: int, render: Callable[[], str]) -> str:
     """The text rendered for `key` within the last `seconds`, or render it now (and keep
-    it, unless `seconds` is 0)."""
-    now = clock()
-    if seconds > 0:
-        text = _parts.get(key, now)
-        if text is not None:
-            return text
-    text = render()
-    if seconds > 0:
-        _parts.put(key, text, now + seconds)
-    return text
+    it, unless `seconds` is 0); one thread at a time renders a key (TTLStore.fetch)."""
+    if seconds <= 0:
+        return render()
+    return _parts.fetch(key, seconds, render)
 
 
 def _cacheable() -> bool:
@@ -91,15 +122,18 @@ def _cacheable() -> bool:
 def _serve(key: tuple, seconds: int, view: Callable, args, kwargs):
     """The stored page of `key` with this visitor's CSRF token put in, or the view's page,
     stored (with the token cut out) when it is a page and not a redirect or an error."""
-    now = clock()
-    hit = _pages.get(key, now)
-    if hit is not None:
-        return Response(hit.replace(TOKEN_SLOT, generate_csrf()), mimetype="text/html")
-    result = view(*args, **kwargs)
-    if not isinstance(result, str):  # a redirect or an error: never stored
-        return result
-    _pages.put(key, result.replace(generate_csrf(), TOKEN_SLOT), now + seconds)
-    return result
+    rendered: list = []
+
+    def render():
+        rendered.append(True)
+        return view(*args, **kwargs)
+
+    result = _pages.fetch(
+        key, seconds, render, store=lambda page: page.replace(generate_csrf(), TOKEN_SLOT)
+    )
+    if rendered or not isinstance(result, str):
+        return result  # (this request's own page, its token in place; or not a page)
+    return Response(result.replace(TOKEN_SLOT, generate_csrf()), mimetype="text/html")
 
 
 def cached_page(view: Callable | None = None, *, vary: Callable[[], object] | None = None):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 from conftest import World, csrf_token, isolate_requests, login_as, make_config, text_of
 
@@ -77,3 +80,64 @@ def test_a_change_is_seen_at_once_by_the_worker_that_made_it(cached_app, world: 
     )
     assert response.status_code == 302
     assert "Còn 4 chỗ" in text_of(visitor.get(page))
+
+
+# ---------------------------------------------------------------- single flight
+
+
+def _slow_render(calls: list, started: threading.Event, release: threading.Event, text: str):
+    def render():
+        calls.append(text)
+        started.set()
+        release.wait(5)
+        return text
+
+    return render
+
+
+def test_one_thread_renders_an_expired_part_while_the_others_wait():
+    store = pagecache.TTLStore()
+    calls: list = []
+    started, release = threading.Event(), threading.Event()
+    results: list = []
+    render = _slow_render(calls, started, release, "mới")
+    threads = [
+        threading.Thread(target=lambda: results.append(store.fetch(("k",), 60, render)))
+        for _ in range(8)
+    ]
+    for thread in threads:
+        thread.start()
+    assert started.wait(5)
+    time.sleep(0.1)  # the other seven are waiting now
+    release.set()
+    for thread in threads:
+        thread.join(5)
+    assert calls == ["mới"] and results == ["mới"] * 8
+
+
+def test_the_previous_text_is_served_while_it_is_remade(monkeypatch):
+    store = pagecache.TTLStore()
+    now = [1000.0]
+    monkeypatch.setattr(pagecache, "clock", lambda: now[0])
+    assert store.fetch(("k",), 10, lambda: "cũ") == "cũ"
+    now[0] += 12  # out of date by 2 s (less than its 10 s lifetime)
+    calls: list = []
+    started, release = threading.Event(), threading.Event()
+    leader = threading.Thread(
+        target=store.fetch, args=(("k",), 10, _slow_render(calls, started, release, "mới"))
+    )
+    leader.start()
+    assert started.wait(5)
+    assert store.fetch(("k",), 10, lambda: "không được gọi") == "cũ"
+    release.set()
+    leader.join(5)
+    assert store.fetch(("k",), 10, lambda: "không được gọi") == "mới"
+    now[0] += 100  # long out of date: nobody is served that; the next caller renders
+    assert store.fetch(("k",), 10, lambda: "mới hơn") == "mới hơn"
+
+
+def test_a_result_that_is_not_a_page_is_never_kept():
+    store = pagecache.TTLStore()
+    redirect = object()
+    assert store.fetch(("k",), 60, lambda: redirect) is redirect
+    assert store.fetch(("k",), 60, lambda: "trang") == "trang"
