@@ -68,11 +68,12 @@ tests/oidc/node_modules/.package-lock.json: tests/oidc/package-lock.json tests/o
 	npm ci --prefix tests/oidc --no-audit --no-fund
 
 ## Install the test extras and run the whole suite (PostgreSQL too when TEST_DATABASE_URL is set),
-## in parallel over PYTEST_WORKERS processes (pytest-xdist, one per CPU core by default; each
-## has its own databases). PYTEST_ARGS come last and win: PYTEST_ARGS="-n 0" runs in one process.
+## in parallel over PYTEST_WORKERS processes (pytest-xdist, one per CPU core by default, a worker
+## that is done stealing tests queued for another; each has its own databases). PYTEST_ARGS come
+## last and win: PYTEST_ARGS="-n 0" runs in one process.
 PYTEST_WORKERS ?= auto
 test: install-test translations chromium servers-tools oidc-provider
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 ## ruff, and bandit: no finding of medium severity or above unless its line says why (# nosec).
 lint: install-test
