@@ -122,6 +122,15 @@ def test_resident_taps_the_map_and_the_position_is_saved(open_page, live_server)
     assert abs(float(latitude) - CENTRE[0]) < 0.01 and abs(float(longitude) - CENTRE[1]) < 0.01
     expect(page.locator("#map-warning")).to_be_hidden()  # inside the ward
     page.locator("form button[type=submit]").last.click()
+    # The seeded street-light item is within 150 m: shown first, nothing filed yet; the form
+    # keeps the position (the marker placed again from the fields) until sent anyway.
+    similar = page.locator("#similar")
+    expect(similar).to_contain_text("Đã có phản ánh tương tự")
+    expect(similar).to_contain_text("Đèn đường hỏng ở ngõ 5")
+    expect(page.locator("#latitude")).to_have_value(latitude)
+    expect(page.locator("#feedback-map path.marker-pin")).to_have_count(1)
+    assert_no_horizontal_scroll(page, "feedback form with similar items")
+    similar.get_by_role("button", name="Vẫn gửi phản ánh").click()
     page.wait_for_url("**/my/feedback/*")
     with live_server.app.app_context():
         item = db.session.execute(
