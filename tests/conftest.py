@@ -409,3 +409,24 @@ def make_feedback(ward: Ward, user: User | None = None, *, now=None, **fields):
         data.contact_name = "Người Gọi Điện"
         data.contact_phone = data.contact_phone or "0987 654 321"
     return submission.submit(ward, data, user=user, now=now)
+
+
+def feedback_fields(world: World, **overrides) -> dict:
+    """The fields of a valid feedback form (the resident's; an officer's adds the caller),
+    in the ward's "environment" category (made if needed)."""
+    from portal.feedback import categories
+
+    categories.provide_defaults(world.ward.id)
+    db.session.commit()
+    fields = {
+        "category": str(categories.category_by_code(world.ward.id, "environment").id),
+        "title": "Rác ở ngõ 12",
+        "body": "Rác để ở đầu ngõ 12 ba ngày chưa thu gom.",
+        "address": "Ngõ 12 Bồ Đề",
+        "residential_group": "Tổ 5",
+        "latitude": "21.0452",
+        "longitude": "105.8781",
+        "publish_allowed": "y",
+    }
+    fields.update(overrides)
+    return fields

@@ -8,7 +8,7 @@ import re
 
 import pytest
 import sqlalchemy as sa
-from conftest import csrf_token, login_as, make_feedback, post_form, text_of
+from conftest import csrf_token, feedback_fields, login_as, make_feedback, post_form, text_of
 
 from portal.codes import format_code
 from portal.extensions import db
@@ -35,21 +35,6 @@ def env_category(world) -> str:
     return str(feedback_categories.category_by_code(world.ward.id, "environment").id)
 
 
-def form(world, **overrides) -> dict:
-    fields = {
-        "category": env_category(world),
-        "title": "Rác ở ngõ 12",
-        "body": "Rác để ở đầu ngõ 12 ba ngày chưa thu gom.",
-        "address": "Ngõ 12 Bồ Đề",
-        "residential_group": "Tổ 5",
-        "latitude": "21.0452",
-        "longitude": "105.8781",
-        "publish_allowed": "y",
-    }
-    fields.update(overrides)
-    return fields
-
-
 # ---------------------------------------------------------------- residents
 
 
@@ -58,7 +43,7 @@ def test_resident_sends_feedback_with_a_photo(client, world):
     page = client.get("/feedback/new")
     assert page.status_code == 200
     assert "Môi trường" in text_of(page) and "khiếu nại" in text_of(page)
-    data = form(world, attachments=[(io.BytesIO(PNG), "ảnh rác.png")])
+    data = feedback_fields(world, attachments=[(io.BytesIO(PNG), "ảnh rác.png")])
     response = post_form(client, "/feedback/new", data, content_type="multipart/form-data")
     assert response.status_code == 302
     item = db.session.execute(sa.select(Feedback)).scalar_one()
@@ -73,7 +58,7 @@ def test_resident_sends_feedback_with_a_photo(client, world):
 
 def test_feedback_form_reports_every_problem(client, world):
     login_as(client, world.resident)
-    data = form(world, title="", body="x" * 5001, latitude="abc", category="999999")
+    data = feedback_fields(world, title="", body="x" * 5001, latitude="abc", category="999999")
     response = post_form(client, "/feedback/new", data, headers=EN)
     assert response.status_code == 422
     html = text_of(response)
@@ -86,7 +71,10 @@ def test_feedback_form_reports_every_problem(client, world):
 def test_unknown_category_and_bad_position(client, world):
     login_as(client, world.resident)
     response = post_form(
-        client, "/feedback/new", form(world, category="999999", latitude="95"), headers=EN
+        client,
+        "/feedback/new",
+        feedback_fields(world, category="999999", latitude="95"),
+        headers=EN,
     )
     assert response.status_code == 422
     html = text_of(response)
@@ -97,7 +85,7 @@ def test_unknown_category_and_bad_position(client, world):
 
 def test_complaints_are_routed_out(client, world):
     login_as(client, world.resident)
-    response = post_form(client, "/feedback/new", form(world, category="complaint"))
+    response = post_form(client, "/feedback/new", feedback_fields(world, category="complaint"))
     assert response.status_code == 302
     assert response.headers["Location"] == "/feedback/complaints?kind=complaint"
     guide = text_of(client.get(response.headers["Location"]))
@@ -107,13 +95,13 @@ def test_complaints_are_routed_out(client, world):
 
 def test_a_file_that_lies_about_its_type_is_refused(client, world):
     login_as(client, world.resident)
-    data = form(world, attachments=[(io.BytesIO(PDF), "anh.jpg")])
+    data = feedback_fields(world, attachments=[(io.BytesIO(PDF), "anh.jpg")])
     response = post_form(
         client, "/feedback/new", data, content_type="multipart/form-data", headers=EN
     )
     assert response.status_code == 422
     assert "is not what its name says" in text_of(response)
-    data = form(world, attachments=[(io.BytesIO(b"MZ\x90\x00binary"), "virus.pdf")])
+    data = feedback_fields(world, attachments=[(io.BytesIO(b"MZ\x90\x00binary"), "virus.pdf")])
     response = post_form(
         client, "/feedback/new", data, content_type="multipart/form-data", headers=EN
     )
@@ -124,7 +112,7 @@ def test_a_file_that_lies_about_its_type_is_refused(client, world):
 def test_a_file_over_the_limit_is_refused(client, world, app):
     app.config["FEEDBACK_MAX_ATTACHMENT_BYTES"] = 1000
     login_as(client, world.resident)
-    data = form(world, attachments=[(io.BytesIO(PNG + b"\x00" * 2000), "lon.png")])
+    data = feedback_fields(world, attachments=[(io.BytesIO(PNG + b"\x00" * 2000), "lon.png")])
     response = post_form(
         client, "/feedback/new", data, content_type="multipart/form-data", headers=EN
     )
@@ -136,7 +124,7 @@ def test_a_file_over_the_limit_is_refused(client, world, app):
 def test_a_request_over_the_upload_limit_gets_413(client, world, app):
     app.config["MAX_CONTENT_LENGTH"] = 2048
     login_as(client, world.resident)
-    data = form(world, attachments=[(io.BytesIO(PNG + b"\x00" * 4096), "lon.png")])
+    data = feedback_fields(world, attachments=[(io.BytesIO(PNG + b"\x00" * 4096), "lon.png")])
     response = post_form(
         client, "/feedback/new", data, content_type="multipart/form-data", headers=EN
     )
@@ -246,7 +234,7 @@ def test_another_residents_feedback_is_not_found(client, world):
 
 def test_staff_enter_feedback_for_a_caller(client, world):
     login_as(client, world.staff)
-    data = form(
+    data = feedback_fields(
         world,
         channel="phone",
         contact_name="Bà Lê Thị Gọi",
@@ -450,7 +438,7 @@ def test_csrf_is_required(app, world, path):
     client = app.test_client()
     login_as(client, world.resident if path == "/feedback/new" else world.staff)
     csrf_token(client)
-    response = client.post(path, data=form(world))
+    response = client.post(path, data=feedback_fields(world))
     assert response.status_code == 400
     assert count(Feedback) == 0
 

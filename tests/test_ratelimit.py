@@ -134,8 +134,7 @@ def test_code_requests_from_one_address_are_counted_across_two_servers(database_
 def test_bookings_and_feedback_are_limited_per_account(database_url, world: World, shared):
     if shared == "redis" and not REDIS_URL:
         pytest.skip("Redis rate-limit test skipped: REDIS_URL is not set")
-    from conftest import login_as, make_conference, make_user
-    from test_feedback_views import form as feedback_form
+    from conftest import feedback_fields, login_as, make_conference, make_user
 
     from portal.auth.models import Role
     from portal.feedback import categories
@@ -165,7 +164,7 @@ def test_bookings_and_feedback_are_limited_per_account(database_url, world: Worl
             )
         assert [a.status_code for a in answers] == [302, 302, 429]  # whatever the address
         assert answers[-1].headers.get("Retry-After")
-        feedback = feedback_form(world)
+        feedback = feedback_fields(world)
         sent = [
             client.post(
                 "/feedback/new",

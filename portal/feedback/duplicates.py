@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
@@ -15,6 +16,9 @@ from portal.extensions import db
 from portal.feedback.models import Feedback
 from portal.feedback.policy import IN_HAND
 from portal.text import fold
+
+if TYPE_CHECKING:
+    from portal.feedback.submission import FeedbackInput
 
 NEAR_METRES = 150
 TEXT_SIMILAR = 0.4  # Jaccard share of the folded words of title and text
@@ -29,6 +33,7 @@ class Similar:
     item: Feedback
     score: float
     near: bool
+    own: bool = False  # the item is the `visible_to` resident's own
 
 
 def words(*parts: object) -> frozenset[str]:
@@ -92,6 +97,22 @@ def similar(
         place_score = jaccard(place, words(item.address))
         if near or text_score >= TEXT_SIMILAR or place_score >= ADDRESS_SIMILAR:
             score = text_score + (0.5 if near else 0.0) + 0.25 * place_score
-            found.append(Similar(item, score, bool(near)))
+            own = visible_to is not None and item.user_id == visible_to.id
+            found.append(Similar(item, score, bool(near), own))
     found.sort(key=lambda s: (-s.score, -s.item.id))
     return found[:limit]
+
+
+def before_sending(ward_id: int, data: FeedbackInput, resident: User) -> list[Similar]:
+    """What a resident is shown before their feedback is filed: the open items like it that
+    they may see (their own, or published ones). Empty: it is filed at once."""
+    return similar(
+        ward_id,
+        data.category_id,
+        data.title,
+        data.body,
+        data.address,
+        data.latitude,
+        data.longitude,
+        visible_to=resident,
+    )

@@ -9,6 +9,7 @@ from werkzeug.datastructures import FileStorage
 from wtforms import (
     BooleanField,
     FloatField,
+    HiddenField,
     MultipleFileField,
     RadioField,
     SelectField,
@@ -67,6 +68,13 @@ class FeedbackForm(FlaskForm):
     longitude = CoordinateField(_l("Longitude (optional)"), validators=[Optional()])
     attachments = MultipleFileField(_l("Attachments (optional)"), description=ATTACHMENTS_HINT)
     publish_allowed = BooleanField(labels.PUBLISH_CONSENT)
+
+
+class ResidentFeedbackForm(FeedbackForm):
+    """What a resident sends; `seen_similar` is set once they were shown the similar open
+    items and chose to send theirs all the same."""
+
+    seen_similar = HiddenField()
 
 
 CHANNEL_CHOICES = (

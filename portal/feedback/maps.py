@@ -10,6 +10,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 from portal.auth.models import User
 from portal.db import utcnow
@@ -140,3 +141,26 @@ def outside_area(ward_id: int, latitude: float | None, longitude: float | None) 
     if area is None:
         return False
     return metres_between((area[0], area[1]), (latitude, longitude)) > area[2]
+
+
+# A position farther from the committee than the ward's size (ward information): kept, and
+# the sender (or the officer filing for a caller) asked to check it.
+OUTSIDE_AREA = _l(
+    "The map position seems to be outside the ward. It has been kept: please check it, "
+    "or add it to your message if it is right."
+)
+
+
+@dataclass(frozen=True)
+class Picker:
+    """What a feedback form's tap-to-place map needs (the resident's and the officer's)."""
+
+    settings: MapSettings
+    outside: bool  # the position typed or placed lies outside the ward: warned, kept
+    warning = OUTSIDE_AREA  # shown at once when `outside`, else by the map script on a tap
+
+
+def picker(ward_id: int, latitude: float | None, longitude: float | None) -> Picker:
+    """The map picker of a feedback form, with the warning shown when the position sent is
+    outside the ward's area."""
+    return Picker(map_settings(ward_id), outside_area(ward_id, latitude, longitude))

@@ -17,7 +17,6 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal.audit import services as audit
@@ -27,6 +26,7 @@ from portal.extensions import db, lookup_limited, per_account, rate_limited
 from portal.feedback import (
     categories,
     deadlines,
+    duplicates,
     maps,
     policy,
     publication,
@@ -36,8 +36,8 @@ from portal.feedback import (
     verdicts,
 )
 from portal.feedback.forms import (
-    FeedbackForm,
     MessageForm,
+    ResidentFeedbackForm,
     RespondForm,
     category_options,
     feedback_input,
@@ -53,13 +53,6 @@ from portal.web import act, next_target, submit
 
 bp = Blueprint("feedback", __name__)
 
-# A position farther from the committee than the ward's size (ward information): kept, and
-# the sender asked to check it.
-OUTSIDE_AREA = _l(
-    "The map position seems to be outside the ward. It has been kept: please check it, "
-    "or add it to your message if it is right."
-)
-
 
 def _served_ward_or_403() -> Ward:
     ward = current_user.ward
@@ -72,36 +65,46 @@ def _served_ward_or_403() -> Ward:
 @role_required(RESIDENTS)
 @rate_limited(lambda: current_app.config["FEEDBACK_LIMIT"], key_func=per_account, methods=["POST"])
 def new():
-    """A resident sends feedback to their ward."""
+    """A resident sends feedback to their ward. When open items like it exist that they may
+    see, they are shown first and nothing is filed until the resident sends it anyway."""
     ward = _served_ward_or_403()
-    form = FeedbackForm()
+    form = ResidentFeedbackForm()
     form.category.choices = category_options(ward.id)
     if form.is_submitted() and form.category.data in categories.ROUTED_OUT:
         return redirect(url_for("feedback.complaints", kind=form.category.data))
-    outside = form.is_submitted() and maps.outside_area(
-        ward.id, form.latitude.data, form.longitude.data
-    )
+    picker = maps.picker(ward.id, form.latitude.data, form.longitude.data)
+    found, unsent = [], []
     if form.validate_on_submit():
-        done = submit(
-            form,
-            lambda: submission.submit(ward, feedback_input(form), user=current_user),
-            lambda item: _(
-                "Thank you. Your feedback has been received; its tracking code is %(code)s.",
-                code=format_code(item.code),
-            ),
-            lambda item: url_for("feedback.mine_detail", code=item.code),
-        )
-        if done:
-            if outside:
-                flash(str(OUTSIDE_AREA), "warning")
-            return done
+        data = feedback_input(form)
+        if not form.seen_similar.data:
+            found = duplicates.before_sending(ward.id, data, current_user)
+        if found:
+            # A page shown again cannot keep the chosen files: the resident is told which.
+            form.seen_similar.data = "1"
+            unsent = [upload.filename for upload in data.attachments]
+        else:
+            done = submit(
+                form,
+                lambda: submission.submit(ward, data, user=current_user),
+                lambda item: _(
+                    "Thank you. Your feedback has been received; its tracking code is %(code)s.",
+                    code=format_code(item.code),
+                ),
+                lambda item: url_for("feedback.mine_detail", code=item.code),
+            )
+            if done:
+                if picker.outside:
+                    flash(str(picker.warning), "warning")
+                return done
     return render_template(
         "feedback/new.html",
         form=form,
         ward=ward,
-        map=maps.map_settings(ward.id),
-        outside=outside,
-        outside_text=OUTSIDE_AREA,
+        picker=picker,
+        similar=found,
+        unsent_files=unsent,
+        format_code=format_code,
+        redact=redaction.redact,
     ), (422 if form.errors else 200)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -158,6 +158,7 @@ def create():
     form.category.choices = category_options(ward.id)
     if form.is_submitted() and form.category.data in categories.ROUTED_OUT:
         return redirect(url_for("feedback.complaints", kind=form.category.data))
+    picker = maps.picker(ward.id, form.latitude.data, form.longitude.data)
     if form.validate_on_submit():
         data = feedback_input(
             form,
@@ -176,8 +177,12 @@ def create():
             lambda item: url_for("feedback_staff.detail", item_id=item.id),
         )
         if done:
+            if picker.outside:
+                flash(str(picker.warning), "warning")
             return done
-    return render_template("feedback/staff_new.html", form=form), (422 if form.errors else 200)
+    return render_template("feedback/staff_new.html", form=form, picker=picker), (
+        422 if form.errors else 200
+    )
 
 
 @bp.get("/<int:item_id>")

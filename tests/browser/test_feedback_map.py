@@ -17,6 +17,7 @@ from browser_support import (
     LiveServer,
     assert_no_horizontal_scroll,
     browser_fixture,  # noqa: F401 - the `browser` fixture
+    check_accessibility,
     log_in,
     open_page_fixture,  # noqa: F401 - the `open_page` fixture
     serve,
@@ -122,6 +123,15 @@ def test_resident_taps_the_map_and_the_position_is_saved(open_page, live_server)
     assert abs(float(latitude) - CENTRE[0]) < 0.01 and abs(float(longitude) - CENTRE[1]) < 0.01
     expect(page.locator("#map-warning")).to_be_hidden()  # inside the ward
     page.locator("form button[type=submit]").last.click()
+    # The seeded street-light item is within 150 m: shown first, nothing filed yet; the form
+    # keeps the position (the marker placed again from the fields) until sent anyway.
+    similar = page.locator("#similar")
+    expect(similar).to_contain_text("Đã có phản ánh tương tự")
+    expect(similar).to_contain_text("Đèn đường hỏng ở ngõ 5")
+    expect(page.locator("#latitude")).to_have_value(latitude)
+    expect(page.locator("#feedback-map path.marker-pin")).to_have_count(1)
+    assert_no_horizontal_scroll(page, "feedback form with similar items")
+    similar.get_by_role("button", name="Vẫn gửi phản ánh").click()
     page.wait_for_url("**/my/feedback/*")
     with live_server.app.app_context():
         item = db.session.execute(
@@ -143,4 +153,43 @@ def test_staff_map_lists_and_draws_the_right_items(open_page, live_server):
     expect(page.locator("#map-items")).not_to_contain_text("Không có vị trí")
     expect(page.locator("#feedback-map path.marker")).to_have_count(2)
     expect(page.locator("#feedback-map img.leaflet-tile-loaded").first).to_be_attached()
+    assert violations == []
+
+
+def test_officer_places_a_callers_position_on_the_map_at_360_px(open_page, live_server):
+    page = open_page(viewport={"width": 360, "height": 740}, has_touch=True, is_mobile=True)
+    violations = with_local_tiles(page)
+    log_in(page, live_server, STAFF_PHONE, PASSWORD)
+    response = page.goto("/staff/feedback/new")
+    assert response.headers["content-security-policy"] == CSP
+    box = page.locator("#feedback-map")
+    expect(box).to_be_visible()
+    expect(page.locator("#feedback-map img.leaflet-tile-loaded").first).to_be_attached()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 360, f"the caller form scrolls sideways at 360 px: {width}"
+    check_accessibility(page, "staff-feedback-new-map")
+    page.locator("#contact_name").fill("Bà Ngô Thị Gọi")
+    page.locator("#contact_phone").fill("0987 111 222")
+    page.locator("#category").select_option(str(live_server.seed.category_id))
+    page.locator("#title").fill("Ống nước vỡ ở ngõ 9")
+    page.locator("#body").fill("Nước tràn ra đường từ sáng, người dân gọi điện báo.")
+    page.locator("#latitude").fill("21.0000")  # about 6 km away: outside the 3 km
+    page.locator("#longitude").fill("105.8200")
+    page.locator("#longitude").dispatch_event("change")
+    expect(page.locator("#map-warning")).to_be_visible()
+    size = box.bounding_box()
+    box.tap(position={"x": size["width"] / 2 - 40, "y": size["height"] / 2 + 20})
+    expect(page.locator("#feedback-map path.marker-pin")).to_have_count(1)
+    latitude = page.locator("#latitude").input_value()
+    longitude = page.locator("#longitude").input_value()
+    assert latitude != "21.0000" and abs(float(latitude) - 21.0) < 0.01
+    page.locator("form button[type=submit]").last.click()
+    page.wait_for_url("**/staff/feedback/*")
+    expect(page.locator(".flash-warning")).to_contain_text("ngoài địa bàn phường")  # kept
+    with live_server.app.app_context():
+        item = db.session.execute(
+            sa.select(Feedback).where(Feedback.title == "Ống nước vỡ ở ngõ 9")
+        ).scalar_one()
+        assert (item.latitude, item.longitude) == (float(latitude), float(longitude))
+        assert item.entered_by_id is not None
     assert violations == []
