@@ -68,7 +68,8 @@ def asked(w: World) -> int:
     return db.session.execute(query).scalar_one()
 
 
-# endpoint: (method, url built from the world, form data, expected status per role)
+# endpoint: (method, url built from the world, form data (or a function of the world),
+# expected status per role)
 ROUTES = {
     "static": ("GET", lambda w: "/static/css/app.css", None, everyone(200)),
     # ---- Open311 API keys (the city administrator) and the Open311 GeoReport v2 API: open to
@@ -717,6 +718,7 @@ ROUTES = {
             ("close", "close", {}, NOT_NOW),  # not answered
             ("set_urgency", "urgency", {"urgency": "urgent"}, OFFICERS_302),
             ("record_outcome", "outcome", {"body": "Đã xử lý"}, NOT_NOW),  # reachable: reply
+            ("merge", "merge", lambda w: {"target": w.duplicate.code}, OFFICERS_302),
         )
     },
     "feedback_staff.canned": (
@@ -807,6 +809,8 @@ def guard_world(world: World) -> World:
         world.ward, world.resident, attachments=[Upload("anh.png", b"\x89PNG\r\n\x1a\n" + bytes(8))]
     )
     world.attachment = feedback_queries.attachments_of(world.feedback)[0]
+    # A caller's feedback on the same matter, that the resident's can be merged into.
+    world.duplicate = make_feedback(world.ward)
     world.category = feedback_categories.category_by_code(world.ward.id, "environment")
     world.canned = feedback_canned.save_canned(world.staff, "Đã tiếp nhận", "Đã tiếp nhận.")
     world.api_key, _ = keys.issue_key(world.admin, "Test client", None)
@@ -850,6 +854,7 @@ def test_route_guard(guard_client, guard_world: World, endpoint: str, role: str)
     method, url_for_world, data, expected = ROUTES[endpoint]
     client = login_as(guard_client, guard_world.by_name(role))
     url = url_for_world(guard_world)
+    data = data(guard_world) if callable(data) else data  # form data naming another record
     response = client.get(url) if method == "GET" else client.post(url, data=data)
     response.close()
     assert response.status_code == expected[role], f"{method} {url} as {role}"

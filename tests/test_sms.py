@@ -295,6 +295,7 @@ def every_sms_text(world: World, locale: str) -> dict[str, str]:
             "code": "PA-2026-000123",
             "due": "16/12/2026",
             "authority": sms_text.short("Ủy ban nhân dân quận Long Biên, thành phố Hà Nội", 50),
+            "target": "PA-2026-000124",
         }
         for kind in (
             "feedback_received",
@@ -303,6 +304,8 @@ def every_sms_text(world: World, locale: str) -> dict[str, str]:
             "feedback_info_requested",
             "feedback_transferred",
             "feedback_rejected",
+            "feedback_merged",
+            "feedback_merged_answered",
         ):
             texts[kind] = feedback_messages._sms(kind, values)
     return texts

@@ -65,6 +65,7 @@ STATUS_NOTES = {
     FeedbackStatus.CLOSED: "closed",
     FeedbackStatus.TRANSFERRED: "transferred",
     FeedbackStatus.REJECTED: "rejected",
+    FeedbackStatus.MERGED: "merged",
 }
 # Which request parameter a feedback rule's field comes from, to say what to fix.
 PARAMETER_OF = {
@@ -397,9 +398,12 @@ def _expected(item: Feedback) -> str:
     )
 
 
-def status_notes(item: Feedback, replies: list[FeedbackEvent]) -> str:
-    """The internal status in a few English words, with the answer when there is one."""
+def status_notes(item: Feedback, replies: list[FeedbackEvent], merged_into: str = "") -> str:
+    """The internal status in a few English words, with the answer when there is one (for
+    a duplicate, the request it was merged into: its answer is that request's)."""
     text = STATUS_NOTES[item.status]
+    if item.status == FeedbackStatus.MERGED and merged_into:
+        return f"merged into request {merged_into}, a report of the same matter"
     if item.status == FeedbackStatus.TRANSFERRED and item.transferred_to:
         return f"transferred to {feedback_redaction.redact(item.transferred_to)}"
     if item.status == FeedbackStatus.REJECTED and item.reject_reason:
@@ -441,14 +445,27 @@ def last_public_changes(items: list[Feedback]) -> dict[int, datetime]:
     return {feedback_id: when for feedback_id, when in db.session.execute(query)}
 
 
+def merged_codes(items: list[Feedback]) -> dict[int, str]:
+    """The codes of the requests that duplicates were merged into (one query): {id: code}."""
+    ids = {i.merged_into_id for i in items if i.merged_into_id is not None}
+    if not ids:
+        return {}
+    query = sa.select(Feedback.id, Feedback.code).where(Feedback.id.in_(ids))
+    return {row.id: row.code for row in db.session.execute(query)}
+
+
 def _record(
-    item: Feedback, replies: list[FeedbackEvent], changed: datetime | None, locale: str
+    item: Feedback,
+    replies: list[FeedbackEvent],
+    changed: datetime | None,
+    locale: str,
+    merged_into: str = "",
 ) -> dict:
     transferred = item.status == FeedbackStatus.TRANSFERRED and item.transferred_to
     record = {
         "service_request_id": item.code,
         "status": "closed" if item.status in CLOSED_STATUSES else "open",
-        "status_notes": status_notes(item, replies),
+        "status_notes": status_notes(item, replies, merged_into),
         "service_name": item.category.name(locale),
         "service_code": item.category.code,
         "description": feedback_redaction.redact(item.body),
@@ -473,7 +490,17 @@ def request_records(items: list[Feedback], locale: str) -> list[dict]:
     """The public view of requests, in a fixed number of queries whatever their number."""
     replies = feedback_queries.public_answers([i for i in items if i.status in WITH_ANSWER])
     changes = last_public_changes(items)
-    return [_record(item, replies.get(item.id, []), changes.get(item.id), locale) for item in items]
+    merged = merged_codes(items)
+    return [
+        _record(
+            item,
+            replies.get(item.id, []),
+            changes.get(item.id),
+            locale,
+            merged.get(item.merged_into_id, ""),
+        )
+        for item in items
+    ]
 
 
 # ---------------------------------------------------------------- updates (FixMyStreet)

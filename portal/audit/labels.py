@@ -62,6 +62,7 @@ ACTIONS = {
     "feedback_staff.transfer": (_l("Transferred feedback"), "feedback"),
     "feedback_staff.reject": (_l("Did not accept feedback"), "feedback"),
     "feedback_staff.close": (_l("Closed feedback"), "feedback"),
+    "feedback_staff.merge": (_l("Merged duplicate feedback"), "feedback"),
     "feedback_staff.set_urgency": (_l("Set the urgency of feedback"), "feedback"),
     "feedback_staff.canned": (_l("Saved a canned reply"), None),
     "feedback_staff.delete_canned": (_l("Deleted a canned reply"), "canned"),
@@ -163,6 +164,8 @@ DETAILS = {
     "feedback_id": _l("Feedback opened"),
     "start": _l("From"),
     "end": _l("Until"),
+    "merged_into": _l("Merged into"),
+    "moved": _l("Duplicates moved along"),
 }
 
 

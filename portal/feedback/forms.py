@@ -185,6 +185,16 @@ class TransferForm(FlaskForm):
     note = TextAreaField(_l("Note for the resident (optional)"), validators=[max_len(5000)])
 
 
+class MergeForm(FlaskForm):
+    target = StringField(
+        _l("Tracking code of the feedback to merge into"),
+        validators=[
+            InputRequired(_l("Give the tracking code of the feedback to merge into.")),
+            max_len(40),
+        ],
+    )
+
+
 class RejectForm(FlaskForm):
     reason = TextAreaField(
         _l("Reason"), validators=[InputRequired(_l("Give the reason.")), max_len(1000)]

@@ -18,6 +18,7 @@ STATUS = {
     FeedbackStatus.CLOSED: _l("Closed"),
     FeedbackStatus.TRANSFERRED: _l("Transferred"),
     FeedbackStatus.REJECTED: _l("Rejected"),
+    FeedbackStatus.MERGED: _l("Merged"),
 }
 # What the sender sees of the status: their own words, not the inbox's.
 STATUS_FOR_SENDER = {
@@ -32,6 +33,7 @@ STATUS_FOR_SENDER = {
         "feedback status, to its sender", "Sent to the competent authority"
     ),
     FeedbackStatus.REJECTED: lazy_pgettext("feedback status, to its sender", "Not accepted"),
+    FeedbackStatus.MERGED: lazy_pgettext("feedback status, to its sender", "Merged"),
 }
 CHANNEL = {
     Channel.WEB: _l("Online"),
@@ -56,6 +58,8 @@ EVENT = {
     EventKind.NOT_RESOLVED: _l("The resident says it is not resolved"),
     EventKind.CLOSED: _l("Closed"),
     EventKind.URGENCY: _l("Urgency set"),
+    EventKind.MERGED: _l("Merged into another feedback"),
+    EventKind.MERGED_IN: _l("A duplicate was merged into this feedback"),
 }
 URGENCY = {
     Urgency.URGENT: lazy_pgettext("urgency", "Urgent"),

@@ -75,6 +75,25 @@ def _texts(kind: str, item: Feedback, params: dict) -> tuple[str, str]:
                 **params,
             ),
         )
+    if kind == "feedback_merged":
+        return (
+            _("Your feedback %(code)s was merged into %(target)s", **params),
+            _(
+                "Dear %(name)s, %(ward)s has received other feedback on the same matter as "
+                '"%(title)s" and has merged yours into %(target)s. The answer to %(target)s '
+                "will be sent to you too.",
+                **params,
+            ),
+        )
+    if kind == "feedback_merged_answered":
+        return (
+            _("Your feedback %(code)s has been answered", **params),
+            _(
+                'Dear %(name)s, your feedback "%(title)s" was merged into %(target)s, which '
+                "%(ward)s has answered: %(text)s",
+                **params,
+            ),
+        )
     raise ValueError(f"unknown message kind {kind}")
 
 
@@ -106,6 +125,16 @@ def _sms(kind: str, params: dict) -> str:
             "sms",
             "%(ward)s could not accept your feedback %(code)s. The reason is on the ward portal.",
         ),
+        "feedback_merged": pgettext(
+            "sms",
+            "%(ward)s has merged your feedback %(code)s into %(target)s, on the same matter; "
+            "you will receive its answer.",
+        ),
+        "feedback_merged_answered": pgettext(
+            "sms",
+            "%(ward)s has answered %(target)s, into which your feedback %(code)s was merged. "
+            "Please read it on the ward portal.",
+        ),
     }
     return texts[kind] % params
 
@@ -136,6 +165,7 @@ def notify(item: Feedback, kind: str, **extra):
             "code": params["code"],
             "due": dates.day(item.due_on, "short"),
             "authority": short(params.get("authority", ""), 50),
+            "target": params.get("target", ""),
         }
         sms = _sms(kind, values)
     return enqueue(

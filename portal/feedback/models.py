@@ -53,12 +53,18 @@ class FeedbackStatus(enum.StrEnum):
     CLOSED = "closed"  # Đã đóng
     TRANSFERRED = "transferred"  # sent on to the competent authority
     REJECTED = "rejected"
+    MERGED = "merged"  # a duplicate, merged into another item (merged_into): answered there
 
 
 # Still the ward's to answer: these count against the deadline.
 OPEN_STATUSES = (FeedbackStatus.RECEIVED, FeedbackStatus.IN_PROGRESS)
 # Nothing more will happen (Open311 "closed").
-FINAL_STATUSES = (FeedbackStatus.CLOSED, FeedbackStatus.TRANSFERRED, FeedbackStatus.REJECTED)
+FINAL_STATUSES = (
+    FeedbackStatus.CLOSED,
+    FeedbackStatus.TRANSFERRED,
+    FeedbackStatus.REJECTED,
+    FeedbackStatus.MERGED,
+)
 
 
 class Urgency(enum.StrEnum):
@@ -123,6 +129,10 @@ class Feedback(TimestampMixin, db.Model):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     transferred_to: Mapped[str] = mapped_column(sa.String(300), default="")
     reject_reason: Mapped[str] = mapped_column(sa.String(1000), default="")
+    # A duplicate merged into another item of the ward: its sender is told that item's answer.
+    merged_into_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("feedback.id", ondelete="SET NULL"), index=True
+    )
     # The resident's verdict on the answer.
     resolved: Mapped[bool | None] = mapped_column(sa.Boolean)
     answer_rating: Mapped[int | None] = mapped_column(sa.Integer)
@@ -149,6 +159,7 @@ class Feedback(TimestampMixin, db.Model):
     category: Mapped[FeedbackCategory] = relationship(lazy="joined")
     user: Mapped[User | None] = relationship(foreign_keys=[user_id])
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    merged_into: Mapped[Feedback | None] = relationship(remote_side=[id])
 
     @property
     def submitter_name(self) -> str:
@@ -188,6 +199,8 @@ class EventKind(enum.StrEnum):
     NOT_RESOLVED = "not_resolved"  # "not resolved" after that period (closes)
     CLOSED = "closed"
     URGENCY = "urgency"  # the officer set the urgency (internal)
+    MERGED = "merged"  # this item was merged into another (its body: that item's code)
+    MERGED_IN = "merged_in"  # a duplicate was merged into this item (internal)
 
 
 class FeedbackEvent(db.Model):

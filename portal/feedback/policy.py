@@ -11,6 +11,8 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 
 from portal.auth.models import User
+from portal.codes import format_code
+from portal.domain import StateConflict
 from portal.feedback.models import FINAL_STATUSES, Feedback, FeedbackStatus
 from portal.policy import Lifecycle
 from portal.security import is_officer_of, is_resident
@@ -19,13 +21,16 @@ S = FeedbackStatus
 
 # Which statuses each status may move to (the resident's reopening included).
 TRANSITIONS: dict[FeedbackStatus, frozenset[FeedbackStatus]] = {
-    S.RECEIVED: frozenset({S.IN_PROGRESS, S.WAITING, S.ANSWERED, S.TRANSFERRED, S.REJECTED}),
-    S.IN_PROGRESS: frozenset({S.WAITING, S.ANSWERED, S.TRANSFERRED, S.REJECTED}),
-    S.WAITING: frozenset({S.IN_PROGRESS, S.ANSWERED, S.TRANSFERRED, S.REJECTED}),
+    S.RECEIVED: frozenset(
+        {S.IN_PROGRESS, S.WAITING, S.ANSWERED, S.TRANSFERRED, S.REJECTED, S.MERGED}
+    ),
+    S.IN_PROGRESS: frozenset({S.WAITING, S.ANSWERED, S.TRANSFERRED, S.REJECTED, S.MERGED}),
+    S.WAITING: frozenset({S.IN_PROGRESS, S.ANSWERED, S.TRANSFERRED, S.REJECTED, S.MERGED}),
     S.ANSWERED: frozenset({S.CLOSED, S.IN_PROGRESS}),
     S.CLOSED: frozenset(),
     S.TRANSFERRED: frozenset(),
     S.REJECTED: frozenset(),
+    S.MERGED: frozenset(),
 }
 
 
@@ -46,6 +51,7 @@ class Action(enum.StrEnum):
     REJECT = "reject"
     CLOSE = "close"
     SET_URGENCY = "set_urgency"  # khẩn / phức tạp / thông thường
+    MERGE = "merge"  # a duplicate into another item of the ward (see merge_refusal)
     # The resident who sent it
     ADD_INFORMATION = "add_information"
     RESPOND = "respond"  # resolved or not, and a rating of the answer
@@ -66,6 +72,7 @@ OFFICER_ACTIONS = frozenset(
         Action.REJECT,
         Action.CLOSE,
         Action.SET_URGENCY,
+        Action.MERGE,
     }
 )
 SENDER_ACTIONS = frozenset(
@@ -100,6 +107,7 @@ STARTS_FROM: dict[Action, frozenset[FeedbackStatus]] = {
     Action.REJECT: _leading_to(S.REJECTED),
     Action.CLOSE: _leading_to(S.CLOSED),
     Action.SET_URGENCY: IN_HAND,
+    Action.MERGE: _leading_to(S.MERGED),
     Action.ADD_INFORMATION: IN_HAND,
     Action.RESPOND: frozenset({S.ANSWERED}),
     Action.ALLOW_PUBLICATION: frozenset(FeedbackStatus),
@@ -109,6 +117,7 @@ STARTS_FROM: dict[Action, frozenset[FeedbackStatus]] = {
 NOT_NOW = _l("This action is not possible in the feedback's current status.")
 WHY_NOT = {
     Action.CLOSE: _l("Only answered feedback can be closed."),
+    Action.MERGE: _l("Only feedback still being handled can be merged into another."),
     Action.ADD_INFORMATION: _l("This feedback is no longer open for new information."),
     Action.RESPOND: _l("You can respond once the feedback has been answered."),
 }
@@ -155,6 +164,28 @@ def _blocked(actor, item: Feedback, now: datetime, wanted: set[Action]) -> dict[
     return reasons
 
 
+def merge_refusal(item: Feedback, target: Feedback):
+    """Why `item` may not be merged into `target` (None when it may): the target must be
+    another item of the same ward and category, still in the ward's hands, so that its
+    answer is the one the duplicate's sender waits for."""
+    if target.id == item.id:
+        return _l("Feedback cannot be merged into itself.")
+    if target.ward_id != item.ward_id:
+        return _l("Feedback can only be merged into feedback of the same ward.")
+    if target.category_id != item.category_id:
+        return _l("Feedback can only be merged into feedback of the same category.")
+    if target.status == S.MERGED:
+        return _l(
+            "That feedback has itself been merged into %(code)s: merge into that one.",
+            code=format_code(target.merged_into.code) if target.merged_into else "—",
+        )
+    if target.status in FINAL_STATUSES:
+        return _l("That feedback is closed: feedback can only be merged into open feedback.")
+    if target.status not in IN_HAND:
+        return _l("That feedback has already been answered: reply to this feedback instead.")
+    return None
+
+
 FEEDBACK = Lifecycle(
     "feedback",
     Action,
@@ -167,3 +198,12 @@ FEEDBACK = Lifecycle(
 actions = FEEDBACK.actions
 allowed = FEEDBACK.allowed
 require = FEEDBACK.require
+
+
+def require_merge(actor: User, item: Feedback, target: Feedback, now=None) -> None:
+    """Refuse, before anything changes, merging `item` into `target`: the action first (403
+    or 409), then the pair (409 with the reason)."""
+    require(actor, item, Action.MERGE, now)
+    reason = merge_refusal(item, target)
+    if reason is not None:
+        raise StateConflict(reason)

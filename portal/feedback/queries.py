@@ -24,6 +24,7 @@ from portal.feedback.models import (
     FeedbackEvent,
     FeedbackStatus,
 )
+from portal.feedback.redaction import redact
 from portal.paging import Page, paginate
 from portal.security import is_official_of
 from portal.text import clean
@@ -51,6 +52,52 @@ def timeline(item: Feedback, *, internal: bool) -> list[FeedbackEvent]:
     if not internal:
         query = query.where(FeedbackEvent.public.is_(True))
     return list(db.session.execute(query).unique().scalars())
+
+
+@dataclass(frozen=True)
+class Answer:
+    at: datetime
+    text: str
+
+
+@dataclass(frozen=True)
+class MergedInto:
+    """What the sender of a merged item sees of the item it was merged into."""
+
+    code: str
+    own: bool  # the sender's own item too: its page is theirs to open
+    answers: list[Answer]  # empty until answered, or when the sender may not read it
+
+
+def merged_into_for_sender(item: Feedback, viewer: User) -> MergedInto | None:
+    """The item `item` was merged into, and its answer when `viewer` may read it: their own
+    item's in full, a published one's as the public page shows it (without phone numbers or
+    e-mail addresses)."""
+    target = item.merged_into if item.status == FeedbackStatus.MERGED else None
+    if target is None:
+        return None
+    own = target.user_id is not None and target.user_id == viewer.id
+    answered = target.answered_at is not None and target.status in (
+        FeedbackStatus.ANSWERED,
+        FeedbackStatus.CLOSED,
+    )
+    if not answered or not (own or target.publish_allowed):
+        return MergedInto(target.code, own, [])
+    query = (
+        sa.select(FeedbackEvent)
+        .where(
+            FeedbackEvent.feedback_id == target.id,
+            FeedbackEvent.public.is_(True),
+            FeedbackEvent.kind.in_((EventKind.REPLY, EventKind.OUTCOME)),
+            FeedbackEvent.new_status == FeedbackStatus.ANSWERED,
+        )
+        .order_by(FeedbackEvent.id)
+    )
+    answers = [
+        Answer(e.created_at, e.body if own else redact(e.body))
+        for e in db.session.execute(query).scalars()
+    ]
+    return MergedInto(target.code, own, answers)
 
 
 def attachments_of(item: Feedback) -> list[FeedbackAttachment]:

@@ -147,6 +147,7 @@ def mine_detail(code: str):
         item=item,
         may=policy.allowed(current_user, item),
         events=queries.timeline(item, internal=False),
+        merged=queries.merged_into_for_sender(item, current_user),
         message_form=MessageForm(),
         respond_form=RespondForm(),
         action_form=ActionForm(),

@@ -32,6 +32,7 @@ from portal.feedback.forms import (
     CannedForm,
     CategoryForm,
     InfoRequestForm,
+    MergeForm,
     NoteForm,
     OutcomeForm,
     RejectForm,
@@ -214,10 +215,12 @@ def detail(item_id: int):
         info_form=with_id_prefix(InfoRequestForm(), "info"),
         transfer_form=with_id_prefix(TransferForm(), "transfer"),
         reject_form=with_id_prefix(RejectForm(), "reject"),
+        merge_form=with_id_prefix(MergeForm(), "merge"),
         action_form=with_id_prefix(ActionForm(), "action"),
         urgency_form=with_id_prefix(UrgencyForm(urgency=item.urgency.value), "urgency"),
         canned=canned.canned_responses(item.ward_id) if may.reply else [],
         related=related.links_for(item),
+        merged_duplicates=workflow.merged_into(item),
         likely_duplicates=duplicates.similar(
             item.ward_id,
             item.category_id,
@@ -371,6 +374,21 @@ def close(item_id: int):
         ActionForm(),
         lambda: workflow.close(current_user, item),
         _("The feedback is closed."),
+    )
+
+
+@bp.post("/<int:item_id>/merge")
+@role_required(WARD_OFFICERS)
+def merge(item_id: int):
+    """Merge a duplicate into another item (chosen among its likely duplicates, or by the
+    tracking code typed); that item's answer will reach this item's sender too."""
+    item = item_or_404(item_id)
+    form = MergeForm()
+    return _act(
+        item,
+        form,
+        lambda: workflow.merge_into_code(current_user, item, form.target.data),
+        _("The feedback has been merged; its sender will receive the answer."),
     )
 
 

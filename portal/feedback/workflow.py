@@ -10,11 +10,13 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from portal.audit import services as audit
 from portal.auth.models import User
+from portal.codes import format_code
 from portal.db import utcnow
 from portal.domain import DomainError, StateConflict
 from portal.extensions import db
-from portal.feedback import deadlines, events, messages, policy
+from portal.feedback import deadlines, events, messages, policy, queries, redaction
 from portal.feedback.models import (
     FINAL_STATUSES,
     EventKind,
@@ -143,6 +145,8 @@ def reply(
     events.attach(item, event, checked, actor)
     db.session.flush()
     messages.notify(item, "feedback_answered" if answer else "feedback_reply", text=text)
+    if answer:
+        _tell_merged(item, text)
     return event
 
 
@@ -153,6 +157,7 @@ def record_outcome(actor: User, item: Feedback, text: str, now=None) -> Feedback
     text = required_text(text, "body", _l("Say what was done."))
     event = move(item, FeedbackStatus.ANSWERED, actor, EventKind.OUTCOME, text, now=now)
     move(item, FeedbackStatus.CLOSED, actor, EventKind.CLOSED, now=now)
+    _tell_merged(item, text)
     return event
 
 
@@ -188,6 +193,62 @@ def reject(actor: User, item: Feedback, reason: str, now=None) -> None:
     move(item, FeedbackStatus.REJECTED, actor, EventKind.REJECTED, reason, now=now)
     item.reject_reason = reason
     messages.notify(item, "feedback_rejected", reason=reason)
+
+
+def merged_into(item: Feedback) -> list[Feedback]:
+    """The duplicates merged into `item`, oldest first."""
+    query = (
+        sa.select(Feedback)
+        .where(Feedback.merged_into_id == item.id, Feedback.status == FeedbackStatus.MERGED)
+        .order_by(Feedback.id)
+    )
+    return list(db.session.execute(query).scalars())
+
+
+def _tell_merged(item: Feedback, text: str) -> None:
+    """The answer to `item` reaches the sender of every duplicate merged into it (without
+    phone numbers or e-mail addresses: it was written to another person)."""
+    for duplicate in merged_into(item):
+        messages.notify(
+            duplicate,
+            "feedback_merged_answered",
+            text=redaction.redact(text),
+            target=format_code(item.code),
+        )
+
+
+def merge_target(code: str) -> Feedback:
+    """The item a tracking code, as typed, names."""
+    target = queries.by_code(clean(code)) if clean(code) else None
+    if target is None:
+        raise DomainError(_l("No feedback has this tracking code."), "target")
+    return target
+
+
+def merge(actor: User, item: Feedback, target: Feedback, now=None) -> None:
+    """Merge a duplicate into another open item of the same ward and category: it is final
+    (merged), its sender is told which item it joined and will receive that item's answer.
+    Duplicates already merged into `item` move along to `target`."""
+    policy.require_merge(actor, item, target, now)
+    code = format_code(target.code)
+    moved = merged_into(item)
+    move(item, FeedbackStatus.MERGED, actor, EventKind.MERGED, code, now=now)
+    item.merged_into_id = target.id
+    item.merged_into = target
+    for duplicate in moved:
+        duplicate.merged_into_id = target.id
+        duplicate.merged_into = target
+        events.record(duplicate, EventKind.MERGED, actor, code, now=now)
+    codes = ", ".join(format_code(i.code) for i in (item, *moved))
+    events.record(target, EventKind.MERGED_IN, actor, codes, public=False, now=now)
+    audit.note(merged_into=target.code, moved=len(moved))
+    messages.notify(item, "feedback_merged", target=code)
+
+
+def merge_into_code(actor: User, item: Feedback, code: str, now=None) -> None:
+    """`merge` into the item whose tracking code the officer typed or chose."""
+    policy.require(actor, item, Action.MERGE, now)
+    merge(actor, item, merge_target(code), now)
 
 
 def close(actor: User, item: Feedback, now=None) -> None:

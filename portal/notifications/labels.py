@@ -41,6 +41,8 @@ KINDS = {
     "feedback_info_requested": lazy_pgettext("message kind", "Information requested"),
     "feedback_transferred": lazy_pgettext("message kind", "Feedback transferred"),
     "feedback_rejected": lazy_pgettext("message kind", "Feedback not accepted"),
+    "feedback_merged": lazy_pgettext("message kind", "Feedback merged into another"),
+    "feedback_merged_answered": lazy_pgettext("message kind", "Merged feedback answered"),
     "rating_link": lazy_pgettext("message kind", "Rating link"),
     "deadline_warning": lazy_pgettext("message kind", "Deadline warning to the officer"),
     "deadline_overdue": lazy_pgettext("message kind", "Overdue notice to the chairman"),
