@@ -37,7 +37,7 @@ from portal.dialogues import services as dialogues
 from portal.dialogues.models import BookingStatus, SessionKind
 from portal.extensions import db
 from portal.feedback import workflow
-from portal.feedback.models import Channel
+from portal.feedback.models import Channel, Feedback
 from portal.satisfaction import catalogue, dossiers, ratings
 from portal.timeutil import to_local
 
@@ -129,19 +129,38 @@ def _answer(w, item):
     workflow.reply(w.staff, item, "Đã thu gom.", answer=True)
 
 
+def _beside_an_open_item(state):
+    """`state`, with another open item of the same ward and category filed first: what a
+    merge needs as its target."""
+
+    def build(w: World):
+        make_feedback(w.ward, w.resident, title="Rác thải ở ngõ 14")
+        return state(w)
+
+    return build
+
+
+def _merge_target(w: World, item) -> dict:
+    target = db.session.execute(
+        sa.select(Feedback.code).where(Feedback.id != item.id).order_by(Feedback.id)
+    ).scalar()
+    return {"target": target}
+
+
+FEEDBACK_STATES = {
+    "received": _feedback,
+    "in_progress": _then(_feedback, _assign),
+    "waiting": _then(_feedback, _ask),
+    "answered": _then(_feedback, _answer),
+    "closed": _then(_feedback, _answer, lambda w, i: workflow.close(w.staff, i)),
+    "transferred": _then(_feedback, lambda w, i: workflow.transfer(w.staff, i, "Công an")),
+    "rejected": _then(_feedback, lambda w, i: workflow.reject(w.staff, i, "Trùng lặp")),
+    "caller_received": lambda w: make_feedback(w.ward),
+    "anonymous_received": _anonymous_case,
+    "anonymous_in_progress": _then(_anonymous_case, _assign),
+}
 FEEDBACK = Lifecycle(
-    states={
-        "received": _feedback,
-        "in_progress": _then(_feedback, _assign),
-        "waiting": _then(_feedback, _ask),
-        "answered": _then(_feedback, _answer),
-        "closed": _then(_feedback, _answer, lambda w, i: workflow.close(w.staff, i)),
-        "transferred": _then(_feedback, lambda w, i: workflow.transfer(w.staff, i, "Công an")),
-        "rejected": _then(_feedback, lambda w, i: workflow.reject(w.staff, i, "Trùng lặp")),
-        "caller_received": lambda w: make_feedback(w.ward),
-        "anonymous_received": _anonymous_case,
-        "anonymous_in_progress": _then(_anonymous_case, _assign),
-    },
+    states={name: _beside_an_open_item(build) for name, build in FEEDBACK_STATES.items()},
     pages=lambda w, item: [f"/staff/feedback/{item.id}", f"/my/feedback/{item.code}"],
     acts=[
         Act("assign", lambda w, i: f"/staff/feedback/{i.id}/assign", lambda w, i: {
@@ -165,6 +184,7 @@ FEEDBACK = Lifecycle(
             "reason": "Trùng lặp"
         }),
         Act("close", lambda w, i: f"/staff/feedback/{i.id}/close"),
+        Act("merge", lambda w, i: f"/staff/feedback/{i.id}/merge", _merge_target),
         Act("add_information", lambda w, i: f"/my/feedback/{i.code}/message", lambda w, i: {
             "body": "Số nhà 12."
         }),
