@@ -13,6 +13,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from portal.dashboard import access, charts, services, tables
+from portal.dashboard import today as first_screen
 from portal.dashboard.periods import (
     KINDS,
     Period,
@@ -20,6 +21,7 @@ from portal.dashboard.periods import (
     period_containing,
     year_choices,
 )
+from portal.db import utcnow
 from portal.pagecache import cached_for_user, remember
 from portal.security import CITY_ADMINS, REPORT_READERS, may_open, role_required
 from portal.timeutil import local_today
@@ -74,8 +76,9 @@ def index():
 
 
 def _render_figures(ward: Ward | None, period: Period, today: date) -> str:
-    """The dashboard's figures as HTML (dashboard/_figures.html): the tables of tables.py,
-    each part of the figures read once, and the charts drawn from the same parts."""
+    """The dashboard's figures as HTML (dashboard/_figures.html): for a ward, its first screen
+    (today.py: headline figures and what needs the chairman today), then the tables of
+    tables.py, each part of the figures read once, and the charts drawn from the same parts."""
     quarter = period_containing(period.start, "quarter")
     context = {
         "period": period,
@@ -104,6 +107,7 @@ def _render_figures(ward: Ward | None, period: Period, today: date) -> str:
     satisfaction = dashboard.satisfaction
     return render_template(
         "dashboard/_figures.html",
+        first_screen=first_screen.build(dashboard, utcnow(), may_open),
         tables=tables.build(tables.WARD_TABLES.values(), dashboard),
         satisfaction=satisfaction,
         charts={

@@ -12,9 +12,9 @@ from flask_babel import gettext as _
 from portal.extensions import db
 from portal.feedback import categories as feedback_categories
 from portal.feedback import submission as feedback_submission
-from portal.feedback.models import Channel, Feedback
+from portal.feedback.models import OPEN_STATUSES, Channel, Feedback
 from portal.feedback.related import RelatedLink
-from portal.satisfaction.models import Dossier, SatisfactionRating
+from portal.satisfaction.models import Dossier, Level, Procedure, SatisfactionRating
 from portal.wards.models import Ward
 
 
@@ -64,3 +64,39 @@ def rated_dossier_link(item: Feedback) -> RelatedLink | None:
         return None
     url = url_for("satisfaction_staff.dossier", dossier_id=rating.dossier_id)
     return RelatedLink(_("Open the rated dossier"), url)
+
+
+def unhandled_dissatisfied(ward_id: int, limit: int) -> tuple[list, int]:
+    """The ward's "Không hài lòng" ratings whose case is still open (received or in
+    progress), or that opened none, oldest first: at most `limit` rows (the rating's id,
+    date, reason and dossier, its procedure's names, its case's id and code), and how many
+    there are in all. Two queries whatever their number."""
+    rating = SatisfactionRating
+    unhandled = (
+        rating.ward_id == ward_id,
+        rating.level == Level.DISSATISFIED,
+        sa.or_(rating.feedback_id.is_(None), Feedback.status.in_(OPEN_STATUSES)),
+    )
+    rows = db.session.execute(
+        sa.select(
+            rating.id,
+            rating.created_at,
+            rating.reason,
+            rating.dossier_id,
+            rating.feedback_id,
+            Feedback.code,
+            Procedure.name_vi,
+            Procedure.name_en,
+        )
+        .join(Procedure, Procedure.id == rating.procedure_id)
+        .outerjoin(Feedback, Feedback.id == rating.feedback_id)
+        .where(*unhandled)
+        .order_by(rating.created_at, rating.id)
+        .limit(limit)
+    ).all()
+    total = db.session.execute(
+        sa.select(sa.func.count(rating.id))
+        .outerjoin(Feedback, Feedback.id == rating.feedback_id)
+        .where(*unhandled)
+    ).scalar_one()
+    return rows, total

@@ -1,7 +1,9 @@
 """The chairman's dashboard in a real browser: the hand-computed figures of a seeded month in
 Vietnamese number format, the dissatisfied reason linking to its feedback case, the period
 form and the previous/next links, a CSV download, the language switch to English, axe-core
-on every page, and a phone-sized viewport where only the tables' own containers scroll.
+on every page, the first screen (headline figures, what needs the chairman today) above the
+folded tables, and a 360 px phone with 44 px touch targets where only the tables' own
+containers scroll once their folds are opened.
 
 Same set-up as test_feedback_flow.py: Debian's chromium driven by Playwright against the app
 served over real HTTP on a fresh SQLite file (see browser_support.py).
@@ -38,9 +40,7 @@ import browser_support
 import pytest
 import sqlalchemy as sa
 from browser_support import (
-    PHONE_VIEWPORT,
     LiveServer,
-    assert_no_horizontal_scroll,
     browser_fixture,  # noqa: F401 - the `browser` fixture
     check_accessibility,
     expect_vietnamese,
@@ -185,6 +185,18 @@ def squeezed(text: str) -> str:
     return " ".join(text.replace("\xa0", " ").replace("\u202f", " ").split())
 
 
+def open_folds(page: Page) -> None:
+    """Open every table folded away below the first screen, from its heading, as a reader
+    would (they are closed when the page opens)."""
+    folds = page.locator("main details.fold")
+    assert folds.count() > 0
+    for index in range(folds.count()):
+        fold = folds.nth(index)
+        expect(fold).not_to_have_attribute("open", "")
+        fold.locator("> summary").click()
+        expect(fold).to_have_attribute("open", "")
+
+
 def captioned_tables(page: Page) -> Locator:
     """The tables with a visible caption, in the page's order: satisfaction, feedback,
     dialogues."""
@@ -257,6 +269,14 @@ def test_chairman_reads_the_dashboard(open_page, live_server):
     expect(page.locator("main form.filters #year")).to_have_value("2026")
     expect(page.locator("main form.filters #month")).to_have_value("11")
     expect(pager_label(page)).to_have_text("Tháng 11/2026")
+    # The first screen: the headline figures against October, then what needs the chairman.
+    rate = page.locator("#headline-satisfaction")
+    expect(rate.locator(".headline-value")).to_have_text("66,7%")
+    expect(rate.locator(".headline-change")).to_have_text("▼ giảm 33,3 điểm (kém hơn)")
+    expect(page.locator("#agenda-heading")).to_have_text("Việc cần Chủ tịch xử lý hôm nay")
+    dissatisfied = page.locator("#agenda-dissatisfied a")
+    expect(dissatisfied).to_have_attribute("href", f"/staff/feedback/{seed.case_id}")
+    open_folds(page)
 
     satisfaction, feedback, dialogues = (captioned_tables(page).nth(i) for i in range(3))
     expect(captioned_tables(page)).to_have_count(3)
@@ -310,6 +330,8 @@ def test_chairman_reads_the_dashboard(open_page, live_server):
     expect(page.locator("main")).to_contain_text(REASON)
     page.go_back()
     expect(page).to_have_url(live_server.url(MONTH_PATH))
+    if page.locator("main details.fold[open]").count() == 0:  # not kept by the history
+        open_folds(page)
 
     # The CSV of the table by procedure.
     csv_link = page.locator(f'main a[href="{CSV_PATH}"]')
@@ -337,6 +359,7 @@ def test_chairman_reads_the_dashboard(open_page, live_server):
     expect_vietnamese(page)
     expect(pager_label(page)).to_have_text("Quý 4/2026")
     expect(page.locator("main form.filters #period")).to_have_value("quarter")
+    open_folds(page)
     satisfaction = captioned_tables(page).first
     expect(satisfaction.locator("caption")).to_contain_text("Quý 4/2026")
     expect(satisfaction.locator("thead th").nth(1)).to_have_text("Quý 4/2026")
@@ -351,11 +374,13 @@ def test_chairman_reads_the_dashboard(open_page, live_server):
     pager.locator('a[href="/dashboard/?period=month&date=2026-10"]').click()
     expect(page).to_have_url(live_server.url(OCTOBER_PATH))
     expect(pager_label(page)).to_have_text("Tháng 10/2026")
+    open_folds(page)
     assert column(captioned_tables(page).first, 0) == OCTOBER_VI
     expect(page.locator("main form.filters #month")).to_have_value("10")
     pager.locator('a[href="/dashboard/?period=month&date=2026-11"]').click()
     expect(page).to_have_url(live_server.url(MONTH_PATH))
     expect(pager_label(page)).to_have_text("Tháng 11/2026")
+    open_folds(page)
     assert column(captioned_tables(page).first, 0) == NOVEMBER_VI
 
     # English through the language switch: the same page, same figures, English formats.
@@ -364,6 +389,8 @@ def test_chairman_reads_the_dashboard(open_page, live_server):
     expect(page).to_have_url(live_server.url(MONTH_PATH))
     expect(page.locator("main h1")).to_have_text(re.compile(r"Dashboard\s*·\s*" + WARD_NAME))
     expect(pager_label(page)).to_have_text("11/2026")
+    expect(page.locator("#agenda-heading")).to_have_text("What needs you today")
+    open_folds(page)
     satisfaction = captioned_tables(page).first
     assert column(satisfaction, 0) == NOVEMBER_EN
     expect(satisfaction.locator("tbody tr").nth(3).locator("th")).to_have_text("Satisfaction rate")
@@ -372,15 +399,43 @@ def test_chairman_reads_the_dashboard(open_page, live_server):
     check_accessibility(page, "dashboard-month-en")
 
 
+SMALL_PHONE = {"width": 360, "height": 740}
+TOUCH_TARGET = 44  # px, WCAG 2.5.5
+
+
 def test_dashboard_fits_a_phone(open_page, live_server):
     # Another account than the chairman's, whose language the other test switches to English.
-    page = open_page("vi-VN", viewport=PHONE_VIEWPORT)
+    page = open_page("vi-VN", viewport=SMALL_PHONE)
     log_in(page, live_server, SUPERVISOR_PHONE)
     response = page.goto(MONTH_PATH)
     assert response is not None and response.status == 200
     expect_vietnamese(page)
     expect(page.locator("main form.filters #year")).to_be_visible()
-    assert_no_horizontal_scroll(page, "the dashboard")
+
+    def fits(what: str) -> None:
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= SMALL_PHONE["width"] + 1, f"{what} scrolls sideways: {width}"
+
+    # The summary first, every table folded away below it.
+    headlines = page.locator("main .headlines").bounding_box()
+    first_fold = page.locator("main details.fold").first.bounding_box()
+    assert headlines is not None and first_fold is not None
+    assert headlines["y"] < first_fold["y"]
+    expect(page.locator("main details.fold[open]")).to_have_count(0)
+    fits("the dashboard's first screen")
+    targets = page.locator(
+        "main .today a, main .agenda a, main details.fold > summary, "
+        "main form.filters select, main form.filters button, main nav.pager a"
+    )
+    assert targets.count() > 11
+    for index in range(targets.count()):
+        box = targets.nth(index).bounding_box()
+        assert box is not None and box["height"] >= TOUCH_TARGET - 0.5, (index, box)
+    screenshot(page, "dashboard-phone-first-screen")
+    check_accessibility(page, "dashboard-phone-first-screen")
+
+    open_folds(page)
+    fits("the dashboard with its tables open")
     # The wide tables scroll inside their own container, which itself fits the screen.
     wraps = page.locator("main .table-wrap")
     assert wraps.count() >= 5
@@ -389,11 +444,8 @@ def test_dashboard_fits_a_phone(open_page, live_server):
         overflow = wrap.evaluate("el => getComputedStyle(el).overflowX")
         assert overflow in ("auto", "scroll"), overflow
         box = wrap.bounding_box()
-        assert (
-            box is not None
-            and box["x"] >= 0
-            and box["x"] + box["width"] <= PHONE_VIEWPORT["width"] + 1
-        )
+        assert box is not None and box["x"] >= 0
+        assert box["x"] + box["width"] <= SMALL_PHONE["width"] + 1
     widest = max(
         wraps.nth(i).evaluate("el => el.scrollWidth - el.clientWidth") for i in range(wraps.count())
     )
@@ -416,6 +468,14 @@ CHARTS_JS = """() => Array.from(document.querySelectorAll("main canvas[data-char
 })"""
 
 
+PAINTED_JS = """() => Array.from(document.querySelectorAll("main canvas[data-chart]")).every(c => {
+    if (!Chart.getChart(c) || !c.width || !c.height) return false;
+    const pixels = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+    for (let i = 3; i < pixels.length; i += 4) { if (pixels[i] > 0) return true; }
+    return false;
+})"""
+
+
 def test_charts_are_drawn_beside_their_tables(open_page, live_server):
     page = open_page("vi-VN")
     errors: list[str] = []
@@ -424,6 +484,8 @@ def test_charts_are_drawn_beside_their_tables(open_page, live_server):
     log_in(page, live_server, SUPERVISOR_PHONE)  # the chairman's account is in English by now
     response = page.goto(MONTH_PATH)
     assert response is not None and response.status == 200
+    open_folds(page)  # the charts are drawn when their fold opens
+    page.wait_for_function(PAINTED_JS)
     figures = page.locator("main figure.chart")
     expect(figures).to_have_count(2)
     for index in range(2):
@@ -449,6 +511,7 @@ def test_without_javascript_the_tables_remain(open_page, live_server):
     page = open_page("vi-VN", java_script_enabled=False)
     log_in(page, live_server, SUPERVISOR_PHONE)
     page.goto(MONTH_PATH)
+    open_folds(page)  # <details> needs no script
     expect(page.locator("main figure.chart")).to_have_count(2)
     expect(page.locator("main figure.chart").first).to_be_hidden()
     trend = page.locator("main table").filter(has=page.locator("#table-monthly-trend-caption"))
