@@ -54,6 +54,7 @@ def _json(client, path: str = WARD_JSON) -> dict:
     response = _get(client, path)
     assert response.status_code == 200, path
     assert response.content_type == "application/json"
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
     return json.loads(text_of(response))
 
 

@@ -108,6 +108,8 @@ def _data(ward: Ward | None, key: str, fmt: str):
     slug = ward.slug if ward is not None else "all-wards"
     filename = f"minh-bach-{slug}-{period.key}.{fmt}"
     response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    # Open data: any site's scripts may read it (it holds nothing but public aggregates).
+    response.headers["Access-Control-Allow-Origin"] = "*"
     return response
 
 
