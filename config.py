@@ -145,6 +145,10 @@ class Config:
     PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "10"))
     # The dashboard's figures are kept this long per ward, period, language and role.
     DASHBOARD_CACHE_SECONDS = int(os.environ.get("DASHBOARD_CACHE_SECONDS", "60"))
+    # The public transparency page (/minh-bach) gives no satisfaction rate for a group with
+    # fewer ratings than this; its open data files carry this licence.
+    PUBLIC_MIN_RATINGS = int(os.environ.get("PUBLIC_MIN_RATINGS", "10"))
+    OPEN_DATA_LICENCE = os.environ.get("OPEN_DATA_LICENCE", "CC BY 4.0")
 
     # The ward information page links to directions: a `geo:` link (the phone's map app) and
     # this web map, {lat} and {lon} filled in (empty: no web link). A map shown to the public

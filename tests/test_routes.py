@@ -19,6 +19,7 @@ from conftest import (
 
 from portal import create_app
 from portal.api import keys
+from portal.dashboard.periods import period_containing
 from portal.db import utcnow
 from portal.dialogues import reception, records, services
 from portal.dialogues.models import Question, SessionKind
@@ -30,6 +31,7 @@ from portal.feedback.uploads import Upload
 from portal.satisfaction import catalogue as satisfaction_catalogue
 from portal.satisfaction import dossiers as satisfaction_dossiers
 from portal.satisfaction import kiosks as satisfaction_kiosks
+from portal.timeutil import local_today
 
 ROLES = ("anonymous", "resident", "staff", "staff_other", "chairman", "supervisor", "admin")
 
@@ -60,6 +62,11 @@ BOOKING_VIEW = {
 def feedback_action(path: str):
     """The URL of an officer's action on the resident's feedback."""
     return lambda w: f"/staff/feedback/{w.feedback.id}/{path}"
+
+
+def last_month() -> str:
+    """The key of the last complete month (the transparency pages' default period)."""
+    return period_containing(local_today()).previous().key
 
 
 def asked(w: World) -> int:
@@ -155,6 +162,26 @@ ROUTES = {
     "procedures.detail": (
         "GET",
         lambda w: f"/wards/{w.ward.slug}/procedures/{w.procedure.id}",
+        None,
+        everyone(200),
+    ),
+    # ---- the public transparency pages and their open data (the last complete month)
+    "transparency.ward_page": (
+        "GET",
+        lambda w: f"/wards/{w.ward.slug}/minh-bach?period=quarter",
+        None,
+        everyone(200),
+    ),
+    "transparency.city_page": ("GET", lambda w: "/minh-bach", None, everyone(200)),
+    "transparency.ward_data": (
+        "GET",
+        lambda w: f"/wards/{w.ward.slug}/minh-bach/{last_month()}.json",
+        None,
+        everyone(200),
+    ),
+    "transparency.city_data": (
+        "GET",
+        lambda w: f"/minh-bach/{last_month()}.csv",
         None,
         everyone(200),
     ),

@@ -31,10 +31,11 @@ def ward_to_show() -> Ward | None:
     return ward
 
 
-def bad_period(error: InvalidPeriod):
-    """The 400 answer of a download whose period cannot be understood, saying why (the page
-    itself shows the current period instead)."""
+def bad_period(error: InvalidPeriod, code: int = 400):
+    """The answer (400 unless `code` says otherwise) to a period that cannot be understood,
+    saying why: a dashboard download's (the page itself shows the current period instead),
+    or the public transparency page's and its open data's (404)."""
     body = render_template(
-        "errors/error.html", code=400, title=_("Unknown period"), message=str(error.message)
+        "errors/error.html", code=code, title=_("Unknown period"), message=str(error.message)
     )
-    return body, 400
+    return body, code

@@ -5,6 +5,9 @@ are left raw (the script formats them in the page's language)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask_babel import gettext as _
 
 from portal.dashboard import services
@@ -28,12 +31,14 @@ def trend(rows: list[services.MonthRow]) -> dict:
     }
 
 
-def levels(rows: list[services.ProcedureRow], locale: str) -> dict:
-    """The number of ratings of each level per procedure (stacked bars), rated ones only."""
+def levels(rows: list, locale: str, name: Callable[[Any], str] | None = None) -> dict:
+    """The number of ratings of each level per procedure (or per field: `rows` of anything
+    with figures, named by `name(row)` or else `row.name(locale)`) as stacked bars, rated
+    ones only."""
     rated = [row for row in rows if row.figures.ratings]
     return {
         "kind": "levels",
-        "labels": [row.name(locale) for row in rated],
+        "labels": [name(row) if name else row.name(locale) for row in rated],
         "series": [
             {
                 "label": str(LEVEL[level]),

@@ -14,6 +14,7 @@ download of one table reads only what that table shows."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from dataclasses import fields as dataclass_fields
 from datetime import date, timedelta
 from functools import cached_property
 
@@ -515,7 +516,8 @@ def feedback_figures(ward_id: int, period: Period) -> dict[int, FeedbackFigures]
     return result
 
 
-def _total(figures: list[FeedbackFigures]) -> FeedbackFigures:
+def feedback_total(figures: list[FeedbackFigures]) -> FeedbackFigures:
+    """The sum of several FeedbackFigures (categories, or wards)."""
     total = FeedbackFigures()
     for item in figures:
         total.received += item.received
@@ -557,11 +559,11 @@ class FeedbackSummary:
 
     @cached_property
     def totals(self) -> FeedbackFigures:
-        return _total(list(self.per_category.values()))
+        return feedback_total(list(self.per_category.values()))
 
     @cached_property
     def previous(self) -> FeedbackFigures:
-        return _total(list(feedback_figures(self.ward_id, self.previous_period).values()))
+        return feedback_total(list(feedback_figures(self.ward_id, self.previous_period).values()))
 
     @cached_property
     def categories(self) -> dict[int, CategoryRow]:
@@ -649,6 +651,11 @@ class DialogueFigures:
     slots_booked: int = 0
     slots_used: int = 0
 
+    def __add__(self, other: DialogueFigures) -> DialogueFigures:
+        """Two wards' figures of the same period, added up (the city's)."""
+        counts = {name: getattr(self, name) + getattr(other, name) for name in DIALOGUE_COUNTS}
+        return DialogueFigures(year=self.year, **counts)
+
     @property
     def yearly_minimum_met(self) -> bool:
         """At least one conference held in the calendar year."""
@@ -681,6 +688,7 @@ class DialogueFigures:
 
 
 YEARLY_MINIMUM = 1  # dialogue conferences a year (Law on Local Government)
+DIALOGUE_COUNTS = tuple(f.name for f in dataclass_fields(DialogueFigures) if f.name != "year")
 
 
 def dialogue_summary(ward_id: int, period: Period) -> DialogueFigures:
