@@ -6,7 +6,11 @@ them, and a url_fetcher that never reaches the network."""
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 from datetime import date
+from pathlib import Path
 
 import pytest
 from conftest import World, login_as
@@ -222,3 +226,18 @@ def test_place_names():
     assert proper_name("Phường Bồ Đề") == "Bồ Đề"
     assert proper_name("Xã Sóc Sơn") == "Sóc Sơn"
     assert proper_name("Bồ Đề") == "Bồ Đề"
+
+
+def test_weasyprint_is_loaded_only_to_render_a_document():
+    """A worker starting the app does not pay for WeasyPrint (heavy to import)."""
+    code = (
+        "import sys, wsgi; "
+        "from portal.dashboard import pdf; "
+        "assert 'weasyprint' not in sys.modules, 'weasyprint imported at start-up'"
+    )
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
