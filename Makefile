@@ -9,7 +9,7 @@ export PYTHONDONTWRITEBYTECODE = 1
 CHARTJS_VERSION ?= 4.5.0
 LEAFLET_VERSION ?= 1.9.4
 
-.PHONY: vendor run install install-test translations translate test lint format chromium servers-tools oidc-provider wrk bench bench-dialogues bench-feedback bench-satisfaction bench-dashboard clean
+.PHONY: vendor run install install-test translations translate test lint format chromium fonts servers-tools oidc-provider wrk bench bench-dialogues bench-feedback bench-satisfaction bench-dashboard clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -39,7 +39,7 @@ translate: install
 	$(BIN)/pybabel compile -d translations -f
 
 ## Set everything up and serve the portal with demo data on SQLite at http://127.0.0.1:5000
-run: translations
+run: translations fonts
 	@mkdir -p instance
 	$(FLASK) db upgrade
 	$(FLASK) demo load
@@ -49,6 +49,13 @@ run: translations
 ## Debian's chromium for the browser tests (never a downloaded browser).
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+
+## Liberation Serif (Times New Roman's metrics) for the official PDF documents, from Debian's
+## fonts-liberation2: the older fonts-liberation has no Vietnamese letters such as ộ, ậ, ự,
+## which WeasyPrint would then draw from another font.
+fonts:
+	@[ -f /usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf ] \
+		|| { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq fonts-liberation2 >/dev/null; }
 
 ## Debian's nginx and PgBouncer for the several-servers test (tests/test_several_servers.py),
 ## which starts them itself as ordinary processes; installed when missing. (On a machine with
@@ -72,7 +79,7 @@ tests/oidc/node_modules/.package-lock.json: tests/oidc/package-lock.json tests/o
 ## that is done stealing tests queued for another; each has its own databases). PYTEST_ARGS come
 ## last and win: PYTEST_ARGS="-n 0" runs in one process.
 PYTEST_WORKERS ?= auto
-test: install-test translations chromium servers-tools oidc-provider
+test: install-test translations chromium fonts servers-tools oidc-provider
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 ## ruff, and bandit: no finding of medium severity or above unless its line says why (# nosec).

@@ -670,6 +670,13 @@ ROUTES = {
         None,
         only({"chairman": 200, "supervisor": 200, "admin": 200}),
     ),
+    # the report's official document: for whoever may download its XLSX file
+    "dashboard_exports.report_pdf": (
+        "GET",
+        lambda w: f"/dashboard/export/quarterly-report.pdf?ward={w.ward.slug}",
+        None,
+        only({"chairman": 200, "supervisor": 200, "admin": 200}),
+    ),
     # ---------------------------------------------------------------- audit trail
     "audit.index": (
         "GET",

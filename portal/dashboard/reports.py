@@ -131,7 +131,12 @@ REPORTS = {
 }
 
 
+def report_tables(name: str, summary: services.SatisfactionSummary) -> list[Table]:
+    """The tables of one of the REPORTS built from a ward's summary: what the XLSX and CSV
+    files and the official PDF document (pdf.py) are both written from."""
+    return [spec.build(summary) for spec in REPORTS[name].tables]
+
+
 def report(name: str, ward_id: int, period: Period) -> list[Table]:
     """The tables of one of the REPORTS for a ward and a period."""
-    summary = services.satisfaction_summary(ward_id, period)
-    return [spec.build(summary) for spec in REPORTS[name].tables]
+    return report_tables(name, services.satisfaction_summary(ward_id, period))

@@ -4,22 +4,35 @@ XLSX workbook; `quarterly-report` is the ward's report in the layout of the quar
 satisfaction report (a quarter unless another period is asked for), `officer-report` the
 report per officer for the evaluation of officials (a month unless another is asked for;
 in XLSX with sheets per officer and procedure and per officer who gave the slip too). A
-one-table download reads only that table's figures."""
+one-table download reads only that table's figures. /dashboard/export/<report>.pdf is one
+of these two reports as the ward's official document (pdf.py), for the same people, wards
+and periods as its XLSX file."""
 
 from __future__ import annotations
+
+from datetime import date
 
 from flask import Blueprint, abort, request
 
 from portal.audit import services as audit
 from portal.audit.services import audited_download
-from portal.dashboard import access, reports, tables
-from portal.dashboard.periods import InvalidPeriod, parse_period
+from portal.dashboard import access, pdf, reports, tables
+from portal.dashboard.periods import InvalidPeriod, Period, parse_period
 from portal.dashboard.tables import ALL
 from portal.security import REPORT_READERS, role_required
 from portal.sheets import files as exports
 from portal.timeutil import local_today
 
 bp = Blueprint("dashboard_exports", __name__, url_prefix="/dashboard/export")
+
+
+def _period_asked(table: str, today: date) -> Period:
+    """The period a download names; a report without one covers its own kind of period
+    (a quarter, a month) containing today. Raises InvalidPeriod."""
+    kind = request.args.get("period")
+    if table in reports.REPORTS and not kind and not request.args.get("date"):
+        kind = reports.REPORTS[table].kind
+    return parse_period(kind, request.args.get("date"), today)
 
 
 @bp.get("/<table>.<fmt>")
@@ -38,11 +51,8 @@ def export(table: str, fmt: str):
     ):
         abort(404)
     today = local_today()
-    kind = request.args.get("period")
-    if table in reports.REPORTS and not kind and not request.args.get("date"):
-        kind = reports.REPORTS[table].kind
     try:
-        period = parse_period(kind, request.args.get("date"), today)
+        period = _period_asked(table, today)
     except InvalidPeriod as error:
         return access.bad_period(error)
     if table in reports.REPORTS:
@@ -54,3 +64,24 @@ def export(table: str, fmt: str):
     )
     slug = ward.slug if ward is not None else "all-wards"
     return exports.download(result, fmt, f"dashboard-{table}-{slug}-{period.key}")
+
+
+@bp.get("/<report>.pdf")
+@role_required(REPORT_READERS)
+@audited_download
+def report_pdf(report: str):
+    """The quarterly report or the officer report of a ward as its official document (PDF),
+    for whoever may download the report's XLSX file: a ward's chairman and supervisor their
+    own ward's, the administrator the ward named by ?ward=."""
+    ward = access.ward_to_show()  # who may see what comes before anything else
+    if ward is None or report not in pdf.TEMPLATES:
+        abort(404)
+    today = local_today()
+    try:
+        period = _period_asked(report, today)
+    except InvalidPeriod as error:
+        return access.bad_period(error)
+    body = pdf.official_report(report, ward, period, today)
+    audit.note(table=report, period=period.key, format="pdf", ward_id=ward.id)
+    filename = f"dashboard-{report}-{ward.slug}-{period.key}.pdf"
+    return exports.attachment(body, pdf.CONTENT_TYPE, filename)

@@ -167,7 +167,12 @@ def download(tables: list[Table], fmt: str, filename: str) -> Response:
     """The first table as a CSV file, or all of them as an XLSX workbook: an attachment that
     no browser or proxy keeps (it holds personal data or figures for one reader)."""
     body = to_csv(tables[0]) if fmt == "csv" else to_xlsx(tables)
-    response = Response(body, content_type=CONTENT_TYPES[fmt])
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
+    return attachment(body, CONTENT_TYPES[fmt], f"{filename}.{fmt}")
+
+
+def attachment(body: bytes, content_type: str, filename: str) -> Response:
+    """A downloaded file (a table, a report's PDF) that no browser or proxy keeps."""
+    response = Response(body, content_type=content_type)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -36,6 +36,16 @@ def lower_unit(name: str) -> str:
     return name
 
 
+def proper_name(name: str) -> str:
+    """The name without its unit word: "Phường Bồ Đề" -> "Bồ Đề", the place a ward's
+    document is dated from (Nghị định 30/2020, Phụ lục I: the place is the name of the
+    commune or ward)."""
+    for word in UNIT_WORDS:
+        if name.startswith(word + " "):
+            return name[len(word) + 1 :]
+    return name
+
+
 def fatherland_front(ward_name: str) -> str:
     """The ward's Fatherland Front committee by its full name, as a proper name in every
     language: "Ủy ban Mặt trận Tổ quốc Việt Nam phường Bồ Đề"."""

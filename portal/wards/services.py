@@ -115,3 +115,18 @@ def get_ward_by_slug(slug: str, *, enabled_only: bool = True) -> Ward | None:
     if enabled_only:
         query = query.where(Ward.enabled)
     return db.session.execute(query).scalar_one_or_none()
+
+
+def chairman_name(ward_id: int) -> str | None:
+    """The full name of the ward's chairman, who signs its documents: its one active
+    chairman account; None when it has none, or several (who signs is then not known)."""
+    from portal.auth.models import Role, User
+
+    query = sa.select(User.full_name).where(
+        User.ward_id == ward_id,
+        User.role == Role.CHAIRMAN,
+        User.is_active_account.is_(True),
+        User.deleted_at.is_(None),
+    )
+    names = db.session.execute(query.limit(2)).scalars().all()
+    return names[0] if len(names) == 1 else None
