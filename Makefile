@@ -9,7 +9,7 @@ export PYTHONDONTWRITEBYTECODE = 1
 CHARTJS_VERSION ?= 4.5.0
 LEAFLET_VERSION ?= 1.9.4
 
-.PHONY: vendor run install install-test translations translate test lint format chromium fonts servers-tools oidc-provider wrk bench bench-dialogues bench-feedback bench-satisfaction bench-dashboard clean
+.PHONY: vendor run install install-test translations translate test lint format chromium fonts servers-tools oidc-provider wrk bench bench-dialogues bench-feedback bench-satisfaction bench-dashboard bench-pages clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -158,6 +158,21 @@ bench-dashboard: install translations wrk
 	@if [ -n "$(TEST_DATABASE_URL)" ]; then \
 		echo $(BIN)/python bench/dashboard_scale.py --database-url '<TEST_DATABASE_URL>' $(DASHBOARD_ARGS); \
 		$(BIN)/python bench/dashboard_scale.py --database-url "$(TEST_DATABASE_URL)" $(DASHBOARD_ARGS); \
+	fi
+
+## Every page of issue 17 against hello and the floor app (bench/floor_app.py: the portal's
+## extension stack, nothing else), interleaved, medians of three rounds: ratios, worker CPU ms
+## per request, SQL statements / round trips, worker RSS, cached pages' p50/p99 (docs/performance.md).
+## SQLite; PostgreSQL, directly and through PgBouncer, when TEST_DATABASE_URL is set (a temporary
+## database). PAGES_ARGS="--seconds 2 --warmup 1 --rounds 1" for a short run. (install-test: the
+## PgBouncer run starts it with tests/nodes_support.py.)
+bench-pages: install-test translations wrk
+	$(BIN)/python bench/pages_vs_floor.py $(PAGES_ARGS)
+	@if [ -n "$(TEST_DATABASE_URL)" ]; then \
+		echo $(BIN)/python bench/pages_vs_floor.py --database-url '<TEST_DATABASE_URL>' $(PAGES_ARGS); \
+		$(BIN)/python bench/pages_vs_floor.py --database-url "$(TEST_DATABASE_URL)" $(PAGES_ARGS); \
+		echo $(BIN)/python bench/pages_vs_floor.py --database-url '<TEST_DATABASE_URL>' --pgbouncer $(PAGES_ARGS); \
+		$(BIN)/python bench/pages_vs_floor.py --database-url "$(TEST_DATABASE_URL)" --pgbouncer $(PAGES_ARGS); \
 	fi
 
 clean:

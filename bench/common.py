@@ -182,15 +182,21 @@ def run_in_workspace(args, prefix: str, bench, report_to=None) -> int:
     return 1 if failures else 0
 
 
-def make_app(database_url: str, secret_key: str):
-    """The portal in this process, on the bench database, with the server's secret key."""
+def make_app(database_url: str, secret_key: str, **settings):
+    """The portal in this process, on the bench database, with the server's secret key (and
+    any other `settings`)."""
     from config import DevelopmentConfig
     from portal import create_app
 
     config = type(
         "BenchConfig",
         (DevelopmentConfig,),
-        {"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": secret_key, "DEBUG": False},
+        {
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SECRET_KEY": secret_key,
+            "DEBUG": False,
+            **settings,
+        },
     )
     return create_app(config)
 
@@ -277,6 +283,8 @@ def get(port: int, path: str, timeout: float = 5.0) -> tuple[int, bytes]:
 
 
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+# A CSRF field rendered by WTForms itself (id, name, type, value): CSRF_RE does not find it.
+CSRF_INPUT_RE = re.compile(r'<input[^>]*\bname="csrf_token"[^>]*\bvalue="([^"]+)"')
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 
 
@@ -307,7 +315,9 @@ def fetch(
 
 
 def csrf_token_of(html: bytes) -> str | None:
-    match = CSRF_RE.search(html.decode(errors="replace"))
+    """The CSRF token of the page's first form, rendered by our macros or by WTForms."""
+    text = html.decode(errors="replace")
+    match = CSRF_RE.search(text) or CSRF_INPUT_RE.search(text)
     return match[1] if match else None
 
 
@@ -378,6 +388,75 @@ def gunicorn(
             raise BenchError(f"gunicorn died during {during}:\n{tail(log_path)}")
     finally:
         stop_gunicorn(proc)
+
+
+# --- Workers' own counters -----------------------------------------------------------------------
+
+
+def worker_pids(master: int) -> list[int]:
+    """gunicorn's workers: the processes whose parent is the master."""
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        if int(fields[1]) == master:  # field 4, ppid (fields[0] is the state)
+            pids.append(int(stat.parent.name))
+    return sorted(pids)
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def cpu_seconds(pids: Sequence[int]) -> float:
+    """User plus system CPU time the processes have used so far (/proc/<pid>/stat utime and
+    stime, in clock ticks)."""
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # fields 14 and 15 of proc(5)
+    return total / CLOCK_TICKS
+
+
+def rss_mb(pid: int) -> float:
+    """The process's resident memory (VmRSS of /proc/<pid>/status), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise BenchError(f"no VmRSS for process {pid}")
+
+
+def send_mixed(port: int, requests: Sequence[tuple], total: int, concurrency: int) -> Counter:
+    """`total` requests, (method, path, cookie, form-encoded body) taken from `requests` in
+    turn, over `concurrency` keep-alive connections; returns the statuses counted."""
+    statuses: Counter = Counter()
+
+    def connection(first: int) -> None:
+        conn = http.client.HTTPConnection(HOST, port, timeout=30)
+        try:
+            for i in range(first, total, concurrency):
+                method, path, cookie, body = requests[i % len(requests)]
+                headers = {k: v for k, v in HEADERS.items() if k != "Cookie"}
+                if cookie:
+                    headers["Cookie"] = cookie
+                if body:
+                    headers["Content-Type"] = FORM_CONTENT_TYPE
+                conn.request(method, path, body=body or None, headers=headers)
+                response = conn.getresponse()
+                response.read()
+                statuses[response.status] += 1
+                if response.will_close:
+                    conn.close()
+        finally:
+            conn.close()
+
+    threads = [Thread(target=connection, args=(i,), daemon=True) for i in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return statuses
 
 
 # --- Load generators ---------------------------------------------------------------------------

@@ -31,7 +31,6 @@ otherwise.
 from __future__ import annotations
 
 import argparse
-import re
 import secrets
 import sys
 from datetime import timedelta
@@ -40,6 +39,7 @@ from urllib.parse import urlencode
 
 import sqlalchemy as sa
 from common import (
+    CSRF_INPUT_RE,
     BenchError,
     add_load_options,
     add_ratio_options,
@@ -68,9 +68,6 @@ RECEIPT_PREFIX = "BENCH-"
 PAGE_RECEIPT = "BENCH-PAGE"
 REASON = "Thử tải: phải đến bổ sung giấy tờ hai lần."
 LEVELS = ("very_satisfied", "satisfied", "dissatisfied")
-# The rating form renders its CSRF field with WTForms (id, name, type, value), so common.py's
-# CSRF_RE (name then value) does not find it.
-CSRF_INPUT_RE = re.compile(r'<input[^>]*\bname="csrf_token"[^>]*\bvalue="([^"]+)"')
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -100,9 +97,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 # --- Data --------------------------------------------------------------------------------------
 
 
-def seed_bench_database(database_url: str, tokens: int) -> dict:
+def seed_bench_database(database_url: str, count: int) -> dict:
     """In the demo ward: one dossier registered and returned through the services (its token
-    is the page's), and `tokens` more returned dossiers like it, inserted in one transaction,
+    is the page's), and `count` more returned dossiers like it, inserted in one transaction,
     each with its own token. Returns the raw tokens and the procedure's name."""
     from portal.auth.models import Role, User
     from portal.db import utcnow
@@ -137,7 +134,7 @@ def seed_bench_database(database_url: str, tokens: int) -> dict:
             now=now,
         )
         page_token = dossiers.return_dossier(officer, model, now=now)
-        raws = [secrets.token_urlsafe(tokens.TOKEN_BYTES) for _ in range(tokens)]
+        raws = [secrets.token_urlsafe(tokens.TOKEN_BYTES) for _ in range(count)]
         copied = {
             name: getattr(model, name)
             for name in (
