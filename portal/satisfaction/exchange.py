@@ -226,7 +226,11 @@ class Exchange:
         hand-registered dossier (no MaHoSo yet) with the same receipt number."""
         if not code:
             return None
-        base = sa.select(Dossier).where(Dossier.ward_id == self.ward_id).with_for_update()
+        base = (
+            sa.select(Dossier)
+            .where(Dossier.ward_id == self.ward_id)
+            .with_for_update(of=Dossier.__table__)
+        )
         found = db.session.execute(base.where(Dossier.national_code == code)).scalar_one_or_none()
         if found is None and number:
             found = db.session.execute(
