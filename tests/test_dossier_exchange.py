@@ -15,6 +15,7 @@ from conftest import World, login_as
 
 from portal.api import keys
 from portal.api.models import ApiScope
+from portal.domain import DomainError
 from portal.extensions import db
 from portal.satisfaction import catalogue, exchange, ratings, tokens
 from portal.satisfaction.models import Dossier, Timeliness
@@ -187,8 +188,9 @@ def test_the_api_needs_the_wards_dossier_key(client, ward, english):
         assert response.get_json()["error"]["code"] == 401
         assert response.headers["WWW-Authenticate"].startswith("Bearer")
     assert dossiers_of(ward.ward.id) == []
-    with pytest.raises(Exception, match="exactly one ward"):
+    with pytest.raises(DomainError) as refused:
         keys.issue_key(ward.admin, "Một cửa", None, scope=ApiScope.DOSSIERS)
+    assert refused.value.field == "ward_id"
     db.session.rollback()
 
 
