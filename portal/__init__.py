@@ -92,6 +92,7 @@ def _init_urls(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from portal.api.open311 import bp as open311_bp
+    from portal.api.views_dossiers import bp as dossier_api_bp
     from portal.api.views_keys import bp as api_keys_bp
     from portal.audit.views import bp as audit_bp
     from portal.auth.views import bp as auth_bp
@@ -126,6 +127,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(dialogue_results_bp)
     app.register_blueprint(api_keys_bp)
     app.register_blueprint(open311_bp)
+    app.register_blueprint(dossier_api_bp)
     app.register_blueprint(feedback_bp)
     app.register_blueprint(feedback_staff_bp)
     app.register_blueprint(satisfaction_bp)

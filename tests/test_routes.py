@@ -139,6 +139,8 @@ ROUTES = {
         everyone(404),
     ),
     "open311.unknown": ("GET", lambda w: "/open311/v2/nothing-here", None, everyone(404)),
+    # the dossier API: a ward's dossier key is the credential, a login gives nothing
+    "dossier_api.send_dossiers": ("POST", lambda w: "/api/v1/dossiers", {}, everyone(401)),
     "main.home": ("GET", lambda w: "/", None, everyone(200)),
     "main.healthz": ("GET", lambda w: "/healthz", None, everyone(200)),
     "main.set_language": ("POST", lambda w: "/language", {"lang": "en"}, everyone(302)),
@@ -674,6 +676,12 @@ ROUTES = {
     "dashboard_exports.report_pdf": (
         "GET",
         lambda w: f"/dashboard/export/quarterly-report.pdf?ward={w.ward.slug}",
+        None,
+        only({"chairman": 200, "supervisor": 200, "admin": 200}),
+    ),
+    "dashboard_exports.ratings_exchange": (
+        "GET",
+        lambda w: f"/dashboard/export/ratings-exchange.csv?ward={w.ward.slug}",
         None,
         only({"chairman": 200, "supervisor": 200, "admin": 200}),
     ),

@@ -14,7 +14,7 @@ from test_dialogues_concurrency import race
 from portal.domain import DomainError, PermissionDenied, StateConflict
 from portal.extensions import db
 from portal.feedback.models import Channel, Feedback, FeedbackStatus
-from portal.satisfaction import cases, catalogue, dossiers, ratings, tokens
+from portal.satisfaction import cases, catalogue, dossiers, exchange, ratings, tokens
 from portal.satisfaction import queries as satisfaction_queries
 from portal.satisfaction.models import (
     Attitude,
@@ -159,7 +159,7 @@ def test_dossier_csv_import(world, english):
         "BN-OLD,1.001612,2026-12-01 09:00,,,\n"
         "BN-104,1.001612,2026-12-01 09:00,,,0999999999\n"
     )
-    report = dossiers.import_dossiers_csv(world.staff, world.ward.id, text, now=hanoi(2026, 12, 31))
+    report = exchange.import_dossiers_csv(world.staff, world.ward.id, text, now=hanoi(2026, 12, 31))
     assert report.created == 2
     assert [line for line, _ in report.errors] == [4, 5, 6, 7]
     assert "unknown procedure" in report.errors[0][1]

@@ -1,10 +1,11 @@
-"""The form the city administrator issues an Open311 API key with."""
+"""The form the city administrator issues an API key with."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import InputRequired
 
+from portal.api.models import ApiScope
 from portal.forms import int_or_none, max_len, options
 from portal.wards.models import Ward
 
@@ -14,6 +15,17 @@ class ApiKeyForm(FlaskForm):
         _l("Name"),
         validators=[InputRequired(_l("Enter a name for the key.")), max_len(120)],
         description=_l("Who uses the key, e.g. the name of the app or system."),
+    )
+    scope = SelectField(
+        _l("For"),
+        choices=options(
+            [
+                (ApiScope.OPEN311.value, _l("Filing feedback (Open311)")),
+                (ApiScope.DOSSIERS.value, _l("Sending the ward's dossiers (one-stop software)")),
+            ]
+        ),
+        default=ApiScope.OPEN311.value,
+        description=_l("A key for sending dossiers serves exactly one ward."),
     )
     ward_id = SelectField(
         _l("Ward"),

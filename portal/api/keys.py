@@ -1,5 +1,7 @@
-"""API keys of Open311 clients: the city administrator issues and revokes them, and every
-filed request authenticates with one. Only a key's SHA-256 is stored; the key is shown once.
+"""API keys of the portal's machine clients: the city administrator issues and revokes them,
+and every filed request or sent dossier authenticates with one. Each key serves one scope
+(ApiScope): an Open311 key for every served ward or one, a dossier key for exactly one ward.
+Only a key's SHA-256 is stored; the key is shown once.
 
 Services add and flush; the view commits."""
 
@@ -13,7 +15,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
-from portal.api.models import ApiKey
+from portal.api.models import ApiKey, ApiScope
 from portal.audit import services as audit
 from portal.auth.models import User
 from portal.db import utcnow
@@ -43,11 +45,20 @@ def _check_admin(actor: User) -> None:
         raise PermissionDenied(_l("Only the city administrator may manage API keys."))
 
 
-def issue_key(actor: User, name: str, ward_id: int | None) -> tuple[ApiKey, str]:
-    """Issue a key for a client, for every served ward or one of them; returns the row and
-    the key itself, which is never stored and cannot be shown again."""
+def issue_key(
+    actor: User, name: str, ward_id: int | None, scope: ApiScope | str = ApiScope.OPEN311
+) -> tuple[ApiKey, str]:
+    """Issue a key for a client, for every served ward or one of them (a dossier key: one
+    ward); returns the row and the key itself, which is never stored and cannot be shown
+    again."""
     _check_admin(actor)
     problems = Problems()
+    try:
+        scope = ApiScope(scope or ApiScope.OPEN311)
+    except ValueError:
+        problems.add("scope", _l("Choose what the key is for."))
+    if scope == ApiScope.DOSSIERS and ward_id is None:
+        problems.add("ward_id", _l("A key for sending dossiers serves exactly one ward."))
     name = (name or "").strip()
     if not name:
         problems.add("name", _l("Enter a name for the key."))
@@ -64,6 +75,7 @@ def issue_key(actor: User, name: str, ward_id: int | None) -> tuple[ApiKey, str]
         prefix=raw[:PREFIX_LENGTH],
         key_hash=_digest(raw),
         ward_id=ward_id,
+        scope=scope,
         created_by_id=actor.id,
     )
     db.session.add(key)
@@ -83,8 +95,8 @@ def revoke_key(actor: User, key: ApiKey) -> ApiKey:
     return key
 
 
-def authenticate(raw: str | None) -> ApiKey | None:
-    """The active key a client presented, or None; notes when it was last used."""
+def authenticate(raw: str | None, scope: ApiScope = ApiScope.OPEN311) -> ApiKey | None:
+    """The active key of `scope` a client presented, or None; notes when it was last used."""
     raw = (raw or "").strip()
     if not raw or len(raw) > RAW_KEY_MAX:
         return None
@@ -93,6 +105,8 @@ def authenticate(raw: str | None) -> ApiKey | None:
         sa.select(ApiKey).where(ApiKey.key_hash == digest)
     ).scalar_one_or_none()
     if key is None or not hmac.compare_digest(key.key_hash, digest) or not key.active:
+        return None
+    if key.scope != scope:
         return None
     key.last_used_at = utcnow()
     db.session.flush()

@@ -1,4 +1,5 @@
-"""Rate limits and cross-origin reading of the Open311 endpoint.
+"""Rate limits and cross-origin reading of the Open311 endpoint (the limits also guard the
+dossier API, counted apart).
 
 Limits: every call counts against OPEN311_LIMIT_PER_IP for its client address, and a call
 presenting an api_key also against OPEN311_LIMIT_PER_KEY for that key, whatever address it
@@ -25,9 +26,18 @@ CORS_METHODS = ("GET", "POST")
 CORS_MAX_AGE = 600  # seconds a browser may keep a preflight's answer
 
 
-def _presented_key() -> str | None:
+def presented_key() -> str | None:
+    """The raw key a client presented: the Authorization: Bearer header (the dossier API),
+    else the api_key parameter (Open311: in the form of a POST, or the query string)."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return token.strip()
     raw = request.form.get("api_key") if request.method == "POST" else None
-    return keys.presented_digest(raw or request.args.get("api_key"))
+    return raw or request.args.get("api_key")
+
+
+def _presented_key() -> str | None:
+    return keys.presented_digest(presented_key())
 
 
 def _per_key() -> str:
@@ -38,21 +48,29 @@ def _without_key() -> bool:
     return _presented_key() is None
 
 
-def api_limited(view):
-    """An Open311 endpoint: limited per client address and per presented key (see above)."""
-    limited = limiter.shared_limit(
-        lambda: current_app.config["OPEN311_LIMIT_PER_IP"],
-        scope=IP_SCOPE,
-        key_func=get_remote_address,
-    )(view)
-    limited = limiter.shared_limit(
-        lambda: current_app.config["OPEN311_LIMIT_PER_KEY"],
-        scope=KEY_SCOPE,
-        key_func=_per_key,
-        exempt_when=_without_key,
-    )(limited)
-    limited.rate_limited = True
-    return limited
+def _limited(ip_scope: str, key_scope: str):
+    def decorator(view):
+        limited = limiter.shared_limit(
+            lambda: current_app.config["OPEN311_LIMIT_PER_IP"],
+            scope=ip_scope,
+            key_func=get_remote_address,
+        )(view)
+        limited = limiter.shared_limit(
+            lambda: current_app.config["OPEN311_LIMIT_PER_KEY"],
+            scope=key_scope,
+            key_func=_per_key,
+            exempt_when=_without_key,
+        )(limited)
+        limited.rate_limited = True
+        return limited
+
+    return decorator
+
+
+# An Open311 endpoint: limited per client address and per presented key (see above).
+api_limited = _limited(IP_SCOPE, KEY_SCOPE)
+# The dossier API: the same limits, counted apart from Open311's.
+dossier_api_limited = _limited("dossiers-ip", "dossiers-key")
 
 
 def allowed_origin() -> str | None:

@@ -1,4 +1,5 @@
-"""The city administrator's page of Open311 API keys: list, issue (shown once), revoke."""
+"""The city administrator's page of API keys (Open311 and the dossier exchange): list,
+issue (shown once), revoke."""
 
 from __future__ import annotations
 
@@ -40,7 +41,9 @@ def create():
     form = _key_form(submitted=True)
     if form.validate_on_submit():
         try:
-            key, raw = keys.issue_key(current_user, form.name.data, form.ward_id.data)
+            key, raw = keys.issue_key(
+                current_user, form.name.data, form.ward_id.data, form.scope.data
+            )
         except DomainError as error:
             show_error(form, error)
         else:

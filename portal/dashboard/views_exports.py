@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, request
+from flask import Blueprint, Response, abort, request
 
 from portal.audit import services as audit
 from portal.audit.services import audited_download
 from portal.dashboard import access, pdf, reports, tables
 from portal.dashboard.periods import InvalidPeriod, Period, parse_period
 from portal.dashboard.tables import ALL
+from portal.satisfaction import exchange
 from portal.security import REPORT_READERS, role_required
 from portal.sheets import files as exports
 from portal.timeutil import local_today
@@ -33,6 +34,34 @@ def _period_asked(table: str, today: date) -> Period:
     if table in reports.REPORTS and not kind and not request.args.get("date"):
         kind = reports.REPORTS[table].kind
     return parse_period(kind, request.args.get("date"), today)
+
+
+@bp.get("/ratings-exchange.csv")
+@role_required(REPORT_READERS)
+@audited_download
+def ratings_exchange():
+    """The ward's ratings of a period (a month unless another is asked for), one row per
+    rating with its dossier, in the one-stop software's naming (MaHoSo, MaTTHC, SoBienNhan,
+    NgayTra, ...; dates as yyyyMMddHHmmss, Hà Nội time), for the ward to send upward."""
+    ward = access.ward_to_show()
+    if ward is None:
+        abort(404)
+    try:
+        period = parse_period(request.args.get("period"), request.args.get("date"), local_today())
+    except InvalidPeriod as error:
+        return access.bad_period(error)
+    start, end = period.utc_bounds()
+    audit.note(table="ratings-exchange", period=period.key, format="csv", ward_id=ward.id)
+    body = exchange.ratings_csv(ward.id, start, end, safe=exports.safe_text)
+    name = f"ratings-exchange-{ward.slug}-{period.key}.csv"
+    return Response(
+        body,
+        content_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @bp.get("/<table>.<fmt>")

@@ -19,13 +19,18 @@ class ImportReport:
 
     created: int = 0
     updated: int = 0
+    unchanged: int = 0
     errors: list[tuple[int, str]] = field(default_factory=list)
+    # Dossiers this import returned, each with its rating slip: (receipt number, tokens.Issued).
+    slips: list[tuple[str, object]] = field(default_factory=list)
 
 
-def rows(text: str, required: set[str]):
-    """(line number, row) pairs of a CSV with a header line; a missing column fails it all."""
+def rows(text: str, required: set[str], aliases: dict[str, str] | None = None):
+    """(line number, row) pairs of a CSV with a header line; a missing column fails it all.
+    `aliases`: other names a column may have in the header (name -> the column's own)."""
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    columns = {c.strip() for c in (reader.fieldnames or [])}
+    aliases = aliases or {}
+    columns = {aliases.get(c.strip(), c.strip()) for c in (reader.fieldnames or [])}
     missing = sorted(required - columns)
     if missing:
         raise DomainError(

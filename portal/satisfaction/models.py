@@ -65,6 +65,9 @@ class Dossier(TimestampMixin, db.Model):
     __tablename__ = "dossiers"
     __table_args__ = (
         sa.UniqueConstraint("ward_id", "receipt_number", name="uq_dossiers_ward_receipt"),
+        # The one-stop software's dossier code: re-sending a dossier updates it, never a second
+        # (a unique index: NULLs, hand-registered dossiers, never collide).
+        sa.Index("uq_dossiers_ward_national_code", "ward_id", "national_code", unique=True),
         sa.CheckConstraint("extra_visits >= 0", name="extra_visits_not_negative"),
         sa.Index("ix_dossiers_ward_received", "ward_id", "received_at"),
         trigram_index("ix_dossiers_search_text", "search_text"),
@@ -74,6 +77,9 @@ class Dossier(TimestampMixin, db.Model):
     ward_id: Mapped[int] = mapped_column(sa.ForeignKey("wards.id"))
     procedure_id: Mapped[int] = mapped_column(sa.ForeignKey("procedures.id"), index=True)
     receipt_number: Mapped[str] = mapped_column(sa.String(40))  # số biên nhận
+    # MaHoSo of the national one-stop software (portal.satisfaction.exchange); None for a
+    # dossier registered by hand.
+    national_code: Mapped[str | None] = mapped_column(sa.String(60))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
     due_on: Mapped[date] = mapped_column(sa.Date)  # by the legal limit, in working days
     returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -81,15 +81,15 @@ class Issued:
     short_code: str
 
 
-def issue(dossier: Dossier, actor: User, now: datetime) -> Issued:
+def issue(dossier: Dossier, actor: User | None, now: datetime) -> Issued:
     """A new link and short code for the dossier (replacing unused ones); returns them raw,
-    to be printed, never stored."""
+    to be printed, never stored. `actor` None: issued for the one-stop software."""
     raw = secrets.token_urlsafe(TOKEN_BYTES)
     code = new_short_code()
     dossier.token_hash = hash_token(raw)
     dossier.short_code_hash = hash_short_code(dossier.id, code)
     dossier.token_issued_at = now
-    dossier.token_issued_by_id = actor.id
+    dossier.token_issued_by_id = actor.id if actor is not None else None
     dossier.token_expires_at = now + timedelta(days=current_app.config["SATISFACTION_TOKEN_DAYS"])
     return Issued(raw, code)
 

@@ -34,6 +34,7 @@ from portal.params import page_arg, text_arg
 from portal.qrcode import qr_markup
 from portal.satisfaction import catalogue as procedure_catalogue
 from portal.satisfaction import dossiers as dossier_register
+from portal.satisfaction import exchange as dossier_exchange
 from portal.satisfaction import kiosks as kiosk_devices
 from portal.satisfaction import labels, policy, ratings
 from portal.satisfaction import messages as rating_messages
@@ -190,18 +191,29 @@ def new_dossier():
 @bp.route("/dossiers/import", methods=["GET", "POST"])
 @role_required(WARD_OFFICERS)
 def import_dossiers():
-    """Register dossiers from the one-stop software's CSV export: the good rows are kept and
-    the bad ones listed by line with the reason."""
+    """Register or update dossiers from the one-stop software's CSV export (the portal's
+    columns or the national names): the good rows are kept and the bad ones listed by line
+    with the reason. A dossier the file returns gets its rating link and code, shown on this
+    page once (never cached)."""
     ward_id = current_user.ward_id
     form = CsvUploadForm()
     report = None
     if form.validate_on_submit():
         report = _import(
-            form, lambda text: dossier_register.import_dossiers_csv(current_user, ward_id, text)
+            form, lambda text: dossier_exchange.import_dossiers_csv(current_user, ward_id, text)
         )
-    return render_template("satisfaction/dossier_import.html", form=form, report=report), (
-        422 if form.errors else 200
+    slips = [
+        (
+            number,
+            url_for("satisfaction.rate", token=issued.token, _external=True),
+            satisfaction_tokens.format_short_code(issued.short_code),
+        )
+        for number, issued in (report.slips if report else [])
+    ]
+    body = render_template(
+        "satisfaction/dossier_import.html", form=form, report=report, slips=slips
     )
+    return no_store(body, 422 if form.errors else 200)
 
 
 @bp.get("/dossiers/<int:dossier_id>")
