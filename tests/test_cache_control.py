@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 import test_routes
 from conftest import World, login_as
-from test_routes import ROLES, ROUTES
+from test_routes import ROLES, ROUTES, form_data
 
 from portal.extensions import db
 
@@ -78,6 +78,7 @@ PERSONAL = {
 def answer(client, endpoint: str, world: World):
     method, url_for_world, data, _expected = ROUTES[endpoint]
     url = url_for_world(world)
+    data = form_data(data, world)
     response = client.get(url) if method == "GET" else client.post(url, data=data)
     response.close()
     return response

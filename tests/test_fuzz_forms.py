@@ -169,6 +169,7 @@ def test_a_resident_cannot_set_what_is_not_theirs(guard_client, guard_world: Wor
     }
     before = db.session.get(Feedback, world.feedback.id)
     status, assignee = before.status, before.assignee_id
+    existing = set(db.session.execute(sa.select(Feedback.id)).scalars())
     posts = [
         ("/account/edit", {"full_name": "Hoàng Thị Dân", "email": "dan@example.vn"}),
         ("/account/messages", {"updates": "email"}),
@@ -188,7 +189,7 @@ def test_a_resident_cannot_set_what_is_not_theirs(guard_client, guard_world: Wor
     item = db.session.get(Feedback, world.feedback.id)
     assert (item.status, item.assignee_id) == (status, assignee)
     new_items = db.session.execute(
-        sa.select(Feedback).where(Feedback.id != world.feedback.id)
+        sa.select(Feedback).where(Feedback.id.not_in(existing))
     ).scalars()
     for new in new_items:
         assert new.ward_id == world.ward.id and new.assignee_id is None

@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 import test_routes
 from conftest import World, login_as, make_conference, make_feedback, post_form, text_of
-from test_routes import ROLES, ROUTES
+from test_routes import ROLES, ROUTES, form_data
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
@@ -228,7 +228,8 @@ def test_no_form_fails_on_control_characters(guard_client, guard_world: World):
         for endpoint, (method, url_for_world, data, _expected) in sorted(ROUTES.items()):
             if method != "POST":
                 continue
-            nul_data = {key: f"{value[:1]}\x00{value[1:]}\x07" for key, value in data.items()}
+            fields = form_data(data, guard_world) or {}
+            nul_data = {key: f"{value[:1]}\x00{value[1:]}\x07" for key, value in fields.items()}
             nul_data.setdefault("q", "\x00")
             status = send(client, "POST", url_for_world(guard_world), nul_data).status_code
             if status >= 500:

@@ -890,13 +890,18 @@ def guard_client(guard_app, guard_world: World):
     return guard_app.test_client()
 
 
+def form_data(data, world: World) -> dict | None:
+    """A row's form data: as given, or made from the world (data naming another record)."""
+    return data(world) if callable(data) else data
+
+
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("endpoint", sorted(ROUTES))
 def test_route_guard(guard_client, guard_world: World, endpoint: str, role: str):
     method, url_for_world, data, expected = ROUTES[endpoint]
     client = login_as(guard_client, guard_world.by_name(role))
     url = url_for_world(guard_world)
-    data = data(guard_world) if callable(data) else data  # form data naming another record
+    data = form_data(data, guard_world)
     response = client.get(url) if method == "GET" else client.post(url, data=data)
     response.close()
     assert response.status_code == expected[role], f"{method} {url} as {role}"

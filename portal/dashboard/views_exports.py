@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, abort, request
 
 from portal.audit import services as audit
 from portal.audit.services import audited_download
@@ -54,14 +54,7 @@ def ratings_exchange():
     audit.note(table="ratings-exchange", period=period.key, format="csv", ward_id=ward.id)
     body = exchange.ratings_csv(ward.id, start, end, safe=exports.safe_text)
     name = f"ratings-exchange-{ward.slug}-{period.key}.csv"
-    return Response(
-        body,
-        content_type="text/csv; charset=utf-8",
-        headers={
-            "Content-Disposition": f'attachment; filename="{name}"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return exports.attachment(body, "text/csv; charset=utf-8", name)
 
 
 @bp.get("/<table>.<fmt>")
