@@ -278,7 +278,10 @@ def count_queries(workdir: Path) -> dict[int, int]:
 
 
 def post_form(seed: dict, token: str) -> dict[str, str]:
-    """The feedback form as the resident's browser sends it, without attachments."""
+    """The feedback form as the resident's browser sends it, without attachments, once the
+    similar open items were shown ("send anyway", `seen_similar`): every POST of the bench
+    has the same title, so from the second one on the portal would show them again instead
+    of filing the item."""
     return {
         "csrf_token": token,
         "category": str(seed["category_id"]),
@@ -289,6 +292,7 @@ def post_form(seed: dict, token: str) -> dict[str, str]:
         "latitude": "",
         "longitude": "",
         "publish_allowed": "y",
+        "seen_similar": "1",
     }
 
 
