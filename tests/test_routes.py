@@ -141,6 +141,7 @@ ROUTES = {
     "open311.unknown": ("GET", lambda w: "/open311/v2/nothing-here", None, everyone(404)),
     # the dossier API: a ward's dossier key is the credential, a login gives nothing
     "dossier_api.send_dossiers": ("POST", lambda w: "/api/v1/dossiers", {}, everyone(401)),
+    "dossier_api.openapi_document": ("GET", lambda w: "/api/v1/openapi.json", None, everyone(200)),
     "main.home": ("GET", lambda w: "/", None, everyone(200)),
     "main.healthz": ("GET", lambda w: "/healthz", None, everyone(200)),
     "main.set_language": ("POST", lambda w: "/language", {"lang": "en"}, everyone(302)),

@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, jsonify, request, url_for
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
-from portal.api import keys
+from portal.api import keys, openapi_dossiers
 from portal.api.limits import dossier_api_limited, presented_key
 from portal.api.models import ApiScope
 from portal.errors import with_retry_after
@@ -57,6 +57,15 @@ def _answer(index: int, outcome) -> dict:
         )
         answer["rating_code"] = satisfaction_tokens.format_short_code(outcome.issued.short_code)
     return answer
+
+
+@bp.get("/openapi.json")
+@public
+@dossier_api_limited
+def openapi_document():
+    """The OpenAPI 3.0 description of this API (docs/dossier-exchange.md)."""
+    server = url_for("dossier_api.send_dossiers", _external=True).rsplit("/", 1)[0]
+    return jsonify(openapi_dossiers.document(server))
 
 
 @bp.post("/dossiers")
