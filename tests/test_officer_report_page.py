@@ -242,3 +242,24 @@ def test_the_print_stylesheet_and_the_print_script(client, rated: World):
         assert script.status_code == 200
         assert script.mimetype in ("text/javascript", "application/javascript")
         assert "window.print()" in script.get_data(as_text=True)
+
+
+def test_an_officer_who_only_handed_out_slips_has_a_section_too():
+    from types import SimpleNamespace as Row
+
+    from portal.dashboard import reports
+    from portal.dashboard.tables import Line
+
+    def table(*lines):
+        return Row(items=list(lines))
+
+    ana, binh = Row(officer_id=1), Row(officer_id=2)
+    summary = table(Line("Ana", "f1", 1, ana), Line("Total", "t"))
+    details = table(Line("Ana", "p1", item=ana), Line("Ana", "p2", item=ana))
+    slips = table(Line("Bình", "s2", 1, binh))
+    sheets = reports.officer_sheets([summary, details, slips])
+    assert [(s.name, s.figures is not None, len(s.procedures)) for s in sheets] == [
+        ("Ana", True, 2),
+        ("Bình", False, 0),
+    ]
+    assert sheets[0].slips is None and sheets[1].slips.figures == "s2"

@@ -1,7 +1,10 @@
 """The chairman's dashboard page. The chairman and the Fatherland Front supervisor see their
 own ward (read-only: the page only reads); the city administrator picks a served ward with
 ?ward=<slug>, or sees all served wards side by side. The period comes from the query string;
-one that cannot be understood gives the current period, with a message saying why."""
+one that cannot be understood gives the current period, with a message saying why.
+
+/dashboard/officer-report is the report per officer as a page to print, for the same people
+and wards as its XLSX and PDF files; there a period that cannot be understood is a 400."""
 
 from __future__ import annotations
 
