@@ -724,3 +724,63 @@ def test_report_workbooks_chart_their_tables(client, rated: World):
             assert ref == f"'{title}'!${letter}$2:${letter}${last}"
         category = chart.series[0].cat.strRef or chart.series[0].cat.numRef
         assert category.f.endswith(f"$2:$B${last}")
+
+
+def _letter(header: list, label: str) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(header.index(label) + 1)
+
+
+def _chart_refs(chart) -> list[tuple[str, str]]:
+    """(values, categories) of every series of a chart read back, its combined plots too."""
+    plots = getattr(chart, "_charts", None) or [chart]
+    return [
+        (series.val.numRef.f, (series.cat.strRef or series.cat.numRef).f)
+        for plot in plots
+        for series in plot.series
+    ]
+
+
+# sheet of the `all` workbook: the columns its chart plots, as on the dashboard page
+DASHBOARD_CHARTS = {
+    "Satisfaction by month": ("Ratings", "Satisfaction rate"),
+    "Satisfaction by procedure": ("Very satisfied", "Satisfied", "Dissatisfied"),
+}
+
+
+def test_workbook_charts_the_tables_the_dashboard_charts(client, rated: World):
+    """Each sheet of a table that has a chart on the dashboard carries the same chart beside
+    it, referencing that table's own range; the other sheets have none."""
+    book = _xlsx(_download(client, rated.chairman, "all.xlsx?date=2026-11"))
+    for sheet in book.worksheets:
+        if sheet.title not in DASHBOARD_CHARTS:
+            assert sheet._charts == [], sheet.title
+            continue
+        [chart] = sheet._charts
+        header = [cell.value for cell in sheet[1]]
+        refs = _chart_refs(chart)
+        assert len(refs) == len(DASHBOARD_CHARTS[sheet.title])
+        for (values, categories), label in zip(refs, DASHBOARD_CHARTS[sheet.title], strict=True):
+            letter = _letter(header, label)
+            assert values == f"'{sheet.title}'!${letter}$2:${letter}${sheet.max_row}"
+            assert categories == f"'{sheet.title}'!$A$2:$A${sheet.max_row}"
+    trend = book["Satisfaction by month"]._charts[0]
+    assert len(trend._charts) == 2  # the rate is a line over the bars, on its own axis
+    assert book["Satisfaction by procedure"]._charts[0].grouping == "stacked"
+    # The administrator's city-wide workbook: the wards' rates and the trend.
+    book = _xlsx(_download(client, rated.admin, "all.xlsx?date=2026-11"))
+    wards = book["Satisfaction by ward"]
+    [chart] = wards._charts
+    header = [cell.value for cell in wards[1]]
+    letter = _letter(header, "Satisfaction rate")
+    assert _chart_refs(chart) == [
+        (
+            f"'{wards.title}'!${letter}$2:${letter}${wards.max_row}",
+            f"'{wards.title}'!$A$2:$A${wards.max_row}",
+        )
+    ]
+    assert len(book["Satisfaction by month"]._charts) == 1
+    # A one-table download has its chart too.
+    sheet = _xlsx(_download(client, rated.chairman, "by-procedure.xlsx?date=2026-11")).worksheets[0]
+    assert len(sheet._charts) == 1

@@ -680,6 +680,13 @@ ROUTES = {
         None,
         only({"chairman": 200, "supervisor": 200, "admin": 200}),
     ),
+    # the officer report as a page to print: for whoever may download its XLSX file
+    "dashboard.officer_report": (
+        "GET",
+        lambda w: f"/dashboard/officer-report?ward={w.ward.slug}",
+        None,
+        only({"chairman": 200, "supervisor": 200, "admin": 200}),
+    ),
     "dashboard_exports.ratings_exchange": (
         "GET",
         lambda w: f"/dashboard/export/ratings-exchange.csv?ward={w.ward.slug}",

@@ -104,22 +104,29 @@ def period_in_text(period: Period) -> str:
     return f"năm {year}"
 
 
+def document_context(name: str, ward: Ward, period: Period, today: date) -> dict:
+    """What a document of one of the REPORTS is rendered from, in the current language: the
+    Decree 30 parts (issuer, place and date, signer) and the report's tables, built from the
+    same summary as its XLSX file. The PDF document and the printable page (views.py) both
+    use it."""
+    summary = services.satisfaction_summary(ward.id, period)
+    return {
+        "ward": ward,
+        "period": period,
+        "period_text": period_in_text(period),
+        "issuer": f"UBND {ward.name.upper()}",
+        "dated": dated(names.proper_name(ward.name), today),
+        "totals": summary.totals,
+        "tables": reports.report_tables(name, summary),
+        "signer": chairman_name(ward.id),
+        "figure": shown,
+        "Format": Format,
+    }
+
+
 def official_report(name: str, ward: Ward, period: Period, today: date) -> bytes:
     """One of the REPORTS of a ward for a period as an official document (PDF), dated
     `today` (Hà Nội), signed by the ward's chairman when known (else a blank line)."""
     with force_locale("vi"):
-        summary = services.satisfaction_summary(ward.id, period)
-        html = render_template(
-            TEMPLATES[name],
-            ward=ward,
-            period=period,
-            period_text=period_in_text(period),
-            issuer=f"UBND {ward.name.upper()}",
-            dated=dated(names.proper_name(ward.name), today),
-            totals=summary.totals,
-            tables=reports.report_tables(name, summary),
-            signer=chairman_name(ward.id),
-            figure=shown,
-            Format=Format,
-        )
+        html = render_template(TEMPLATES[name], **document_context(name, ward, period, today))
     return render_pdf(html)

@@ -48,6 +48,9 @@ OFFICER_FIGURES = (
     SCORE,
 )
 
+# The procedure of a line per officer and procedure.
+OFFICERS_PROCEDURE = Column(PROCEDURE.label, lambda line: name_in_locale(line.item.procedure))
+
 
 def _procedures(summary: services.SatisfactionSummary) -> list[Line]:
     """Per procedure, then the ward's total."""
@@ -112,11 +115,7 @@ REPORTS = {
                 "officer-details",
                 # Translators: the name of a sheet of an XLSX file: at most 31 characters.
                 _l("By officer and procedure"),
-                (
-                    OFFICER,
-                    Column(PROCEDURE.label, lambda line: name_in_locale(line.item.procedure)),
-                    *OFFICER_FIGURES,
-                ),
+                (OFFICER, OFFICERS_PROCEDURE, *OFFICER_FIGURES),
                 _officers_and_procedures,
             ),
             TableSpec(
@@ -140,3 +139,47 @@ def report_tables(name: str, summary: services.SatisfactionSummary) -> list[Tabl
 def report(name: str, ward_id: int, period: Period) -> list[Table]:
     """The tables of one of the REPORTS for a ward and a period."""
     return report_tables(name, services.satisfaction_summary(ward_id, period))
+
+
+@dataclass(frozen=True)
+class OfficerSheet:
+    """One officer's part of the officer report, as the printable page shows it: the line of
+    the first table (None for an officer who only handed out slips), their lines per
+    procedure and their line of the slips they handed out (None if none)."""
+
+    name: str
+    figures: Line | None
+    procedures: list[Line]
+    slips: Line | None
+
+
+def officer_sheets(tables: list[Table]) -> list[OfficerSheet]:
+    """The officer report's tables (report_tables(OFFICER_REPORT, ...)) regrouped per
+    officer, in the order of the first table, then those who only handed out slips."""
+    summary, details, slips = tables
+    per_procedure: dict[int, list[Line]] = {}
+    for line in details.items:
+        per_procedure.setdefault(line.item.officer_id, []).append(line)
+    slip_lines = {line.item.officer_id: line for line in slips.items}
+    received = [line for line in summary.items if line.item is not None]  # not the total
+    sheets = [
+        OfficerSheet(
+            line.name,
+            line,
+            per_procedure.get(line.item.officer_id, []),
+            slip_lines.get(line.item.officer_id),
+        )
+        for line in received
+    ]
+    seen = {line.item.officer_id for line in received}
+    sheets += [
+        OfficerSheet(line.name, None, [], line)
+        for officer_id, line in slip_lines.items()
+        if officer_id not in seen
+    ]
+    return sheets
+
+
+# The columns of an officer's lines per procedure on the printable page: narrow enough for
+# a phone and a portrait A4 page (the XLSX file has them all).
+PROCEDURE_LINE = (OFFICERS_PROCEDURE, RETURNED, RATINGS, SATISFACTION_RATE)

@@ -24,7 +24,7 @@ from portal.dashboard.periods import Period
 from portal.dialogues.services import NOTICE_DAYS, RESULTS_DAYS
 from portal.satisfaction.labels import LEVEL, TIMELINESS
 from portal.satisfaction.models import Level, Timeliness
-from portal.sheets.columns import Column, Format, Label, Table, TableSpec
+from portal.sheets.columns import ChartSpec, Column, Format, Label, Table, TableSpec
 
 ALL = "all"  # every table of the dashboard, one sheet each
 
@@ -225,6 +225,15 @@ def _month(row: services.MonthRow) -> str:
 
 NO_DATA = _l("No data.")
 
+# The charts the dashboard page draws (charts.py), drawn beside the same tables in their
+# XLSX sheets: ratings per month with the satisfaction rate over them; the ratings of each
+# level per procedure, stacked; the satisfaction rate of each ward.
+TREND_CHART = ChartSpec(
+    _l("Ratings and satisfaction rate by month"), (RATINGS,), lines=(SATISFACTION_RATE,)
+)
+LEVELS_CHART = ChartSpec(_l("Ratings of each level by procedure"), LEVELS, kind="stacked")
+WARDS_CHART = ChartSpec(_l("Satisfaction rate by ward"), (SATISFACTION_RATE,))
+
 
 def period_beside_previous(
     name: str,
@@ -267,6 +276,7 @@ WARD_TABLES: dict[str, TableSpec] = {
             (named(_l("Month")), *FIGURES),
             lambda d: lines(d.satisfaction.trend, _month),
             lambda d: _("Satisfaction by month, %(period)s", period=span(d.satisfaction.trend)),
+            chart=TREND_CHART,
         ),
         TableSpec(
             "by-procedure",
@@ -276,6 +286,7 @@ WARD_TABLES: dict[str, TableSpec] = {
             lambda d: lines(d.satisfaction.by_procedure, name_in_locale),
             lambda d: _("Satisfaction by procedure, %(period)s", period=d.period.label),
             empty=NO_DATA,
+            chart=LEVELS_CHART,
         ),
         TableSpec(
             "by-field",
@@ -372,6 +383,7 @@ CITY_TABLES: dict[str, TableSpec] = {
             lambda c: _("Satisfaction of every served ward, %(period)s", period=c.period.label),
             caption_shown=True,
             empty=_l("No ward is served yet."),
+            chart=WARDS_CHART,
         ),
         TableSpec(
             "monthly-trend",
@@ -381,6 +393,7 @@ CITY_TABLES: dict[str, TableSpec] = {
             lambda c: _(
                 "Satisfaction of every served ward by month, %(period)s", period=span(c.trend)
             ),
+            chart=TREND_CHART,
         ),
     )
 }

@@ -1,22 +1,29 @@
 """The chairman's dashboard page. The chairman and the Fatherland Front supervisor see their
 own ward (read-only: the page only reads); the city administrator picks a served ward with
 ?ward=<slug>, or sees all served wards side by side. The period comes from the query string;
-one that cannot be understood gives the current period, with a message saying why."""
+one that cannot be understood gives the current period, with a message saying why.
+
+/dashboard/officer-report is the report per officer as a page to print, for the same people
+and wards as its XLSX and PDF files; there a period that cannot be understood is a 400."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request
 from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 
-from portal.dashboard import access, charts, services, tables
+from portal.dashboard import access, charts, pdf, reports, services, tables
 from portal.dashboard import today as first_screen
 from portal.dashboard.periods import (
     KINDS,
+    InvalidPeriod,
     Period,
+    date_value,
+    parse_period,
     period_asked,
     period_containing,
     year_choices,
@@ -114,5 +121,46 @@ def _render_figures(ward: Ward | None, period: Period, today: date) -> str:
             "trend": charts.trend(satisfaction.trend),
             "levels": charts.levels(satisfaction.by_procedure, str(get_locale())),
         },
+        **context,
+    )
+
+
+REPORT_KINDS = ("month", "quarter")  # the officer report is monthly or quarterly
+
+
+@bp.get("/officer-report")
+@role_required(REPORT_READERS)
+def officer_report():
+    """The report per officer for the evaluation of officials as a page to print: the ward's
+    heading in the layout of Nghị định 30/2020, a section per officer, the same figures as
+    its XLSX and PDF files of the period (linked). For whoever may download those files: a
+    ward's chairman and supervisor their own ward's, the administrator the ward named by
+    ?ward=. A month unless a quarter is chosen; a period that cannot be understood is a 400
+    saying why."""
+    ward = access.ward_to_show()  # who may see what comes before anything else
+    if ward is None:
+        abort(404)
+    today = local_today()
+    try:
+        if request.args.get("period", "month").strip().lower() not in REPORT_KINDS:
+            raise InvalidPeriod(_l("The report per officer covers a month or a quarter."))
+        period = parse_period(request.args.get("period"), date_value(request.args), today)
+    except InvalidPeriod as error:
+        return access.bad_period(error)
+    context = pdf.document_context(reports.OFFICER_REPORT, ward, period, today)
+    if str(get_locale()) != "vi":
+        context["period_text"] = period.label
+    ward_param = ward.slug if current_user.role in CITY_ADMINS else None
+    query = {"period": period.kind, "date": period.key}
+    if ward_param:
+        query["ward"] = ward_param
+    return render_template(
+        "dashboard/officer_report.html",
+        sheets=reports.officer_sheets(context["tables"]),
+        procedure_columns=reports.PROCEDURE_LINE,
+        kinds=REPORT_KINDS,
+        years=year_choices(today, period),
+        ward_param=ward_param,
+        query=query,
         **context,
     )

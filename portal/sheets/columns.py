@@ -141,14 +141,18 @@ class Column:
 
 @dataclass(frozen=True)
 class ChartSpec:
-    """A chart drawn beside a table in its XLSX sheet: `series`, the columns plotted (a
-    series each, over the rows named by the table's `category` column, its first);
-    `kind` "bar" or "line"; `skip_last`, the last row (a total) is left out of the chart."""
+    """A chart drawn beside a table in its XLSX sheet, as the dashboard page draws the same
+    figures: `series`, the columns plotted (a series each, over the rows named by the
+    table's first text column); `kind` "bar", "stacked" (bars stacked, the levels of the
+    ratings) or "line"; `lines`, columns drawn as lines on a second axis over the bars (a
+    rate beside counts: the monthly trend); `skip_last`, the last row (a total) is left out
+    of the chart."""
 
     title: Label
     series: tuple[Column, ...]
     kind: str = "bar"
     skip_last: bool = False
+    lines: tuple[Column, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -93,7 +93,8 @@ def _display_width(value) -> int:
 
 def _add_chart(sheet, table: Table) -> None:
     """The table's chart (its spec's ChartSpec), to the right of the table: a series per
-    plotted column, read from the table's own cells (categories from its first column)."""
+    plotted column, read from the table's own cells (categories from its first text column);
+    the spec's `lines` drawn over the bars against a second axis on the right."""
     from openpyxl.chart import BarChart, LineChart, Reference
     from openpyxl.utils import get_column_letter
 
@@ -101,17 +102,31 @@ def _add_chart(sheet, table: Table) -> None:
     last_row = len(table.items) + 1 - (1 if chart_spec and chart_spec.skip_last else 0)
     if chart_spec is None or last_row < 2:
         return
-    chart = LineChart() if chart_spec.kind == "line" else BarChart()
-    chart.title = str(chart_spec.title)
     headers = table.header
-    for column in chart_spec.series:
-        index = headers.index(str(column.label)) + 1
-        data = Reference(sheet, min_col=index, min_row=1, max_row=last_row)
-        chart.add_data(data, titles_from_data=True)
     name_column = next(
         (i for i, c in enumerate(table.file_columns, start=1) if c.format is Format.TEXT), 1
     )
-    chart.set_categories(Reference(sheet, min_col=name_column, min_row=2, max_row=last_row))
+    categories = Reference(sheet, min_col=name_column, min_row=2, max_row=last_row)
+
+    def plotted(chart, columns) -> None:
+        for column in columns:
+            index = headers.index(str(column.label)) + 1
+            data = Reference(sheet, min_col=index, min_row=1, max_row=last_row)
+            chart.add_data(data, titles_from_data=True)
+        chart.set_categories(categories)
+
+    chart = LineChart() if chart_spec.kind == "line" else BarChart()
+    if chart_spec.kind == "stacked":
+        chart.grouping, chart.overlap = "stacked", 100
+    chart.title = str(chart_spec.title)
+    plotted(chart, chart_spec.series)
+    if chart_spec.lines:
+        rates = LineChart()
+        plotted(rates, chart_spec.lines)
+        rates.y_axis.axId = 200  # its own axis, on the right: a rate from 0 to 1
+        rates.y_axis.number_format = "0%"
+        rates.y_axis.crosses = "max"
+        chart += rates
     sheet.add_chart(chart, f"{get_column_letter(len(headers) + 2)}2")
 
 
