@@ -650,6 +650,7 @@ class Rank:
 
     place: int | None = None
     unranked: Unranked | None = None
+    needed: int = 0  # the ratings a satisfaction rank needs
 
 
 # What each rank is on: the figure (an exact fraction, higher is better) or, for a ward that
@@ -690,7 +691,7 @@ def rank_wards(rows: list[WardRow], minimum: int) -> list[WardRow]:
         keys = [_ranked_on(row, ranking, minimum) for row in rows]
         places = competition_ranks([k if isinstance(k, Fraction) else None for k in keys])
         for row, key, place in zip(rows, keys, places, strict=True):
-            row.ranks[ranking] = Rank(place) if place else Rank(unranked=key)
+            row.ranks[ranking] = Rank(place) if place else Rank(None, key, max(minimum, 1))
     return rows
 
 
