@@ -268,8 +268,8 @@ def test_ward_comparison_for_the_admin(client, rated: World):
         ["Phường Việt Hưng", "1", "1", "1", "0"],
     ]
     book = _xlsx(_download(client, rated.admin, "all.xlsx?date=2026-11"))
-    assert book.sheetnames == ["Satisfaction by ward", "Satisfaction by month"]
-    assert book["Satisfaction by ward"]["E2"].value == pytest.approx(2 / 3)
+    assert book.sheetnames == ["Wards compared", "Satisfaction by month"]
+    assert book["Wards compared"]["E2"].value == pytest.approx(2 / 3)
     # The administrator opens one served ward's tables with ?ward=.
     slug = rated.other_ward.slug
     header, *rows = _csv(_download(client, rated.admin, f"by-procedure.csv?ward={slug}"))
@@ -395,7 +395,7 @@ WARD_NEEDS: dict[str, Callable[[int], object]] = {
     ],
 }
 CITY_NEEDS: dict[str, Callable[[], object]] = {
-    "ward-comparison": lambda: dashboard.ward_comparison(NOV),
+    "ward-comparison": lambda: dashboard.compare_wards(NOV, 10),
     "monthly-trend": lambda: dashboard.monthly_trend(None, NOV),
 }
 

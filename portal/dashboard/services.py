@@ -13,9 +13,11 @@ download of one table reads only what that table shows."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import enum
+from dataclasses import dataclass, field, replace
 from dataclasses import fields as dataclass_fields
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from fractions import Fraction
 from functools import cached_property
 
 import sqlalchemy as sa
@@ -479,34 +481,38 @@ class CategoryRow:
 
 
 def feedback_figures(ward_id: int, period: Period) -> dict[int, FeedbackFigures]:
-    """FeedbackFigures per category id over a period: received by one GROUP BY; the answers
-    of the period read as (received_at, answered_at, due_on) to count working days, which
-    depend on the holiday calendar."""
+    """FeedbackFigures per category id of a ward over a period (see _feedback_figures)."""
+    return _feedback_figures(period, Feedback.category_id, Feedback.ward_id == ward_id)
+
+
+def feedback_by_ward(period: Period) -> dict[int, FeedbackFigures]:
+    """FeedbackFigures per ward id over a period, every ward at once (the city's comparison
+    and page): the same two queries as one ward's, grouped by ward."""
+    return _feedback_figures(period, Feedback.ward_id)
+
+
+def _feedback_figures(period: Period, key, *where) -> dict[int, FeedbackFigures]:
+    """FeedbackFigures per value of the column `key` (a category id, a ward id) over a period,
+    of the feedback matching `where`: received by one GROUP BY; the answers of the period read
+    as (key, received_at, answered_at, due_on) to count working days, which depend on the
+    holiday calendar."""
     since, until = period.utc_bounds()
     result: dict[int, FeedbackFigures] = {}
     received = db.session.execute(
-        sa.select(Feedback.category_id, sa.func.count(Feedback.id))
-        .where(
-            Feedback.ward_id == ward_id,
-            Feedback.received_at >= since,
-            Feedback.received_at < until,
-        )
-        .group_by(Feedback.category_id)
+        sa.select(key, sa.func.count(Feedback.id))
+        .where(*where, Feedback.received_at >= since, Feedback.received_at < until)
+        .group_by(key)
     )
-    for category_id, count in received:
-        result.setdefault(category_id, FeedbackFigures()).received = count
+    for group, count in received:
+        result.setdefault(group, FeedbackFigures()).received = count
     answered = db.session.execute(
-        sa.select(
-            Feedback.category_id, Feedback.received_at, Feedback.answered_at, Feedback.due_on
-        ).where(
-            Feedback.ward_id == ward_id,
-            Feedback.answered_at >= since,
-            Feedback.answered_at < until,
+        sa.select(key, Feedback.received_at, Feedback.answered_at, Feedback.due_on).where(
+            *where, Feedback.answered_at >= since, Feedback.answered_at < until
         )
     )
     zone = local_zone()
-    for category_id, received_at, answered_at, due_on in answered:
-        figures = result.setdefault(category_id, FeedbackFigures())
+    for group, received_at, answered_at, due_on in answered:
+        figures = result.setdefault(group, FeedbackFigures())
         answered_on = answered_at.astimezone(zone).date()
         figures.answered += 1
         figures.answered_on_time += answered_on <= due_on
@@ -593,10 +599,18 @@ def feedback_summary(ward_id: int, period: Period, today: date | None = None) ->
 
 @dataclass
 class WardRow:
+    """A served ward in the city's comparison: its satisfaction totals, and (compare_wards)
+    its feedback (`overdue`: items overdue now), its conferences held (conferences_by_ward:
+    the conferences' own figures) and its rank on each of RANKINGS."""
+
     ward_id: int
     name: str
     slug: str
     figures: Figures
+    feedback: FeedbackFigures = field(default_factory=FeedbackFigures)
+    overdue: int = 0
+    dialogues: DialogueFigures = field(default_factory=lambda: DialogueFigures(year=0))
+    ranks: dict[str, Rank] = field(default_factory=dict)
 
 
 def ward_comparison(period: Period) -> list[WardRow]:
@@ -619,6 +633,84 @@ def ward_comparison(period: Period) -> list[WardRow]:
         WardRow(ward_id, name, slug, totals.get(ward_id, Figures()))
         for ward_id, name, slug in wards
     ]
+
+
+class Unranked(enum.Enum):
+    """Why a ward has no rank on a figure."""
+
+    FEW_RATINGS = "few_ratings"  # fewer ratings than the minimum: its rate means little
+    NOTHING_ANSWERED = "nothing_answered"  # no feedback answered: no on-time share
+    NO_CONFERENCE = "no_conference"  # no conference held: no share of results on time
+
+
+@dataclass(frozen=True)
+class Rank:
+    """A ward's place among the served wards on one figure (1 is best; equal figures share
+    a place, the next place skipped: 1, 2, 2, 4), or None and why."""
+
+    place: int | None = None
+    unranked: Unranked | None = None
+    needed: int = 0  # the ratings a satisfaction rank needs
+
+
+# What each rank is on: the figure (an exact fraction, higher is better) or, for a ward that
+# cannot be ranked on it, why. The satisfaction rate needs `minimum` ratings (the setting
+# PUBLIC_MIN_RATINGS, as on the public page: a small sample's rate means little).
+RANKINGS = ("satisfaction", "feedback", "dialogues")
+
+
+def _ranked_on(row: WardRow, ranking: str, minimum: int) -> Fraction | Unranked:
+    if ranking == "satisfaction":
+        figures = row.figures
+        if figures.ratings < max(minimum, 1):
+            return Unranked.FEW_RATINGS
+        return Fraction(figures.very_satisfied + figures.satisfied, figures.ratings)
+    if ranking == "feedback":
+        feedback = row.feedback
+        if not feedback.answered:
+            return Unranked.NOTHING_ANSWERED
+        return Fraction(feedback.answered_on_time, feedback.answered)
+    dialogues = row.dialogues
+    if not dialogues.held:
+        return Unranked.NO_CONFERENCE
+    return Fraction(dialogues.results_on_time, dialogues.held)
+
+
+def competition_ranks(values: list[Fraction | None]) -> list[int | None]:
+    """The competition ranking (1, 2, 2, 4) of `values`, highest first; None unranked."""
+    ranked = sorted((v for v in values if v is not None), reverse=True)
+    first_place: dict[Fraction, int] = {}
+    for place, value in enumerate(ranked, start=1):
+        first_place.setdefault(value, place)
+    return [None if v is None else first_place[v] for v in values]
+
+
+def rank_wards(rows: list[WardRow], minimum: int) -> list[WardRow]:
+    """`rows` with their rank on each of RANKINGS among themselves (set in place)."""
+    for ranking in RANKINGS:
+        keys = [_ranked_on(row, ranking, minimum) for row in rows]
+        places = competition_ranks([k if isinstance(k, Fraction) else None for k in keys])
+        for row, key, place in zip(rows, keys, places, strict=True):
+            row.ranks[ranking] = Rank(place) if place else Rank(None, key, max(minimum, 1))
+    return rows
+
+
+def compare_wards(
+    period: Period, minimum: int, today: date | None = None, now: datetime | None = None
+) -> list[WardRow]:
+    """Every served ward over `period`, side by side (see WardRow), by name, each ranked
+    among them: six queries whatever the number of wards (satisfaction and the wards, two
+    for feedback, one for the items overdue on `today`, one for the conferences), each
+    grouped by ward."""
+    rows = ward_comparison(period)
+    feedback = feedback_by_ward(period)
+    overdue = feedback_queries.overdue_counts(today, now)
+    conferences = conferences_by_ward(period)
+    for row in rows:
+        row.feedback = feedback.get(row.ward_id, FeedbackFigures())
+        row.overdue = overdue.get(row.ward_id, 0)
+        row.dialogues = conferences.get(row.ward_id, DialogueFigures(year=period.start.year))
+    return rank_wards(rows, minimum)
 
 
 # ---------------------------------------------------------------- dialogues
@@ -691,35 +783,41 @@ YEARLY_MINIMUM = 1  # dialogue conferences a year (Law on Local Government)
 DIALOGUE_COUNTS = tuple(f.name for f in dataclass_fields(DialogueFigures) if f.name != "year")
 
 
-def dialogue_summary(ward_id: int, period: Period) -> DialogueFigures:
-    """A ward's dialogue figures over `period` (see DialogueFigures). Four queries whatever
-    the number of conferences: the held conferences of the period with their checked-in
-    bookings (a GROUP BY joined in), the year's count, their questions, and the reception
-    slots with whether each was booked and used."""
+def _held_conferences(start, end) -> list:
+    """The conditions of a conference held (or its results published) that started between
+    `start` and `end` (UTC)."""
     session = DialogueSession
-    held_statuses = (SessionStatus.HELD, SessionStatus.RESULTS_PUBLISHED)
+    return [
+        session.kind == SessionKind.CONFERENCE,
+        session.status.in_((SessionStatus.HELD, SessionStatus.RESULTS_PUBLISHED)),
+        session.starts_at >= start,
+        session.starts_at < end,
+    ]
+
+
+def conferences_by_ward(period: Period, ward_id: int | None = None) -> dict[int, DialogueFigures]:
+    """The conferences held in `period` per ward id (of one ward, or of every ward: None),
+    in one query whatever the number of wards and conferences: the held conferences with
+    their checked-in bookings (a GROUP BY joined in). Only the conferences' own figures are
+    filled (held, notice_on_time, results_on_time, attendance, capacity); the year's count,
+    the questions and the reception slots are dialogue_summary's. Wards without a conference
+    held are absent."""
+    session = DialogueSession
     since, until = period.utc_bounds()
-    year = period.start.year
-    year_since, year_until = period_containing(date(year, 1, 1), "year").utc_bounds()
-    figures = DialogueFigures(year=year)
-
-    def held_between(start, end) -> list:
-        return [
-            session.ward_id == ward_id,
-            session.kind == SessionKind.CONFERENCE,
-            session.status.in_(held_statuses),
-            session.starts_at >= start,
-            session.starts_at < end,
-        ]
-
+    booked = [Booking.status == BookingStatus.ATTENDED]
+    where = _held_conferences(since, until)
+    if ward_id is not None:
+        booked.append(Booking.ward_id == ward_id)
+        where.append(session.ward_id == ward_id)
     attended = (
         sa.select(Booking.session_id, sa.func.count(Booking.id).label("attended"))
-        .where(Booking.ward_id == ward_id, Booking.status == BookingStatus.ATTENDED)
+        .where(*booked)
         .group_by(Booking.session_id)
         .subquery()
     )
     conferences = db.session.execute(
         sa.select(
+            session.ward_id,
             session.starts_at,
             session.ends_at,
             session.published_at,
@@ -730,11 +828,13 @@ def dialogue_summary(ward_id: int, period: Period) -> DialogueFigures:
             sa.func.coalesce(attended.c.attended, 0).label("attended"),
         )
         .outerjoin(attended, attended.c.session_id == session.id)
-        .where(*held_between(since, until))
+        .where(*where)
     )
     notice = timedelta(days=dialogue_services.NOTICE_DAYS)
     results = timedelta(days=dialogue_services.RESULTS_DAYS)
+    by_ward: dict[int, DialogueFigures] = {}
     for row in conferences:
+        figures = by_ward.setdefault(row.ward_id, DialogueFigures(year=period.start.year))
         figures.held += 1
         figures.notice_on_time += bool(
             row.published_at is not None and row.published_at <= row.starts_at - notice
@@ -749,6 +849,23 @@ def dialogue_summary(ward_id: int, period: Period) -> DialogueFigures:
             if row.attendance_count is not None
             else row.attended + row.walk_ins
         )
+    return by_ward
+
+
+def dialogue_summary(ward_id: int, period: Period) -> DialogueFigures:
+    """A ward's dialogue figures over `period` (see DialogueFigures). Four queries whatever
+    the number of conferences: the held conferences of the period with their checked-in
+    bookings (a GROUP BY joined in), the year's count, their questions, and the reception
+    slots with whether each was booked and used."""
+    session = DialogueSession
+    since, until = period.utc_bounds()
+    year = period.start.year
+    year_since, year_until = period_containing(date(year, 1, 1), "year").utc_bounds()
+
+    def held_between(start, end) -> list:
+        return [session.ward_id == ward_id, *_held_conferences(start, end)]
+
+    figures = conferences_by_ward(period, ward_id).get(ward_id, DialogueFigures(year=year))
     figures.year_held = db.session.execute(
         sa.select(sa.func.count(session.id)).where(*held_between(year_since, year_until))
     ).scalar_one()
@@ -825,14 +942,17 @@ class WardDashboard:
 
 @dataclass
 class CityDashboard:
-    """The administrator's dashboard for a period: every served ward side by side and their
-    monthly trend, each read when first asked for."""
+    """The administrator's dashboard for a period: every served ward side by side (with its
+    feedback, conferences and ranks) and their monthly trend, each read when first asked
+    for."""
 
     period: Period
+    minimum: int = 0  # ratings a ward needs for a satisfaction rank (PUBLIC_MIN_RATINGS)
+    today: date | None = None  # the Hà Nội date of "overdue now"; None: today
 
     @cached_property
     def comparison(self) -> list[WardRow]:
-        return ward_comparison(self.period)
+        return compare_wards(self.period, self.minimum, self.today)
 
     @cached_property
     def trend(self) -> list[MonthRow]:

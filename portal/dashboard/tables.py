@@ -14,7 +14,7 @@ from operator import attrgetter
 from typing import Any
 
 from flask import url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -77,6 +77,18 @@ class PageLinks:
     period: Period
     can_open_cases: bool = False
 
+    def sort_url(self, table: str, args: dict[str, str]) -> str:
+        """The city dashboard's address with the table `table` sorted as `args` says
+        (Table.sort_args), at the table."""
+        period = self.period
+        return url_for(
+            "dashboard.index",
+            period=period.kind,
+            date=period.key,
+            **args,
+            _anchor=f"table-{table}-caption",
+        )
+
 
 def _ward_link(row: Line, links: PageLinks) -> str:
     period = links.period
@@ -94,7 +106,12 @@ def _case_link(feedback_id: int | None, links: PageLinks) -> str | None:
 
 def named(label: Label, link: Callable[[Any, Any], str | None] | None = None) -> Column:
     """The column of what a line is about."""
-    return Column(label, attrgetter("name"), link=link)
+    return Column(label, attrgetter("name"), link=link, key="name")
+
+
+def _key(attribute: str) -> str:
+    """A column's name in an address: "satisfaction-rate" for `satisfaction_rate`."""
+    return attribute.rsplit(".", 1)[-1].replace("_", "-")
 
 
 def figure(label: Label, attribute: str, fmt: Format = Format.INTEGER, share: str = "") -> Column:
@@ -104,6 +121,7 @@ def figure(label: Label, attribute: str, fmt: Format = Format.INTEGER, share: st
         attrgetter(f"figures.{attribute}"),
         fmt,
         share=attrgetter(f"figures.{share}") if share else None,
+        key=_key(attribute),
     )
 
 
@@ -114,6 +132,7 @@ def level(value: Level) -> Column:
         attrgetter(f"figures.{value.value}"),
         Format.INTEGER,
         share=lambda line: line.figures.level_share(value),
+        key=_key(value.value),
     )
 
 
@@ -370,6 +389,70 @@ WARD_TABLES: dict[str, TableSpec] = {
 
 # ---------------------------------------------------------------- the city's tables
 
+
+def of_ward(label: Label, attribute: str, key: str, share: str = "") -> Column:
+    """A count of a ward's row in the comparison (services.WardRow): `attribute` of it,
+    `share` the attribute of its share."""
+    return Column(
+        label,
+        attrgetter(f"item.{attribute}"),
+        Format.INTEGER,
+        share=attrgetter(f"item.{share}") if share else None,
+        key=key,
+    )
+
+
+def unranked(row: services.WardRow, ranking: str) -> str:
+    """Why a ward has no rank on `ranking`."""
+    rank = row.ranks[ranking]
+    if rank.unranked is services.Unranked.FEW_RATINGS:
+        return ngettext(
+            "Unranked: %(num)d rating, at least %(needed)d needed",
+            "Unranked: %(num)d ratings, at least %(needed)d needed",
+            row.figures.ratings,
+            needed=rank.needed,
+        )
+    if rank.unranked is services.Unranked.NOTHING_ANSWERED:
+        return _("Unranked: no feedback answered")
+    return _("Unranked: no conference held")
+
+
+def ranked(label: Label, ranking: str) -> Column:
+    """A ward's place among the served wards on `ranking` (services.RANKINGS), or why it
+    has none."""
+    return Column(
+        label,
+        lambda line: line.item.ranks[ranking].place,
+        Format.INTEGER,
+        missing=lambda line: unranked(line.item, ranking),
+        key=f"rank-{ranking}",
+    )
+
+
+COMPARISON = (
+    named(_l("Ward"), link=_ward_link),
+    *FIGURES,
+    ranked(_l("Rank on satisfaction"), "satisfaction"),
+    of_ward(_l("Feedback received"), "feedback.received", "feedback-received"),
+    of_ward(_l("Feedback answered"), "feedback.answered", "feedback-answered"),
+    of_ward(
+        _l("Feedback answered on time"),
+        "feedback.answered_on_time",
+        "feedback-on-time",
+        share="feedback.on_time_share",
+    ),
+    of_ward(_l("Feedback overdue now"), "overdue", "feedback-overdue"),
+    ranked(_l("Rank on feedback answered on time"), "feedback"),
+    of_ward(_l("Conferences held"), "dialogues.held", "conferences-held"),
+    of_ward(
+        _l("Results published within %(days)d days", days=RESULTS_DAYS),
+        "dialogues.results_on_time",
+        "results-on-time",
+        share="dialogues.results_share",
+    ),
+    ranked(_l("Rank on dialogues"), "dialogues"),
+)
+
 CITY_TABLES: dict[str, TableSpec] = {
     spec.name: spec
     for spec in (
@@ -377,13 +460,19 @@ CITY_TABLES: dict[str, TableSpec] = {
             "ward-comparison",
             # Translators: the name of a sheet of an XLSX file (and a heading): at most 31
             # characters.
-            _l("Satisfaction by ward"),
-            (named(_l("Ward"), link=_ward_link), *FIGURES),
+            _l("Wards compared"),
+            COMPARISON,
             lambda c: lines(c.comparison, attrgetter("name")),
-            lambda c: _("Satisfaction of every served ward, %(period)s", period=c.period.label),
+            lambda c: _(
+                "Every served ward compared: satisfaction, feedback and dialogue conferences, "
+                "%(period)s",
+                period=c.period.label,
+            ),
             caption_shown=True,
             empty=_l("No ward is served yet."),
             chart=WARDS_CHART,
+            sortable=tuple(column.key for column in COMPARISON),
+            default_sort=("name", "asc"),
         ),
         TableSpec(
             "monthly-trend",
@@ -399,16 +488,28 @@ CITY_TABLES: dict[str, TableSpec] = {
 }
 
 
-def build(specs: Iterable[TableSpec], source: Any) -> dict[str, Table]:
-    """The tables of `specs` from `source` (a WardDashboard or a CityDashboard), by name."""
-    return {spec.name: spec.build(source) for spec in specs}
+def build(
+    specs: Iterable[TableSpec], source: Any, sort: tuple[Any, Any] = (None, None)
+) -> dict[str, Table]:
+    """The tables of `specs` from `source` (a WardDashboard or a CityDashboard), by name,
+    each sortable one sorted as `sort` (a column key and a direction, as asked: a bad one
+    gives the default order)."""
+    return {spec.name: spec.build(source).sorted_by(*sort) for spec in specs}
 
 
-def download(name: str, ward_id: int | None, period: Period, today: date) -> list[Table]:
+def city_sort(key: Any, direction: Any) -> tuple[str, str] | None:
+    """The order of the city's comparison of wards asked for (?sort=&dir=), or its default."""
+    return CITY_TABLES["ward-comparison"].sort_asked(key, direction)
+
+
+def download(
+    name: str, ward_id: int | None, period: Period, today: date, minimum: int = 0
+) -> list[Table]:
     """The table `name` (or ALL of them) of a ward's dashboard, or of the city's (ward_id
-    None), reading only the figures they show."""
+    None: a ward needs `minimum` ratings for a satisfaction rank), reading only the figures
+    they show."""
     if ward_id is None:
-        specs, source = CITY_TABLES, services.CityDashboard(period)
+        specs, source = CITY_TABLES, services.CityDashboard(period, minimum, today)
     else:
         specs, source = WARD_TABLES, services.WardDashboard(ward_id, period, today)
     chosen = specs.values() if name == ALL else [specs[name]]

@@ -29,6 +29,7 @@ from portal.dashboard.periods import (
     year_choices,
 )
 from portal.db import utcnow
+from portal.dialogues.services import RESULTS_DAYS
 from portal.pagecache import cached_for_user, remember
 from portal.security import CITY_ADMINS, REPORT_READERS, may_open, role_required
 from portal.timeutil import local_today
@@ -59,13 +60,16 @@ def _period_links(period: Period, ward: Ward | None, today) -> dict:
 @cached_for_user("DASHBOARD_CACHE_SECONDS")
 def index():
     """The dashboard for a period: one ward's satisfaction, feedback and dialogues, or
-    (administrator, no ward chosen) the served wards side by side. The figures are the same
+    (administrator, no ward chosen) the served wards side by side, ranked, in the order asked
+    for by ?sort=<column>&dir=asc|desc (anything else: by name). The figures are the same
     for everybody of a role, so they are rendered once per ward, period, language, role and
     day, and kept for DASHBOARD_CACHE_SECONDS (the page says when they were computed); each
     viewer's whole page is kept as long."""
     ward = access.ward_to_show()  # who may see what comes before reading the period
     today = local_today()
     period, problem = period_asked(request.args, today)
+    # the city's comparison of wards in the order asked for (a bad one: the default)
+    sort = tables.city_sort(request.args.get("sort"), request.args.get("dir"))
     key = (
         "dashboard",
         ward.id if ward is not None else None,
@@ -74,18 +78,22 @@ def index():
         str(get_locale()),
         str(current_user.role),
         today,
+        sort if ward is None else None,
     )
     seconds = current_app.config["DASHBOARD_CACHE_SECONDS"]
-    figures = remember(key, seconds, lambda: _render_figures(ward, period, today))
+    figures = remember(key, seconds, lambda: _render_figures(ward, period, today, sort))
     # The figures were rendered by Jinja with autoescaping: they are HTML already.
     html = Markup(figures)  # noqa: S704  # nosec B704
     return render_template("dashboard/index.html", figures=html, problem=problem)
 
 
-def _render_figures(ward: Ward | None, period: Period, today: date) -> str:
+def _render_figures(
+    ward: Ward | None, period: Period, today: date, sort: tuple[str, str] | None = None
+) -> str:
     """The dashboard's figures as HTML (dashboard/_figures.html): for a ward, its first screen
     (today.py: headline figures and what needs the chairman today), then the tables of
-    tables.py, each part of the figures read once, and the charts drawn from the same parts."""
+    tables.py, each part of the figures read once, and the charts drawn from the same parts.
+    The city's comparison of wards is sorted as `sort` says (tables.city_sort)."""
     quarter = period_containing(period.start, "quarter")
     context = {
         "period": period,
@@ -103,10 +111,13 @@ def _render_figures(ward: Ward | None, period: Period, today: date) -> str:
         "computed_at": datetime.now(UTC),
     }
     if ward is None:
-        city = services.CityDashboard(period)
+        minimum = current_app.config["PUBLIC_MIN_RATINGS"]
+        city = services.CityDashboard(period, minimum, today)
         return render_template(
             "dashboard/_figures.html",
-            tables=tables.build(tables.CITY_TABLES.values(), city),
+            tables=tables.build(tables.CITY_TABLES.values(), city, sort or (None, None)),
+            minimum=minimum,
+            results_days=RESULTS_DAYS,
             charts={"wards": charts.wards(city.comparison), "trend": charts.trend(city.trend)},
             **context,
         )

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, request
+from flask import Blueprint, abort, current_app, request
 
 from portal.audit import services as audit
 from portal.audit.services import audited_download
@@ -80,7 +80,8 @@ def export(table: str, fmt: str):
     if table in reports.REPORTS:
         result = reports.report(table, ward.id, period)
     else:
-        result = tables.download(table, ward.id if ward else None, period, today)
+        minimum = current_app.config["PUBLIC_MIN_RATINGS"]
+        result = tables.download(table, ward.id if ward else None, period, today, minimum)
     audit.note(
         table=table, period=period.key, format=fmt, ward_id=ward.id if ward is not None else None
     )

@@ -259,6 +259,19 @@ def overdue(ward_id: int, today: date | None = None, now: datetime | None = None
     return db.session.execute(query).all()
 
 
+def overdue_counts(today: date | None = None, now: datetime | None = None) -> dict[int, int]:
+    """How many items are past their deadline and still unanswered, per ward id (the city's
+    comparison): one GROUP BY over every ward; wards with none are absent."""
+    now = now or utcnow()
+    today = today or local_today(now)
+    query = (
+        sa.select(Feedback.ward_id, sa.func.count(Feedback.id))
+        .where(overdue_clause(today, now))
+        .group_by(Feedback.ward_id)
+    )
+    return {ward_id: int(count) for ward_id, count in db.session.execute(query)}
+
+
 @dataclass(frozen=True)
 class DeadlineCounts:
     due_soon: int

@@ -10,7 +10,12 @@ share: the page shows "3 (75.0%)" in one cell, a file a column of counts and a c
 
 A TableSpec names a table's columns, where its rows come from and how the page lays it out;
 built from a source (a dashboard's figures) it gives a Table, which the page's `data_table`
-macro (dashboard/_figures.html) and exports.py both read."""
+macro (dashboard/_tables.html) and exports.py both read.
+
+A table may be sorted by the reader: its spec names the `sortable` columns by their `key`
+(the value of ?sort= in the page's address) and its default order; Table.sorted_by sorts
+the rows on the server, a column named by no one (or a direction other than asc and desc)
+giving the default."""
 
 from __future__ import annotations
 
@@ -103,16 +108,30 @@ class FileColumn(NamedTuple):
 @dataclass(frozen=True)
 class Column:
     """`label` (lazily translated), `value(row)`, its Format; `share(row)`, a count's share
-    (shown beside it); `link(row, links)`, the address the page links the cell to, or None."""
+    (shown beside it); `link(row, links)`, the address the page links the cell to, or None;
+    `missing(row)`, what the page and the file say instead of a missing value (why there is
+    none), else "no data"; `key`, the column's name in a sorted table's address."""
 
     label: Label
     value: Callable[[Any], Any]
     format: Format = Format.TEXT
     share: Callable[[Any], float | None] | None = None
     link: Callable[[Any, Any], str | None] | None = None
+    missing: Callable[[Any], str] | None = None
+    key: str = ""
 
     def shown(self, row: Any) -> str:
-        return shown(self.value(row), self.format)
+        value = self.value(row)
+        if value is None and self.missing:
+            return self.missing(row)
+        return shown(value, self.format)
+
+    def in_file(self, row: Any) -> Any:
+        """The cell's value in a file: the raw value, or why there is none."""
+        value = self.value(row)
+        if value is None and self.missing:
+            return self.missing(row)
+        return value
 
     def share_shown(self, row: Any) -> str | None:
         """The count's share as the page shows it beside the count; None without a share
@@ -133,7 +152,7 @@ class Column:
 
     def in_files(self) -> list[FileColumn]:
         label = str(self.label)
-        columns = [FileColumn(label, self.value, self.format)]
+        columns = [FileColumn(label, self.in_file, self.format)]
         if self.share:
             columns.append(FileColumn(share_of(label), self.share, Format.PERCENT))
         return columns
@@ -160,6 +179,8 @@ class TableSpec:
     """One table: `name` (in URLs), `sheet` (the short, lazily translated title of its XLSX
     sheet: at most 31 characters in every language), its columns, `rows(source)` and
     `caption(source)` (the page's long caption; None for a table only in files).
+    `sortable`, the keys of the columns the reader may sort by (their headers are links),
+    and `default_sort`, the (key, direction) of the rows as `rows` gives them.
 
     How the page lays it out: `transposed` shows a row per column and a column per row (a
     period beside the previous one, the first column's values heading the columns);
@@ -178,10 +199,43 @@ class TableSpec:
     empty: Label | None = None
     row_class: str = ""
     chart: ChartSpec | None = None
+    sortable: tuple[str, ...] = ()
+    default_sort: tuple[str, str] | None = None
 
     def build(self, source: Any) -> Table:
         """The table of `source`, which reads only the figures this table shows."""
-        return Table(self, self.rows(source), self.caption(source) if self.caption else "")
+        return Table(
+            self,
+            self.rows(source),
+            self.caption(source) if self.caption else "",
+            self.default_sort,
+        )
+
+    def column(self, key: str) -> Column | None:
+        """The sortable column named `key`, or None."""
+        if key not in self.sortable:
+            return None
+        return next((column for column in self.columns if column.key == key), None)
+
+    def sort_asked(self, key: Any, direction: Any) -> tuple[str, str] | None:
+        """The order asked for (?sort=key&dir=asc|desc) if this table may be sorted so, else
+        its default order (None for a table that cannot be sorted): a bad value is never an
+        error, only ignored."""
+        if not self.sortable:
+            return None
+        if isinstance(key, str) and self.column(key) and direction in DIRECTIONS:
+            return key, direction
+        return self.default_sort
+
+
+ASCENDING, DESCENDING = "asc", "desc"
+DIRECTIONS = (ASCENDING, DESCENDING)
+ARIA_SORT = {ASCENDING: "ascending", DESCENDING: "descending"}
+
+
+def _sort_value(value: Any) -> Any:
+    """A value as it sorts: text without regard to case, anything else as it is."""
+    return value.casefold() if isinstance(value, str) else value
 
 
 @dataclass(frozen=True)
@@ -192,10 +246,43 @@ class Table:
     spec: TableSpec
     items: list
     caption: str = ""
+    sort: tuple[str, str] | None = None  # (column key, direction) of `items`; None unsorted
 
     @property
     def name(self) -> str:
         return self.spec.name
+
+    def sorted_by(self, key: Any, direction: Any) -> Table:
+        """The table with its rows sorted by the sortable column `key` in `direction` (asc
+        or desc), rows without a value (no data, unranked) last either way, equal values
+        in the default order; an unknown column or direction gives the default order."""
+        asked = self.spec.sort_asked(key, direction)
+        if asked is None or asked == self.sort:
+            return self
+        column = self.spec.column(asked[0])
+        if column is None:  # the default order names no column: the rows as given
+            return self
+        valued = [(column.value(item), item) for item in self.items]
+        present = [pair for pair in valued if pair[0] is not None]
+        absent = [item for value, item in valued if value is None]
+        present.sort(key=lambda pair: _sort_value(pair[0]), reverse=asked[1] == DESCENDING)
+        items = [item for _value, item in present] + absent
+        return Table(self.spec, items, self.caption, asked)
+
+    def sort_state(self, column: Column) -> str | None:
+        """aria-sort of the column's header: "ascending" or "descending" for the column the
+        rows are sorted by, else None."""
+        if self.sort is None or not column.key or column.key != self.sort[0]:
+            return None
+        return ARIA_SORT[self.sort[1]]
+
+    def sort_args(self, column: Column) -> dict[str, str] | None:
+        """The query values of the link in the column's header (None for a column that
+        cannot be sorted): ascending first, the other way when already ascending."""
+        if not column.key or column.key not in self.spec.sortable:
+            return None
+        ascending = self.sort == (column.key, ASCENDING)
+        return {"sort": column.key, "dir": DESCENDING if ascending else ASCENDING}
 
     @property
     def sheet(self) -> str:

@@ -105,24 +105,28 @@ def ward_report(ward: Ward, period: Period, minimum: int) -> Report:
 
 
 def city_report(period: Period, minimum: int) -> Report:
-    """Every served ward's figures over `period`, added up (a few queries per ward, none
-    per rating)."""
+    """Every served ward's figures over `period`, added up: feedback and conferences from
+    the same per-ward queries as the administrator's comparison of wards (one GROUP BY by
+    ward each), procedures a query per ward, none per rating. The city's dialogue figures
+    are the conferences' own (held, results published on time: what the page shows)."""
     comparison = dashboard.ward_comparison(period)
     totals = sum((row.figures for row in comparison), dashboard.Figures())
     procedures: list[dashboard.ProcedureRow] = []
-    feedback: list[dashboard.FeedbackFigures] = []
-    dialogues = dashboard.DialogueFigures(year=period.start.year)
     for ward in enabled_wards():
         procedures += dashboard.by_procedure(ward.id, period)
-        feedback.append(dashboard.feedback_summary(ward.id, period).totals)
-        dialogues = dialogues + dashboard.dialogue_summary(ward.id, period)
+    served = [row.ward_id for row in comparison]
+    feedback = dashboard.feedback_by_ward(period)
+    conferences = dashboard.conferences_by_ward(period)
+    dialogues = dashboard.DialogueFigures(year=period.start.year)
+    for ward_id in served:
+        dialogues = dialogues + conferences.get(ward_id, dashboard.DialogueFigures(year=0))
     return Report(
         ward=None,
         period=period,
         minimum=minimum,
         satisfaction=PublicFigures.of(totals, minimum),
         fields=_fields(procedures, minimum),
-        feedback=dashboard.feedback_total(feedback),
+        feedback=dashboard.feedback_total([feedback[w] for w in served if w in feedback]),
         dialogues=dialogues,
         wards=[
             WardFigures(row.name, row.slug, PublicFigures.of(row.figures, minimum))
