@@ -770,7 +770,7 @@ def test_workbook_charts_the_tables_the_dashboard_charts(client, rated: World):
     assert book["Satisfaction by procedure"]._charts[0].grouping == "stacked"
     # The administrator's city-wide workbook: the wards' rates and the trend.
     book = _xlsx(_download(client, rated.admin, "all.xlsx?date=2026-11"))
-    wards = book["Satisfaction by ward"]
+    wards = book["Wards compared"]
     [chart] = wards._charts
     header = [cell.value for cell in wards[1]]
     letter = _letter(header, "Satisfaction rate")
