@@ -40,6 +40,7 @@ def _init_extensions(app: Flask) -> None:
     from portal import (
         logsafety,
         migrating,
+        pagecache,
         models,  # noqa: F401 - register every table on the metadata
         requestdb,
     )
@@ -68,6 +69,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.session_protection = "basic"
     _login_message(app)
     limiter.init_app(app)
+    pagecache.init_app(app)
 
 
 def _login_message(app: Flask) -> None:
