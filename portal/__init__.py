@@ -40,8 +40,8 @@ def _init_extensions(app: Flask) -> None:
     from portal import (
         logsafety,
         migrating,
-        pagecache,
         models,  # noqa: F401 - register every table on the metadata
+        pagecache,
         requestdb,
     )
     from portal.db import configure_sqlite, engine_options
