@@ -80,8 +80,10 @@ class TTLStore:
             if hit is not None and now - hit[0] < hit[1]:
                 return hit[2]  # out of date for less than its lifetime: while it is remade
             flight.wait(FLIGHT_WAIT_SECONDS)
-            fresh = self.get(key, clock())
-            return fresh if fresh is not None else render()
+            hit = self._entries.get(key)
+            if hit is not None and clock() - hit[0] < hit[1]:
+                return hit[2]  # the new text, or the previous one that the leader was given
+            return render()
         try:
             return self._lead(key, seconds, render, store)
         finally:

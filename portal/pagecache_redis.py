@@ -194,8 +194,10 @@ class SharedStore(TTLStore):
                 return text
             if number:
                 return self._render_for_all(key, keys, seconds, render, store, token, number)
-            if text is not None:
-                return text  # the previous text, while another server renders the next
+            if text is not None:  # the previous text, while another server renders the next:
+                # kept here as out of date, for this worker's threads that wait for this one
+                self.put(key, text, pagecache.clock() - (lifetime - ttl) / 1000, seconds)
+                return text
             if time.monotonic() >= deadline:  # the lock changed hands all along: give up
                 return super()._lead(key, seconds, render, store)
             time.sleep(pause)

@@ -124,8 +124,12 @@ def test_the_previous_text_is_served_while_another_server_renders(prefix):
     # while A renders: B serves the previous text from Redis, A's other threads their own
     results, threads = in_threads(3, lambda: b.fetch(("k",), 10, Renders("sai")))
     results_a, threads_a = in_threads(2, lambda: a.fetch(("k",), 10, Renders("sai")))
-    joined(threads + threads_a)
+    # a third server without a copy of its own: its threads all get Redis's previous text
+    c, missing = server(prefix), Renders("sai")
+    results_c, threads_c = in_threads(4, lambda: c.fetch(("k",), 10, missing))
+    joined(threads + threads_a + threads_c)
     assert results == ["cũ"] * 3 and results_a == ["cũ"] * 2
+    assert results_c == ["cũ"] * 4 and missing.calls == 0
     render.go_on.set()
     leader.join(5)
     age(b, ("k",), 20_000)  # B's own copy out of date; Redis's is fresh
