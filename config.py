@@ -145,6 +145,13 @@ class Config:
     PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "10"))
     # The dashboard's figures are kept this long per ward, period, language and role.
     DASHBOARD_CACHE_SECONDS = int(os.environ.get("DASHBOARD_CACHE_SECONDS", "60"))
+    # Those copies are kept in each worker; with a Redis address, they are shared by every
+    # worker of every server, and one of them renders a page while the others wait for it or
+    # serve the previous copy (portal/pagecache_redis.py). The prefix names this portal's keys
+    # (several portals may share one Redis database); a renderer's lock lasts this long.
+    PAGE_CACHE_REDIS_URL = os.environ.get("PAGE_CACHE_REDIS_URL", "")
+    PAGE_CACHE_KEY_PREFIX = os.environ.get("PAGE_CACHE_KEY_PREFIX", "ward-portal")
+    PAGE_CACHE_LOCK_SECONDS = float(os.environ.get("PAGE_CACHE_LOCK_SECONDS", "10"))
     # The public transparency page (/minh-bach) gives no satisfaction rate for a group with
     # fewer ratings than this; its open data files carry this licence.
     PUBLIC_MIN_RATINGS = int(os.environ.get("PUBLIC_MIN_RATINGS", "10"))
@@ -267,6 +274,7 @@ class TestingConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     PAGE_CACHE_SECONDS = 0
     DASHBOARD_CACHE_SECONDS = 0
+    PAGE_CACHE_REDIS_URL = ""
     WTF_CSRF_ENABLED = True
 
 

@@ -41,6 +41,7 @@ def _init_extensions(app: Flask) -> None:
         logsafety,
         migrating,
         models,  # noqa: F401 - register every table on the metadata
+        pagecache,
         requestdb,
     )
     from portal.db import configure_sqlite, engine_options
@@ -68,6 +69,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.session_protection = "basic"
     _login_message(app)
     limiter.init_app(app)
+    pagecache.init_app(app)
 
 
 def _login_message(app: Flask) -> None:

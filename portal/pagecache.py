@@ -9,7 +9,9 @@ so it is rendered once and reused for a few seconds. The CSRF token differs per 
 is cut out of the stored copy and a fresh one is put in on every hit. Logged-in users get a
 freshly rendered page, except from views marked cached_for_user, which keep each user's own
 page (the same way) for their setting's seconds. Each worker keeps its own copy; after a
-change, other workers show the old page for at most PAGE_CACHE_SECONDS.
+change, other workers show the old page for at most PAGE_CACHE_SECONDS. With
+PAGE_CACHE_REDIS_URL the copies are shared by every worker of every server, and one of them
+renders a page for all (portal/pagecache_redis.py).
 
 `remember(key, seconds, render)` keeps any rendered text for `seconds`: the caller chooses
 a key that holds everything the text depends on.
@@ -21,8 +23,9 @@ import threading
 import time
 from collections.abc import Callable
 from functools import wraps
+from typing import NamedTuple
 
-from flask import Response, current_app, request, session
+from flask import Flask, Response, current_app, has_app_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
@@ -77,29 +80,65 @@ class TTLStore:
             if hit is not None and now - hit[0] < hit[1]:
                 return hit[2]  # out of date for less than its lifetime: while it is remade
             flight.wait(FLIGHT_WAIT_SECONDS)
-            fresh = self.get(key, clock())
-            return fresh if fresh is not None else render()
+            hit = self._entries.get(key)
+            if hit is not None and clock() - hit[0] < hit[1]:
+                return hit[2]  # the new text, or the previous one that the leader was given
+            return render()
         try:
-            result = render()
-            if isinstance(result, str):
-                kept = store(result) if store is not None else result
-                self.put(key, kept, clock() + seconds, seconds)
-            return result
+            return self._lead(key, seconds, render, store)
         finally:
             with self._lock:
                 self._flights.pop(key, None)
             flight.set()
 
+    def _lead(self, key: tuple, seconds: float, render: Callable[[], object], store=None):
+        """What this worker's one thread that remakes `key` does: render and keep the text.
+        (A store shared between servers asks Redis first: portal/pagecache_redis.py.)"""
+        result = render()
+        if isinstance(result, str):
+            self.put(
+                key, store(result) if store is not None else result, clock() + seconds, seconds
+            )
+        return result
 
-_pages = TTLStore()
-_parts = TTLStore()
+
 clock = time.monotonic  # replaced by tests
 
 
+class Stores(NamedTuple):
+    """An app's two stores: whole pages, and parts of pages (remember)."""
+
+    pages: TTLStore
+    parts: TTLStore
+
+
+def init_app(app: Flask) -> None:
+    """Give the app its stores: kept in this worker only, or shared by every worker and
+    server through Redis when PAGE_CACHE_REDIS_URL is set (portal/pagecache_redis.py)."""
+    url = app.config.get("PAGE_CACHE_REDIS_URL", "")
+    if not url:
+        app.extensions["pagecache"] = Stores(TTLStore(), TTLStore())
+        return
+    from portal.pagecache_redis import SharedStore, connect
+
+    client = connect(url)
+    prefix = f"{app.config.get('PAGE_CACHE_KEY_PREFIX') or 'ward-portal'}:pagecache"
+    lock = app.config.get("PAGE_CACHE_LOCK_SECONDS", 10)
+    app.extensions["pagecache"] = Stores(
+        SharedStore(client, prefix, "pages", lock), SharedStore(client, prefix, "parts", lock)
+    )
+
+
+def _stores() -> Stores:
+    return current_app.extensions["pagecache"]
+
+
 def clear() -> None:
-    """Forget every stored page and part (called after a change that public pages show)."""
-    _pages.clear()
-    _parts.clear()
+    """Forget every page and part this worker keeps (called after a change that pages show);
+    with Redis, this worker also stops using the copies other servers made before now."""
+    if has_app_context():
+        for store in _stores():
+            store.clear()
 
 
 def remember(key: tuple, seconds: int, render: Callable[[], str]) -> str:
@@ -107,7 +146,7 @@ def remember(key: tuple, seconds: int, render: Callable[[], str]) -> str:
     it, unless `seconds` is 0); one thread at a time renders a key (TTLStore.fetch)."""
     if seconds <= 0:
         return render()
-    return _parts.fetch(key, seconds, render)
+    return _stores().parts.fetch(key, seconds, render)
 
 
 def _cacheable() -> bool:
@@ -128,7 +167,7 @@ def _serve(key: tuple, seconds: int, view: Callable, args, kwargs):
         rendered.append(True)
         return view(*args, **kwargs)
 
-    result = _pages.fetch(
+    result = _stores().pages.fetch(
         key, seconds, render, store=lambda page: page.replace(generate_csrf(), TOKEN_SLOT)
     )
     if rendered or not isinstance(result, str):
