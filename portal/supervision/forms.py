@@ -2,6 +2,7 @@
 what was typed) are the services', reported all at once on the fields."""
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 
@@ -31,7 +32,7 @@ class RecommendationForm(FlaskForm):
 
 
 class AnswerForm(FlaskForm):
-    answer = TextAreaField(_l("Answer"), render_kw={"rows": 8})
+    answer = TextAreaField(lazy_pgettext("supervision", "Answer"), render_kw={"rows": 8})
 
 
 class WithdrawForm(FlaskForm):
