@@ -595,3 +595,13 @@ def test_the_dashboard_page_shows_the_line(client, world: World):
     html = text_of(client.get("/dashboard/"))
     part = html.split('id="agenda-supervision"')[1].split("</div>")[0]
     assert "Kiến nghị quá hạn" in part and f'href="/supervision/{item.id}"' in part
+
+
+def test_the_demo_data_has_a_waiting_and_an_answered_recommendation(app):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0  # second run changes nothing
+    states = db.session.execute(
+        sa.select(SupervisionRecommendation.state).order_by(SupervisionRecommendation.id)
+    ).scalars()
+    assert list(states) == [S.SENT, S.ANSWERED]
