@@ -134,6 +134,11 @@ class Config:
     WORK_DAY_START = os.environ.get("WORK_DAY_START", "08:00")
     WORK_DAY_END = os.environ.get("WORK_DAY_END", "17:00")
 
+    # Fatherland Front supervision (Law on the Vietnam Fatherland Front 2015, Art. 27; Joint
+    # Resolution 403/2017, check): the chairman answers a supervision recommendation within
+    # this many working days of its arrival (the day it is sent is not counted).
+    SUPERVISION_ANSWER_DAYS = int(os.environ.get("SUPERVISION_ANSWER_DAYS", "15"))
+
     # Satisfaction: days a rating link on a receipt slip stays valid; rating attempts per IP.
     SATISFACTION_TOKEN_DAYS = int(os.environ.get("SATISFACTION_TOKEN_DAYS", "30"))
     RATING_LIMIT_PER_IP = os.environ.get("RATING_LIMIT_PER_IP", "30 per 10 minutes")

@@ -116,6 +116,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.satisfaction.views import bp as satisfaction_bp
     from portal.satisfaction.views_kiosk import bp as kiosk_bp
     from portal.satisfaction.views_staff import bp as satisfaction_staff_bp
+    from portal.supervision.views import bp as supervision_bp
     from portal.transparency.views import bp as transparency_bp
     from portal.wards.views import bp as wards_bp
     from portal.wards.views_procedures import bp as procedures_bp
@@ -141,6 +142,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(audit_bp)
     app.register_blueprint(procedures_bp)
     app.register_blueprint(transparency_bp)
+    app.register_blueprint(supervision_bp)
 
 
 def _register_hooks(app: Flask) -> None:

@@ -148,6 +148,7 @@ def load_demo() -> None:
         _demo_dialogues(wards["phuong-bo-de"])
         _demo_feedback(wards["phuong-bo-de"])
         _demo_satisfaction(wards.values(), wards["phuong-bo-de"])
+        _demo_supervision(wards["phuong-bo-de"])
         _demo_ward_info(wards)
     click.echo(f"Demo data ready ({created} accounts created).")
 
@@ -278,6 +279,63 @@ def _demo_feedback(ward) -> None:
         "Chứng thực bản sao được trả ngay trong ngày làm việc; hồ sơ nhận sau 15 giờ được "
         "trả vào ngày làm việc tiếp theo.",
         answer=True,
+    )
+
+
+def _demo_supervision(ward) -> None:
+    """Two supervision recommendations of the Bồ Đề Fatherland Front: one waiting for the
+    chairman's answer, one answered (made once, through the services)."""
+    from datetime import timedelta
+
+    from portal.db import utcnow
+    from portal.satisfaction import catalogue
+    from portal.security import SUPERVISORS, WARD_MANAGERS
+    from portal.supervision import services as supervision
+    from portal.supervision.models import SupervisionRecommendation
+
+    exists = sa.select(SupervisionRecommendation.id).where(
+        SupervisionRecommendation.ward_id == ward.id
+    )
+    if db.session.execute(exists).first():
+        return
+    people = {
+        user.role: user
+        for user in db.session.execute(
+            sa.select(User).where(
+                User.ward_id == ward.id, User.role.in_(SUPERVISORS | WARD_MANAGERS)
+            )
+        ).scalars()
+    }
+    supervisor, chairman = people.get(Role.SUPERVISOR), people.get(Role.CHAIRMAN)
+    procedure = next((p for p in catalogue.procedures(ward.id) if p.code), None)
+    if supervisor is None or chairman is None or procedure is None:
+        return
+    last_month = (utcnow() - timedelta(days=31)).strftime("%Y-%m")
+    supervision.send(
+        supervisor,
+        supervision.RecommendationInput(
+            "period",
+            last_month,
+            "Hồ sơ trả kết quả trễ hạn",
+            "Đề nghị UBND phường làm rõ nguyên nhân các hồ sơ trả kết quả trễ hạn trong tháng "
+            "và biện pháp khắc phục.",
+        ),
+        now=utcnow() - timedelta(days=3),
+    )
+    answered = supervision.send(
+        supervisor,
+        supervision.RecommendationInput(
+            "procedure",
+            procedure.code,
+            "Niêm yết công khai thủ tục",
+            "Đề nghị niêm yết công khai thành phần hồ sơ và lệ phí tại Bộ phận Một cửa.",
+        ),
+        now=utcnow() - timedelta(days=10),
+    )
+    supervision.answer(
+        chairman,
+        answered,
+        "UBND phường đã chỉ đạo niêm yết bổ sung thành phần hồ sơ và lệ phí tại Bộ phận Một cửa.",
     )
 
 

@@ -31,4 +31,5 @@ from portal.satisfaction.models import (  # noqa: F401
     SatisfactionRating,
     SatisfactionRollup,
 )
+from portal.supervision.models import SupervisionRecommendation  # noqa: F401
 from portal.wards.models import Ward, WardInfo  # noqa: F401

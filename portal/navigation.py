@@ -17,6 +17,7 @@ MAIN_MENU = (
     ("feedback_staff.inbox", _l("Feedback"), None),
     ("satisfaction_staff.dossiers", _l("Dossiers"), None),
     ("dashboard.index", _l("Dashboard"), None),
+    ("supervision.index", _l("Supervision"), None),
     ("manage.users", _l("Officials"), None),
     ("manage.wards", _l("Manage wards"), None),
     ("api_keys.index", _l("API keys"), None),

@@ -93,6 +93,11 @@ REPORT_READERS = frozenset({Role.CHAIRMAN, Role.SUPERVISOR, Role.ADMIN})
 # Those who read the audit trail: the chairman and the supervisor (their ward's), the city
 # administrator (every ward's and the city's own).
 AUDIT_READERS = REPORT_READERS
+# The ward's Fatherland Front supervisor, who sends the chairman supervision recommendations.
+SUPERVISORS = frozenset({Role.SUPERVISOR})
+# Those who read supervision recommendations: the ward's chairman (who answers them) and its
+# supervisor (their ward's), the city administrator (every ward's).
+SUPERVISION_READERS = REPORT_READERS
 
 
 def _signed_in(user) -> bool:

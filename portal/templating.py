@@ -99,10 +99,12 @@ def init_app(app: Flask) -> None:
     from portal.dialogues.labels import filters as dialogue_filters
     from portal.feedback.labels import filters as feedback_filters
     from portal.satisfaction.labels import filters as satisfaction_filters
+    from portal.supervision.labels import filters as supervision_filters
 
     app.jinja_env.filters.update(dialogue_filters())
     app.jinja_env.filters.update(feedback_filters())
     app.jinja_env.filters.update(satisfaction_filters())
+    app.jinja_env.filters.update(supervision_filters())
     app.jinja_env.globals["field_attrs"] = field_attrs
     app.jinja_env.globals["page_url"] = page_url
     app.jinja_env.globals["may_open"] = may_open

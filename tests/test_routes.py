@@ -31,6 +31,7 @@ from portal.feedback.uploads import Upload
 from portal.satisfaction import catalogue as satisfaction_catalogue
 from portal.satisfaction import dossiers as satisfaction_dossiers
 from portal.satisfaction import kiosks as satisfaction_kiosks
+from portal.supervision import services as supervision
 from portal.timeutil import local_today
 
 ROLES = ("anonymous", "resident", "staff", "staff_other", "chairman", "supervisor", "admin")
@@ -52,6 +53,8 @@ LOGGED_IN_302 = {**everyone(302), "anonymous": 200}
 # (409): the conference is published (not a draft, not held), the feedback only received.
 OFFICERS_302 = only({"staff": 302, "chairman": 302})
 NOT_NOW = only({"staff": 409, "chairman": 409})
+# Supervision recommendations: the ward's chairman and supervisor, the city administrator.
+SUPERVISION_READERS = only({"chairman": 200, "supervisor": 200, "admin": 200})
 # A resident's booking: the holder and the ward's officials see it; others get a 404.
 BOOKING_VIEW = {
     **only({"resident": 200, "staff": 200, "chairman": 200, "supervisor": 200, "admin": 200}),
@@ -795,6 +798,33 @@ ROUTES = {
         None,
         only({"chairman": 200}),
     ),
+    # ---- Fatherland Front supervision: the supervisor writes and withdraws, the chairman
+    # answers, both and the city administrator read (another ward's officer: 403)
+    "supervision.index": ("GET", lambda w: "/supervision/", None, SUPERVISION_READERS),
+    "supervision.create": (
+        "POST",
+        lambda w: "/supervision/new",
+        {"subject_kind": "period", "reference": "2026-01", "title": "Số liệu", "text": "Đề nghị"},
+        only({"supervisor": 302}),
+    ),
+    "supervision.detail": (
+        "GET",
+        lambda w: f"/supervision/{w.recommendation.id}",
+        None,
+        SUPERVISION_READERS,
+    ),
+    "supervision.answer": (
+        "POST",
+        lambda w: f"/supervision/{w.recommendation.id}/answer",
+        {"answer": "Đã chỉ đạo khắc phục."},
+        only({"chairman": 302}),
+    ),
+    "supervision.withdraw": (
+        "POST",
+        lambda w: f"/supervision/{w.recommendation.id}/withdraw",
+        {},
+        only({"supervisor": 302}),
+    ),
 }
 
 
@@ -880,6 +910,11 @@ def guard_world(world: World) -> World:
     world.kiosk = satisfaction_kiosks.issue_enrolment(
         world.chairman, "Quầy 1", world.staff.id
     ).device
+    # The supervisor's recommendation to the chairman, waiting for an answer.
+    world.recommendation = supervision.send(
+        world.supervisor,
+        supervision.RecommendationInput("dossier", "BN-2026-0001", "Hồ sơ trễ", "Đề nghị làm rõ."),
+    )
     db.session.commit()
     return world
 

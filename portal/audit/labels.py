@@ -80,6 +80,10 @@ ACTIONS = {
     "kiosk.enrolled": (_l("A rating tablet was enrolled with its code"), "kiosk_device"),
     "satisfaction_staff.edit_procedure": (_l("Saved a procedure"), "procedure"),
     "satisfaction_staff.import_procedures": (_l("Imported procedures"), None),
+    # Fatherland Front supervision
+    "supervision.create": (_l("Sent a supervision recommendation"), "supervision"),
+    "supervision.answer": (_l("Answered a supervision recommendation"), "supervision"),
+    "supervision.withdraw": (_l("Withdrew a supervision recommendation"), "supervision"),
     # downloads of personal data (GET routes marked with @audited_download)
     "dashboard_exports.export": (_l("Downloaded a report"), None),
     "feedback.attachment": (_l("Opened a feedback attachment"), "attachment"),
@@ -135,6 +139,11 @@ TARGETS = {
     "api_key": (lazy_pgettext("audit", "API key"), None, None),
     "attachment": (lazy_pgettext("audit", "Attachment"), None, None),
     "kiosk_device": (lazy_pgettext("audit", "Rating tablet"), None, None),
+    "supervision": (
+        lazy_pgettext("audit", "Supervision recommendation"),
+        "supervision.detail",
+        "item_id",
+    ),
 }
 
 # What `detail` may say, as the page shows it.
@@ -166,6 +175,9 @@ DETAILS = {
     "end": _l("Until"),
     "merged_into": _l("Merged into"),
     "moved": _l("Duplicates moved along"),
+    "subject": _l("About"),
+    "due_on": _l("Answer due"),
+    "late": _l("Answered after the deadline"),
 }
 
 

@@ -1,7 +1,7 @@
 """The dashboard's first screen, for a chairman opening it on a phone at 7 am: the period's
 headline figures against the previous period's, each with its direction in words as well as
 an arrow (colour is never the only cue) and whether that is better or worse; then what needs
-the chairman today, five short lists, each line linking to its item.
+the chairman today, six short lists, each line linking to its item.
 
 Everything is read through the summaries of services.py (the same parts the tables below
 read, kept on the WardDashboard, so the page reads each once) and the feature services
@@ -26,6 +26,7 @@ from portal.dialogues import services as dialogue_services
 from portal.dialogues.models import DialogueSession, SessionKind, SessionStatus
 from portal.satisfaction import cases as satisfaction_cases
 from portal.sheets.columns import Format, shown
+from portal.supervision import services as supervision
 from portal.timeutil import local_today, local_zone
 
 LIST_LENGTH = 5  # lines of each list before "see all"
@@ -347,6 +348,28 @@ def _reception(dashboard: WardDashboard, now: datetime, opens: Opens) -> Agenda:
     )
 
 
+def _supervision(dashboard: WardDashboard, now: datetime, opens: Opens) -> Agenda:
+    rows = supervision.pressing(dashboard.ward_id, now)
+    today = local_today(now)
+    entries = []
+    for row in rows[:LIST_LENGTH]:
+        day = dates.day(row.due_on, "short")
+        if supervision.is_overdue(row, today):
+            detail = _("answer overdue since %(day)s", day=day)
+        else:
+            detail = _("answer due %(day)s", day=day)
+        href = _link(opens, "supervision.detail", item_id=row.id)
+        entries.append(Entry(row.title, detail, href))
+    return Agenda(
+        "supervision",
+        _("Supervision recommendations to answer"),
+        entries,
+        len(rows),
+        _("No supervision recommendation is due within %(days)d days.", days=supervision.SOON_DAYS),
+        _link(opens, "supervision.index", state="sent"),
+    )
+
+
 def _late_officers(dashboard: WardDashboard) -> Agenda:
     officers = sorted(
         (row for row in dashboard.satisfaction.by_officer if row.figures.late),
@@ -391,6 +414,7 @@ def build(dashboard: WardDashboard, now: datetime, opens: Opens) -> Today:
             _dissatisfied(dashboard, opens),
             _results(dashboard, now, opens),
             _reception(dashboard, now, opens),
+            _supervision(dashboard, now, opens),
             _late_officers(dashboard),
         ],
     )

@@ -47,4 +47,6 @@ KINDS = {
     "deadline_warning": lazy_pgettext("message kind", "Deadline warning to the officer"),
     "deadline_overdue": lazy_pgettext("message kind", "Overdue notice to the chairman"),
     "deadline_digest": lazy_pgettext("message kind", "Officer's daily deadline digest"),
+    "supervision_sent": lazy_pgettext("message kind", "Supervision recommendation received"),
+    "supervision_answered": lazy_pgettext("message kind", "Supervision recommendation answered"),
 }
