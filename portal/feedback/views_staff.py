@@ -62,7 +62,7 @@ bp = Blueprint("feedback_staff", __name__, url_prefix="/staff/feedback")
 
 
 def item_or_404(item_id: int) -> Feedback:
-    return get_in_ward_or_404(Feedback, item_id)
+    return get_in_ward_or_404(Feedback, item_id, options=queries.ITEM_PAGE)
 
 
 def _filter_from_args() -> queries.InboxFilter:
