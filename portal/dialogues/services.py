@@ -801,6 +801,7 @@ def queue_reminders(now=None, hours: int | None = None) -> int:
     rows = db.session.execute(
         sa.select(Booking)
         .join(Booking.session)
+        .options(contains_eager(Booking.session), joinedload(Booking.user))
         .where(
             Booking.status == BookingStatus.CONFIRMED,
             DialogueSession.status == SessionStatus.PUBLISHED,
