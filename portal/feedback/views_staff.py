@@ -4,6 +4,7 @@ Front supervisor may look but not act; internal notes are for the committee only
 
 from __future__ import annotations
 
+from functools import partial
 from types import SimpleNamespace
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -11,6 +12,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal import dates
 from portal.codes import format_code
 from portal.db import utcnow
 from portal.feedback import (
@@ -84,8 +86,11 @@ def _filter_from_args() -> queries.InboxFilter:
 
 
 def _list_context(ward_id: int) -> SimpleNamespace:
-    """What every row of a list needs, worked out once: dates, translated names, helpers."""
-    locale = str(get_locale())
+    """What every row of a list needs, worked out once: dates, translated names, helpers,
+    the language of its dates and the address its links start with (a row then asks
+    neither the request nor the language again: the inbox has 50 rows)."""
+    language = get_locale()
+    locale = str(language)
     now = utcnow()
     today = local_today(now)
     return SimpleNamespace(
@@ -100,6 +105,10 @@ def _list_context(ward_id: int) -> SimpleNamespace:
         },
         due_state=deadlines.state,
         format_code=format_code,
+        day=partial(dates.day_in, language),
+        moment=partial(dates.moment_in, language),
+        # An item's page is this prefix and its id: one url_for for the list, not per row.
+        item_path=url_for("feedback_staff.detail", item_id=1).removesuffix("1"),
     )
 
 
