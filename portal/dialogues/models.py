@@ -316,9 +316,7 @@ class ReceptionRecord(TimestampMixin, db.Model):
     )
     recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
 
-    follow_up_officer: Mapped[User | None] = relationship(
-        foreign_keys=[follow_up_officer_id]
-    )
+    follow_up_officer: Mapped[User | None] = relationship(foreign_keys=[follow_up_officer_id])
     recorded_by: Mapped[User] = relationship(foreign_keys=[recorded_by_id])
     feedback = relationship("Feedback")
 

@@ -40,6 +40,7 @@ def by_code(code: str) -> Feedback | None:
         sa.select(Feedback).where(Feedback.code == normalize_code(code))
     ).scalar_one_or_none()
 
+
 # What an item's page shows of the item itself, loaded with it in one query.
 ITEM_PAGE = (joinedload(Feedback.category), joinedload(Feedback.user))
 

@@ -18,6 +18,7 @@ from portal.db import utcnow
 from portal.feedback import (
     canned,
     categories,
+    choices,
     deadlines,
     duplicates,
     labels,
@@ -100,9 +101,7 @@ def _list_context(ward_id: int) -> SimpleNamespace:
         statuses=labels.names(labels.STATUS),
         channels=labels.names(labels.CHANNEL),
         due_labels={key: str(label) for key, label in labels.DUE.items()},
-        categories={
-            c.id: c.name(locale) for c in categories.ward_categories(ward_id, active_only=False)
-        },
+        categories=choices.category_names(ward_id, locale),
         due_state=deadlines.state,
         format_code=format_code,
         day=partial(dates.day_in, language),
@@ -123,7 +122,7 @@ def inbox():
         flt=flt,
         page=queries.inbox(ward_id, flt, current_user),
         v=_list_context(ward_id),
-        officers=workflow.officers(ward_id),
+        officers=choices.officers(ward_id),
         mine=queries.my_deadline_counts(current_user),
     )
 
@@ -144,7 +143,7 @@ def map_view():
         map=maps.map_settings(ward_id),
         states=labels.MAP_STATE,
         v=_list_context(ward_id),
-        officers=workflow.officers(ward_id),
+        officers=choices.officers(ward_id),
     )
 
 
@@ -208,7 +207,7 @@ def detail(item_id: int):
         reply_form.body.data = chosen.body
     assign_form = AssignForm(assignee_id=str(item.assignee_id or ""))
     assign_form.assignee_id.choices = options(
-        [(u.id, u.full_name) for u in workflow.officers(item.ward_id)], _("Nobody")
+        [(u.id, u.full_name) for u in choices.officers(item.ward_id)], _("Nobody")
     )
     return render_template(
         "feedback/staff_detail.html",
