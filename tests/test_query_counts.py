@@ -12,8 +12,8 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-
 from conftest import World, login_as, make_conference, make_feedback, make_user, text_of
+
 from portal.auth.models import Role, User
 from portal.dialogues import services as dialogue_services
 from portal.dialogues.models import DialogueSession
