@@ -157,6 +157,9 @@ class Config:
     PAGE_CACHE_REDIS_URL = os.environ.get("PAGE_CACHE_REDIS_URL", "")
     PAGE_CACHE_KEY_PREFIX = os.environ.get("PAGE_CACHE_KEY_PREFIX", "ward-portal")
     PAGE_CACHE_LOCK_SECONDS = float(os.environ.get("PAGE_CACHE_LOCK_SECONDS", "10"))
+    # The staff inbox's category and officer lists, per ward, in each worker (0 turns it off);
+    # a change made in the same worker shows at once (portal/feedback/choices.py).
+    INBOX_LISTS_SECONDS = int(os.environ.get("INBOX_LISTS_SECONDS", "30"))
     # The public transparency page (/minh-bach) gives no satisfaction rate for a group with
     # fewer ratings than this; its open data files carry this licence.
     PUBLIC_MIN_RATINGS = int(os.environ.get("PUBLIC_MIN_RATINGS", "10"))

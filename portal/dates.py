@@ -86,9 +86,14 @@ def _day(value: date, style: str, locale: Locale) -> str:
 def day(value: date | datetime | None, style: str = "medium") -> str:
     """16/12/2026 (English: Babel's `style` or pattern, "Dec 16, 2026" by default). Lists
     show the same few dates again and again, so each is formatted once."""
+    return day_in(_locale(), value, style)
+
+
+def day_in(locale: Locale, value: date | datetime | None, style: str = "medium") -> str:
+    """day() in `locale`: for a list that looks the language up once for all its rows."""
     if value is None:
         return ""
-    return _day(_as_day(value), style, _locale())
+    return _day(_as_day(value), style, locale)
 
 
 def weekday_day(value: date | datetime | None) -> str:
@@ -125,10 +130,14 @@ def _english_moment(value: datetime, locale: Locale, date_pattern: str) -> str:
 def moment(value: datetime | None, style: str = "medium") -> str:
     """08:00, 16/12/2026: when something happened (English: "Dec 16, 2026, 8:00 AM"; a dense
     English table may ask for Babel's `style` "short", "12/16/26, 8:00 AM")."""
+    return moment_in(_locale(), value, style)
+
+
+def moment_in(locale: Locale, value: datetime | None, style: str = "medium") -> str:
+    """moment() in `locale`: for a list that looks the language up once for all its rows."""
     if value is None:
         return ""
     value = _local(value)
-    locale = _locale()
     if _office_style(locale):
         return f"{value.strftime(TIME_VI)}, {value.strftime(DAY_VI)}"
     if style == "short":

@@ -153,9 +153,10 @@ def can_see_ward(user: User, ward_id: int | None) -> bool:
     return user.role == Role.ADMIN or (ward_id is not None and user.ward_id == ward_id)
 
 
-def get_in_ward_or_404(model, object_id: int, user: User | None = None):
-    """Load a ward-owned row: 404 when it does not exist, 403 when it is another ward's."""
-    obj = db.session.get(model, object_id) if 0 < object_id <= MAX_ID else None
+def get_in_ward_or_404(model, object_id: int, user: User | None = None, options=()):
+    """Load a ward-owned row: 404 when it does not exist, 403 when it is another ward's.
+    `options`: loader options for what the page shows of it (joinedload(...))."""
+    obj = db.session.get(model, object_id, options=options) if 0 < object_id <= MAX_ID else None
     if obj is None:
         abort(404)
     if not can_see_ward(user or current_user, obj.ward_id):

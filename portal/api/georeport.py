@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload
 
 from portal.api import keys
 from portal.codes import normalize_code
@@ -358,6 +358,7 @@ def find_requests(ward: Ward, flt: RequestFilter) -> list[Feedback]:
         elif flt.statuses == {"closed"}:
             query = query.where(Feedback.status.in_(CLOSED_STATUSES))
     query = query.order_by(Feedback.received_at.desc(), Feedback.id.desc()).limit(MAX_RESULTS)
+    query = query.options(joinedload(Feedback.category))  # each request names its service
     return list(db.session.execute(query).scalars())
 
 

@@ -61,7 +61,7 @@ class User(UserMixin, TimestampMixin, db.Model):
     # was created for them). Until then a resident may log in but not book or send anything.
     phone_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
-    ward: Mapped[Ward | None] = relationship(lazy="joined")
+    ward: Mapped[Ward | None] = relationship()
     consents: Mapped[list[Consent]] = relationship(
         back_populates="user", order_by="Consent.given_at", cascade="all, delete-orphan"
     )

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app, g, session
+from sqlalchemy.orm import joinedload
 
 from portal.auth.models import AuthSession, Role, User
 from portal.db import utcnow
@@ -57,6 +58,7 @@ def current_user_for(user_id: int, account_token: str, now: datetime | None = No
     row = db.session.execute(
         sa.select(User, AuthSession)
         .join(AuthSession, AuthSession.user_id == User.id)
+        .options(joinedload(User.ward))  # pages name the official's ward; in this one query
         .where(
             User.id == user_id,
             User.session_token == account_token,

@@ -93,7 +93,7 @@ class DialogueSession(TimestampMixin, db.Model):
         sa.ForeignKey("reception_schedules.id", ondelete="SET NULL"), index=True
     )
 
-    ward: Mapped[Ward] = relationship(lazy="joined")
+    ward: Mapped[Ward] = relationship()
 
     @property
     def bookable_seats(self) -> int:
@@ -180,8 +180,8 @@ class Booking(TimestampMixin, db.Model):
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     checked_in_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
-    session: Mapped[DialogueSession] = relationship(lazy="joined")
-    user: Mapped[User | None] = relationship(foreign_keys=[user_id], lazy="joined")
+    session: Mapped[DialogueSession] = relationship()
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
 
     @property
     def for_conference(self) -> bool:
@@ -244,7 +244,7 @@ class WalkInOverride(db.Model):
     present: Mapped[int] = mapped_column(sa.Integer)  # in the room before this person
     capacity: Mapped[int] = mapped_column(sa.Integer)
 
-    recorded_by: Mapped[User] = relationship(lazy="joined")
+    recorded_by: Mapped[User] = relationship()
 
 
 class ReceptionSchedule(TimestampMixin, db.Model):
@@ -316,11 +316,9 @@ class ReceptionRecord(TimestampMixin, db.Model):
     )
     recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
 
-    follow_up_officer: Mapped[User | None] = relationship(
-        foreign_keys=[follow_up_officer_id], lazy="joined"
-    )
-    recorded_by: Mapped[User] = relationship(foreign_keys=[recorded_by_id], lazy="joined")
-    feedback = relationship("Feedback", lazy="joined")
+    follow_up_officer: Mapped[User | None] = relationship(foreign_keys=[follow_up_officer_id])
+    recorded_by: Mapped[User] = relationship(foreign_keys=[recorded_by_id])
+    feedback = relationship("Feedback")
 
 
 __all__ = [

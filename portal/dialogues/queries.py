@@ -7,6 +7,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask import g
+from sqlalchemy.orm import contains_eager
 
 from portal.auth.models import User
 from portal.dialogues.models import (
@@ -38,6 +39,7 @@ def open_reception_booking(user: User, now: datetime) -> Booking | None:
         memo[user.id] = db.session.execute(
             sa.select(Booking)
             .join(Booking.session)
+            .options(contains_eager(Booking.session))
             .where(
                 Booking.user_id == user.id,
                 Booking.session_kind == SessionKind.RECEPTION,

@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import contains_eager, joinedload
 
 from portal.audit import services as audit
 from portal.auth.models import User
@@ -241,6 +242,7 @@ def bookings_to_record(ward_id: int, now: datetime, days: int = 7) -> list[Booki
         db.session.execute(
             sa.select(Booking)
             .join(Booking.session)
+            .options(contains_eager(Booking.session), joinedload(Booking.user))
             .where(
                 Booking.ward_id == ward_id,
                 Booking.session_kind == SessionKind.RECEPTION,

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import contains_eager, joinedload
 
 from portal.audit import services as audit
 from portal.auth.models import User
@@ -758,10 +759,13 @@ def ward_sessions(ward_id: int, kind: SessionKind = SessionKind.CONFERENCE) -> l
 
 
 def bookings_of(user: User) -> list[Booking]:
+    """A resident's bookings, newest session first, each with its session and the session's
+    ward (the list shows both) in the same query."""
     return list(
         db.session.execute(
             sa.select(Booking)
             .join(Booking.session)
+            .options(contains_eager(Booking.session).joinedload(DialogueSession.ward))
             .where(Booking.user_id == user.id)
             .order_by(DialogueSession.starts_at.desc())
         ).scalars()
@@ -775,9 +779,13 @@ def booking_by_code(code: str) -> Booking | None:
 
 
 def session_bookings(session: DialogueSession) -> list[Booking]:
+    """A session's bookings in order, each with its holder's account (the lists name them)."""
     return list(
         db.session.execute(
-            sa.select(Booking).where(Booking.session_id == session.id).order_by(Booking.id)
+            sa.select(Booking)
+            .options(joinedload(Booking.user))
+            .where(Booking.session_id == session.id)
+            .order_by(Booking.id)
         ).scalars()
     )
 
@@ -793,6 +801,7 @@ def queue_reminders(now=None, hours: int | None = None) -> int:
     rows = db.session.execute(
         sa.select(Booking)
         .join(Booking.session)
+        .options(contains_eager(Booking.session), joinedload(Booking.user))
         .where(
             Booking.status == BookingStatus.CONFIRMED,
             DialogueSession.status == SessionStatus.PUBLISHED,

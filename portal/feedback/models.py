@@ -155,8 +155,8 @@ class Feedback(TimestampMixin, db.Model):
     search_text: Mapped[str] = mapped_column(sa.Text, default="")
     public_search_text: Mapped[str] = mapped_column(sa.Text, default="")
 
-    ward: Mapped[Ward] = relationship(lazy="joined")
-    category: Mapped[FeedbackCategory] = relationship(lazy="joined")
+    ward: Mapped[Ward] = relationship()
+    category: Mapped[FeedbackCategory] = relationship()
     user: Mapped[User | None] = relationship(foreign_keys=[user_id])
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     merged_into: Mapped[Feedback | None] = relationship(remote_side=[id])

@@ -41,6 +41,10 @@ def by_code(code: str) -> Feedback | None:
     ).scalar_one_or_none()
 
 
+# What an item's page shows of the item itself, loaded with it in one query.
+ITEM_PAGE = (joinedload(Feedback.category), joinedload(Feedback.user))
+
+
 def timeline(item: Feedback, *, internal: bool) -> list[FeedbackEvent]:
     """The item's history, oldest first; internal notes only for officers."""
     query = (

@@ -4,6 +4,7 @@ Front supervisor may look but not act; internal notes are for the committee only
 
 from __future__ import annotations
 
+from functools import partial
 from types import SimpleNamespace
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -11,11 +12,13 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal import dates
 from portal.codes import format_code
 from portal.db import utcnow
 from portal.feedback import (
     canned,
     categories,
+    choices,
     deadlines,
     duplicates,
     labels,
@@ -62,7 +65,7 @@ bp = Blueprint("feedback_staff", __name__, url_prefix="/staff/feedback")
 
 
 def item_or_404(item_id: int) -> Feedback:
-    return get_in_ward_or_404(Feedback, item_id)
+    return get_in_ward_or_404(Feedback, item_id, options=queries.ITEM_PAGE)
 
 
 def _filter_from_args() -> queries.InboxFilter:
@@ -84,8 +87,11 @@ def _filter_from_args() -> queries.InboxFilter:
 
 
 def _list_context(ward_id: int) -> SimpleNamespace:
-    """What every row of a list needs, worked out once: dates, translated names, helpers."""
-    locale = str(get_locale())
+    """What every row of a list needs, worked out once: dates, translated names, helpers,
+    the language of its dates and the address its links start with (a row then asks
+    neither the request nor the language again: the inbox has 50 rows)."""
+    language = get_locale()
+    locale = str(language)
     now = utcnow()
     today = local_today(now)
     return SimpleNamespace(
@@ -95,11 +101,13 @@ def _list_context(ward_id: int) -> SimpleNamespace:
         statuses=labels.names(labels.STATUS),
         channels=labels.names(labels.CHANNEL),
         due_labels={key: str(label) for key, label in labels.DUE.items()},
-        categories={
-            c.id: c.name(locale) for c in categories.ward_categories(ward_id, active_only=False)
-        },
+        categories=choices.category_names(ward_id, locale),
         due_state=deadlines.state,
         format_code=format_code,
+        day=partial(dates.day_in, language),
+        moment=partial(dates.moment_in, language),
+        # An item's page is this prefix and its id: one url_for for the list, not per row.
+        item_path=url_for("feedback_staff.detail", item_id=1).removesuffix("1"),
     )
 
 
@@ -114,7 +122,7 @@ def inbox():
         flt=flt,
         page=queries.inbox(ward_id, flt, current_user),
         v=_list_context(ward_id),
-        officers=workflow.officers(ward_id),
+        officers=choices.officers(ward_id),
         mine=queries.my_deadline_counts(current_user),
     )
 
@@ -135,7 +143,7 @@ def map_view():
         map=maps.map_settings(ward_id),
         states=labels.MAP_STATE,
         v=_list_context(ward_id),
-        officers=workflow.officers(ward_id),
+        officers=choices.officers(ward_id),
     )
 
 
@@ -199,7 +207,7 @@ def detail(item_id: int):
         reply_form.body.data = chosen.body
     assign_form = AssignForm(assignee_id=str(item.assignee_id or ""))
     assign_form.assignee_id.choices = options(
-        [(u.id, u.full_name) for u in workflow.officers(item.ward_id)], _("Nobody")
+        [(u.id, u.full_name) for u in choices.officers(item.ward_id)], _("Nobody")
     )
     return render_template(
         "feedback/staff_detail.html",

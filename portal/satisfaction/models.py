@@ -103,7 +103,7 @@ class Dossier(TimestampMixin, db.Model):
     # The receipt number folded (portal.text.fold) for the dossier search.
     search_text: Mapped[str] = mapped_column(sa.Text, default="")
 
-    procedure: Mapped[Procedure] = relationship(lazy="joined")
+    procedure: Mapped[Procedure] = relationship()
     receiving_officer: Mapped[User | None] = relationship(foreign_keys=[receiving_officer_id])
 
 
@@ -189,7 +189,7 @@ class KioskDevice(TimestampMixin, db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
-    officer: Mapped[User] = relationship(foreign_keys=[officer_id], lazy="joined")
+    officer: Mapped[User] = relationship(foreign_keys=[officer_id])
 
 
 __all__ = [
