@@ -22,7 +22,13 @@ down_revision = "b7e3d91c4a52"
 branch_labels = None
 depends_on = None
 
-POINTS = ("points_time", "points_agency_time", "points_contacts", "points_agencies", "points_attitude")
+POINTS = (
+    "points_time",
+    "points_agency_time",
+    "points_contacts",
+    "points_agencies",
+    "points_attitude",
+)
 NEW_COUNTERS = (
     "score_max_sum",
     "points_time",
@@ -118,9 +124,7 @@ def upgrade():
         op.add_column(RATINGS, sa.Column(name, sa.SmallInteger(), nullable=True))
     for table in ROLLUP_TABLES:
         for name in NEW_COUNTERS:
-            op.add_column(
-                table, sa.Column(name, sa.Integer(), server_default="0", nullable=False)
-            )
+            op.add_column(table, sa.Column(name, sa.Integer(), server_default="0", nullable=False))
     # The old score range (0–6) would refuse the scores out of 10.
     with op.batch_alter_table(RATINGS, recreate="auto") as batch_op:
         batch_op.drop_constraint(_check("score_range"), type_="check")

@@ -31,8 +31,6 @@ class IndexGroup:
     not_computed: object = None  # a lazy string
 
 
-NO_DATA_OF_PORTAL = _l("The portal holds no data on it")
-
 # Decision 766/QĐ-TTg (2022), groups and weights (check: the exact 2025 groups and weights).
 GROUPS: tuple[IndexGroup, ...] = (
     IndexGroup(

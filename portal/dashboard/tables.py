@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from portal.codes import format_code
-from portal.dashboard import services
+from portal.dashboard import national_index, services
 from portal.dashboard.periods import Period
 from portal.dialogues.services import NOTICE_DAYS, RESULTS_DAYS
 from portal.satisfaction.labels import LEVEL, TIMELINESS
@@ -336,7 +336,7 @@ WARD_TABLES: dict[str, TableSpec] = {
         TableSpec(
             "national-index",
             # Translators: the name of a sheet of an XLSX file: at most 31 characters.
-            _l("National index (766)"),
+            _l("Service index (Decision 766)"),
             INDEX_GROUPS,
             lambda d: d.satisfaction.national_index.groups,
             lambda d: _(
@@ -360,7 +360,7 @@ WARD_TABLES: dict[str, TableSpec] = {
             # Translators: the name of a sheet of an XLSX file: at most 31 characters.
             _l("Index items not computed"),
             INDEX_NOT_COMPUTED,
-            lambda d: d.satisfaction.national_index.missing,
+            lambda d: national_index.not_computed(),
             lambda d: _("Items of the index the portal cannot compute, and why"),
             row_headers=False,
         ),

@@ -65,9 +65,7 @@ INDICATORS: tuple[Indicator, ...] = (
         _l("Attitude of the officials who received and handled the dossier"),
         "points_attitude",
     ),
-    Indicator(
-        8, _l("Receiving and handling feedback and petitions on time"), None, AGENCY_LEVEL
-    ),
+    Indicator(8, _l("Receiving and handling feedback and petitions on time"), None, AGENCY_LEVEL),
     Indicator(9, _l("Quality of the online public services"), None, AGENCY_LEVEL),
 )
 PER_DOSSIER = tuple(i for i in INDICATORS if i.column)

@@ -102,9 +102,9 @@ def score_of(
 ) -> int | None:
     """The points of the per-dossier indicators of Circular 01/2018 (1, 2, 3, 4 and 7: see
     portal.satisfaction.indicators), summed; None when the dossier has no return date."""
-    return indicators.score_and_max(
-        indicators.points_of(timeliness, contacts, agencies, attitude)
-    )[0]
+    return indicators.score_and_max(indicators.points_of(timeliness, contacts, agencies, attitude))[
+        0
+    ]
 
 
 def _points(dossier: Dossier, attitude: Attitude | None) -> dict[str, int | None]:
