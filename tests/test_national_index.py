@@ -71,7 +71,7 @@ def test_the_indicator_table():
     assert [i.number for i in indicators.INDICATORS] == list(range(1, 10))
     assert [i.number for i in indicators.PER_DOSSIER] == [1, 2, 3, 4, 7]
     assert all(i.not_per_dossier for i in indicators.INDICATORS if not i.column)
-    assert indicators.FULL_SCALE == indicators.POINTS_MAX * len(indicators.INDICATORS)
+    assert indicators.POINTS_MAX * len(indicators.INDICATORS) == indicators.FULL_SCALE
 
 
 def test_the_weights_add_up_to_100():

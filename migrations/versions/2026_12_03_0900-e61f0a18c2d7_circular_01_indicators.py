@@ -102,7 +102,7 @@ def _recount_rollups() -> None:
             .values(**counter)
         )
     sums = ", ".join(
-        f"{name} = (SELECT COALESCE(SUM(r.{name}), 0) FROM satisfaction_rollups r "
+        f"{name} = (SELECT COALESCE(SUM(r.{name}), 0) FROM satisfaction_rollups r "  # noqa: S608
         "WHERE r.ward_id = satisfaction_ward_months.ward_id "
         "AND r.month = satisfaction_ward_months.month)"
         for name in ("score_sum", *NEW_COUNTERS)

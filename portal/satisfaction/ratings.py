@@ -1,6 +1,7 @@
 """The rating itself: three answers (a reason required for "Không hài lòng"), attitude,
 visits and a comment, given through the one-time link or at the desk's tablet; the points of
-indicators 1, 2, 3, 4 and 7 of Circular 01/2018 (indicators.py); a dissatisfied rating opens a case in the feedback inbox."""
+indicators 1, 2, 3, 4 and 7 of Circular 01/2018 (indicators.py); a dissatisfied rating opens
+a case in the feedback inbox."""
 
 from __future__ import annotations
 
