@@ -190,7 +190,10 @@ def test_the_panel_of_the_example(english, rated: World):  # noqa: F811
         ("Digitisation of dossiers and results", 22),
     ]:
         assert missing[name].weight == weight and missing[name].reason
-    assert sum(1 for name in missing if name.startswith("Indicator ")) == 4  # 5, 6, 8, 9
+    agency = [row for name, row in missing.items() if name.startswith("Indicator ")]
+    assert len(agency) == 4  # 5, 6, 8 and 9
+    assert {(row.weight, row.scale) for row in agency} == {(2, "of the Circular's 18 points")}
+    assert missing["Online payment"].scale == "of the index's 100 points"
 
 
 def test_an_empty_period_has_no_points(world: World):

@@ -172,20 +172,26 @@ class NotComputed:
     """An index group, or a Circular indicator, the portal cannot compute, and why."""
 
     name: str
-    weight: int | None
+    weight: int  # the points it carries...
+    scale: str  # ...on this scale
     reason: str
 
 
 def not_computed() -> list[NotComputed]:
     """The index groups the portal cannot compute, then the Circular's agency-level
     indicators left out of the satisfaction group, each with the reason."""
+    index_scale = _("of the index's %(total)d points", total=TOTAL)
     groups = [
-        NotComputed(str(g.name), g.weight, str(g.not_computed)) for g in GROUPS if g.not_computed
+        NotComputed(str(g.name), g.weight, index_scale, str(g.not_computed))
+        for g in GROUPS
+        if g.not_computed
     ]
+    circular_scale = _("of the Circular's %(total)d points", total=indicators.FULL_SCALE)
     agency = [
         NotComputed(
             _("Indicator %(number)d. %(name)s", number=i.number, name=i.name),
-            None,
+            indicators.POINTS_MAX,
+            circular_scale,
             str(i.not_per_dossier),
         )
         for i in indicators.INDICATORS

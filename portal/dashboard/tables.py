@@ -200,7 +200,8 @@ INDEX_INDICATORS = (
 )
 INDEX_NOT_COMPUTED = (
     Column(_l("Item"), attrgetter("name")),
-    Column(_l("Points in the index"), attrgetter("weight"), Format.INTEGER),
+    Column(_l("Points it carries"), attrgetter("weight"), Format.INTEGER),
+    Column(_l("Scale"), attrgetter("scale")),
     Column(_l("Why the portal cannot compute it"), attrgetter("reason"), Format.LONG_TEXT),
 )
 
