@@ -144,20 +144,26 @@ FROM (
 ) AS timed
 """
 
-# One rating per dossier of the batch, given when its token was used; score as
-# ratings.score_of (timeliness, contacts, attitude: 0–2 points each).
+# One rating per dossier of the batch, given when its token was used; points as
+# portal.satisfaction.indicators for a dossier of the ward alone (indicators 1, 2, 3, 4 and
+# 7: 0–2 points each, out of 10).
 RATINGS_SQL = """
 INSERT INTO satisfaction_ratings (ward_id, dossier_id, procedure_id, officer_id, level, reason,
-    attitude, comment, channel, issued_by_id, timeliness, contacts_needed, score, created_at)
+    attitude, comment, channel, issued_by_id, timeliness, contacts_needed, points_time,
+    points_agency_time, points_contacts, points_agencies, points_attitude, score, score_max,
+    created_at)
 SELECT ward_id, id, procedure_id, receiving_officer_id, level,
     CASE WHEN level = 'dissatisfied' THEN
         CASE id % 3 WHEN 0 THEN :reason0 WHEN 1 THEN :reason1 ELSE :reason2 END
     ELSE '' END,
     attitude, '', channel, token_issued_by_id, timeliness, extra_visits,
-    CASE timeliness WHEN 'early' THEN 2 WHEN 'on_time' THEN 1 ELSE 0 END
-    + CASE extra_visits WHEN 0 THEN 2 WHEN 1 THEN 1 ELSE 0 END
-    + CASE WHEN attitude = 'good' THEN 2 WHEN attitude = 'poor' THEN 0 ELSE 1 END,
-    token_used_at
+    p_time, p_time, p_contacts, 2, p_attitude, p_time + p_time + p_contacts + 2 + p_attitude,
+    10, token_used_at
+FROM (
+    SELECT *,
+        CASE timeliness WHEN 'early' THEN 2 WHEN 'on_time' THEN 1 ELSE 0 END AS p_time,
+        CASE extra_visits WHEN 0 THEN 2 WHEN 1 THEN 1 ELSE 0 END AS p_contacts,
+        CASE WHEN attitude = 'good' THEN 2 WHEN attitude = 'poor' THEN 0 ELSE 1 END AS p_attitude
 FROM (
     SELECT id, ward_id, procedure_id, receiving_officer_id, token_issued_by_id, timeliness,
         extra_visits, token_used_at,
@@ -173,6 +179,7 @@ FROM (
         FROM (SELECT dossiers.*, CAST(id AS BIGINT) AS n FROM dossiers WHERE id > :after) AS d
     ) AS hashed
 ) AS chosen
+) AS pointed
 """
 
 DIALECT_SQL = {

@@ -144,13 +144,14 @@ def rated(world: World) -> World:
     C "Đăng ký kết hôn" (same day). All received Monday 2 November 2026, 09:00:
     A is due Thursday 5 November, B and C the same day.
 
-    November: D1 A staff returned 4 Nov (early), very satisfied, good attitude: 2+2+2 = 6.
-              D2 A chairman returned 4 Nov (early), satisfied, no attitude: 2+2+1 = 5.
+    November: D1 A staff returned 4 Nov (early), very satisfied, good attitude: 2+2+2+2+2 = 10
+                 (indicators 1, 2, 3, 4 and 7).
+              D2 A chairman returned 4 Nov (early), satisfied, no attitude: 2+2+2+2+1 = 9.
               D3 B chairman returned 2 Nov 14:00 (on time), 1 extra visit, dissatisfied,
-                 poor attitude: 1+1+0 = 2.
+                 poor attitude: 1+1+1+2+0 = 5.
               D4 C chairman returned 3 Nov (late), not rated.
     October:  D0 A staff received Thu 1 Oct, due Tue 6 Oct, returned 5 Oct (early),
-              satisfied on 6 Oct with a good attitude: 2+2+2 = 6.
+              satisfied on 6 Oct with a good attitude: 10.
     The other ward: one dossier returned and rated dissatisfied in November."""
     satisfaction_catalogue.provide_defaults(world.ward.id)
     satisfaction_catalogue.provide_defaults(world.other_ward.id)
@@ -193,15 +194,15 @@ def test_satisfaction_totals_of_the_example(rated: World):
     t = summary.totals
     assert (t.returned, t.early, t.on_time, t.late) == (4, 2, 1, 1)
     assert (t.ratings, t.very_satisfied, t.satisfied, t.dissatisfied) == (3, 1, 1, 1)
-    assert (t.scored, t.score_sum) == (3, 13)
+    assert (t.scored, t.score_sum) == (3, 24)
     assert t.response_rate == 0.75  # 3 ratings / 4 returned
     assert t.satisfaction_rate == pytest.approx(2 / 3)  # (1 + 1) / 3
     assert [t.level_share(level) for level in ("very_satisfied", "satisfied", "dissatisfied")] == [
         pytest.approx(1 / 3)
     ] * 3
     assert (t.early_share, t.on_time_share, t.late_share) == (0.5, 0.25, 0.25)
-    assert t.average_score == pytest.approx(13 / 3)  # (6 + 5 + 2) / 3
-    # October beside it: one early dossier, satisfied, score 6.
+    assert t.average_score == pytest.approx(24 / 3)  # (10 + 9 + 5) / 3, each out of 10
+    # October beside it: one early dossier, satisfied, score 10.
     assert summary.previous_period == OCT
     p = summary.previous
     assert (p.returned, p.ratings, p.satisfied, p.early) == (1, 1, 1, 1)
@@ -209,7 +210,7 @@ def test_satisfaction_totals_of_the_example(rated: World):
         1.0,
         1.0,
         1.0,
-        6.0,
+        10.0,
     )
     assert p.late_share == 0.0 and p.level_share("dissatisfied") == 0.0
     assert summary.empty is False
@@ -220,13 +221,13 @@ def test_satisfaction_by_procedure_officer_and_lowest(rated: World):
     summary = dashboard.satisfaction_summary(rated.ward.id, NOV)
     rows = {row.procedure_id: row.figures for row in summary.by_procedure}
     assert set(rows) == {a.id, b.id, c.id}
-    # A: D1 + D2, both early, very satisfied + satisfied, scores 6 and 5.
+    # A: D1 + D2, both early, very satisfied + satisfied, scores 10 and 9.
     assert (rows[a.id].returned, rows[a.id].early_share, rows[a.id].ratings) == (2, 1.0, 2)
     assert (rows[a.id].response_rate, rows[a.id].satisfaction_rate) == (1.0, 1.0)
-    assert rows[a.id].average_score == 5.5
-    # B: D3, on time, dissatisfied, score 2.
+    assert rows[a.id].average_score == 9.5
+    # B: D3, on time, dissatisfied, score 5.
     assert (rows[b.id].returned, rows[b.id].on_time_share, rows[b.id].ratings) == (1, 1.0, 1)
-    assert (rows[b.id].satisfaction_rate, rows[b.id].average_score) == (0.0, 2.0)
+    assert (rows[b.id].satisfaction_rate, rows[b.id].average_score) == (0.0, 5.0)
     # C: D4, late, never rated: its rates are unknown, not zero.
     assert (rows[c.id].returned, rows[c.id].late_share, rows[c.id].ratings) == (1, 1.0, 0)
     assert rows[c.id].response_rate == 0.0
@@ -242,13 +243,13 @@ def test_satisfaction_by_procedure_officer_and_lowest(rated: World):
         1,
         1,
         1.0,
-        6.0,
+        10.0,
     )
     chairman = officers[rated.chairman.id].figures  # D2, D3, D4
     assert (chairman.returned, chairman.early, chairman.on_time, chairman.late) == (3, 1, 1, 1)
     assert chairman.ratings == 2 and chairman.response_rate == pytest.approx(2 / 3)
     assert chairman.satisfaction_rate == 0.5  # satisfied / (satisfied + dissatisfied)
-    assert chairman.average_score == 3.5  # (5 + 2) / 2
+    assert chairman.average_score == 7.0  # (9 + 5) / 2
     assert officers[rated.chairman.id].full_name == "Nguyễn Văn Chủ"
 
 
@@ -262,7 +263,7 @@ def test_satisfaction_by_field_adds_up_its_procedures(rated: World):
         2,
         2,
         2,
-        11,
+        19,
     )
     assert (civil.returned, civil.on_time, civil.late, civil.contacts) == (2, 1, 1, 1)
     assert (civil.ratings, civil.dissatisfied, civil.satisfaction_rate) == (1, 1, 0.0)
@@ -318,10 +319,10 @@ def test_officer_and_procedure(rated: World):
         ("Trần Thị Công", a.id),  # D1
     ]
     d2, d3, d4, d1 = (row.procedure.figures for row in rows)
-    assert (d2.early, d2.satisfied, d2.score_sum) == (1, 1, 5)
-    assert (d3.on_time, d3.contacts, d3.dissatisfied, d3.score_sum) == (1, 1, 1, 2)
+    assert (d2.early, d2.satisfied, d2.score_sum) == (1, 1, 9)
+    assert (d3.on_time, d3.contacts, d3.dissatisfied, d3.score_sum) == (1, 1, 1, 5)
     assert (d4.late, d4.ratings) == (1, 0)
-    assert (d1.early, d1.very_satisfied, d1.score_sum) == (1, 1, 6)
+    assert (d1.early, d1.very_satisfied, d1.score_sum) == (1, 1, 10)
 
 
 def test_ratings_by_the_officer_who_gave_the_slip(rated: World):
@@ -343,9 +344,9 @@ def test_ratings_by_the_officer_who_gave_the_slip(rated: World):
     # The chairman's slips: D2 satisfied (5), D3 dissatisfied (2), D5 very satisfied (6).
     chairman = rows["Nguyễn Văn Chủ"]
     assert (chairman.ratings, chairman.very_satisfied, chairman.satisfied) == (3, 1, 1)
-    assert (chairman.dissatisfied, chairman.score_sum, chairman.scored) == (1, 13, 3)
+    assert (chairman.dissatisfied, chairman.score_sum, chairman.scored) == (1, 24, 3)
     assert chairman.satisfaction_rate == pytest.approx(2 / 3)
-    assert (rows["Trần Thị Công"].ratings, rows["Trần Thị Công"].score_sum) == (1, 6)  # D1
+    assert (rows["Trần Thị Công"].ratings, rows["Trần Thị Công"].score_sum) == (1, 10)  # D1
     # By receiving officer, D5 is the officer's.
     received = {row.full_name: row.figures for row in dashboard.by_officer(rated.ward.id, NOV)}
     assert received["Trần Thị Công"].ratings == 2 and received["Nguyễn Văn Chủ"].ratings == 2
@@ -381,7 +382,7 @@ def test_latest_dissatisfied_reasons_are_the_newest_ten(world: World):
 def test_quarter_and_year_add_up_the_months(rated: World):
     quarter = parse_period("quarter", "2026-Q4", TODAY)
     totals = dashboard.satisfaction_summary(rated.ward.id, quarter).totals
-    assert (totals.returned, totals.ratings, totals.score_sum) == (5, 4, 19)
+    assert (totals.returned, totals.ratings, totals.score_sum) == (5, 4, 34)
     assert totals.satisfaction_rate == 0.75  # (1 + 2) / 4
     year = dashboard.satisfaction_summary(rated.ward.id, parse_period("year", "2026", TODAY))
     assert year.totals == totals
@@ -518,7 +519,7 @@ def test_chairman_sees_his_ward(client, rated: World):
     assert "Phường Bồ Đề" in html and "Phường Việt Hưng" not in html
     assert "66.7%" in html  # satisfaction rate
     assert "75.0%" in html  # response rate
-    assert "4.3" in html  # average score 13/3
+    assert "8.0" in html  # average score 24/3
     assert "Phải chờ lâu" in html
     case = f"/staff/feedback/{rated.dissatisfied.feedback_id}"
     assert f'href="{case}"' in html

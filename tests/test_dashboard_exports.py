@@ -90,11 +90,11 @@ def test_csv_by_procedure(client, rated: World):
         "Satisfaction rate",
     ]
     assert header[5:7] == ["Very satisfied", "Very satisfied (share)"]
-    assert header[-1] == "Average score (out of 6)"
+    assert header[-1] == "Average score (out of 10)"
     a, b, c = rated.procedures
     by_name = {row[0]: dict(zip(header, row, strict=True)) for row in rows}
     assert set(by_name) == {_name(a), _name(b), _name(c)}
-    # A: D1 + D2, both early, very satisfied + satisfied, scores 6 and 5.
+    # A: D1 + D2, both early, very satisfied + satisfied, scores 10 and 9.
     row = by_name[_name(a)]
     assert (row["Dossiers returned"], row["Ratings"], row["Response rate"]) == ("2", "2", "1")
     assert (row["Satisfaction rate"], row["Very satisfied"], row["Very satisfied (share)"]) == (
@@ -102,18 +102,18 @@ def test_csv_by_procedure(client, rated: World):
         "1",
         "0.5",
     )
-    assert (row["Early"], row["Early (share)"], row["Average score (out of 6)"]) == (
+    assert (row["Early"], row["Early (share)"], row["Average score (out of 10)"]) == (
         "2",
         "1",
-        "5.5",
+        "9.5",
     )
-    # B: dissatisfied, score 2; C: never rated, so its rates are empty (no data), not 0.
+    # B: dissatisfied, score 5; C: never rated, so its rates are empty (no data), not 0.
     assert (by_name[_name(b)]["Satisfaction rate"], by_name[_name(b)]["Dissatisfied"]) == (
         "0",
         "1",
     )
     assert by_name[_name(c)]["Satisfaction rate"] == ""
-    assert by_name[_name(c)]["Average score (out of 6)"] == ""
+    assert by_name[_name(c)]["Average score (out of 10)"] == ""
     assert (by_name[_name(c)]["Late"], by_name[_name(c)]["Response rate"]) == ("1", "0")
 
 
@@ -122,9 +122,9 @@ def test_csv_by_officer_keeps_vietnamese(client, rated: World):
     header, *rows = _csv(response)
     officers = {row[0]: row for row in rows}
     chairman = officers["Nguyễn Văn Chủ"]  # D2, D3, D4
-    # returned, ratings, response rate 2/3, satisfaction rate 1/2, ..., mean score (5 + 2) / 2
+    # returned, ratings, response rate 2/3, satisfaction rate 1/2, ..., mean score (9 + 5) / 2
     assert chairman[1:5] == ["3", "2", "0.666667", "0.5"]
-    assert chairman[-1] == "3.5"
+    assert chairman[-1] == "7"
     assert len(header) == len(chairman) == 18
 
 
@@ -149,10 +149,10 @@ def test_csv_satisfaction_summary(client, rated: World):
         "Response rate",
         "Satisfaction rate",
     ]
-    # November: 4 returned, 3 rated, 75 %, 2/3; October: 1 and 1, 100 %; scores 13/3 and 6.
+    # November: 4 returned, 3 rated, 75 %, 2/3; October: 1 and 1, 100 %; scores 24/3 and 10.
     assert rows[0][:5] == ["11/2026", "4", "3", "0.75", "0.666667"]
     assert rows[1][:5] == ["10/2026", "1", "1", "1", "1"]
-    assert (rows[0][-1], rows[1][-1]) == ("4.333333", "6")
+    assert (rows[0][-1], rows[1][-1]) == ("8", "10")
 
 
 def test_feedback_summary_table(app, english, answered: World):
@@ -203,6 +203,9 @@ def test_xlsx_of_every_table(client, rated: World):
         "Satisfaction by officer",
         "Procedures rated lowest",
         "Reasons for dissatisfaction",
+        "Service index (Decision 766)",
+        "Indicators per dossier",
+        "Index items not computed",
         "Feedback totals",
         "Feedback by category",
         "Feedback overdue",
@@ -224,7 +227,7 @@ def test_xlsx_of_every_table(client, rated: World):
     a_row = rows[_name(a)]
     assert [cell.value for cell in a_row[1:5]] == [2, 2, 1.0, 1.0]
     assert a_row[4].number_format == "0.0%" and a_row[1].number_format == "General"
-    assert a_row[-1].value == 5.5 and a_row[-1].number_format == "0.0"
+    assert a_row[-1].value == 9.5 and a_row[-1].number_format == "0.0"
     assert rows[_name(c)][4].value is None  # no rating: no data
     lowest = book["Procedures rated lowest"]
     assert [[cell.value for cell in row] for row in lowest.iter_rows(min_row=2)] == [
@@ -380,6 +383,10 @@ WARD_NEEDS: dict[str, Callable[[int], object]] = {
     "by-officer": lambda w: dashboard.by_officer(w, NOV),
     "lowest-rated": lambda w: dashboard.by_procedure(w, NOV),
     "dissatisfied-reasons": lambda w: dashboard.latest_dissatisfied(w, NOV),
+    # the national index panel: the period's totals (one row per month), nothing else
+    "national-index": lambda w: dashboard.satisfaction_totals(w, NOV),
+    "index-indicators": lambda w: dashboard.satisfaction_totals(w, NOV),
+    "index-not-computed": lambda w: [],
     "feedback-summary": lambda w: [
         dashboard.feedback_figures(w, NOV),
         dashboard.feedback_figures(w, OCT),
@@ -532,22 +539,22 @@ def test_officer_report(app, english, rated: World):
         "Response rate",
         *LEVELS,
         "Satisfaction rate",
-        "Average score (out of 6)",
+        "Average score (out of 10)",
     ]
     assert_shares_formatted(summary)
     formats = zip(summary.header, summary.formats, strict=True)
     decimals = [header for header, fmt in formats if fmt is Format.DECIMAL]
-    assert decimals == ["Per dossier", "Average score (out of 6)"]
+    assert decimals == ["Per dossier", "Average score (out of 10)"]
     third = pytest.approx(1 / 3)
-    # The chairman returned D2 (early, satisfied, 5), D3 (on time, 1 extra visit,
-    # dissatisfied, 2) and D4 (late, not rated); the officer D1 (early, very satisfied, 6).
+    # The chairman returned D2 (early, satisfied, 9), D3 (on time, 1 extra visit,
+    # dissatisfied, 5) and D4 (late, not rated); the officer D1 (early, very satisfied, 10).
     assert summary.rows == [
         [1, "Nguyễn Văn Chủ", 3, 1, third, 1, third, 1, third, 1, third, 2, pytest.approx(2 / 3)]
-        + [0, 0.0, 1, 0.5, 1, 0.5, 0.5, 3.5],
+        + [0, 0.0, 1, 0.5, 1, 0.5, 0.5, 7.0],
         [2, "Trần Thị Công", 1, 1, 1.0, 0, 0.0, 0, 0.0, 0, 0.0, 1, 1.0]
-        + [1, 1.0, 0, 0.0, 0, 0.0, 1.0, 6.0],
+        + [1, 1.0, 0, 0.0, 0, 0.0, 1.0, 10.0],
         [None, "Total", 4, 2, 0.5, 1, 0.25, 1, 0.25, 1, 0.25, 3, 0.75]
-        + [1, third, 1, third, 1, third, pytest.approx(2 / 3), pytest.approx(13 / 3)],
+        + [1, third, 1, third, 1, third, pytest.approx(2 / 3), pytest.approx(24 / 3)],
     ]
     assert details.header[:3] == ["Officer", "Procedure", "Dossiers returned"]
     # Officer and Procedure take the places of No. and Officer.
@@ -567,12 +574,12 @@ def test_officer_report(app, english, rated: World):
         "Ratings",
         *LEVELS,
         "Satisfaction rate",
-        "Average score (out of 6)",
+        "Average score (out of 10)",
     ]
     assert_shares_formatted(slips)
     assert slips.rows == [
-        [1, "Nguyễn Văn Chủ", 2, 0, 0.0, 1, 0.5, 1, 0.5, 0.5, 3.5],
-        [2, "Trần Thị Công", 1, 1, 1.0, 0, 0.0, 0, 0.0, 1.0, 6.0],
+        [1, "Nguyễn Văn Chủ", 2, 0, 0.0, 1, 0.5, 1, 0.5, 0.5, 7.0],
+        [2, "Trần Thị Công", 1, 1, 1.0, 0, 0.0, 0, 0.0, 1.0, 10.0],
     ]
 
 

@@ -289,7 +289,7 @@ def test_the_ratings_export_in_national_naming(client, ward):
     assert values["NgayTra"] == "20261103100000" and values["NgayDanhGia"] == "20261104081500"
     assert values["MucDoHaiLong"] == "Không hài lòng" and values["LyDoKhongHaiLong"] == "Chờ lâu"
     assert values["TinhTrangTraKetQua"] == "Trước hạn" and values["ThaiDoCanBo"] == "Tốt"
-    assert values["DiemDanhGia"] == "6"
+    assert values["DiemDanhGia"] == "10"  # indicators 1, 2, 3, 4 and 7, the ward alone
     october = client.get("/dashboard/export/ratings-exchange.csv?period=month&date=2026-10")
     assert october.get_data(as_text=True).strip("\ufeff\r\n").count("\n") == 0
     login_as(client, ward.staff)

@@ -252,3 +252,75 @@ def test_stored_wording_is_rewritten_both_ways(empty_database):
         finally:
             db.session.remove()
             db.engine.dispose()
+
+
+def test_existing_ratings_are_rescored_with_indicators_2_and_4(empty_database):
+    """Upgrading a database whose ratings carry the old 0–6 score (indicators 1, 3 and 7)
+    gives each the points of indicators 1, 2, 3, 4 and 7 out of 10, as the services write
+    them for a dossier of the ward alone, and rollups equal to a recompute; the downgrade
+    gives the old scores back."""
+    from datetime import UTC, datetime
+
+    from conftest import make_user, make_ward
+
+    from portal.auth.models import Role
+    from portal.satisfaction import catalogue, dossiers, ratings, rollups
+    from portal.satisfaction.models import SatisfactionRating
+
+    columns = (
+        "points_time",
+        "points_agency_time",
+        "points_contacts",
+        "points_agencies",
+        "points_attitude",
+        "score",
+        "score_max",
+    )
+    app = create_app(make_config(empty_database))
+    with app.app_context():
+        try:
+            upgrade()
+            ward = make_ward(130, "Phường Bồ Đề", "phuong-bo-de")
+            officer = make_user(Role.STAFF, ward, name="Trần Thị Công", phone="0901000001")
+            catalogue.provide_defaults(ward.id)
+            procedure = catalogue.procedures(ward.id)[0]
+            cases = [(1, 0, "good", 1), (3, 1, None, 10), (30, 3, "poor", 11)]
+            for n, (days, visits, attitude, month) in enumerate(cases):
+                received = datetime(2026, month, 2, 2, tzinfo=UTC)
+                data = dossiers.DossierInput(
+                    procedure_id=procedure.id,
+                    receipt_number=f"R{n}",
+                    received_at=received,
+                    extra_visits=visits,
+                    receiving_officer_id=officer.id,
+                )
+                dossier = dossiers.register_dossier(officer, ward.id, data, now=received)
+                returned = datetime(2026, month, 2 + days // 10, 3, tzinfo=UTC)
+                raw = dossiers.return_dossier(officer, dossier, now=returned)
+                ratings.rate(
+                    raw, ratings.RatingInput(level="satisfied", attitude=attitude), now=returned
+                )
+            db.session.commit()
+            query = sa.select(
+                SatisfactionRating.id, *[getattr(SatisfactionRating, c) for c in columns]
+            )
+            expected = sorted(db.session.execute(query).all())
+            totals = rollups.stored_totals()
+            assert totals == rollups.fresh_totals()
+            db.session.close()
+            downgrade(revision="b7e3d91c4a52")
+            old = sorted(
+                db.session.execute(sa.text("SELECT id, score FROM satisfaction_ratings")).all()
+            )
+            # the 0–6 score of indicators 1, 3 and 7 again
+            assert [score for _, score in old] == [row[1] + row[3] + row[5] for row in expected]
+            db.session.close()
+            upgrade()
+            db.session.expire_all()
+            assert sorted(db.session.execute(query).all()) == expected
+            assert rollups.stored_totals() == totals
+            stored, added = rollups.ward_month_totals()
+            assert stored == added
+        finally:
+            db.session.remove()
+            db.engine.dispose()

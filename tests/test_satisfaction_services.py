@@ -196,7 +196,7 @@ def test_a_rating_is_recorded_once_with_its_score(world):
     data = ratings.RatingInput(level="very_satisfied", attitude="good", comment="Nhanh")
     rating = ratings.rate(raw, data, now=hanoi(2026, 12, 4))
     assert rating.level == Level.VERY_SATISFIED and rating.channel == RatingChannel.LINK
-    assert (rating.timeliness, rating.contacts_needed, rating.score) == (Timeliness.EARLY, 0, 6)
+    assert (rating.timeliness, rating.contacts_needed, rating.score) == (Timeliness.EARLY, 0, 10)
     assert rating.officer_id == world.staff.id and rating.issued_by_id == world.staff.id
     with pytest.raises(tokens.InvalidToken):
         ratings.rate(raw, data, now=hanoi(2026, 12, 4))
@@ -288,9 +288,10 @@ def test_kiosk_shows_the_officers_last_returned_dossier(world, english):
 
 
 def test_scores():
-    assert ratings.score_of(Timeliness.EARLY, 0, Attitude.GOOD) == 6
-    assert ratings.score_of(Timeliness.ON_TIME, 1, None) == 3
-    assert ratings.score_of(Timeliness.LATE, 3, Attitude.POOR) == 0
+    # indicators 1, 2, 3, 4 and 7 (tests/test_national_index.py has each one)
+    assert ratings.score_of(Timeliness.EARLY, 0, Attitude.GOOD) == 10
+    assert ratings.score_of(Timeliness.ON_TIME, 1, None) == 6
+    assert ratings.score_of(Timeliness.LATE, 3, Attitude.POOR) == 2
     assert ratings.score_of(None, 0, Attitude.GOOD) is None
 
 

@@ -23,6 +23,7 @@ from functools import cached_property
 import sqlalchemy as sa
 
 from portal.auth.models import User
+from portal.dashboard import national_index
 from portal.dashboard.periods import Period, months_after, period_containing
 from portal.dialogues import services as dialogue_services
 from portal.dialogues.models import (
@@ -57,6 +58,9 @@ TREND_MONTHS = 12  # months of the trend charts, ending with the period's last m
 FIGURES = COUNTERS
 
 
+SCORE_SCALE = 10  # the per-dossier indicators of Circular 01/2018 the portal scores, × 2
+
+
 def share(part: int | float, whole: int | float) -> float | None:
     """part / whole, or None when there is nothing to divide by."""
     return part / whole if whole else None
@@ -72,7 +76,10 @@ class Figures:
     returned: dossiers returned in the period; early/on_time/late: of those, by timeliness
     against the legal limit; contacts: the times their applicants had to come back or
     supplement them, summed. ratings: ratings given in the period, by level. scored and
-    score_sum: the ratings that carry a per-dossier score (0–6) and the sum of the scores.
+    score_sum: the ratings that carry a per-dossier score and the sum of the scores;
+    score_max_sum: the points those scores could have reached (averages are per available
+    maximum); points_*: each per-dossier indicator of Circular 01/2018 summed
+    (portal.satisfaction.indicators), indicator 2 over scored_agency_time ratings.
     A rating counts in the month it is given, a return in the month of the return."""
 
     returned: int = 0
@@ -86,6 +93,13 @@ class Figures:
     dissatisfied: int = 0
     scored: int = 0
     score_sum: int = 0
+    score_max_sum: int = 0
+    points_time: int = 0
+    points_agency_time: int = 0
+    scored_agency_time: int = 0
+    points_contacts: int = 0
+    points_agencies: int = 0
+    points_attitude: int = 0
 
     def __add__(self, other: Figures) -> Figures:
         return Figures(**{name: getattr(self, name) + getattr(other, name) for name in FIGURES})
@@ -118,9 +132,16 @@ class Figures:
         return share(self.late, self.returned)
 
     @property
+    def score_share(self) -> float | None:
+        """The per-dossier scores over the points they could have reached."""
+        return share(self.score_sum, self.score_max_sum)
+
+    @property
     def average_score(self) -> float | None:
-        """The mean per-dossier score out of 6 (indicators 1, 3 and 7), over scored ratings."""
-        return share(self.score_sum, self.scored)
+        """The mean per-dossier score out of 10 (indicators 1, 2, 3, 4 and 7, 2 points
+        each), taken per available maximum: a rating without indicator 2 counts out of 8."""
+        ratio = self.score_share
+        return None if ratio is None else SCORE_SCALE * ratio
 
     @property
     def contacts_per_dossier(self) -> float | None:
@@ -267,6 +288,11 @@ class SatisfactionSummary:
     def trend(self) -> list[MonthRow]:
         return monthly_trend(self.ward_id, self.period)
 
+    @cached_property
+    def national_index(self) -> national_index.IndexPanel:
+        """The groups of the national index the portal computes, from the period's totals."""
+        return national_index.IndexPanel(self.totals)
+
     @property
     def empty(self) -> bool:
         return not (self.totals.returned or self.totals.ratings)
@@ -349,6 +375,7 @@ def by_issuing_officer(ward_id: int, period: Period) -> list[OfficerRow]:
             *levels,
             sa.func.count(rating.score),
             sa.func.coalesce(sa.func.sum(rating.score), 0),
+            sa.func.coalesce(sa.func.sum(rating.score_max), 0),
         )
         .join(User, User.id == rating.issued_by_id)
         .where(rating.ward_id == ward_id, rating.created_at >= since, rating.created_at < until)
@@ -356,8 +383,15 @@ def by_issuing_officer(ward_id: int, period: Period) -> list[OfficerRow]:
         .order_by(User.full_name, User.id)
     )
     rows = []
-    for officer_id, name, ratings, *counts, scored, score_sum in db.session.execute(query):
-        figures = Figures(ratings=ratings, scored=scored, score_sum=int(score_sum))
+    for officer_id, name, ratings, *counts, scored, score_sum, score_max_sum in db.session.execute(
+        query
+    ):
+        figures = Figures(
+            ratings=ratings,
+            scored=scored,
+            score_sum=int(score_sum),
+            score_max_sum=int(score_max_sum),
+        )
         for level, count in zip(Level, counts, strict=True):
             setattr(figures, level.value, int(count))
         rows.append(OfficerRow(officer_id, name, figures))

@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from portal.codes import format_code
-from portal.dashboard import services
+from portal.dashboard import national_index, services
 from portal.dashboard.periods import Period
 from portal.dialogues.services import NOTICE_DAYS, RESULTS_DAYS
 from portal.satisfaction.labels import LEVEL, TIMELINESS
@@ -150,7 +150,7 @@ TIMELINESS_SHARES = tuple(
 )
 CONTACTS = figure(_l("Times applicants came back"), "contacts")
 PER_DOSSIER = figure(_l("Per dossier"), "contacts_per_dossier", Format.DECIMAL)
-SCORE = figure(_l("Average score (out of 6)"), "average_score", Format.DECIMAL)
+SCORE = figure(_l("Average score (out of 10)"), "average_score", Format.DECIMAL)
 # A table of satisfaction Figures, after the column of what each line is about.
 FIGURES = (
     RETURNED,
@@ -202,6 +202,26 @@ REASONS = (
         lambda reason: format_code(reason.feedback_code) if reason.feedback_code else None,
         link=lambda reason, links: _case_link(reason.feedback_id, links),
     ),
+)
+
+
+# The national index panel (national_index.py): its rows are read as they are.
+INDEX_GROUPS = (
+    Column(_l("Group of the index"), attrgetter("name")),
+    Column(_l("Points"), attrgetter("points"), Format.DECIMAL),
+    Column(_l("Out of"), attrgetter("weight"), Format.INTEGER),
+    Column(_l("How it is computed"), attrgetter("how"), Format.LONG_TEXT),
+)
+INDEX_INDICATORS = (
+    Column(_l("Indicator (Circular 01/2018/TT-VPCP)"), attrgetter("name")),
+    Column(_l("Average points (out of 2)"), attrgetter("average"), Format.DECIMAL),
+    Column(_l("Ratings scored"), attrgetter("scored"), Format.INTEGER),
+)
+INDEX_NOT_COMPUTED = (
+    Column(_l("Item"), attrgetter("name")),
+    Column(_l("Points it carries"), attrgetter("weight"), Format.INTEGER),
+    Column(_l("Scale"), attrgetter("scale")),
+    Column(_l("Why the portal cannot compute it"), attrgetter("reason"), Format.LONG_TEXT),
 )
 
 
@@ -343,6 +363,37 @@ WARD_TABLES: dict[str, TableSpec] = {
             lambda d: _("Latest dissatisfied reasons, %(period)s", period=d.period.label),
             row_headers=False,
             empty=_l("No dissatisfied rating in this period."),
+        ),
+        TableSpec(
+            "national-index",
+            # Translators: the name of a sheet of an XLSX file: at most 31 characters.
+            _l("Service index (Decision 766)"),
+            INDEX_GROUPS,
+            lambda d: d.satisfaction.national_index.groups,
+            lambda d: _(
+                "Groups of the national service-quality index the portal computes, %(period)s",
+                period=d.period.label,
+            ),
+        ),
+        TableSpec(
+            "index-indicators",
+            # Translators: the name of a sheet of an XLSX file: at most 31 characters.
+            _l("Indicators per dossier"),
+            INDEX_INDICATORS,
+            lambda d: d.satisfaction.national_index.indicators,
+            lambda d: _(
+                "Indicators of Circular 01/2018/TT-VPCP scored per dossier, %(period)s",
+                period=d.period.label,
+            ),
+        ),
+        TableSpec(
+            "index-not-computed",
+            # Translators: the name of a sheet of an XLSX file: at most 31 characters.
+            _l("Index items not computed"),
+            INDEX_NOT_COMPUTED,
+            lambda d: national_index.not_computed(),
+            lambda d: _("Items of the index the portal cannot compute, and why"),
+            row_headers=False,
         ),
         period_beside_previous(
             "feedback-summary",

@@ -16,6 +16,7 @@ from portal.db import utcnow
 from portal.domain import DomainError, PermissionDenied, Problems
 from portal.extensions import db
 from portal.satisfaction import policy, rollups, tokens
+from portal.satisfaction.indicators import AGENCIES_MAX
 from portal.satisfaction.models import Dossier, Procedure, Timeliness
 from portal.satisfaction.policy import DossierAction
 from portal.security import is_officer_of
@@ -61,6 +62,8 @@ class DossierInput:
     returned_at: datetime | None = None
     extra_visits: int | None = 0
     receiving_officer_id: int | None = None
+    # Agencies involved, the ward included (indicators 2 and 4): 1 when the ward settles it alone.
+    agencies_involved: int | None = 1
     applicant_phone: str = ""  # optional: the last 4 digits look the dossier up
     national_code: str | None = None  # MaHoSo, when the one-stop software sent it
 
@@ -114,6 +117,16 @@ def _receipt_taken(ward_id: int, number: str, but: int | None = None) -> bool:
     return db.session.execute(query).first() is not None
 
 
+AGENCIES_PROBLEM = _l(
+    "Enter the number of agencies involved, the ward included: from 1 to %(max)d.",
+    max=AGENCIES_MAX,
+)
+
+
+def valid_agencies(value: int | None) -> bool:
+    return value is not None and 1 <= value <= AGENCIES_MAX
+
+
 RECEIPT_TAKEN = _l("A dossier with this receipt number already exists.")
 NO_OFFICER_FOR_RETURN = _l(
     "A returned dossier needs its receiving officer (officer_phone): the rating counts for them."
@@ -140,6 +153,8 @@ def create_dossier(
     _check_dates(problems, data.received_at, data.returned_at, now)
     if data.extra_visits is None or not 0 <= data.extra_visits <= 50:
         problems.add("extra_visits", _l("Enter a number of visits between 0 and 50."))
+    if not valid_agencies(data.agencies_involved):
+        problems.add("agencies_involved", AGENCIES_PROBLEM)
     officer_id = data.receiving_officer_id or (actor.id if actor is not None else None)
     officer = db.session.get(User, officer_id) if officer_id else None
     if officer_id and (officer is None or not is_officer_of(officer, ward_id)):
@@ -159,6 +174,7 @@ def create_dossier(
         due_on=due_on or due_date(data.received_at, procedure.time_limit_days),
         returned_at=data.returned_at,
         extra_visits=data.extra_visits,
+        agencies_involved=data.agencies_involved,
         receiving_officer_id=officer.id if officer else None,
         applicant_phone=phone,
         created_by_id=actor.id if actor is not None else None,

@@ -30,6 +30,7 @@ from portal.satisfaction import rollups, tokens
 from portal.satisfaction.catalogue import procedures
 from portal.satisfaction.csvimport import ImportReport, rows, whole_number
 from portal.satisfaction.dossiers import (
+    AGENCIES_PROBLEM,
     NO_OFFICER_FOR_RETURN,
     RECEIPT_TAKEN,
     DossierInput,
@@ -40,6 +41,7 @@ from portal.satisfaction.dossiers import (
     create_dossier,
     due_date,
     timeliness_of,
+    valid_agencies,
 )
 from portal.satisfaction.models import (
     Attitude,
@@ -72,6 +74,7 @@ COLUMNS = (
     Column("returned_at", "NgayTra"),
     Column("status", "TrangThaiHoSo"),
     Column("extra_visits", None),
+    Column("agencies_involved", None),  # agencies involved, the ward included (default 1)
     Column("officer_phone", None),
     Column("applicant_phone", None),
 )
@@ -300,6 +303,7 @@ class _Parsed:
     due: date | None
     returned: datetime | None
     visits: int | None
+    agencies: int | None
     officer: User | None
     phone: str | None
     stage: Stage | None
@@ -325,6 +329,11 @@ def _parse(ward: Exchange, record: Record, problems: Problems) -> _Parsed:
         visits = whole_number(values["extra_visits"])
         if visits is None:
             problems.add("extra_visits", _l("extra_visits must be a whole number"))
+    agencies = None
+    if values.get("agencies_involved"):
+        agencies = whole_number(values["agencies_involved"])
+        if not valid_agencies(agencies):
+            problems.add("agencies_involved", AGENCIES_PROBLEM)
     officer = None
     if values.get("officer_phone"):
         officer = ward.officer(values["officer_phone"])
@@ -345,6 +354,7 @@ def _parse(ward: Exchange, record: Record, problems: Problems) -> _Parsed:
         due=due_at.astimezone(local_zone()).date() if due_at else None,
         returned=_date(values, "returned_at", problems, sent("returned_at")),
         visits=visits,
+        agencies=agencies,
         officer=officer,
         phone=phone,
         stage=_stage(record, problems),
@@ -377,7 +387,14 @@ def _check_stage(record: Record, p: _Parsed, existing: Dossier | None, problems:
 
 
 # What a return has counted (timeliness, contacts, the officer's figures): fixed afterwards.
-COUNTED = ("procedure_id", "received_at", "due_on", "returned_at", "extra_visits")
+COUNTED = (
+    "procedure_id",
+    "received_at",
+    "due_on",
+    "returned_at",
+    "extra_visits",
+    "agencies_involved",
+)
 
 
 def _update(ward: Exchange, dossier: Dossier, p: _Parsed, problems: Problems) -> Outcome:
@@ -401,6 +418,7 @@ def _update(ward: Exchange, dossier: Dossier, p: _Parsed, problems: Problems) ->
     change("due_on", p.due)
     change("returned_at", p.returned)
     change("extra_visits", p.visits)
+    change("agencies_involved", p.agencies)
     change("applicant_phone", p.phone)
     if p.officer is not None and dossier.returned_at is None:
         change("receiving_officer_id", p.officer.id)
@@ -467,6 +485,7 @@ def apply_record(ward: Exchange, record: Record) -> Outcome:
         received_at=parsed.received,
         returned_at=parsed.returned,
         extra_visits=parsed.visits or 0,
+        agencies_involved=parsed.agencies or 1,
         receiving_officer_id=parsed.officer.id if parsed.officer else None,
         applicant_phone=parsed.phone or "",
         national_code=parsed.code or None,

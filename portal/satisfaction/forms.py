@@ -16,6 +16,8 @@ from wtforms.validators import InputRequired, NumberRange, Optional
 
 from portal.forms import LocalDateTimeField, WholeNumberField, max_len, options
 from portal.satisfaction import labels
+from portal.satisfaction.dossiers import AGENCIES_PROBLEM
+from portal.satisfaction.indicators import AGENCIES_MAX
 from portal.satisfaction.ratings import COMMENT_MAX, REASON_MAX, callback_consent_text
 
 VISITS_MESSAGE = _l("Enter a number of visits between 0 and 50.")
@@ -45,6 +47,15 @@ class DossierForm(FlaskForm):
         default=0,
         description=_l("Times the applicant had to come back or supplement the dossier."),
         validators=[Optional(), NumberRange(0, 50, VISITS_MESSAGE)],
+    )
+    agencies_involved = WholeNumberField(
+        _l("Agencies involved"),
+        default=1,
+        description=_l(
+            "Agencies that took part in settling the dossier, the ward included: 1 when the "
+            "ward settles it alone."
+        ),
+        validators=[Optional(), NumberRange(1, AGENCIES_MAX, AGENCIES_PROBLEM)],
     )
     receiving_officer_id = SelectField(_l("Receiving officer"), validate_choice=False)
     applicant_phone = StringField(

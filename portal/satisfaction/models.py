@@ -85,6 +85,9 @@ class Dossier(TimestampMixin, db.Model):
     returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Times the applicant had to come back or supplement the dossier.
     extra_visits: Mapped[int] = mapped_column(sa.Integer, default=0)
+    # Agencies involved in settling it, the ward included (indicators 2 and 4 of Circular
+    # 01/2018): 1 for a dossier the ward settles alone.
+    agencies_involved: Mapped[int] = mapped_column(sa.Integer, default=1, server_default="1")
     receiving_officer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
     timeliness: Mapped[Timeliness | None] = mapped_column(str_enum(Timeliness))
     # The one-time rating link: hash only, who issued it, until when it works.
@@ -136,7 +139,22 @@ class SatisfactionRating(db.Model):
     __table_args__ = (
         sa.Index("ix_satisfaction_ratings_ward_created", "ward_id", "created_at"),
         sa.CheckConstraint("visits_reported IS NULL OR visits_reported >= 0", name="visits"),
-        sa.CheckConstraint("score IS NULL OR score BETWEEN 0 AND 6", name="score_range"),
+        sa.CheckConstraint(
+            "score IS NULL OR (score_max IS NOT NULL AND score >= 0 AND score <= score_max"
+            " AND score_max <= 10)",
+            name="score_range",
+        ),
+        sa.CheckConstraint("agencies_involved >= 1", name="agencies_involved_positive"),
+        *[
+            sa.CheckConstraint(f"{name} IS NULL OR {name} BETWEEN 0 AND 2", name=f"{name}_range")
+            for name in (
+                "points_time",
+                "points_agency_time",
+                "points_contacts",
+                "points_agencies",
+                "points_attitude",
+            )
+        ],
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -153,8 +171,20 @@ class SatisfactionRating(db.Model):
     issued_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
     timeliness: Mapped[Timeliness | None] = mapped_column(str_enum(Timeliness))
     contacts_needed: Mapped[int] = mapped_column(sa.Integer, default=0)
-    # Indicators 1, 3 and 7 of the 18-point scale (0–2 each), where the data exists.
+    agencies_involved: Mapped[int] = mapped_column(sa.Integer, default=1, server_default="1")
+    # The points (0–2) of the indicators of Circular 01/2018 one dossier supports (see
+    # portal.satisfaction.indicators): 1 time against the limit, 2 each agency's time (None
+    # when other agencies were involved and the total was not late), 3 contacts, 4 agencies,
+    # 7 attitude; all None without a return date.
+    points_time: Mapped[int | None] = mapped_column(sa.SmallInteger)
+    points_agency_time: Mapped[int | None] = mapped_column(sa.SmallInteger)
+    points_contacts: Mapped[int | None] = mapped_column(sa.SmallInteger)
+    points_agencies: Mapped[int | None] = mapped_column(sa.SmallInteger)
+    points_attitude: Mapped[int | None] = mapped_column(sa.SmallInteger)
+    # Their sum, and what the indicators scored could have given (2 each: 10, or 8 without
+    # indicator 2): averages are taken per available maximum.
     score: Mapped[int | None] = mapped_column(sa.Integer)
+    score_max: Mapped[int | None] = mapped_column(sa.SmallInteger)
     feedback_id: Mapped[int | None] = mapped_column(sa.ForeignKey("feedback.id"))
     # A dissatisfied resident may leave a number to be called back on: the number itself is
     # the case's contact (feedback.contact_phone, masked but for those handling the case);
@@ -221,6 +251,15 @@ class RollupCounters:
     dissatisfied: Mapped[int] = mapped_column(sa.Integer, default=0)
     scored: Mapped[int] = mapped_column(sa.Integer, default=0)
     score_sum: Mapped[int] = mapped_column(sa.Integer, default=0)
+    # What the scored ratings could have given, and each per-dossier indicator's points
+    # summed (indicator 2 with its own count: it is not scored for every dossier).
+    score_max_sum: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
+    points_time: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
+    points_agency_time: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
+    scored_agency_time: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
+    points_contacts: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
+    points_agencies: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
+    points_attitude: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
 
 
 class SatisfactionRollup(RollupCounters, db.Model):
@@ -269,4 +308,14 @@ COUNTERS = (
     "dissatisfied",
     "scored",
     "score_sum",
+    # the rating side goes on: COUNTERS[:5] are the dossiers', the rest the ratings'
+    "score_max_sum",
+    "points_time",
+    "points_agency_time",
+    "scored_agency_time",
+    "points_contacts",
+    "points_agencies",
+    "points_attitude",
 )
+DOSSIER_COUNTERS = COUNTERS[:5]
+RATING_COUNTERS = COUNTERS[5:]

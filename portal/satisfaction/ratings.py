@@ -1,6 +1,7 @@
 """The rating itself: three answers (a reason required for "Không hài lòng"), attitude,
-visits and a comment, given through the one-time link or at the desk's tablet; the 0–6 score
-of indicators 1, 3 and 7; a dissatisfied rating opens a case in the feedback inbox."""
+visits and a comment, given through the one-time link or at the desk's tablet; the points of
+indicators 1, 2, 3, 4 and 7 of Circular 01/2018 (indicators.py); a dissatisfied rating opens
+a case in the feedback inbox."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from portal.auth.phones import InvalidPhone, normalize_phone
 from portal.db import utcnow
 from portal.domain import Problems, StateConflict
 from portal.extensions import db
-from portal.satisfaction import cases, policy, rollups, tokens
+from portal.satisfaction import cases, indicators, policy, rollups, tokens
 from portal.satisfaction.models import (
     Attitude,
     Dossier,
@@ -97,15 +98,23 @@ def _validated(data: RatingInput) -> tuple[Level, Attitude | None]:
     return level, attitude
 
 
-def score_of(timeliness: Timeliness | None, contacts: int, attitude: Attitude | None) -> int | None:
-    """Indicators 1 (time against the legal limit), 3 (contacts needed) and 7 (attitude) of
-    the 18-point scale, 0–2 points each; None when the dossier has no return date."""
-    if timeliness is None:
-        return None
-    points = {Timeliness.EARLY: 2, Timeliness.ON_TIME: 1, Timeliness.LATE: 0}[timeliness]
-    points += 2 if contacts == 0 else 1 if contacts == 1 else 0
-    points += {Attitude.GOOD: 2, Attitude.ACCEPTABLE: 1, Attitude.POOR: 0, None: 1}[attitude]
-    return points
+def score_of(
+    timeliness: Timeliness | None, contacts: int, attitude: Attitude | None, agencies: int = 1
+) -> int | None:
+    """The points of the per-dossier indicators of Circular 01/2018 (1, 2, 3, 4 and 7: see
+    portal.satisfaction.indicators), summed; None when the dossier has no return date."""
+    return indicators.score_and_max(indicators.points_of(timeliness, contacts, agencies, attitude))[
+        0
+    ]
+
+
+def _points(dossier: Dossier, attitude: Attitude | None) -> dict[str, int | None]:
+    """The rating's indicator points, their sum and their maximum, from its dossier."""
+    points = indicators.points_of(
+        dossier.timeliness, dossier.extra_visits, dossier.agencies_involved, attitude
+    )
+    score, score_max = indicators.score_and_max(points)
+    return {**points, "score": score, "score_max": score_max}
 
 
 def _record_rating(dossier: Dossier, level, attitude, data: RatingInput, channel, now):
@@ -123,7 +132,8 @@ def _record_rating(dossier: Dossier, level, attitude, data: RatingInput, channel
         issued_by_id=dossier.token_issued_by_id,
         timeliness=dossier.timeliness,
         contacts_needed=dossier.extra_visits,
-        score=score_of(dossier.timeliness, dossier.extra_visits, attitude),
+        agencies_involved=dossier.agencies_involved,
+        **_points(dossier, attitude),
         callback_consent_text=callback_consent_text() if data.callback_phone else "",
         callback_consent_at=now if data.callback_phone else None,
         created_at=now,

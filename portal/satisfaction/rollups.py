@@ -12,8 +12,11 @@ import sqlalchemy as sa
 
 from portal.db import upsert_insert
 from portal.extensions import db
+from portal.satisfaction.indicators import POINT_COLUMNS
 from portal.satisfaction.models import (
     COUNTERS,
+    DOSSIER_COUNTERS,
+    RATING_COUNTERS,
     Dossier,
     Level,
     SatisfactionRating,
@@ -66,11 +69,21 @@ def dossier_returned(dossier: Dossier) -> None:
     )
 
 
+def rating_points(rating: SatisfactionRating) -> dict[str, int]:
+    """The score counters a rating adds: scored, its score and maximum, each indicator's
+    points (and indicator 2's own count); nothing for a rating without a score."""
+    if rating.score is None:
+        return {}
+    add = {"scored": 1, "score_sum": rating.score, "score_max_sum": rating.score_max}
+    for column in POINT_COLUMNS:
+        add[column] = getattr(rating, column) or 0
+    add["scored_agency_time"] = int(rating.points_agency_time is not None)
+    return add
+
+
 def rating_recorded(rating: SatisfactionRating) -> None:
     """Count a rating in the month it was given."""
-    add = {"ratings": 1, rating.level.value: 1}
-    if rating.score is not None:
-        add.update(scored=1, score_sum=rating.score)
+    add = {"ratings": 1, rating.level.value: 1, **rating_points(rating)}
     bump(rating.ward_id, rating.procedure_id, rating.officer_id, month_of(rating.created_at), **add)
 
 
@@ -92,9 +105,7 @@ def fresh_totals(ward_id: int | None = None) -> dict[tuple, Counter]:
         key = (r.ward_id, r.procedure_id, r.officer_id, month_of(r.created_at))
         counter = totals.setdefault(key, Counter())
         counter.update({"ratings": 1, r.level.value: 1})
-        if r.score is not None:
-            counter.update({"scored": 1})
-            counter["score_sum"] += r.score
+        counter.update(rating_points(r))
     return {key: +counter for key, counter in totals.items()}
 
 
@@ -143,18 +154,25 @@ def rebuild(ward_id: int | None = None) -> int:
         sa.literal(1).label("returned"),
         *[flag(d.c.timeliness == t.value).label(t.value) for t in Timeliness],
         d.c.extra_visits.label("contacts"),
-        *[zero.label(name) for name in COUNTERS[5:]],
+        *[zero.label(name) for name in RATING_COUNTERS],
     ).where(d.c.returned_at.is_not(None), d.c.receiving_officer_id.is_not(None))
+    # The rating side of each counter, by name (a UNION matches columns by position).
+    rating_side = {
+        "ratings": sa.literal(1),
+        **{level.value: flag(r.c.level == level.value) for level in Level},
+        "scored": flag(r.c.score.is_not(None)),
+        "score_sum": sa.func.coalesce(r.c.score, 0),
+        "score_max_sum": sa.func.coalesce(r.c.score_max, 0),
+        **{name: sa.func.coalesce(r.c[name], 0) for name in POINT_COLUMNS},
+        "scored_agency_time": flag(r.c.points_agency_time.is_not(None)),
+    }
     rated = sa.select(
         r.c.ward_id,
         r.c.procedure_id,
         r.c.officer_id,
         _local_month(r.c.created_at, dialect).label("month"),
-        *[zero.label(name) for name in COUNTERS[:5]],
-        sa.literal(1).label("ratings"),
-        *[flag(r.c.level == level.value).label(level.value) for level in Level],
-        flag(r.c.score.is_not(None)).label("scored"),
-        sa.func.coalesce(r.c.score, 0).label("score_sum"),
+        *[zero.label(name) for name in DOSSIER_COUNTERS],
+        *[rating_side[name].label(name) for name in RATING_COUNTERS],
     ).where(r.c.officer_id.is_not(None))
     if ward_id is not None:
         returned = returned.where(d.c.ward_id == ward_id)

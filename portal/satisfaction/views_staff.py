@@ -172,6 +172,7 @@ def new_dossier():
             received_at=to_utc(form.received_at.data),
             returned_at=to_utc(form.returned_at.data),
             extra_visits=form.extra_visits.data or 0,
+            agencies_involved=form.agencies_involved.data or 1,
             receiving_officer_id=int_or_none(form.receiving_officer_id.data),
             applicant_phone=form.applicant_phone.data or "",
         )

@@ -39,7 +39,7 @@ class Format(enum.Enum):
     LONG_TEXT = "long_text"  # typed by people, kept on its lines
     INTEGER = "integer"
     PERCENT = "percent"  # a share from 0 to 1
-    DECIMAL = "decimal"  # a mean with one decimal: a score out of 6, working days
+    DECIMAL = "decimal"  # a mean with one decimal: a score out of 10, working days
     DATE = "date"
     DATETIME = "datetime"  # an aware UTC time, shown and written in Hà Nội time
     MET = "met"  # whether a requirement is met: True or False
