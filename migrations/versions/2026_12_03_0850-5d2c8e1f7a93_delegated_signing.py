@@ -47,7 +47,9 @@ def upgrade():
         sa.ForeignKeyConstraint(
             ["revoked_by_id"], ["users.id"], name=op.f("fk_delegations_revoked_by_id_users")
         ),
-        sa.ForeignKeyConstraint(["ward_id"], ["wards.id"], name=op.f("fk_delegations_ward_id_wards")),
+        sa.ForeignKeyConstraint(
+            ["ward_id"], ["wards.id"], name=op.f("fk_delegations_ward_id_wards")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_delegations")),
         sa.UniqueConstraint("ward_id", "decision_number", name="uq_delegations_ward_decision"),
     )

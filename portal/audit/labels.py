@@ -78,6 +78,8 @@ ACTIONS = {
     ),
     "satisfaction_staff.revoke_kiosk": (_l("Revoked a rating tablet"), "kiosk_device"),
     "kiosk.enrolled": (_l("A rating tablet was enrolled with its code"), "kiosk_device"),
+    "satisfaction_staff.create_delegation": (_l("Recorded a signing delegation"), "delegation"),
+    "satisfaction_staff.revoke_delegation": (_l("Revoked a signing delegation"), "delegation"),
     "satisfaction_staff.edit_procedure": (_l("Saved a procedure"), "procedure"),
     "satisfaction_staff.import_procedures": (_l("Imported procedures"), None),
     # downloads of personal data (GET routes marked with @audited_download)
@@ -135,6 +137,7 @@ TARGETS = {
     "api_key": (lazy_pgettext("audit", "API key"), None, None),
     "attachment": (lazy_pgettext("audit", "Attachment"), None, None),
     "kiosk_device": (lazy_pgettext("audit", "Rating tablet"), None, None),
+    "delegation": (lazy_pgettext("audit", "Signing delegation"), None, None),
 }
 
 # What `detail` may say, as the page shows it.
@@ -166,6 +169,12 @@ DETAILS = {
     "end": _l("Until"),
     "merged_into": _l("Merged into"),
     "moved": _l("Duplicates moved along"),
+    "decision_number": _l("Decision number"),
+    "officer_id": _l("Officer delegated (account number)"),
+    "valid_from": _l("Valid from"),
+    "valid_to": _l("Valid until"),
+    "procedures": _l("Procedures covered (codes)"),
+    "revoked_at": _l("Revoked at"),
 }
 
 
