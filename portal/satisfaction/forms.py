@@ -13,8 +13,8 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.widgets import CheckboxInput, ListWidget
 from wtforms.validators import InputRequired, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.dialogues.reception_forms import LocalDateField
 from portal.forms import LocalDateTimeField, WholeNumberField, int_or_none, max_len, options
