@@ -62,7 +62,10 @@ def dossier(world, number, code=COPY, received=None) -> Dossier:
 def problems(call) -> dict:
     with pytest.raises(DomainError) as caught:
         call()
-    return {k: str(v) for k, v in (caught.value.errors or {caught.value.field: caught.value.message}).items()}
+    return {
+        k: str(v)
+        for k, v in (caught.value.errors or {caught.value.field: caught.value.message}).items()
+    }
 
 
 # ---------------------------------------------------------------- the lifecycle
@@ -154,7 +157,9 @@ def test_duplicate_decision_number_in_the_ward_only(world):
     delegate(world, number="15/QĐ-UBND")
     with force_locale("en"):
         found = problems(lambda: delegate(world, number="15/QĐ-UBND"))
-    assert found == {"decision_number": "This ward already has a delegation with this decision number."}
+    assert found == {
+        "decision_number": "This ward already has a delegation with this decision number."
+    }
     other_chairman = make_user(Role.CHAIRMAN, world.other_ward)
     other_officer = world.staff_other
     copy = next(p for p in catalogue.procedures(world.other_ward.id) if p.code == COPY)
@@ -217,9 +222,7 @@ def test_chairman_records_and_revokes_on_the_page(client, world):
     created = entries["satisfaction_staff.create_delegation"]
     assert (created.target_type, created.target_id) == ("delegation", item.id)
     assert created.detail["decision_number"] == "20/QĐ-UBND"
-    assert created.detail["procedures"] == f"{COPY},{SIGNATURE}" or set(
-        created.detail["procedures"].split(",")
-    ) == {COPY, SIGNATURE}
+    assert set(created.detail["procedures"].split(",")) == {COPY, SIGNATURE}
     assert set(created.detail) == {
         "decision_number",
         "officer_id",
@@ -262,7 +265,10 @@ def test_return_with_a_valid_delegation_records_the_officer(world):
     assert (copy.signed_by_id, copy.delegation_id) == (world.staff.id, item.id)
     chairman_signed = dossier(world, "BN-2")
     dossiers.return_dossier(world.staff, chairman_signed, now=local(2026, 11, 4))
-    assert (chairman_signed.signed_by_id, chairman_signed.delegation_id) == (world.chairman.id, None)
+    assert (chairman_signed.signed_by_id, chairman_signed.delegation_id) == (
+        world.chairman.id,
+        None,
+    )
     # A new slip keeps what was recorded; revoking later changes nothing already signed.
     delegations.revoke(world.chairman, item, now=local(2026, 11, 5))
     dossiers.return_dossier(world.staff, copy, now=local(2026, 11, 6))
@@ -271,8 +277,11 @@ def test_return_with_a_valid_delegation_records_the_officer(world):
     assert copy.delegation_id == item.id  # checked at the return's moment, when it was valid
 
 
-@pytest.mark.parametrize("case", ["expired", "not_yet", "revoked", "wrong_procedure", "officer_gone"])
+@pytest.mark.parametrize(
+    "case", ["expired", "not_yet", "revoked", "wrong_procedure", "officer_gone"]
+)
 def test_return_refuses_a_delegation_that_cannot_sign(world, case):
+    copy = dossier(world, "BN-9")
     if case == "expired":
         item = delegate(world, start=date(2026, 10, 1), end=date(2026, 10, 31))
         message = delegations.ENDED
@@ -291,20 +300,25 @@ def test_return_refuses_a_delegation_that_cannot_sign(world, case):
         world.staff.is_active_account = False
         db.session.flush()
         message = delegations.OFFICER_GONE
-    copy = dossier(world, "BN-9")
     with pytest.raises(DomainError) as caught:
-        dossiers.return_dossier(
-            world.chairman, copy, now=local(2026, 11, 4), delegation_id=item.id
-        )
+        dossiers.return_dossier(world.chairman, copy, now=local(2026, 11, 4), delegation_id=item.id)
     assert (caught.value.field, str(caught.value.message)) == ("signer", str(message))
 
 
 def test_the_return_form_offers_only_usable_delegations(client, world):
     now = utcnow()
     today = now.astimezone(local_zone()).date()
-    good = delegate(world, number="1/QĐ", start=today - timedelta(days=10), end=today + timedelta(days=10))
+    good = delegate(
+        world, number="1/QĐ", start=today - timedelta(days=10), end=today + timedelta(days=10)
+    )
     delegate(world, number="2/QĐ", start=today - timedelta(days=30), end=today - timedelta(days=20))
-    delegate(world, number="3/QĐ", codes=(SIGNATURE,), start=today - timedelta(days=10), end=today + timedelta(days=10))
+    delegate(
+        world,
+        number="3/QĐ",
+        codes=(SIGNATURE,),
+        start=today - timedelta(days=10),
+        end=today + timedelta(days=10),
+    )
     copy = dossier(world, "BN-5", received=now - timedelta(hours=2))
     db.session.commit()
     login_as(client, world.staff)
@@ -312,7 +326,9 @@ def test_the_return_form_offers_only_usable_delegations(client, world):
     assert f'value="{good.id}"' in page and "Quyết định số 1/QĐ" in page
     assert "2/QĐ" not in page and "3/QĐ" not in page
     assert "KT. CHỦ TỊCH" in page
-    slip = post_form(client, f"/staff/satisfaction/dossiers/{copy.id}/return", {"signer": str(good.id)})
+    slip = post_form(
+        client, f"/staff/satisfaction/dossiers/{copy.id}/return", {"signer": str(good.id)}
+    )
     assert slip.status_code == 200
     db.session.expire_all()
     signed = db.session.get(Dossier, copy.id)
@@ -324,11 +340,19 @@ def test_the_return_form_offers_only_usable_delegations(client, world):
 def test_the_return_page_refuses_a_forged_choice(client, world):
     now = utcnow()
     today = now.astimezone(local_zone()).date()
-    wrong = delegate(world, number="3/QĐ", codes=(SIGNATURE,), start=today - timedelta(days=1), end=today + timedelta(days=1))
+    wrong = delegate(
+        world,
+        number="3/QĐ",
+        codes=(SIGNATURE,),
+        start=today - timedelta(days=1),
+        end=today + timedelta(days=1),
+    )
     copy = dossier(world, "BN-6", received=now - timedelta(hours=2))
     db.session.commit()
     login_as(client, world.staff)
-    answer = post_form(client, f"/staff/satisfaction/dossiers/{copy.id}/return", {"signer": str(wrong.id)})
+    answer = post_form(
+        client, f"/staff/satisfaction/dossiers/{copy.id}/return", {"signer": str(wrong.id)}
+    )
     assert answer.status_code == 302
     db.session.expire_all()
     assert db.session.get(Dossier, copy.id).returned_at is None
@@ -418,11 +442,13 @@ def test_dashboard_counts_delegated_signing(world):
     assert row.figures.median_working_days == 3.0
     assert summary.delegated.dossiers == 2
     assert summary.chairman.dossiers == 2 and summary.chairman.average_working_days == 3.0
-    assert summary.chairman.days == [1, 5] or sorted(summary.chairman.days) == [1, 5]
+    assert sorted(summary.chairman.days) == [1, 5]
     # The table (page and exports): a row per group, then the two totals.
     with force_locale("vi"):
         (table,) = tables.download("delegated-signing", world.ward.id, NOVEMBER, date(2026, 12, 3))
-        built = tables.SIGNING_TABLE.build(WardDashboard(world.ward.id, NOVEMBER, date(2026, 12, 3)))
+        built = tables.SIGNING_TABLE.build(
+            WardDashboard(world.ward.id, NOVEMBER, date(2026, 12, 3))
+        )
         assert str(tables.SIGNING_TABLE.sheet) == "Ký thay theo ủy quyền"
     assert "delegated-signing" in tables.WARD_TABLES
     assert len(built.items) == 3 and len(table.items) == 3
@@ -432,7 +458,7 @@ def test_dashboard_counts_delegated_signing(world):
     assert cells[2][2:] == ["Chủ tịch UBND phường", 2, 3.0, 3.0]
 
 
-def test_dashboard_table_on_the_page_and_in_the_workbook(client, world):
+def test_dashboard_page_shows_the_table(client, world):
     login_as(client, world.chairman)
     page = client.get("/dashboard/?period=month&date=2026-11")
     assert page.status_code == 200 and "Ký thay theo ủy quyền" in text_of(page)
