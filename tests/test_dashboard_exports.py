@@ -32,7 +32,7 @@ from test_dashboard import (
 )
 
 from portal.codes import format_code
-from portal.dashboard import reports, tables, today
+from portal.dashboard import reports, signing, tables, today
 from portal.dashboard import services as dashboard
 from portal.dashboard.periods import Period
 from portal.extensions import db
@@ -207,6 +207,7 @@ def test_xlsx_of_every_table(client, rated: World):
         "Feedback by category",
         "Feedback overdue",
         "Dialogues and reception",
+        "Delegated signing",
     ]
     sheet = book["Satisfaction by procedure"]
     header = [cell.value for cell in sheet[1]]
@@ -393,6 +394,7 @@ WARD_NEEDS: dict[str, Callable[[int], object]] = {
         dashboard.dialogue_summary(w, NOV),
         dashboard.dialogue_summary(w, OCT),
     ],
+    "delegated-signing": lambda w: signing.signing_summary(w, NOV),
 }
 CITY_NEEDS: dict[str, Callable[[], object]] = {
     "ward-comparison": lambda: dashboard.ward_comparison(NOV),
