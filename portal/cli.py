@@ -339,6 +339,48 @@ def _demo_supervision(ward) -> None:
     )
 
 
+DEMO_DELEGATION = "15/QĐ-UBND"  # the chairman's decision delegating certified copies
+DEMO_DELEGATED_CODES = ("2.000815", "2.000884")  # certified copies and signatures
+
+
+def _demo_delegation(ward):
+    """The chairman's delegation of the certification procedures (certified copies,
+    certified signatures) to the ward's justice–civil status officer, as in the pilot: from a
+    year ago to the end of next year (made once, by the demo chairman, through the service).
+    The delegation, or None without a chairman or an officer."""
+    from datetime import date, timedelta
+
+    from portal.satisfaction import delegations as satisfaction_delegations
+    from portal.satisfaction.models import Delegation
+    from portal.timeutil import local_today
+
+    existing = db.session.execute(
+        sa.select(Delegation).where(
+            Delegation.ward_id == ward.id, Delegation.decision_number == DEMO_DELEGATION
+        )
+    ).scalar_one_or_none()
+    if existing is not None:
+        return existing
+    chairman = satisfaction_delegations.ward_chairman(ward.id)
+    officers = satisfaction_delegations.delegable_officers(ward.id)
+    if chairman is None or not officers:
+        return None
+    by_code = {p.code: p for p in satisfaction_catalogue.procedures(ward.id) if p.code}
+    today = local_today()
+    start = today - timedelta(days=365)
+    return satisfaction_delegations.create_delegation(
+        chairman,
+        satisfaction_delegations.DelegationInput(
+            decision_number=DEMO_DELEGATION,
+            decision_date=start,
+            officer_id=officers[0].id,
+            procedure_ids=[by_code[code].id for code in DEMO_DELEGATED_CODES if code in by_code],
+            valid_from=start,
+            valid_to=date(today.year + 1, 12, 31),
+        ),
+    )
+
+
 def _demo_satisfaction(all_wards, ward) -> None:
     """The procedure catalogue of every demo ward, and three dossiers at the Bồ Đề one-stop
     desk: one being processed, one returned with its rating link, one rated "satisfied"
@@ -350,6 +392,7 @@ def _demo_satisfaction(all_wards, ward) -> None:
 
     for each in all_wards:
         satisfaction_catalogue.provide_defaults(each.id)
+    delegation = _demo_delegation(ward)
     if db.session.execute(sa.select(Dossier.id).where(Dossier.ward_id == ward.id)).first():
         return
     staff = db.session.execute(
@@ -372,7 +415,13 @@ def _demo_satisfaction(all_wards, ward) -> None:
     returned = register("BD-DEMO-0002", "1.000894", 2)  # marriage: returned, not yet rated
     satisfaction_dossiers.return_dossier(staff, returned, now=now - timedelta(days=1))
     rated = register("BD-DEMO-0001", "2.000815", 3)  # certified copy: returned and rated
-    token = satisfaction_dossiers.return_dossier(staff, rated, now=now - timedelta(days=3))
+    token = satisfaction_dossiers.return_dossier(
+        staff,
+        rated,
+        now=now - timedelta(days=3),
+        # signed by the justice–civil status officer on the chairman's behalf
+        delegation_id=delegation.id if delegation is not None else None,
+    )
     satisfaction_ratings.rate(
         token,
         satisfaction_ratings.RatingInput(

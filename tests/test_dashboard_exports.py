@@ -32,7 +32,7 @@ from test_dashboard import (
 )
 
 from portal.codes import format_code
-from portal.dashboard import reports, tables, today
+from portal.dashboard import reports, signing, tables, today
 from portal.dashboard import services as dashboard
 from portal.dashboard.periods import Period
 from portal.extensions import db
@@ -210,6 +210,7 @@ def test_xlsx_of_every_table(client, rated: World):
         "Feedback by category",
         "Feedback overdue",
         "Dialogues and reception",
+        "Delegated signing",
     ]
     sheet = book["Satisfaction by procedure"]
     header = [cell.value for cell in sheet[1]]
@@ -400,6 +401,7 @@ WARD_NEEDS: dict[str, Callable[[int], object]] = {
         dashboard.dialogue_summary(w, NOV),
         dashboard.dialogue_summary(w, OCT),
     ],
+    "delegated-signing": lambda w: signing.signing_summary(w, NOV),
 }
 CITY_NEEDS: dict[str, Callable[[], object]] = {
     "ward-comparison": lambda: dashboard.compare_wards(NOV, 10),

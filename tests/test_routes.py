@@ -29,6 +29,7 @@ from portal.feedback import categories as feedback_categories
 from portal.feedback import queries as feedback_queries
 from portal.feedback.uploads import Upload
 from portal.satisfaction import catalogue as satisfaction_catalogue
+from portal.satisfaction import delegations as satisfaction_delegations
 from portal.satisfaction import dossiers as satisfaction_dossiers
 from portal.satisfaction import kiosks as satisfaction_kiosks
 from portal.supervision import services as supervision
@@ -602,6 +603,24 @@ ROUTES = {
         {},
         only({"chairman": 302}),
     ),
+    "satisfaction_staff.delegations": (
+        "GET",
+        lambda w: "/staff/satisfaction/delegations",
+        None,
+        only({"staff": 200, "staff_other": 200, "chairman": 200, "supervisor": 200}),
+    ),
+    "satisfaction_staff.create_delegation": (
+        "POST",
+        lambda w: "/staff/satisfaction/delegations",
+        {"decision_number": "12/QĐ-UBND"},  # no dates, officer or procedures: the form again
+        only({"chairman": 422}),
+    ),
+    "satisfaction_staff.revoke_delegation": (
+        "POST",
+        lambda w: f"/staff/satisfaction/delegations/{w.delegation.id}/revoke",
+        {},
+        only({"chairman": 302}),
+    ),
     "satisfaction_staff.dossiers": (
         "GET",
         lambda w: "/staff/satisfaction/dossiers",
@@ -914,6 +933,17 @@ def guard_world(world: World) -> World:
     world.recommendation = supervision.send(
         world.supervisor,
         supervision.RecommendationInput("dossier", "BN-2026-0001", "Hồ sơ trễ", "Đề nghị làm rõ."),
+    )
+    world.delegation = satisfaction_delegations.create_delegation(
+        world.chairman,
+        satisfaction_delegations.DelegationInput(
+            decision_number="01/QĐ-UBND",
+            decision_date=local_today(),
+            officer_id=world.staff.id,
+            procedure_ids=[world.procedure.id],
+            valid_from=local_today(),
+            valid_to=local_today() + timedelta(days=365),
+        ),
     )
     db.session.commit()
     return world

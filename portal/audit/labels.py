@@ -78,6 +78,8 @@ ACTIONS = {
     ),
     "satisfaction_staff.revoke_kiosk": (_l("Revoked a rating tablet"), "kiosk_device"),
     "kiosk.enrolled": (_l("A rating tablet was enrolled with its code"), "kiosk_device"),
+    "satisfaction_staff.create_delegation": (_l("Recorded a signing delegation"), "delegation"),
+    "satisfaction_staff.revoke_delegation": (_l("Revoked a signing delegation"), "delegation"),
     "satisfaction_staff.edit_procedure": (_l("Saved a procedure"), "procedure"),
     "satisfaction_staff.import_procedures": (_l("Imported procedures"), None),
     # Fatherland Front supervision
@@ -144,6 +146,7 @@ TARGETS = {
         "supervision.detail",
         "item_id",
     ),
+    "delegation": (lazy_pgettext("audit", "Signing delegation"), None, None),
 }
 
 # What `detail` may say, as the page shows it.
@@ -178,6 +181,12 @@ DETAILS = {
     "subject": _l("About"),
     "due_on": _l("Answer due"),
     "late": _l("Answered after the deadline"),
+    "decision_number": _l("Decision number"),
+    "officer_id": _l("Officer delegated (account number)"),
+    "valid_from": _l("Valid from"),
+    "valid_to": _l("Valid until"),
+    "procedures": _l("Procedures covered (codes)"),
+    "revoked_at": _l("Revoked at"),
 }
 
 

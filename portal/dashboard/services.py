@@ -23,7 +23,7 @@ from functools import cached_property
 import sqlalchemy as sa
 
 from portal.auth.models import User
-from portal.dashboard import national_index
+from portal.dashboard import national_index, signing
 from portal.dashboard.periods import Period, months_after, period_containing
 from portal.dialogues import services as dialogue_services
 from portal.dialogues.models import (
@@ -972,6 +972,10 @@ class WardDashboard:
     @cached_property
     def previous_dialogues(self) -> DialogueFigures:
         return dialogue_summary(self.ward_id, self.period.previous())
+
+    @cached_property
+    def signing(self) -> signing.SigningSummary:
+        return signing.signing_summary(self.ward_id, self.period)
 
 
 @dataclass

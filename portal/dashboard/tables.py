@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from portal.codes import format_code
-from portal.dashboard import national_index, services
+from portal.dashboard import national_index, services, signing
 from portal.dashboard.periods import Period
 from portal.dialogues.services import NOTICE_DAYS, RESULTS_DAYS
 from portal.satisfaction.labels import LEVEL, TIMELINESS
@@ -437,6 +437,52 @@ WARD_TABLES: dict[str, TableSpec] = {
         ),
     )
 }
+
+# ---------------------------------------------------------------- delegated signing
+
+
+def signing_lines(summary: signing.SigningSummary) -> list[signing.SigningRow]:
+    """A row per month, procedure and officer signing under delegation, then the period's
+    totals: all signed under delegation, and all the chairman signed."""
+    totals = [
+        signing.SigningRow(
+            None, None, "", "", None, _("All officers under delegation"), summary.delegated
+        ),
+        signing.SigningRow(None, None, "", "", None, _("The chairman"), summary.chairman),
+    ]
+    return [*summary.rows, *totals]
+
+
+SIGNING = (
+    Column(_l("Month"), lambda row: row.month.label if row.month else _("Whole period")),
+    Column(_l("Procedure"), lambda row: row.name(locale()) if row.procedure_id else _("All")),
+    Column(_l("Signed by"), attrgetter("officer_name")),
+    Column(_l("Dossiers returned"), attrgetter("figures.dossiers"), Format.INTEGER),
+    Column(
+        _l("Average working days taken"),
+        attrgetter("figures.average_working_days"),
+        Format.DECIMAL,
+    ),
+    Column(
+        _l("Median working days taken"),
+        attrgetter("figures.median_working_days"),
+        Format.DECIMAL,
+    ),
+)
+
+SIGNING_TABLE = TableSpec(
+    "delegated-signing",
+    # Translators: the name of a sheet of an XLSX file: at most 31 characters.
+    _l("Delegated signing"),
+    SIGNING,
+    lambda d: signing_lines(d.signing),
+    lambda d: _(
+        "Results signed on the chairman's behalf under delegation, by month, procedure and "
+        "officer, beside those the chairman signed, %(period)s",
+        period=d.period.label,
+    ),
+)
+WARD_TABLES[SIGNING_TABLE.name] = SIGNING_TABLE
 
 # ---------------------------------------------------------------- the city's tables
 

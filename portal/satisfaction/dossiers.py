@@ -15,7 +15,7 @@ from portal.auth.phones import InvalidPhone, normalize_phone
 from portal.db import utcnow
 from portal.domain import DomainError, PermissionDenied, Problems
 from portal.extensions import db
-from portal.satisfaction import policy, rollups, tokens
+from portal.satisfaction import delegations, policy, rollups, tokens
 from portal.satisfaction.indicators import AGENCIES_MAX
 from portal.satisfaction.models import Dossier, Procedure, Timeliness
 from portal.satisfaction.policy import DossierAction
@@ -194,10 +194,18 @@ def create_dossier(
     return dossier
 
 
-def return_for_slip(actor: User, dossier: Dossier, *, now=None, extra_visits=None):
-    """Hand the dossier back: record the return and its timeliness, and issue the one-time
-    rating link and short code printed on the slip. Returns both raw (tokens.Issued; only
-    their hashes are stored). Issuing again (a lost slip) replaces unused ones."""
+UNCHANGED = object()  # return_for_slip's signer when the caller does not choose one
+
+
+def return_for_slip(
+    actor: User, dossier: Dossier, *, now=None, extra_visits=None, delegation_id=UNCHANGED
+):
+    """Hand the dossier back: record the return and its timeliness, who signed its result
+    (`delegation_id`: None for the chairman, else the delegation its officer signed under,
+    checked against the moment of the return; by default the chairman on a first return,
+    what was recorded on a new slip), and issue the one-time rating link and short code
+    printed on the slip. Returns both raw (tokens.Issued; only their hashes are stored).
+    Issuing again (a lost slip) replaces unused ones."""
     now = now or utcnow()
     policy.require_dossier(actor, dossier, DossierAction.RETURN, now)
     if extra_visits is not None:
@@ -205,6 +213,10 @@ def return_for_slip(actor: User, dossier: Dossier, *, now=None, extra_visits=Non
             raise DomainError(_l("Enter a number of visits between 0 and 50."), "extra_visits")
         dossier.extra_visits = extra_visits
     first_return = dossier.returned_at is None
+    moment = now if first_return else dossier.returned_at
+    if delegation_id is not UNCHANGED or first_return or dossier.signed_by_id is None:
+        chosen = None if delegation_id is UNCHANGED else delegation_id
+        delegations.sign(dossier, delegations.signer_for(dossier, chosen, moment))
     if dossier.receiving_officer_id is None:  # sent by the one-stop software without one
         dossier.receiving_officer_id = actor.id
     if first_return:
@@ -217,6 +229,11 @@ def return_for_slip(actor: User, dossier: Dossier, *, now=None, extra_visits=Non
     return issued
 
 
-def return_dossier(actor: User, dossier: Dossier, *, now=None, extra_visits=None) -> str:
+def return_dossier(
+    actor: User, dossier: Dossier, *, now=None, extra_visits=None, delegation_id=UNCHANGED
+) -> str:
     """return_for_slip, for callers that need only the link's raw token."""
-    return return_for_slip(actor, dossier, now=now, extra_visits=extra_visits).token
+    issued = return_for_slip(
+        actor, dossier, now=now, extra_visits=extra_visits, delegation_id=delegation_id
+    )
+    return issued.token

@@ -26,7 +26,7 @@ from portal.auth.phones import InvalidPhone, normalize_phone
 from portal.db import utcnow
 from portal.domain import DomainError, Problems
 from portal.extensions import db
-from portal.satisfaction import rollups, tokens
+from portal.satisfaction import delegations, rollups, tokens
 from portal.satisfaction.catalogue import procedures
 from portal.satisfaction.csvimport import ImportReport, rows, whole_number
 from portal.satisfaction.dossiers import (
@@ -77,6 +77,9 @@ COLUMNS = (
     Column("agencies_involved", None),  # agencies involved, the ward included (default 1)
     Column("officer_phone", None),
     Column("applicant_phone", None),
+    # Who signed the result (a returned dossier): the login (phone or e-mail) of the ward's
+    # chairman, or of an officer with a delegation valid on the return date for the procedure.
+    Column("signer", None),
 )
 # Every accepted name -> the portal's own.
 NAMES = {c.name: c.name for c in COLUMNS} | {c.national: c.name for c in COLUMNS if c.national}
@@ -466,10 +469,37 @@ def _update(ward: Exchange, dossier: Dossier, p: _Parsed, problems: Problems) ->
     return Outcome("updated", dossier, issued)
 
 
+def _signed(record: Record, outcome: Outcome) -> Outcome:
+    """Record the signer the record names (its `signer` login), checked as the desk's
+    return checks it: a DomainError on the column when it cannot sign this dossier."""
+    login = record.values.get("signer", "")
+    if not login:
+        return outcome
+    dossier = outcome.dossier
+    column = record.sent_name("signer")
+    if dossier.returned_at is None:
+        raise DomainError(
+            _l("%(column)s given, but the dossier is not returned yet", column=column), "signer"
+        )
+    signer = delegations.signer_by_login(dossier, login, dossier.returned_at)
+    if isinstance(signer, str):
+        raise DomainError(signer, "signer")
+    before = (dossier.signed_by_id, dossier.delegation_id)
+    delegations.sign(dossier, signer)
+    db.session.flush()
+    if outcome.result == "unchanged" and before != (dossier.signed_by_id, dossier.delegation_id):
+        return Outcome("updated", dossier, outcome.issued)
+    return outcome
+
+
 def apply_record(ward: Exchange, record: Record) -> Outcome:
-    """Create or update the dossier one record is about. Raises DomainError with every
-    problem of the record, keyed by column (Record.sent_name gives the name it was sent
-    under); nothing of a bad record is saved."""
+    """Create or update the dossier one record is about, and record who signed it when the
+    record says. Raises DomainError with every problem of the record, keyed by column
+    (Record.sent_name gives the name it was sent under); nothing of a bad record is saved."""
+    return _signed(record, _apply(ward, record))
+
+
+def _apply(ward: Exchange, record: Record) -> Outcome:
     problems = Problems()
     parsed = _parse(ward, record, problems)
     existing = ward.find(parsed.code, clean(parsed.number))
@@ -524,8 +554,8 @@ def import_dossiers_csv(actor: User, ward_id: int, text: str, now=None) -> Impor
     (NgayTiepNhan), and optionally national_code (MaHoSo: a row with a known one updates its
     dossier), due_on (NgayHenTra), returned_at (NgayTra), status (TrangThaiHoSo),
     extra_visits, officer_phone, applicant_phone (for the lookup; never shown in the
-    report). Good rows are kept; each bad row is reported with its line number and nothing
-    of it is saved."""
+    report), signer (who signed the result: a login). Good rows are kept; each bad row is
+    reported with its line number and nothing of it is saved."""
     _check_officer(actor, ward_id)
     ward = Exchange(ward_id, actor, now)
     report = ImportReport()

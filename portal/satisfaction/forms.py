@@ -9,12 +9,15 @@ from wtforms import (
     HiddenField,
     RadioField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import InputRequired, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
-from portal.forms import LocalDateTimeField, WholeNumberField, max_len, options
+from portal.dialogues.reception_forms import LocalDateField
+from portal.forms import LocalDateTimeField, WholeNumberField, int_or_none, max_len, options
 from portal.satisfaction import labels
 from portal.satisfaction.dossiers import AGENCIES_PROBLEM
 from portal.satisfaction.indicators import AGENCIES_MAX
@@ -70,6 +73,16 @@ class DossierForm(FlaskForm):
 
 
 class ReturnForm(FlaskForm):
+    # Who signed the result: the chairman, or an officer under a delegation valid on the
+    # return date for this procedure (the choices; the service checks again).
+    signer = SelectField(
+        _l("Signed by"),
+        description=_l(
+            "The chairman, or an officer signing on the chairman's behalf (KT. CHỦ TỊCH) under "
+            "a delegation valid on the return date for this procedure."
+        ),
+        validate_choice=False,
+    )
     extra_visits = WholeNumberField(
         _l("Extra visits (optional)"),
         description=_l("Leave empty to keep the number recorded so far."),
@@ -83,6 +96,48 @@ class ReturnForm(FlaskForm):
         ),
         validators=[max_len(20)],
         render_kw={"autocomplete": "off", "inputmode": "tel"},
+    )
+
+
+def _id_or_zero(value) -> int:
+    """A checked box's value as an id; anything else 0, which no procedure has (the
+    service then says to choose the ward's procedures)."""
+    return int_or_none(value) or 0
+
+
+class DelegationForm(FlaskForm):
+    """The chairman records a delegation decision (ủy quyền ký)."""
+
+    decision_number = StringField(
+        _l("Decision number"),
+        description=_l("As on the decision, for example 125/QĐ-UBND."),
+        validators=[
+            InputRequired(_l("Enter the decision number (at most %(max)d characters).", max=60)),
+            max_len(60),
+        ],
+    )
+    decision_date = LocalDateField(
+        _l("Date of the decision"),
+        validators=[InputRequired(_l("Enter the date of the decision."))],
+    )
+    officer_id = SelectField(
+        _l("Officer delegated"),
+        description=_l("Signs the results of these procedures on the chairman's behalf."),
+        validate_choice=False,
+    )
+    procedure_ids = SelectMultipleField(
+        _l("Procedures covered"),
+        coerce=_id_or_zero,
+        validate_choice=False,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
+    valid_from = LocalDateField(
+        _l("Valid from"), validators=[InputRequired(_l("Enter the first day of the delegation."))]
+    )
+    valid_to = LocalDateField(
+        _l("Valid until (included)"),
+        validators=[InputRequired(_l("Enter the last day of the delegation."))],
     )
 
 

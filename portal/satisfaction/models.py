@@ -106,8 +106,60 @@ class Dossier(TimestampMixin, db.Model):
     # The receipt number folded (portal.text.fold) for the dossier search.
     search_text: Mapped[str] = mapped_column(sa.Text, default="")
 
+    # Who signed the result (issue 16): the chairman (delegation_id None), or an officer
+    # under the chairman's delegation (ủy quyền ký), which names the decision. None on
+    # dossiers returned before this was recorded, or not returned yet.
+    signed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    delegation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("delegations.id"), index=True)
+
     procedure: Mapped[Procedure] = relationship()
     receiving_officer: Mapped[User | None] = relationship(foreign_keys=[receiving_officer_id])
+    signed_by: Mapped[User | None] = relationship(foreign_keys=[signed_by_id])
+    delegation: Mapped[Delegation | None] = relationship()
+
+
+# The procedures a delegation covers.
+delegation_procedures = sa.Table(
+    "delegation_procedures",
+    db.metadata,
+    sa.Column(
+        "delegation_id",
+        sa.ForeignKey("delegations.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("procedure_id", sa.ForeignKey("procedures.id"), primary_key=True, index=True),
+)
+
+
+class Delegation(TimestampMixin, db.Model):
+    """The chairman's delegation of signing (ủy quyền ký) to one officer of the ward, for
+    some procedures, from one date to another, by a numbered decision. Revoking keeps it
+    (the dossiers signed under it name it): only `revoked_at` is set."""
+
+    __tablename__ = "delegations"
+    __table_args__ = (
+        # One decision number per ward (Quyết định số ...).
+        sa.UniqueConstraint("ward_id", "decision_number", name="uq_delegations_ward_decision"),
+        sa.CheckConstraint("valid_to >= valid_from", name="valid_dates"),
+        sa.Index("ix_delegations_ward_officer", "ward_id", "officer_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ward_id: Mapped[int] = mapped_column(sa.ForeignKey("wards.id"))
+    decision_number: Mapped[str] = mapped_column(sa.String(60))
+    decision_date: Mapped[date] = mapped_column(sa.Date)
+    officer_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    # Both days included, Hà Nội dates.
+    valid_from: Mapped[date] = mapped_column(sa.Date)
+    valid_to: Mapped[date] = mapped_column(sa.Date)
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    officer: Mapped[User] = relationship(foreign_keys=[officer_id], lazy="joined")
+    procedures: Mapped[list[Procedure]] = relationship(
+        secondary=delegation_procedures, lazy="selectin", order_by=Procedure.name_vi
+    )
 
 
 class Level(enum.StrEnum):
@@ -224,6 +276,7 @@ class KioskDevice(TimestampMixin, db.Model):
 
 __all__ = [
     "Attitude",
+    "Delegation",
     "Dossier",
     "KioskDevice",
     "Level",

@@ -17,8 +17,9 @@ from portal.auth.models import User
 from portal.domain import PermissionDenied, StateConflict
 from portal.policy import Lifecycle
 from portal.satisfaction import queries
-from portal.satisfaction.models import Dossier, KioskDevice
-from portal.security import WARD_MANAGERS, is_officer_of
+from portal.satisfaction.models import Delegation, Dossier, KioskDevice
+from portal.security import WARD_MANAGERS, WARD_OFFICIALS, is_officer_of
+from portal.timeutil import local_zone
 
 
 class DossierAction(enum.StrEnum):
@@ -151,3 +152,48 @@ def require_kiosk_may_rate(device: KioskDevice, dossier: Dossier, now: datetime)
                 "link on the slip."
             )
         )
+
+
+# ---------------------------------------------------------------- delegated signing
+
+
+class DelegationAction(enum.StrEnum):
+    VIEW = "view"  # read it: the ward's officials
+    REVOKE = "revoke"  # end it now (kept, never deleted): the ward's chairman
+
+
+def _delegation_permitted(actor: User | None, item: Delegation) -> set[DelegationAction]:
+    # The chairman keeps the ward's delegations; its officers and supervisor read them.
+    if actor is None or actor.ward_id != item.ward_id:
+        return set()
+    if actor.role in WARD_MANAGERS:
+        return set(DelegationAction)
+    return {DelegationAction.VIEW} if actor.role in WARD_OFFICIALS else set()
+
+
+def _delegation_blocked(actor, item: Delegation, now: datetime, wanted) -> dict:
+    reasons = {}
+    if DelegationAction.REVOKE in wanted:
+        if item.revoked_at is not None:
+            reasons[DelegationAction.REVOKE] = _l("This delegation has already been revoked.")
+        elif item.valid_to < now.astimezone(local_zone()).date():
+            reasons[DelegationAction.REVOKE] = _l("This delegation has already ended.")
+    return reasons
+
+
+DELEGATION = Lifecycle(
+    "delegation",
+    DelegationAction,
+    _delegation_permitted,
+    _delegation_blocked,
+    _l("Only the ward's chairman may grant and revoke its signing delegations."),
+)
+
+delegation_actions = DELEGATION.actions
+delegation_allowed = DELEGATION.allowed
+require_delegation = DELEGATION.require
+
+
+def may_delegate(actor: User | None, ward_id: int | None) -> bool:
+    """The ward's chairman grants delegations of signing (a new one has no item yet)."""
+    return actor is not None and actor.role in WARD_MANAGERS and actor.ward_id == ward_id

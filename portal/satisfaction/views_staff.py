@@ -33,6 +33,7 @@ from portal.paging import Page, paginate
 from portal.params import page_arg, text_arg
 from portal.qrcode import qr_markup
 from portal.satisfaction import catalogue as procedure_catalogue
+from portal.satisfaction import delegations as signing_delegations
 from portal.satisfaction import dossiers as dossier_register
 from portal.satisfaction import exchange as dossier_exchange
 from portal.satisfaction import kiosks as kiosk_devices
@@ -42,6 +43,7 @@ from portal.satisfaction import queries as satisfaction_queries
 from portal.satisfaction import tokens as satisfaction_tokens
 from portal.satisfaction.forms import (
     CsvUploadForm,
+    DelegationForm,
     DossierForm,
     KioskDeviceForm,
     ProcedureForm,
@@ -49,7 +51,13 @@ from portal.satisfaction.forms import (
     ReturnForm,
     rating_input,
 )
-from portal.satisfaction.models import Dossier, KioskDevice, Procedure, SatisfactionRating
+from portal.satisfaction.models import (
+    Delegation,
+    Dossier,
+    KioskDevice,
+    Procedure,
+    SatisfactionRating,
+)
 from portal.satisfaction.screens import kiosk_screen
 from portal.security import (
     CITY_ADMINS,
@@ -60,7 +68,7 @@ from portal.security import (
     may_open,
     role_required,
 )
-from portal.timeutil import to_utc
+from portal.timeutil import local_zone, office_date, to_utc
 from portal.wards.models import Ward
 from portal.wards.services import enabled_wards, get_ward_by_slug
 from portal.web import commit, flash_form_errors, no_store, perform, show_error, submit
@@ -232,10 +240,52 @@ def dossier(dossier_id: int):
         rating=rating,
         issued_by=issued_by,
         may=policy.dossier_allowed(current_user, item),
-        return_form=ReturnForm(),
+        return_form=_return_form(item, submitted=False),
         messages=history.about(rating_messages.about(item)),
         now=utcnow(),
     )
+
+
+def delegation_label(delegation: Delegation) -> str:
+    """ "KT. CHỦ TỊCH – Trần Thị Công (Quyết định số 12/QĐ-UBND ngày 01/12/2026)"."""
+    return _(
+        "On the chairman's behalf: %(officer)s (decision no. %(number)s of %(day)s)",
+        officer=delegation.officer.full_name,
+        number=delegation.decision_number,
+        day=office_date(delegation.decision_date),
+    )
+
+
+def _return_form(dossier: Dossier, *, submitted: bool) -> ReturnForm:
+    """The return form, its signers those who may sign this dossier now (or, for a new
+    slip, at its return): the chairman and the delegations valid then for its procedure."""
+    form = ReturnForm() if submitted else ReturnForm(formdata=None)
+    moment = dossier.returned_at or utcnow()
+    chairman = signing_delegations.ward_chairman(dossier.ward_id)
+    pairs = [
+        (
+            signing_delegations.CHAIRMAN,
+            _("The chairman: %(name)s", name=chairman.full_name) if chairman else _("The chairman"),
+        )
+    ]
+    usable = signing_delegations.usable_delegations(dossier, moment)
+    if dossier.delegation is not None and dossier.delegation not in usable:
+        usable.append(dossier.delegation)  # what was recorded stays choosable on a new slip
+    pairs += [(d.id, delegation_label(d)) for d in usable]
+    form.signer.choices = options(pairs)
+    if not submitted:
+        form.signer.data = str(dossier.delegation_id or signing_delegations.CHAIRMAN)
+    return form
+
+
+def _chosen_delegation(value: str | None) -> int | None:
+    """The signer's choice -> the delegation's id, None for the chairman (or no choice)."""
+    if not value or value == signing_delegations.CHAIRMAN:
+        return None
+    chosen = int_or_none(value)
+    if chosen is None:
+        raise DomainError(signing_delegations.NOT_THIS_WARD, "signer")
+    return chosen
 
 
 @bp.post("/dossiers/<int:dossier_id>/return")
@@ -245,14 +295,17 @@ def return_dossier(dossier_id: int):
     The page is rendered, never redirected to: the link exists only in this response."""
     item = get_in_ward_or_404(Dossier, dossier_id)
     target = url_for("satisfaction_staff.dossier", dossier_id=item.id)
-    form = ReturnForm()
+    form = _return_form(item, submitted=True)
     if not form.validate_on_submit():
         flash_form_errors(form)
         return redirect(target)
     try:
         phone = rating_messages.phone_for_link(form.sms_phone.data)
         issued = dossier_register.return_for_slip(
-            current_user, item, extra_visits=form.extra_visits.data
+            current_user,
+            item,
+            extra_visits=form.extra_visits.data,
+            delegation_id=_chosen_delegation(form.signer.data),
         )
     except DomainError as error:
         show_error(None, error)
@@ -371,6 +424,86 @@ def revoke_kiosk(device_id: int):
         lambda: kiosk_devices.revoke(current_user, device),
         lambda _result: _("The tablet of %(desk)s has been revoked.", desk=device.desk_name),
         url_for("satisfaction_staff.kiosks"),
+    )
+
+
+# ---------------------------------------------------------------- delegated signing
+
+
+def _delegation_form(*, submitted: bool) -> DelegationForm:
+    ward_id = current_user.ward_id
+    form = DelegationForm() if submitted else DelegationForm(formdata=None)
+    form.officer_id.choices = options(
+        ((u.id, u.full_name) for u in signing_delegations.delegable_officers(ward_id)),
+        _("Choose…"),
+    )
+    locale = str(get_locale())
+    form.procedure_ids.choices = [
+        (p.id, f"{p.name(locale)} ({p.code})" if p.code else p.name(locale))
+        for p in procedure_catalogue.procedures(ward_id)
+    ]
+    return form
+
+
+def _delegations_page(form: DelegationForm | None, status: int = 200):
+    items = signing_delegations.ward_delegations(current_user.ward_id)
+    now = utcnow()
+    return render_template(
+        "satisfaction/delegations.html",
+        delegations=items,
+        may={d.id: policy.delegation_allowed(current_user, d, now) for d in items},
+        form=form,
+        today=now.astimezone(local_zone()).date(),
+    ), status
+
+
+@bp.get("/delegations")
+@role_required(WARD_OFFICIALS)
+def delegations():
+    """The ward's signing delegations (ủy quyền ký), current and past, and for the
+    chairman the form to record a new decision."""
+    may_delegate = policy.may_delegate(current_user, current_user.ward_id)
+    return _delegations_page(_delegation_form(submitted=False) if may_delegate else None)
+
+
+@bp.post("/delegations")
+@role_required(WARD_MANAGERS)
+def create_delegation():
+    """Record a delegation decision (the chairman)."""
+    form = _delegation_form(submitted=True)
+    if form.validate_on_submit():
+        data = input_from(
+            form,
+            signing_delegations.DelegationInput,
+            officer_id=int_or_none(form.officer_id.data),
+            procedure_ids=list(form.procedure_ids.data or []),
+        )
+        done = submit(
+            form,
+            lambda: signing_delegations.create_delegation(current_user, data),
+            lambda item: _(
+                "The delegation of decision no. %(number)s has been recorded.",
+                number=item.decision_number,
+            ),
+            url_for("satisfaction_staff.delegations"),
+        )
+        if done:
+            return done
+    return _delegations_page(form, 422)
+
+
+@bp.post("/delegations/<int:delegation_id>/revoke")
+@role_required(WARD_MANAGERS)
+def revoke_delegation(delegation_id: int):
+    """Revoke a delegation now (the chairman): it stays listed, marked revoked."""
+    item = get_in_ward_or_404(Delegation, delegation_id)
+    return perform(
+        lambda: signing_delegations.revoke(current_user, item),
+        lambda _result: _(
+            "The delegation of decision no. %(number)s has been revoked.",
+            number=item.decision_number,
+        ),
+        url_for("satisfaction_staff.delegations"),
     )
 
 
