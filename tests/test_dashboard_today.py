@@ -326,7 +326,7 @@ def test_the_page_opens_with_the_first_screen_in_vietnamese(client, world: World
         assert words in main, words
     # The summary first, then the tables, each folded away under its heading.
     assert main.index('id="agenda-heading"') < main.index('<details class="fold"')
-    assert main.count('<details class="fold"') == 14  # the national index panel adds three
+    assert main.count('<details class="fold"') == 15  # the index panel's three, delegated signing
     assert '<details class="fold" open' not in main
     assert 'id="section-by-officer"' in main
     agenda_html = main.split('id="agenda-overdue-feedback"')[1].split("</div>")[0]
