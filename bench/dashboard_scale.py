@@ -110,10 +110,10 @@ REASONS = (
 DOSSIERS_SQL = """
 INSERT INTO dossiers (ward_id, procedure_id, receipt_number, received_at, due_on, returned_at,
     extra_visits, receiving_officer_id, timeliness, token_issued_at, token_issued_by_id,
-    token_expires_at, token_used_at, created_by_id, created_at, updated_at)
+    token_expires_at, token_used_at, created_by_id, created_at, updated_at, search_text)
 SELECT ward_id, procedure_id, 'BENCH-' || CAST(n AS VARCHAR(20)), {received}, {due_on},
     {returned}, extra_visits, officer_id, timeliness, {returned}, officer_id, {expires},
-    {rated}, officer_id, {received}, {rated}
+    {rated}, officer_id, {received}, {rated}, 'bench-' || CAST(n AS VARCHAR(20))
 FROM (
     SELECT n, ward_id, procedure_id, officer_id, timeliness, extra_visits,
         :end - back * 86400 + received_time AS received,
