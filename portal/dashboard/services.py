@@ -694,7 +694,7 @@ DIALOGUE_COUNTS = tuple(f.name for f in dataclass_fields(DialogueFigures) if f.n
 def dialogue_summary(ward_id: int, period: Period) -> DialogueFigures:
     """A ward's dialogue figures over `period` (see DialogueFigures). Four queries whatever
     the number of conferences: the held conferences of the period with their checked-in
-    bookings (a GROUP BY joined in), the year's count, their questions, and the reception
+    bookings (counted per conference), the year's count, their questions, and the reception
     slots with whether each was booked and used."""
     session = DialogueSession
     held_statuses = (SessionStatus.HELD, SessionStatus.RESULTS_PUBLISHED)
@@ -712,11 +712,13 @@ def dialogue_summary(ward_id: int, period: Period) -> DialogueFigures:
             session.starts_at < end,
         ]
 
+    # Counted per conference of the period along ix_bookings_session_status (not a GROUP BY
+    # over every booking the ward ever had).
     attended = (
-        sa.select(Booking.session_id, sa.func.count(Booking.id).label("attended"))
-        .where(Booking.ward_id == ward_id, Booking.status == BookingStatus.ATTENDED)
-        .group_by(Booking.session_id)
-        .subquery()
+        sa.select(sa.func.count(Booking.id))
+        .where(Booking.session_id == session.id, Booking.status == BookingStatus.ATTENDED)
+        .correlate(session)
+        .scalar_subquery()
     )
     conferences = db.session.execute(
         sa.select(
@@ -727,10 +729,8 @@ def dialogue_summary(ward_id: int, period: Period) -> DialogueFigures:
             session.capacity,
             session.attendance_count,
             session.walk_ins,
-            sa.func.coalesce(attended.c.attended, 0).label("attended"),
-        )
-        .outerjoin(attended, attended.c.session_id == session.id)
-        .where(*held_between(since, until))
+            attended.label("attended"),
+        ).where(*held_between(since, until))
     )
     notice = timedelta(days=dialogue_services.NOTICE_DAYS)
     results = timedelta(days=dialogue_services.RESULTS_DAYS)
