@@ -370,29 +370,20 @@ def _statements(action: Callable[[], object]) -> Counter:
 # The service functions whose figures each table shows (November, October before it), and
 # nothing else: a download of the table may issue their queries and no other.
 WARD_NEEDS: dict[str, Callable[[int], object]] = {
-    "satisfaction-summary": lambda w: [
-        dashboard.satisfaction_totals(w, NOV),
-        dashboard.satisfaction_totals(w, OCT),
-    ],
+    "satisfaction-summary": lambda w: dashboard.satisfaction_totals_beside(w, NOV),
     "monthly-trend": lambda w: dashboard.monthly_trend(w, NOV),
     "by-procedure": lambda w: dashboard.by_procedure(w, NOV),
     "by-field": lambda w: dashboard.by_procedure(w, NOV),  # added up per field
     "by-officer": lambda w: dashboard.by_officer(w, NOV),
     "lowest-rated": lambda w: dashboard.by_procedure(w, NOV),
     "dissatisfied-reasons": lambda w: dashboard.latest_dissatisfied(w, NOV),
-    "feedback-summary": lambda w: [
-        dashboard.feedback_figures(w, NOV),
-        dashboard.feedback_figures(w, OCT),
-    ],
+    "feedback-summary": lambda w: dashboard.feedback_figures_beside(w, NOV),
     "feedback-by-category": lambda w: [
-        dashboard.feedback_figures(w, NOV),
+        dashboard.feedback_figures_beside(w, NOV),
         dashboard.categories(w),
     ],
     "overdue": lambda w: [feedback_queries.overdue(w), dashboard.categories(w)],
-    "dialogues": lambda w: [
-        dashboard.dialogue_summary(w, NOV),
-        dashboard.dialogue_summary(w, OCT),
-    ],
+    "dialogues": lambda w: dashboard.dialogue_summaries(w, (NOV, OCT)),
 }
 CITY_NEEDS: dict[str, Callable[[], object]] = {
     "ward-comparison": lambda: dashboard.ward_comparison(NOV),

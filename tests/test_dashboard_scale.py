@@ -13,12 +13,15 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 from conftest import World, login_as, make_feedback, text_of
+from test_dashboard import NOV, dialogues  # noqa: F401 - the fixture
 
 from portal import pagecache
+from portal.dashboard import services as dashboard
+from portal.dashboard.periods import parse_period
 from portal.extensions import db
 from portal.feedback.models import Feedback, FeedbackStatus
-from portal.satisfaction import catalogue, rollups
 from portal.satisfaction import cases as satisfaction_cases
+from portal.satisfaction import catalogue, rollups
 from portal.satisfaction.models import Dossier, SatisfactionRating
 
 MONTH = "/dashboard/?period=month&date=2026-11"
@@ -186,3 +189,29 @@ def test_dissatisfied_ratings_of_open_cases_and_without_a_case(app, world: World
     assert total == 2 and first.id not in [row.id for row in rows]
     assert db.session.scalar(sa.select(sa.func.count(Feedback.id))) == 1
     assert date(2026, 9, 1) <= rows[0].created_at.date()
+
+
+@pytest.mark.usefixtures("dialogues")
+def test_a_period_beside_the_previous_one_in_the_same_queries(app, world: World):
+    """The page reads a period and the one before it together: the same figures as each
+    period on its own, across a year's end too."""
+    ward = world.ward.id
+    bulk_ratings(world, 40)
+    bulk_feedback(world, 6)
+    for kind, key in (("month", "2026-11"), ("month", "2027-01"), ("quarter", "2026-Q4")):
+        period = parse_period(kind, key, date(2027, 2, 1))
+        previous = period.previous()
+        assert dashboard.dialogue_summaries(ward, (period, previous)) == [
+            dashboard.dialogue_summary(ward, period),
+            dashboard.dialogue_summary(ward, previous),
+        ]
+        assert dashboard.satisfaction_totals_beside(ward, period) == (
+            dashboard.satisfaction_totals(ward, period),
+            dashboard.satisfaction_totals(ward, previous),
+        )
+        assert dashboard.feedback_figures_beside(ward, period) == (
+            dashboard.feedback_figures(ward, period),
+            dashboard.feedback_figures(ward, previous),
+        )
+    held = dashboard.dialogue_summaries(ward, (NOV, NOV.previous()))
+    assert held[0].held and held[0].questions  # the example's November has both

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from dataclasses import fields as dataclass_fields
 from datetime import date, timedelta
-from functools import cached_property
+from functools import cache, cached_property
 
 import sqlalchemy as sa
 
@@ -126,8 +126,13 @@ class Figures:
         return share(self.contacts, self.returned)
 
 
-def _sums(model: type = SatisfactionRollup) -> list:
-    return [sa.func.coalesce(sa.func.sum(getattr(model, name)), 0).label(name) for name in FIGURES]
+@cache
+def _sums(model: type = SatisfactionRollup) -> tuple:
+    """The SUM of every counter (built once: SQL expressions are immutable, and building
+    them is a good part of a statement's cost)."""
+    return tuple(
+        sa.func.coalesce(sa.func.sum(getattr(model, name)), 0).label(name) for name in FIGURES
+    )
 
 
 def _figures(row) -> Figures:
@@ -145,6 +150,24 @@ def satisfaction_totals(ward_id: int, period: Period) -> Figures:
         sa.select(*_sums(month)).where(month.ward_id == ward_id, *_in_period(period, month))
     ).one()
     return _figures(row)
+
+
+def satisfaction_totals_beside(ward_id: int, period: Period) -> tuple[Figures, Figures]:
+    """A ward's satisfaction totals over a period and over the period before it, in one
+    aggregate (its rows per month, grouped by whether the month is in the period)."""
+    month = SatisfactionWardMonth
+    in_period = (month.month >= period.start).label("in_period")
+    rows = db.session.execute(
+        sa.select(in_period, *_sums(month))
+        .where(
+            month.ward_id == ward_id,
+            month.month >= period.previous().start,
+            month.month < period.end,
+        )
+        .group_by(in_period)
+    )
+    found = {bool(row.in_period): _figures(row) for row in rows}
+    return found.get(True, Figures()), found.get(False, Figures())
 
 
 @dataclass
@@ -226,12 +249,16 @@ class SatisfactionSummary:
         return self.period.previous()
 
     @cached_property
-    def totals(self) -> Figures:
-        return satisfaction_totals(self.ward_id, self.period)
+    def _beside(self) -> tuple[Figures, Figures]:
+        return satisfaction_totals_beside(self.ward_id, self.period)
 
-    @cached_property
+    @property
+    def totals(self) -> Figures:
+        return self._beside[0]
+
+    @property
     def previous(self) -> Figures:
-        return satisfaction_totals(self.ward_id, self.previous_period)
+        return self._beside[1]
 
     @cached_property
     def by_procedure(self) -> list[ProcedureRow]:
@@ -478,6 +505,13 @@ class CategoryRow:
         return self.name_en if locale == "en" and self.name_en else self.name_vi
 
 
+def _count_answer(figures: FeedbackFigures, received_at, answered_at, due_on, zone) -> None:
+    answered_on = answered_at.astimezone(zone).date()
+    figures.answered += 1
+    figures.answered_on_time += answered_on <= due_on
+    figures.working_days += working_days_between(received_at.astimezone(zone).date(), answered_on)
+
+
 def feedback_figures(ward_id: int, period: Period) -> dict[int, FeedbackFigures]:
     """FeedbackFigures per category id over a period: received by one GROUP BY; the answers
     of the period read as (received_at, answered_at, due_on) to count working days, which
@@ -507,13 +541,46 @@ def feedback_figures(ward_id: int, period: Period) -> dict[int, FeedbackFigures]
     zone = local_zone()
     for category_id, received_at, answered_at, due_on in answered:
         figures = result.setdefault(category_id, FeedbackFigures())
-        answered_on = answered_at.astimezone(zone).date()
-        figures.answered += 1
-        figures.answered_on_time += answered_on <= due_on
-        figures.working_days += working_days_between(
-            received_at.astimezone(zone).date(), answered_on
-        )
+        _count_answer(figures, received_at, answered_at, due_on, zone)
     return result
+
+
+def feedback_figures_beside(
+    ward_id: int, period: Period
+) -> tuple[dict[int, FeedbackFigures], dict[int, FeedbackFigures]]:
+    """feedback_figures of a period and of the period before it, in the same two queries
+    (over both periods, each row told apart by its time)."""
+    since, until = period.utc_bounds()
+    before = period.previous().utc_bounds()[0]
+    current: dict[int, FeedbackFigures] = {}
+    previous: dict[int, FeedbackFigures] = {}
+    in_period = (Feedback.received_at >= since).label("in_period")
+    received = db.session.execute(
+        sa.select(Feedback.category_id, in_period, sa.func.count(Feedback.id))
+        .where(
+            Feedback.ward_id == ward_id,
+            Feedback.received_at >= before,
+            Feedback.received_at < until,
+        )
+        .group_by(Feedback.category_id, in_period)
+    )
+    for category_id, now, count in received:
+        (current if now else previous).setdefault(category_id, FeedbackFigures()).received = count
+    answered = db.session.execute(
+        sa.select(
+            Feedback.category_id, Feedback.received_at, Feedback.answered_at, Feedback.due_on
+        ).where(
+            Feedback.ward_id == ward_id,
+            Feedback.answered_at >= before,
+            Feedback.answered_at < until,
+        )
+    )
+    zone = local_zone()
+    for category_id, received_at, answered_at, due_on in answered:
+        result = current if answered_at >= since else previous
+        figures = result.setdefault(category_id, FeedbackFigures())
+        _count_answer(figures, received_at, answered_at, due_on, zone)
+    return current, previous
 
 
 def feedback_total(figures: list[FeedbackFigures]) -> FeedbackFigures:
@@ -554,8 +621,12 @@ class FeedbackSummary:
         return self.period.previous()
 
     @cached_property
+    def _beside(self) -> tuple[dict[int, FeedbackFigures], dict[int, FeedbackFigures]]:
+        return feedback_figures_beside(self.ward_id, self.period)
+
+    @property
     def per_category(self) -> dict[int, FeedbackFigures]:
-        return feedback_figures(self.ward_id, self.period)
+        return self._beside[0]
 
     @cached_property
     def totals(self) -> FeedbackFigures:
@@ -563,7 +634,7 @@ class FeedbackSummary:
 
     @cached_property
     def previous(self) -> FeedbackFigures:
-        return feedback_total(list(feedback_figures(self.ward_id, self.previous_period).values()))
+        return feedback_total(list(self._beside[1].values()))
 
     @cached_property
     def categories(self) -> dict[int, CategoryRow]:
@@ -696,12 +767,33 @@ def dialogue_summary(ward_id: int, period: Period) -> DialogueFigures:
     the number of conferences: the held conferences of the period with their checked-in
     bookings (counted per conference), the year's count, their questions, and the reception
     slots with whether each was booked and used."""
+    return dialogue_summaries(ward_id, (period,))[0]
+
+
+def dialogue_summaries(ward_id: int, periods: tuple[Period, ...]) -> list[DialogueFigures]:
+    """dialogue_summary of each of `periods`, which follow one another without a gap (a
+    period and the one before it, in either order), in the same four queries: each reads
+    the span of all of them and tells its rows apart by their start."""
     session = DialogueSession
     held_statuses = (SessionStatus.HELD, SessionStatus.RESULTS_PUBLISHED)
-    since, until = period.utc_bounds()
-    year = period.start.year
-    year_since, year_until = period_containing(date(year, 1, 1), "year").utc_bounds()
-    figures = DialogueFigures(year=year)
+    bounds = [p.utc_bounds() for p in periods]
+    since, until = min(b[0] for b in bounds), max(b[1] for b in bounds)
+    figures = [DialogueFigures(year=p.start.year) for p in periods]
+
+    def which(moment) -> int:
+        return next(n for n, (start, end) in enumerate(bounds) if start <= moment < end)
+
+    def which_sql(column):
+        """The index in `periods` of the period a start falls in (SQL)."""
+        if len(periods) == 1:
+            return sa.literal(0)
+        return sa.case(
+            *[
+                (column < end, n)
+                for n, (_s, end) in sorted(enumerate(bounds), key=lambda item: item[1][1])
+            ],
+            else_=-1,
+        )
 
     def held_between(start, end) -> list:
         return [
@@ -735,32 +827,55 @@ def dialogue_summary(ward_id: int, period: Period) -> DialogueFigures:
     notice = timedelta(days=dialogue_services.NOTICE_DAYS)
     results = timedelta(days=dialogue_services.RESULTS_DAYS)
     for row in conferences:
-        figures.held += 1
-        figures.notice_on_time += bool(
+        f = figures[which(row.starts_at)]
+        f.held += 1
+        f.notice_on_time += bool(
             row.published_at is not None and row.published_at <= row.starts_at - notice
         )
-        figures.results_on_time += bool(
+        f.results_on_time += bool(
             row.results_published_at is not None
             and row.results_published_at <= row.ends_at + results
         )
-        figures.capacity += row.capacity
-        figures.attendance += (
+        f.capacity += row.capacity
+        f.attendance += (
             row.attendance_count
             if row.attendance_count is not None
             else row.attended + row.walk_ins
         )
-    figures.year_held = db.session.execute(
-        sa.select(sa.func.count(session.id)).where(*held_between(year_since, year_until))
-    ).scalar_one()
-    asked, answered = db.session.execute(
+    # The conferences held in each period's calendar year (the law asks for one a year).
+    years = sorted({p.start.year for p in periods})
+    year_bounds = {y: period_containing(date(y, 1, 1), "year").utc_bounds() for y in years}
+    counts = db.session.execute(
         sa.select(
+            *[
+                sa.func.coalesce(
+                    sa.func.sum(
+                        sa.case(
+                            (sa.and_(session.starts_at >= a, session.starts_at < b), 1), else_=0
+                        )
+                    ),
+                    0,
+                )
+                for a, b in year_bounds.values()
+            ]
+        ).where(*held_between(year_bounds[years[0]][0], year_bounds[years[-1]][1]))
+    ).one()
+    by_year = dict(zip(years, counts, strict=True))
+    for f in figures:
+        f.year_held = int(by_year[f.year])
+    in_which = which_sql(session.starts_at).label("in_which")
+    asked = db.session.execute(
+        sa.select(
+            in_which,
             sa.func.count(Question.id),
             sa.func.count(Question.answered_at),
         )
         .join(session, session.id == Question.session_id)
         .where(Question.merged_into_id.is_(None), *held_between(since, until))
-    ).one()
-    figures.questions, figures.answered = int(asked), int(answered)
+        .group_by(in_which)
+    )
+    for n, questions, answered in asked:
+        figures[n].questions, figures[n].answered = int(questions), int(answered)
 
     def slot_has(*statuses: BookingStatus):
         return (
@@ -769,8 +884,9 @@ def dialogue_summary(ward_id: int, period: Period) -> DialogueFigures:
             .exists()
         )
 
-    slots, booked, used = db.session.execute(
+    slots = db.session.execute(
         sa.select(
+            in_which,
             sa.func.count(session.id),
             sa.func.coalesce(
                 sa.func.sum(
@@ -781,15 +897,19 @@ def dialogue_summary(ward_id: int, period: Period) -> DialogueFigures:
             sa.func.coalesce(
                 sa.func.sum(sa.case((slot_has(BookingStatus.ATTENDED), 1), else_=0)), 0
             ),
-        ).where(
+        )
+        .where(
             session.ward_id == ward_id,
             session.kind == SessionKind.RECEPTION,
             session.status.not_in((SessionStatus.DRAFT, SessionStatus.CANCELLED)),
             session.starts_at >= since,
             session.starts_at < until,
         )
-    ).one()
-    figures.slots, figures.slots_booked, figures.slots_used = int(slots), int(booked), int(used)
+        .group_by(in_which)
+    )
+    for n, count, booked, used in slots:
+        f = figures[n]
+        f.slots, f.slots_booked, f.slots_used = int(count), int(booked), int(used)
     return figures
 
 
@@ -815,12 +935,16 @@ class WardDashboard:
         return feedback_summary(self.ward_id, self.period, self.today)
 
     @cached_property
-    def dialogues(self) -> DialogueFigures:
-        return dialogue_summary(self.ward_id, self.period)
+    def _dialogues(self) -> list[DialogueFigures]:
+        return dialogue_summaries(self.ward_id, (self.period, self.period.previous()))
 
-    @cached_property
+    @property
+    def dialogues(self) -> DialogueFigures:
+        return self._dialogues[0]
+
+    @property
     def previous_dialogues(self) -> DialogueFigures:
-        return dialogue_summary(self.ward_id, self.period.previous())
+        return self._dialogues[1]
 
 
 @dataclass
