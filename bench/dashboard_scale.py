@@ -16,21 +16,36 @@ per-event rollup upserts, so the rollups are rebuilt from the raw rows afterward
 (portal.satisfaction.rollups.rebuild) and, on PostgreSQL, the tables analysed; the load time
 reported includes both.
 
-Measured at each size, in this process (the Flask test client, logged in by its session; the
-dashboard's figures cache, DASHBOARD_CACHE_SECONDS when the app has it, is off here, so every
-request computes the figures):
+Measured at each size, in this process (the Flask test client, logged in with a session the
+server knows; the dashboard's figures cache, DASHBOARD_CACHE_SECONDS, is off here, so every
+request computes and renders the figures):
   - the chairman's dashboard of his ward for DATA_END's month and for its year, and the
-    administrator's comparison of all served wards for the year: median and p90 of --repeats
-    requests after --warmup-requests (fewer when slow: at most --budget seconds per figure,
-    at least 5 requests). Each must answer 200 and name the ward;
+    administrator's comparison of all served wards for the year, beside a control page of
+    the same stack (the chairman's /account): per page, the SQL statements of one request,
+    and the median of this process's CPU time (time.process_time) and of the wall-clock
+    time over --repeats requests after --warmup-requests (fewer when slow: at most --budget
+    seconds per figure, at least 5 requests). Each must answer 200 and name the ward. CPU
+    time is what the request costs here whatever else the machine runs (the database
+    server's work is not in it); on a shared machine compare with the control page of the
+    same run rather than across runs;
   - the control: the same year's totals straight from the raw tables with SQL GROUP BY
     (ratings by level, dossiers returned by timeliness), for the ward and per ward city-wide,
     timed the same way; the ward's figures must equal the dashboard's (from the rollups);
   - the slowest SQL statement of one more request of each dashboard, timed from the cursor's
     execute to its return (on SQLite, rows a statement streams from an index are stepped
-    through later, while fetched: a lower bound there). When a dashboard misses the time
-    target on PostgreSQL, the EXPLAIN ANALYZE of that statement at the largest size is printed.
-Target: each dashboard's median within 2x of its median at the smallest size.
+    through later, while fetched: a lower bound there). When a target is missed on
+    PostgreSQL, the EXPLAIN ANALYZE of that statement at the largest size is printed.
+Targets (issue 17): each dashboard's median CPU time <= 25 ms (CPU_TARGET_MS) at every size,
+and its statements as many at every size. The machine's load average is printed with each
+size.
+
+Run it (from the repository, with the project's virtualenv), e.g. 10 thousand and 1 million
+ratings on PostgreSQL, in process only (a fresh database is made on the server and dropped):
+  .venv/bin/python bench/dashboard_scale.py --database-url \
+      postgresql+psycopg://postgres@127.0.0.1:5432/postgres --sizes 10k,1M --in-process-only
+(about 3 minutes, most of it loading the million rows); without --database-url on a SQLite
+file; --quick for 2 000 and 20 000 ratings; --json PATH for the figures; --strict to exit 1
+on a missed target.
 
 At --throughput-at ratings (1 million by default, or the largest size below it) the portal is
 served by gunicorn (bench/bench_wsgi.py, the repo's gunicorn.conf.py) and the chairman's month
@@ -46,6 +61,8 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
+import secrets
 import statistics
 import sys
 import time
@@ -81,7 +98,8 @@ HELLO_PATH = "/hello/"
 DATA_END = datetime(2026, 11, 26, tzinfo=UTC)  # the newest rating is a day before
 MONTH_PATH = f"/dashboard/?period=month&date={DATA_END:%Y-%m}"
 YEAR_PATH = f"/dashboard/?period=year&date={DATA_END:%Y}"
-TIME_TARGET = 2.0  # a dashboard's time at any size over its time at the smallest size
+CPU_TARGET_MS = 25.0  # issue 17: an uncached dashboard's CPU time in this process, median
+BASE_PATH = "/account"  # the control page: the chairman's account, a page of the same stack
 THROUGHPUT_TARGET = 0.3  # the month dashboard's requests/s over hello's
 SQLITE_SIZES = (10_000, 100_000, 1_000_000)
 POSTGRES_SIZES = (*SQLITE_SIZES, 10_000_000)
@@ -91,6 +109,7 @@ MIN_SAMPLES = 5
 CACHE_SETTING = "DASHBOARD_CACHE_SECONDS"  # the dashboard's figures cache, when the app has one
 STAFF_PHONE_PREFIX = "+8470"  # the bench's officers; the demo accounts are +8490…/+8491…
 PAGES = ("month", "year", "city")
+BASE = "base"  # the control page, measured beside the dashboards
 FIGURE_LEVELS = ("very_satisfied", "satisfied", "dissatisfied")
 FIGURE_TIMELINESS = ("early", "on_time", "late")
 CONTROLS = ("raw_ward", "raw_city")
@@ -110,10 +129,10 @@ REASONS = (
 DOSSIERS_SQL = """
 INSERT INTO dossiers (ward_id, procedure_id, receipt_number, received_at, due_on, returned_at,
     extra_visits, receiving_officer_id, timeliness, token_issued_at, token_issued_by_id,
-    token_expires_at, token_used_at, created_by_id, created_at, updated_at)
+    token_expires_at, token_used_at, created_by_id, created_at, updated_at, search_text)
 SELECT ward_id, procedure_id, 'BENCH-' || CAST(n AS VARCHAR(20)), {received}, {due_on},
     {returned}, extra_visits, officer_id, timeliness, {returned}, officer_id, {expires},
-    {rated}, officer_id, {received}, {rated}
+    {rated}, officer_id, {received}, {rated}, 'bench-' || CAST(n AS VARCHAR(20))
 FROM (
     SELECT n, ward_id, procedure_id, officer_id, timeliness, extra_visits,
         :end - back * 86400 + received_time AS received,
@@ -416,6 +435,10 @@ def rebuild_rollups(app) -> int:
     if not hasattr(rollups, "rebuild"):
         raise BenchError("portal.satisfaction.rollups.rebuild() is missing")
     with app.app_context():
+        if db.session.get_bind().dialect.name == "postgresql":
+            # A bulk rebuild of millions of rows: past the app's per-statement limit
+            # (DATABASE_STATEMENT_TIMEOUT) on a busy machine; for this transaction only.
+            db.session.execute(sa.text("SET LOCAL statement_timeout = 0"))
         rows = rollups.rebuild()
         db.session.commit()
         db.session.remove()
@@ -427,17 +450,20 @@ def rebuild_rollups(app) -> int:
 
 def timed(run: Callable[[], object], args: argparse.Namespace) -> dict:
     """Median and p90 (ms) of `run` over --repeats calls after --warmup-requests, fewer when
-    they take more than --budget seconds (never fewer than MIN_SAMPLES)."""
+    they take more than --budget seconds (never fewer than MIN_SAMPLES), and the median of
+    this process's CPU time per call."""
     for _ in range(args.warmup_requests):
         began = time.perf_counter()
         run()
         if time.perf_counter() - began > args.budget / 10:
             break
     samples: list[float] = []
+    cpu: list[float] = []
     started = time.perf_counter()
     while len(samples) < args.repeats:
-        began = time.perf_counter()
+        began, began_cpu = time.perf_counter(), time.process_time()
         run()
+        cpu.append((time.process_time() - began_cpu) * 1000)
         samples.append((time.perf_counter() - began) * 1000)
         if len(samples) >= MIN_SAMPLES and time.perf_counter() - started > args.budget:
             break
@@ -445,6 +471,9 @@ def timed(run: Callable[[], object], args: argparse.Namespace) -> dict:
     return {
         "median_ms": round(statistics.median(samples), 2),
         "p90_ms": round(samples[math.ceil(0.9 * len(samples)) - 1], 2),
+        # This process's CPU time (time.process_time): what the request costs here, whatever
+        # else the machine runs (the database server's own work is not in it).
+        "cpu_median_ms": round(statistics.median(cpu), 2),
         "samples": len(samples),
     }
 
@@ -527,6 +556,27 @@ def check_figures(app, seed: dict) -> str | None:
     return None
 
 
+def signed_in(app, session_id: str):
+    """A test client logged in as the account of `session_id` (User.get_id()), with a
+    session the server knows (portal.auth.sessions), as logging in on the page makes."""
+    from portal.auth.models import AuthSession
+    from portal.auth.sessions import KEY, _hash
+    from portal.extensions import db
+
+    secret = secrets.token_urlsafe(32)
+    with app.app_context():
+        user_id = int(session_id.split(".", 1)[0])
+        db.session.add(AuthSession(user_id=user_id, token_hash=_hash(secret), method="bench"))
+        db.session.commit()
+        db.session.remove()
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = session_id
+        session["_fresh"] = True
+        session[KEY] = secret
+    return client
+
+
 def measure_in_process(app, seed: dict, args) -> tuple[dict, dict, list[str]]:
     """The three dashboards and the two raw controls, timed; the slowest statement of one
     request of each dashboard; the failures (a page answering wrongly)."""
@@ -538,22 +588,20 @@ def measure_in_process(app, seed: dict, args) -> tuple[dict, dict, list[str]]:
         since, until = period_containing(DATA_END.date(), "year").utc_bounds()
     name = seed["ward_name"].encode()
     pages = {
+        BASE: (seed["chairman_session"], BASE_PATH),
         "month": (seed["chairman_session"], MONTH_PATH),
         "year": (seed["chairman_session"], YEAR_PATH),
         "city": (seed["admin_session"], YEAR_PATH),
     }
     times, slowest, failures = {}, {}, []
     for page, (session_id, path) in pages.items():
-        client = app.test_client()
-        with client.session_transaction() as session:
-            session["_user_id"] = session_id
-            session["_fresh"] = True
+        client = signed_in(app, session_id)
 
         def request(client=client, path=path):
             return client.get(path, headers={"Accept-Language": "vi"})
 
         response = request()
-        if response.status_code != 200 or name not in response.data:
+        if response.status_code != 200 or (page != BASE and name not in response.data):
             failures.append(f"{page}: GET {path} answered {response.status_code} without {name!r}")
             continue
 
@@ -654,44 +702,78 @@ def throughputs(args, database_url: str, workdir: Path, seed: dict, cache: int |
 
 
 def print_sizes(rows: list[dict]) -> None:
-    def cell(row: dict, key: str) -> str:
-        figure = row["times"].get(key)
-        return f"{figure['median_ms']:.1f} ({figure['p90_ms']:.1f})" if figure else "-"
-
-    heads = ("size", "ratings", "rollup rows", "load s", "dash month", "dash year", "city year")
-    heads += ("raw ward year", "raw city year")
-    print("Times in ms: median (p90)")
-    print(f"{heads[0]:>11}{heads[1]:>12}{heads[2]:>12}{heads[3]:>9}", end="")
-    print("".join(f"{h:>17}" for h in heads[4:]))
+    """Per size: the ratings, and per page the statements of one uncached request, the
+    median CPU ms of this process per request (beside the control page's), the wall-clock
+    median (p90), and whether the CPU target is met."""
+    print(
+        f"Uncached, in process (median of --repeats requests; CPU: time.process_time; "
+        f"target CPU <= {CPU_TARGET_MS:g} ms)"
+    )
+    heads = ("ratings", "page", "statements", "CPU ms", "CPU/base", "wall ms (p90)", "target")
+    print(f"{heads[0]:>12}  {heads[1]:<7}{heads[2]:>11}{heads[3]:>9}{heads[4]:>10}", end="")
+    print(f"{heads[5]:>17}  {heads[6]}")
     for row in rows:
-        print(
-            f"{row['size']:>11,}{row['ratings']:>12,}{row['rollup_rows']:>12,}"
-            f"{row['load_seconds']:>9.1f}",
-            end="",
-        )
-        print("".join(f"{cell(row, key):>17}" for key in (*PAGES, *CONTROLS)))
+        base = row["times"].get(BASE)
+        for page in (BASE, *PAGES):
+            figure = row["times"].get(page)
+            if not figure:
+                continue
+            cpu = figure["cpu_median_ms"]
+            ratio = f"{cpu / base['cpu_median_ms']:.1f}x" if base and page != BASE else ""
+            verdict = "" if page == BASE else ("met" if cpu <= CPU_TARGET_MS else "MISSED")
+            wall = f"{figure['median_ms']:.1f} ({figure['p90_ms']:.1f})"
+            statements = row["slowest_statement"].get(page, {}).get("statements", "-")
+            print(
+                f"{row['ratings']:>12,}  {page:<7}{statements:>11}{cpu:>9.1f}{ratio:>10}"
+                f"{wall:>17}  {verdict}"
+            )
+    controls = [
+        f"{key} {row['times'][key]['median_ms']:.1f} ms"
+        for row in rows[-1:]
+        for key in CONTROLS
+        if key in row["times"]
+    ]
+    if controls:
+        print(f"The same year's totals from the raw tables at {rows[-1]['ratings']:,}: ", end="")
+        print(", ".join(controls))
 
 
 def growth(rows: list[dict]) -> tuple[dict, list[str]]:
-    """Each dashboard's median over its median at the smallest size, and the misses."""
+    """Each dashboard's CPU median over its median at the smallest size, whether its
+    statements stay as many, and the misses (CPU over the target, statements growing)."""
     base = rows[0]
     ratios, misses = {}, []
-    for row in rows[1:]:
-        for page in (*PAGES, *CONTROLS):
-            if page in row["times"] and page in base["times"]:
-                ratio = row["times"][page]["median_ms"] / base["times"][page]["median_ms"]
+    for row in rows:
+        for page in PAGES:
+            figure = row["times"].get(page)
+            if not figure:
+                continue
+            if figure["cpu_median_ms"] > CPU_TARGET_MS:
+                misses.append(f"{page} at {row['ratings']:,}: {figure['cpu_median_ms']:.1f} ms CPU")
+            first = base["slowest_statement"].get(page, {}).get("statements")
+            now = row["slowest_statement"].get(page, {}).get("statements")
+            if first is not None and now != first:
+                misses.append(f"{page} at {row['ratings']:,}: {now} statements, {first} at first")
+            if row is not base and page in base["times"]:
+                ratio = figure["cpu_median_ms"] / base["times"][page]["cpu_median_ms"]
                 ratios.setdefault(page, {})[row["size"]] = round(ratio, 2)
-                if page in PAGES and ratio > TIME_TARGET:
-                    misses.append(f"{page} at {row['size']:,}: {ratio:.2f}x")
-    print(f"Time over the time at {base['size']:,} (target for the dashboards <= {TIME_TARGET}x):")
-    for page, by_size in ratios.items():
-        cells = "  ".join(f"{size:,}: {ratio:.2f}x" for size, ratio in by_size.items())
-        verdict = (
-            ""
-            if page in CONTROLS
-            else ("  PASS" if max(by_size.values()) <= TIME_TARGET else "  FAIL")
-        )
-        print(f"  {page:<9} {cells}{verdict}")
+    if ratios:
+        print(f"CPU time over the CPU time at {base['ratings']:,} ratings:")
+        for page, by_size in ratios.items():
+            cells = "  ".join(f"{size:,}: {ratio:.2f}x" for size, ratio in by_size.items())
+            print(f"  {page:<6} {cells}")
+    flat = all(
+        row["slowest_statement"].get(p, {}).get("statements")
+        == base["slowest_statement"].get(p, {}).get("statements")
+        for row in rows
+        for p in PAGES
+    )
+    print(f"Statements as many at every size: {'PASS' if flat else 'FAIL'}")
+    for page in PAGES:
+        cpu = [row["times"][page]["cpu_median_ms"] for row in rows if page in row["times"]]
+        if cpu:
+            verdict = "PASS" if max(cpu) <= CPU_TARGET_MS else "FAIL"
+            print(f"CPU target {page:<6} <= {CPU_TARGET_MS:g} ms at every size: {verdict}")
     return ratios, misses
 
 
@@ -730,6 +812,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--quick", action="store_true", help="sizes 2000,20000, 10 requests, 2 s of load"
+    )
+    parser.add_argument(
+        "--in-process-only",
+        action="store_true",
+        help="only the in-process measures (no gunicorn throughput run)",
     )
     add_ratio_options(parser)
     args = parser.parse_args(argv)
@@ -795,9 +882,13 @@ def bench(args: argparse.Namespace, database_url: str, workdir: Path) -> tuple[d
                     "slowest_statement": slowest,
                 }
             )
-            summary = ", ".join(f"{k} {v['median_ms']:.1f}" for k, v in times.items())
+            summary = ", ".join(
+                f"{k} {v['cpu_median_ms']:.1f} CPU / {v['median_ms']:.1f} wall"
+                for k, v in times.items()
+            )
             print(f"  medians (ms): {summary}  [{time.monotonic() - began:.0f} s so far]")
-            if size == throughput_size:
+            print(f"  load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+            if size == throughput_size and not args.in_process_only:
                 print(f"Throughput at {size:,} ratings…", flush=True)
                 throughput = throughputs(args, database_url, workdir, seed, cache_seconds)
     finally:
@@ -817,7 +908,7 @@ def bench(args: argparse.Namespace, database_url: str, workdir: Path) -> tuple[d
             print(f"EXPLAIN ANALYZE of the slowest statement of {page}:")
             print(explain(app, rows[-1]["slowest_statement"][page]))
     if args.strict:
-        failures += [f"time growth over {TIME_TARGET}x: {miss}" for miss in misses]
+        failures += misses
 
     ratios_to_hello = {}
     if throughput:
@@ -852,7 +943,8 @@ def bench(args: argparse.Namespace, database_url: str, workdir: Path) -> tuple[d
         "throughput_at": throughput_size,
         "throughput": throughput,
         "ratio_to_hello": {k: round(v, 4) for k, v in ratios_to_hello.items()},
-        "targets": {"time_ratio_max": TIME_TARGET, "ratio_to_hello_min": THROUGHPUT_TARGET},
+        "targets": {"cpu_ms_max": CPU_TARGET_MS, "ratio_to_hello_min": THROUGHPUT_TARGET},
+        "load_average": os.getloadavg(),
         "settings": load_settings(
             args,
             database_url,

@@ -374,10 +374,7 @@ def _statements(action: Callable[[], object]) -> Counter:
 # The service functions whose figures each table shows (November, October before it), and
 # nothing else: a download of the table may issue their queries and no other.
 WARD_NEEDS: dict[str, Callable[[int], object]] = {
-    "satisfaction-summary": lambda w: [
-        dashboard.satisfaction_totals(w, NOV),
-        dashboard.satisfaction_totals(w, OCT),
-    ],
+    "satisfaction-summary": lambda w: dashboard.satisfaction_totals_beside(w, NOV),
     "monthly-trend": lambda w: dashboard.monthly_trend(w, NOV),
     "by-procedure": lambda w: dashboard.by_procedure(w, NOV),
     "by-field": lambda w: dashboard.by_procedure(w, NOV),  # added up per field
@@ -388,12 +385,9 @@ WARD_NEEDS: dict[str, Callable[[int], object]] = {
     "national-index": lambda w: dashboard.satisfaction_totals(w, NOV),
     "index-indicators": lambda w: dashboard.satisfaction_totals(w, NOV),
     "index-not-computed": lambda w: [],
-    "feedback-summary": lambda w: [
-        dashboard.feedback_figures(w, NOV),
-        dashboard.feedback_figures(w, OCT),
-    ],
+    "feedback-summary": lambda w: dashboard.feedback_figures_beside(w, NOV),
     "feedback-by-category": lambda w: [
-        dashboard.feedback_figures(w, NOV),
+        dashboard.feedback_figures_beside(w, NOV),
         dashboard.categories(w),
     ],
     "overdue": lambda w: [feedback_queries.overdue(w), dashboard.categories(w)],

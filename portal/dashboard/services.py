@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from dataclasses import fields as dataclass_fields
 from datetime import date, datetime, timedelta
 from fractions import Fraction
-from functools import cached_property
+from functools import cache, cached_property
 
 import sqlalchemy as sa
 
@@ -149,8 +149,13 @@ class Figures:
         return share(self.contacts, self.returned)
 
 
-def _sums(model: type = SatisfactionRollup) -> list:
-    return [sa.func.coalesce(sa.func.sum(getattr(model, name)), 0).label(name) for name in FIGURES]
+@cache
+def _sums(model: type = SatisfactionRollup) -> tuple:
+    """The SUM of every counter (built once: SQL expressions are immutable, and building
+    them is a good part of a statement's cost)."""
+    return tuple(
+        sa.func.coalesce(sa.func.sum(getattr(model, name)), 0).label(name) for name in FIGURES
+    )
 
 
 def _figures(row) -> Figures:
@@ -168,6 +173,24 @@ def satisfaction_totals(ward_id: int, period: Period) -> Figures:
         sa.select(*_sums(month)).where(month.ward_id == ward_id, *_in_period(period, month))
     ).one()
     return _figures(row)
+
+
+def satisfaction_totals_beside(ward_id: int, period: Period) -> tuple[Figures, Figures]:
+    """A ward's satisfaction totals over a period and over the period before it, in one
+    aggregate (its rows per month, grouped by whether the month is in the period)."""
+    month = SatisfactionWardMonth
+    in_period = (month.month >= period.start).label("in_period")
+    rows = db.session.execute(
+        sa.select(in_period, *_sums(month))
+        .where(
+            month.ward_id == ward_id,
+            month.month >= period.previous().start,
+            month.month < period.end,
+        )
+        .group_by(in_period)
+    )
+    found = {bool(row.in_period): _figures(row) for row in rows}
+    return found.get(True, Figures()), found.get(False, Figures())
 
 
 @dataclass
@@ -249,12 +272,16 @@ class SatisfactionSummary:
         return self.period.previous()
 
     @cached_property
-    def totals(self) -> Figures:
-        return satisfaction_totals(self.ward_id, self.period)
+    def _beside(self) -> tuple[Figures, Figures]:
+        return satisfaction_totals_beside(self.ward_id, self.period)
 
-    @cached_property
+    @property
+    def totals(self) -> Figures:
+        return self._beside[0]
+
+    @property
     def previous(self) -> Figures:
-        return satisfaction_totals(self.ward_id, self.previous_period)
+        return self._beside[1]
 
     @cached_property
     def by_procedure(self) -> list[ProcedureRow]:
@@ -514,6 +541,13 @@ class CategoryRow:
         return self.name_en if locale == "en" and self.name_en else self.name_vi
 
 
+def _count_answer(figures: FeedbackFigures, received_at, answered_at, due_on, zone) -> None:
+    answered_on = answered_at.astimezone(zone).date()
+    figures.answered += 1
+    figures.answered_on_time += answered_on <= due_on
+    figures.working_days += working_days_between(received_at.astimezone(zone).date(), answered_on)
+
+
 def feedback_figures(ward_id: int, period: Period) -> dict[int, FeedbackFigures]:
     """FeedbackFigures per category id of a ward over a period (see _feedback_figures)."""
     return _feedback_figures(period, Feedback.category_id, Feedback.ward_id == ward_id)
@@ -547,13 +581,46 @@ def _feedback_figures(period: Period, key, *where) -> dict[int, FeedbackFigures]
     zone = local_zone()
     for group, received_at, answered_at, due_on in answered:
         figures = result.setdefault(group, FeedbackFigures())
-        answered_on = answered_at.astimezone(zone).date()
-        figures.answered += 1
-        figures.answered_on_time += answered_on <= due_on
-        figures.working_days += working_days_between(
-            received_at.astimezone(zone).date(), answered_on
-        )
+        _count_answer(figures, received_at, answered_at, due_on, zone)
     return result
+
+
+def feedback_figures_beside(
+    ward_id: int, period: Period
+) -> tuple[dict[int, FeedbackFigures], dict[int, FeedbackFigures]]:
+    """feedback_figures of a period and of the period before it, in the same two queries
+    (over both periods, each row told apart by its time)."""
+    since, until = period.utc_bounds()
+    before = period.previous().utc_bounds()[0]
+    current: dict[int, FeedbackFigures] = {}
+    previous: dict[int, FeedbackFigures] = {}
+    in_period = (Feedback.received_at >= since).label("in_period")
+    received = db.session.execute(
+        sa.select(Feedback.category_id, in_period, sa.func.count(Feedback.id))
+        .where(
+            Feedback.ward_id == ward_id,
+            Feedback.received_at >= before,
+            Feedback.received_at < until,
+        )
+        .group_by(Feedback.category_id, in_period)
+    )
+    for category_id, now, count in received:
+        (current if now else previous).setdefault(category_id, FeedbackFigures()).received = count
+    answered = db.session.execute(
+        sa.select(
+            Feedback.category_id, Feedback.received_at, Feedback.answered_at, Feedback.due_on
+        ).where(
+            Feedback.ward_id == ward_id,
+            Feedback.answered_at >= before,
+            Feedback.answered_at < until,
+        )
+    )
+    zone = local_zone()
+    for category_id, received_at, answered_at, due_on in answered:
+        result = current if answered_at >= since else previous
+        figures = result.setdefault(category_id, FeedbackFigures())
+        _count_answer(figures, received_at, answered_at, due_on, zone)
+    return current, previous
 
 
 def feedback_total(figures: list[FeedbackFigures]) -> FeedbackFigures:
@@ -594,8 +661,12 @@ class FeedbackSummary:
         return self.period.previous()
 
     @cached_property
+    def _beside(self) -> tuple[dict[int, FeedbackFigures], dict[int, FeedbackFigures]]:
+        return feedback_figures_beside(self.ward_id, self.period)
+
+    @property
     def per_category(self) -> dict[int, FeedbackFigures]:
-        return feedback_figures(self.ward_id, self.period)
+        return self._beside[0]
 
     @cached_property
     def totals(self) -> FeedbackFigures:
@@ -603,7 +674,7 @@ class FeedbackSummary:
 
     @cached_property
     def previous(self) -> FeedbackFigures:
-        return feedback_total(list(feedback_figures(self.ward_id, self.previous_period).values()))
+        return feedback_total(list(self._beside[1].values()))
 
     @cached_property
     def categories(self) -> dict[int, CategoryRow]:
@@ -832,22 +903,22 @@ def _held_conferences(start, end) -> list:
 def conferences_by_ward(period: Period, ward_id: int | None = None) -> dict[int, DialogueFigures]:
     """The conferences held in `period` per ward id (of one ward, or of every ward: None),
     in one query whatever the number of wards and conferences: the held conferences with
-    their checked-in bookings (a GROUP BY joined in). Only the conferences' own figures are
+    their checked-in bookings (counted per conference). Only the conferences' own figures are
     filled (held, notice_on_time, results_on_time, attendance, capacity); the year's count,
     the questions and the reception slots are dialogue_summary's. Wards without a conference
     held are absent."""
     session = DialogueSession
     since, until = period.utc_bounds()
-    booked = [Booking.status == BookingStatus.ATTENDED]
     where = _held_conferences(since, until)
     if ward_id is not None:
-        booked.append(Booking.ward_id == ward_id)
         where.append(session.ward_id == ward_id)
+    # Counted per conference of the period along ix_bookings_session_status (not a GROUP BY
+    # over every booking the wards ever had).
     attended = (
-        sa.select(Booking.session_id, sa.func.count(Booking.id).label("attended"))
-        .where(*booked)
-        .group_by(Booking.session_id)
-        .subquery()
+        sa.select(sa.func.count(Booking.id))
+        .where(Booking.session_id == session.id, Booking.status == BookingStatus.ATTENDED)
+        .correlate(session)
+        .scalar_subquery()
     )
     conferences = db.session.execute(
         sa.select(
@@ -859,10 +930,8 @@ def conferences_by_ward(period: Period, ward_id: int | None = None) -> dict[int,
             session.capacity,
             session.attendance_count,
             session.walk_ins,
-            sa.func.coalesce(attended.c.attended, 0).label("attended"),
-        )
-        .outerjoin(attended, attended.c.session_id == session.id)
-        .where(*where)
+            attended.label("attended"),
+        ).where(*where)
     )
     notice = timedelta(days=dialogue_services.NOTICE_DAYS)
     results = timedelta(days=dialogue_services.RESULTS_DAYS)
@@ -889,7 +958,7 @@ def conferences_by_ward(period: Period, ward_id: int | None = None) -> dict[int,
 def dialogue_summary(ward_id: int, period: Period) -> DialogueFigures:
     """A ward's dialogue figures over `period` (see DialogueFigures). Four queries whatever
     the number of conferences: the held conferences of the period with their checked-in
-    bookings (a GROUP BY joined in), the year's count, their questions, and the reception
+    bookings (counted per conference), the year's count, their questions, and the reception
     slots with whether each was booked and used."""
     session = DialogueSession
     since, until = period.utc_bounds()
@@ -966,12 +1035,19 @@ class WardDashboard:
         return feedback_summary(self.ward_id, self.period, self.today)
 
     @cached_property
-    def dialogues(self) -> DialogueFigures:
-        return dialogue_summary(self.ward_id, self.period)
+    def _dialogues(self) -> list[DialogueFigures]:
+        return [
+            dialogue_summary(self.ward_id, self.period),
+            dialogue_summary(self.ward_id, self.period.previous()),
+        ]
 
-    @cached_property
+    @property
+    def dialogues(self) -> DialogueFigures:
+        return self._dialogues[0]
+
+    @property
     def previous_dialogues(self) -> DialogueFigures:
-        return dialogue_summary(self.ward_id, self.period.previous())
+        return self._dialogues[1]
 
     @cached_property
     def signing(self) -> signing.SigningSummary:

@@ -95,6 +95,8 @@ class Feedback(TimestampMixin, db.Model):
         ),
         sa.Index("ix_feedback_ward_status_due", "ward_id", "status", "due_on"),
         sa.Index("ix_feedback_ward_received", "ward_id", "received_at"),
+        # The answers of a period (the dashboard's feedback figures), read along the index.
+        sa.Index("ix_feedback_ward_answered", "ward_id", "answered_at"),
         trigram_index("ix_feedback_search_text", "search_text"),
         trigram_index("ix_feedback_public_search_text", "public_search_text"),
     )

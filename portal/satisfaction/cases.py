@@ -70,33 +70,59 @@ def unhandled_dissatisfied(ward_id: int, limit: int) -> tuple[list, int]:
     """The ward's "Không hài lòng" ratings whose case is still open (received or in
     progress), or that opened none, oldest first: at most `limit` rows (the rating's id,
     date, reason and dossier, its procedure's names, its case's id and code), and how many
-    there are in all. Two queries whatever their number."""
+    there are in all. Two queries whatever their number, each reading only those ratings:
+    the ratings of the ward's open cases (from the cases, by ix_feedback_ward_status_due and
+    the rating's case index), and the ratings that opened no case (a partial index of them,
+    empty in normal use: every dissatisfied rating opens one)."""
     rating = SatisfactionRating
-    unhandled = (
+    columns = (
+        rating.id,
+        rating.created_at,
+        rating.reason,
+        rating.dossier_id,
+        rating.feedback_id,
+    )
+    names = (Procedure.name_vi, Procedure.name_en)
+    of_open_cases = (
+        Feedback.ward_id == ward_id,
+        Feedback.status.in_(OPEN_STATUSES),
         rating.ward_id == ward_id,
         rating.level == Level.DISSATISFIED,
-        sa.or_(rating.feedback_id.is_(None), Feedback.status.in_(OPEN_STATUSES)),
     )
-    rows = db.session.execute(
-        sa.select(
-            rating.id,
-            rating.created_at,
-            rating.reason,
-            rating.dossier_id,
-            rating.feedback_id,
-            Feedback.code,
-            Procedure.name_vi,
-            Procedure.name_en,
-        )
+    without_case = (
+        rating.ward_id == ward_id,
+        rating.level == Level.DISSATISFIED,
+        rating.feedback_id.is_(None),
+    )
+    oldest = (rating.created_at, rating.id)
+    with_case = (
+        sa.select(*columns, Feedback.code.label("code"), *names)
+        .join(rating, rating.feedback_id == Feedback.id)
         .join(Procedure, Procedure.id == rating.procedure_id)
-        .outerjoin(Feedback, Feedback.id == rating.feedback_id)
-        .where(*unhandled)
-        .order_by(rating.created_at, rating.id)
+        .where(*of_open_cases)
+        .subquery()  # as many as the open cases: no order here, which would tempt the
+        # planner to walk every dissatisfied rating in date order looking for them
+    )
+    no_case = (
+        sa.select(*columns, sa.cast(sa.null(), Feedback.code.type).label("code"), *names)
+        .join(Procedure, Procedure.id == rating.procedure_id)
+        .where(*without_case)
+        .order_by(*oldest)
         .limit(limit)
+        .subquery()
+    )
+    both = sa.union_all(sa.select(with_case), sa.select(no_case)).subquery()
+    rows = db.session.execute(
+        sa.select(both).order_by(both.c.created_at, both.c.id).limit(limit)
     ).all()
-    total = db.session.execute(
+    cases_open = (
         sa.select(sa.func.count(rating.id))
-        .outerjoin(Feedback, Feedback.id == rating.feedback_id)
-        .where(*unhandled)
+        .select_from(Feedback)
+        .join(rating, rating.feedback_id == Feedback.id)
+        .where(*of_open_cases)
+    )
+    caseless = sa.select(sa.func.count(rating.id)).where(*without_case)
+    total = db.session.execute(
+        sa.select(cases_open.scalar_subquery() + caseless.scalar_subquery())
     ).scalar_one()
     return rows, total

@@ -29,6 +29,7 @@ from typing import Any, NamedTuple
 from babel.numbers import NumberPattern, parse_pattern
 from flask_babel import LazyString, get_locale
 from flask_babel import gettext as _
+from markupsafe import Markup, escape
 
 from portal import dates
 from portal.timeutil import local_zone
@@ -69,12 +70,20 @@ def _pattern(pattern: str) -> NumberPattern:
     return parse_pattern(pattern)
 
 
-def shown(value: Any, fmt: Format) -> str:
-    """A value as the page shows it, in the current language."""
+@lru_cache(maxsize=4096)
+def _number(pattern: str, kind: type, value: Any, locale: Any) -> str:
+    """A number as `pattern` shows it in `locale`, kept: a page shows the same counts and
+    shares many times (0, 1, 100 %…), and Babel's formatting is the costly part of a cell.
+    `kind` keeps 1, 1.0 and True apart (equal, and so one key, without it)."""
+    return _pattern(pattern).apply(value, locale)
+
+
+def shown(value: Any, fmt: Format, locale: Any = None) -> str:
+    """A value as the page shows it, in `locale` (by default the current language)."""
     if value is None:
         return _("no data") if fmt in NUMBERS else NO_TEXT
     if fmt in NUMBER_PATTERNS:
-        return _pattern(NUMBER_PATTERNS[fmt]).apply(value, get_locale())
+        return _number(NUMBER_PATTERNS[fmt], type(value), value, locale or get_locale())
     if fmt is Format.DATE:
         return dates.day(value, "short")
     if fmt is Format.DATETIME:
@@ -120,11 +129,11 @@ class Column:
     missing: Callable[[Any], str] | None = None
     key: str = ""
 
-    def shown(self, row: Any) -> str:
+    def shown(self, row: Any, locale: Any = None) -> str:
         value = self.value(row)
         if value is None and self.missing:
             return self.missing(row)
-        return shown(value, self.format)
+        return shown(value, self.format, locale)
 
     def in_file(self, row: Any) -> Any:
         """The cell's value in a file: the raw value, or why there is none."""
@@ -133,11 +142,30 @@ class Column:
             return self.missing(row)
         return value
 
-    def share_shown(self, row: Any) -> str | None:
+    def share_shown(self, row: Any, locale: Any = None) -> str | None:
         """The count's share as the page shows it beside the count; None without a share
         (no column of shares, or nothing to share out: the count says it is 0)."""
         value = self.share(row) if self.share else None
-        return None if value is None else shown(value, Format.PERCENT)
+        return None if value is None else shown(value, Format.PERCENT, locale)
+
+    def cell(self, row: Any, links: Any, locale: Any, header: bool = False) -> str:
+        """The page's cell of `row` as HTML (escaped here, as Jinja would): its text in
+        `locale`, linked where the column links, a requirement not met stressed, a count's
+        share beside it; a header cell of its row when `header`. Made in Python rather
+        than by a template macro per cell: a dashboard has a couple of thousand cells."""
+        text = escape(self.shown(row, locale))
+        href = self.href(row, links)
+        if href:
+            text = f'<a href="{escape(href)}">{text}</a>'
+        elif self.stressed(row):
+            text = f"<strong>{text}</strong>"
+        share = self.share_shown(row, locale)
+        if share:
+            text = f'{text} <span class="muted">({escape(share)})</span>'
+        tag = "th" if header else "td"
+        scope = ' scope="row"' if header else ""
+        css = f' class="{self.css_class}"' if self.css_class else ""
+        return f"<{tag}{scope}{css}>{text}</{tag}>"
 
     def href(self, row: Any, links: Any) -> str | None:
         return self.link(row, links) if self.link else None
@@ -291,6 +319,30 @@ class Table:
     @property
     def columns(self) -> tuple[Column, ...]:
         return self.spec.columns
+
+    @cached_property
+    def locale(self) -> Any:
+        """The language the page shows it in (read once for all its cells)."""
+        return get_locale()
+
+    def cells(self, item: Any, links: Any) -> Markup:
+        """The page's cells of one row (`item`), the first a header cell when the table has
+        row headers."""
+        header = self.spec.row_headers
+        locale = self.locale
+        return Markup(  # noqa: S704  # nosec B704 - each part escaped by Column.cell
+            "".join(
+                column.cell(item, links, locale, header and n == 0)
+                for n, column in enumerate(self.columns)
+            )
+        )
+
+    def cells_across(self, column: Column, links: Any) -> Markup:
+        """A transposed table's cells of one column: one per row (`items`)."""
+        locale = self.locale
+        return Markup(  # noqa: S704  # nosec B704 - each part escaped by Column.cell
+            "".join(column.cell(item, links, locale) for item in self.items)
+        )
 
     @cached_property
     def file_columns(self) -> list[FileColumn]:
