@@ -19,8 +19,10 @@ reported includes both.
 Measured at each size, in this process (the Flask test client, logged in with a session the
 server knows; the dashboard's figures cache, DASHBOARD_CACHE_SECONDS, is off here, so every
 request computes and renders the figures):
-  - the chairman's dashboard of his ward for DATA_END's month and for its year, and the
-    administrator's comparison of all served wards for the year, beside a control page of
+  - the chairman's dashboard of his ward for DATA_END's month and for its year, the
+    administrator's comparison of all served wards for the year, and, anonymous, the ward's
+    public transparency page for DATA_END's month and its open data (JSON; the page cache is
+    off here too), beside a control page of
     the same stack (the chairman's /account): per page, the SQL statements of one request,
     and the median of this process's CPU time (time.process_time) and of the wall-clock
     time over --repeats requests after --warmup-requests (fewer when slow: at most --budget
@@ -36,8 +38,8 @@ request computes and renders the figures):
     through later, while fetched: a lower bound there). When a target is missed on
     PostgreSQL, the EXPLAIN ANALYZE of that statement at the largest size is printed.
 Targets (issue 17): each dashboard's median CPU time <= 25 ms (CPU_TARGET_MS) at every size,
-and its statements as many at every size. The machine's load average is printed with each
-size.
+and its statements as many at every size (issue 16: the public page and its open data too).
+The machine's load average is printed with each size.
 
 Run it (from the repository, with the project's virtualenv), e.g. 10 thousand and 1 million
 ratings on PostgreSQL, in process only (a fresh database is made on the server and dropped):
@@ -98,6 +100,10 @@ HELLO_PATH = "/hello/"
 DATA_END = datetime(2026, 11, 26, tzinfo=UTC)  # the newest rating is a day before
 MONTH_PATH = f"/dashboard/?period=month&date={DATA_END:%Y-%m}"
 YEAR_PATH = f"/dashboard/?period=year&date={DATA_END:%Y}"
+# The public transparency page and its open data (issue 16: they read the same rollups, so
+# their cost must not grow with the ratings either), anonymous, for the same month.
+PUBLIC_PATH = f"/wards/{WARD_SLUG}/minh-bach?period=month&date={DATA_END:%Y-%m}"
+OPEN_DATA_PATH = f"/wards/{WARD_SLUG}/minh-bach/{DATA_END:%Y-%m}.json"
 CPU_TARGET_MS = 25.0  # issue 17: an uncached dashboard's CPU time in this process, median
 BASE_PATH = "/account"  # the control page: the chairman's account, a page of the same stack
 THROUGHPUT_TARGET = 0.3  # the month dashboard's requests/s over hello's
@@ -108,7 +114,7 @@ BATCH_ROWS = {"sqlite": 250_000, "postgresql": 1_000_000}
 MIN_SAMPLES = 5
 CACHE_SETTING = "DASHBOARD_CACHE_SECONDS"  # the dashboard's figures cache, when the app has one
 STAFF_PHONE_PREFIX = "+8470"  # the bench's officers; the demo accounts are +8490…/+8491…
-PAGES = ("month", "year", "city")
+PAGES = ("month", "year", "city", "public", "opendata")
 BASE = "base"  # the control page, measured beside the dashboards
 FIGURE_LEVELS = ("very_satisfied", "satisfied", "dissatisfied")
 FIGURE_TIMELINESS = ("early", "on_time", "late")
@@ -592,17 +598,21 @@ def measure_in_process(app, seed: dict, args) -> tuple[dict, dict, list[str]]:
         "month": (seed["chairman_session"], MONTH_PATH),
         "year": (seed["chairman_session"], YEAR_PATH),
         "city": (seed["admin_session"], YEAR_PATH),
+        "public": (None, PUBLIC_PATH),
+        "opendata": (None, OPEN_DATA_PATH),
     }
     times, slowest, failures = {}, {}, []
     for page, (session_id, path) in pages.items():
-        client = signed_in(app, session_id)
+        client = app.test_client() if session_id is None else signed_in(app, session_id)
 
         def request(client=client, path=path):
             return client.get(path, headers={"Accept-Language": "vi"})
 
         response = request()
-        if response.status_code != 200 or (page != BASE and name not in response.data):
-            failures.append(f"{page}: GET {path} answered {response.status_code} without {name!r}")
+        marker = WARD_SLUG.encode() if page == "opendata" else name  # JSON escapes the name
+        if response.status_code != 200 or (page != BASE and marker not in response.data):
+            status = response.status_code
+            failures.append(f"{page}: GET {path} answered {status} without {marker!r}")
             continue
 
         def checked(request=request, page=page):
@@ -845,6 +855,7 @@ def bench(args: argparse.Namespace, database_url: str, workdir: Path) -> tuple[d
     if cache_seconds is not None:
         app.config[CACHE_SETTING] = 0  # every timed request computes the figures
         print(f"In process: {CACHE_SETTING}=0 (the server keeps the app's {cache_seconds} s)")
+    app.config["PAGE_CACHE_SECONDS"] = 0  # and renders the public page
     seed = seed_city(app, args.staff_per_ward)
     print(
         f"{seed['wards']} wards enabled, {seed['procedures_per_ward']} procedures and "

@@ -382,8 +382,8 @@ WARD_NEEDS: dict[str, Callable[[int], object]] = {
     "lowest-rated": lambda w: dashboard.by_procedure(w, NOV),
     "dissatisfied-reasons": lambda w: dashboard.latest_dissatisfied(w, NOV),
     # the national index panel: the period's totals (one row per month), nothing else
-    "national-index": lambda w: dashboard.satisfaction_totals(w, NOV),
-    "index-indicators": lambda w: dashboard.satisfaction_totals(w, NOV),
+    "national-index": lambda w: dashboard.satisfaction_totals_beside(w, NOV),
+    "index-indicators": lambda w: dashboard.satisfaction_totals_beside(w, NOV),
     "index-not-computed": lambda w: [],
     "feedback-summary": lambda w: dashboard.feedback_figures_beside(w, NOV),
     "feedback-by-category": lambda w: [

@@ -18,6 +18,7 @@ depends_on = None
 
 DISSATISFIED_SQL = "level = 'dissatisfied'"
 WITHOUT_CASE_SQL = "level = 'dissatisfied' AND feedback_id IS NULL"
+SIGNED_SQL = "signed_by_id IS NOT NULL"
 
 
 def upgrade():
@@ -41,9 +42,19 @@ def upgrade():
         )
     with op.batch_alter_table("feedback", schema=None) as batch_op:
         batch_op.create_index("ix_feedback_ward_answered", ["ward_id", "answered_at"], unique=False)
+    # Not in batch mode: on SQLite that could rebuild dossiers, which the ratings reference.
+    op.create_index(
+        "ix_dossiers_ward_signed_returned",
+        "dossiers",
+        ["ward_id", "returned_at"],
+        unique=False,
+        sqlite_where=sa.text(SIGNED_SQL),
+        postgresql_where=sa.text(SIGNED_SQL),
+    )
 
 
 def downgrade():
+    op.drop_index("ix_dossiers_ward_signed_returned", table_name="dossiers")
     with op.batch_alter_table("feedback", schema=None) as batch_op:
         batch_op.drop_index("ix_feedback_ward_answered")
     with op.batch_alter_table("satisfaction_ratings", schema=None) as batch_op:

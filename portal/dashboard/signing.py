@@ -85,6 +85,7 @@ def signing_summary(ward_id: int, period: Period) -> SigningSummary:
         .join(User, User.id == Dossier.signed_by_id)
         .where(
             Dossier.ward_id == ward_id,
+            Dossier.signed_by_id.is_not(None),  # on ix_dossiers_ward_signed_returned
             Dossier.returned_at >= since,
             Dossier.returned_at < until,
         )
