@@ -83,6 +83,19 @@ def _taken(column, value, exclude_id: int | None) -> bool:
     return db.session.execute(query).first() is not None
 
 
+def active_chairmen(ward_ids: set[int]) -> dict[int, list[User]]:
+    """The active chairman accounts of each of the wards (oldest first), by ward id."""
+    query = sa.select(User).where(
+        User.ward_id.in_(ward_ids),
+        User.role.in_(WARD_MANAGERS),
+        User.is_active_account.is_(True),
+    )
+    found: dict[int, list[User]] = {}
+    for user in db.session.execute(query.order_by(User.id)).scalars():
+        found.setdefault(user.ward_id, []).append(user)
+    return found
+
+
 def holder_of(phone: str) -> User | None:
     """The account whose number this is (E.164), if any."""
     return db.session.execute(sa.select(User).where(User.phone == phone)).scalar_one_or_none()

@@ -11,7 +11,6 @@ part."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -20,14 +19,15 @@ from flask_babel import force_locale, pgettext
 from flask_babel import gettext as _
 
 from portal.audit import services as audit
-from portal.auth.models import Role, User
+from portal.auth.models import User
+from portal.auth.services import active_chairmen
 from portal.codes import format_code
 from portal.db import utcnow
 from portal.extensions import db
 from portal.feedback import deadlines, queries
 from portal.feedback.messages import about
 from portal.feedback.models import DeadlineNotice, Feedback
-from portal.notifications.services import AUTO, Recipient, enqueue
+from portal.notifications.services import Recipient, enqueue
 from portal.notifications.sms_text import short
 from portal.security import WARD_OFFICERS
 from portal.timeutil import local_today, office_date, to_local
@@ -51,18 +51,6 @@ class Digest:
     overdue: list[Feedback] = field(default_factory=list)
     today: list[Feedback] = field(default_factory=list)
     soon: list[Feedback] = field(default_factory=list)
-
-
-def officer_recipient(user: User) -> Recipient:
-    """An officer, by e-mail if the account has an address, else by phone (no consent)."""
-    return Recipient(
-        name=user.full_name,
-        locale=user.locale or "vi",
-        email=user.email,
-        phone=user.phone,
-        user_id=user.id,
-        via=AUTO,
-    )
 
 
 def due_text(item: Feedback) -> str:
@@ -98,18 +86,6 @@ def _first_notice(item: Feedback, user: User, threshold: str, now: datetime) -> 
     return True
 
 
-def _chairmen(ward_ids: set[int]) -> dict[int, list[User]]:
-    query = sa.select(User).where(
-        User.ward_id.in_(ward_ids),
-        User.role == Role.CHAIRMAN,
-        User.is_active_account.is_(True),
-    )
-    found: dict[int, list[User]] = defaultdict(list)
-    for user in db.session.execute(query.order_by(User.id)).scalars():
-        found[user.ward_id].append(user)
-    return found
-
-
 def _is_officer(user: User | None, ward_id: int) -> bool:
     return (
         user is not None
@@ -129,7 +105,7 @@ def run(now: datetime | None = None) -> Report:
     today = local_today(now)
     soon = deadlines.soon_limit(today)
     items = queries.pressing(today, now)
-    chairmen = _chairmen({item.ward_id for item in items})
+    chairmen = active_chairmen({item.ward_id for item in items})
     digests: dict[int, Digest] = {}
     report = Report()
     for item in items:
@@ -162,7 +138,7 @@ def run(now: datetime | None = None) -> Report:
 
 
 def _send_warning(item: Feedback, officer: User):
-    recipient = officer_recipient(officer)
+    recipient = Recipient.for_official(officer)
     with force_locale(recipient.locale):
         params = {
             "name": officer.full_name,
@@ -196,7 +172,7 @@ def _send_warning(item: Feedback, officer: User):
 
 
 def _send_overdue(item: Feedback, chairman: User):
-    recipient = officer_recipient(chairman)
+    recipient = Recipient.for_official(chairman)
     with force_locale(recipient.locale):
         officer = item.assignee.full_name if item.assignee else _("nobody")
         params = {
@@ -278,7 +254,7 @@ def digest_text(digest: Digest, today: date) -> tuple[str, str, str]:
 
 
 def _send_digest(digest: Digest, today: date):
-    recipient = officer_recipient(digest.officer)
+    recipient = Recipient.for_official(digest.officer)
     with force_locale(recipient.locale):
         subject, body, sms = digest_text(digest, today)
     return enqueue(

@@ -47,6 +47,19 @@ class Recipient:
             purpose=purpose,
         )
 
+    @classmethod
+    def for_official(cls, user: User) -> Recipient:
+        """An official about their work: by e-mail when the account has an address, else
+        by phone. Such messages rest on the official's duties, not on a consent."""
+        return cls(
+            name=user.full_name,
+            locale=user.locale or "vi",
+            email=user.email,
+            phone=user.phone,
+            user_id=user.id,
+            via=AUTO,
+        )
+
     @property
     def channel(self) -> Channel | None:
         if self.via != AUTO:

@@ -20,6 +20,7 @@ from flask_babel import lazy_gettext as _l
 from portal.audit import services as audit
 from portal.auth.models import Role, User
 from portal.auth.phones import InvalidPhone, normalize_phone
+from portal.auth.services import active_chairmen
 from portal.db import MAX_ID, utcnow
 from portal.domain import DomainError, PermissionDenied, Problems
 from portal.extensions import db
@@ -212,12 +213,7 @@ def usable_delegations(dossier: Dossier, moment: datetime) -> list[Delegation]:
 
 def ward_chairman(ward_id: int) -> User | None:
     """The ward's chairman (the first active account, should there be two)."""
-    return db.session.execute(
-        sa.select(User)
-        .where(User.ward_id == ward_id, User.role.in_(WARD_MANAGERS), User.is_active_account)
-        .order_by(User.id)
-        .limit(1)
-    ).scalar_one_or_none()
+    return next(iter(active_chairmen({ward_id}).get(ward_id, [])), None)
 
 
 @dataclass(frozen=True)

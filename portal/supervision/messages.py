@@ -5,16 +5,14 @@ the phone (Zalo when the ward sends Zalo messages, SMS otherwise)."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask_babel import force_locale, pgettext
 from flask_babel import gettext as _
 
 from portal import dates
 from portal.auth.models import User
-from portal.extensions import db
-from portal.notifications.services import AUTO, Recipient, enqueue
+from portal.auth.services import active_chairmen
+from portal.notifications.services import Recipient, enqueue
 from portal.notifications.sms_text import short
-from portal.security import WARD_MANAGERS
 
 SNIPPET = 500
 
@@ -23,25 +21,9 @@ def about(item) -> str:
     return f"supervision:{item.id}"
 
 
-def official(user: User) -> Recipient:
-    return Recipient(
-        name=user.full_name,
-        locale=user.locale or "vi",
-        email=user.email,
-        phone=user.phone,
-        user_id=user.id,
-        via=AUTO,
-    )
-
-
 def chairmen_of(ward_id: int) -> list[User]:
     """The ward's chairmen whose accounts are active."""
-    query = sa.select(User).where(
-        User.ward_id == ward_id,
-        User.role.in_(WARD_MANAGERS),
-        User.is_active_account.is_(True),
-    )
-    return list(db.session.execute(query.order_by(User.id)).scalars())
+    return active_chairmen({ward_id}).get(ward_id, [])
 
 
 def _params(item, name: str) -> dict:
@@ -58,7 +40,7 @@ def tell_chairmen(item) -> int:
     """Each active chairman of the ward is told a recommendation has arrived (once)."""
     told = 0
     for chairman in chairmen_of(item.ward_id):
-        recipient = official(chairman)
+        recipient = Recipient.for_official(chairman)
         with force_locale(recipient.locale):
             params = _params(item, chairman.full_name)
             subject = _("Supervision recommendation no. %(number)s", **params)
@@ -92,7 +74,7 @@ def tell_author(item):
     author = item.author
     if author is None or not author.is_active_account:
         return None
-    recipient = official(author)
+    recipient = Recipient.for_official(author)
     with force_locale(recipient.locale):
         params = _params(item, author.full_name)
         params["text"] = short(item.answer, SNIPPET)
