@@ -234,7 +234,7 @@ NOVEMBER_VI = [
     "2 (66,7%)",
     "1 (33,3%)",
     "0 (0,0%)",
-    "4,3",
+    "8,0",  # out of 10: indicators 1, 2, 3, 4 and 7 of Circular 01/2018
 ]
 OCTOBER_VI = [
     "1",
@@ -247,7 +247,7 @@ OCTOBER_VI = [
     "1 (100,0%)",
     "0 (0,0%)",
     "0 (0,0%)",
-    "6,0",
+    "10,0",
 ]
 NOVEMBER_EN = [cell.replace(",", ".") for cell in NOVEMBER_VI]
 
@@ -345,7 +345,7 @@ def test_chairman_reads_the_dashboard(open_page, live_server):
     # returned, ratings, response rate, satisfaction rate, then count and share of each level
     assert rows[PROCEDURE_A][:10] == ["2", "2", "1", "1", "2", "1", "0", "0", "0", "0"]
     assert rows[PROCEDURE_B][:10] == ["1", "1", "1", "0", "0", "0", "0", "0", "1", "1"]
-    assert rows[PROCEDURE_A][-1] == "5.5" and rows[PROCEDURE_B][-1] == "2"
+    assert (rows[PROCEDURE_A][-1], rows[PROCEDURE_B][-1]) == ("9.5", "5")  # out of 10
 
     # The period form: the kind changed to a quarter, the month left as it was: the quarter
     # of that month (selects only, nothing to type, so no choice is ever refused).
