@@ -1,18 +1,51 @@
 """Working days in Việt Nam: weekends and public holidays (the `holidays` package) do not
 count. Legal deadlines for feedback and dossiers are counted with these functions, and an
-urgent item's in working hours (the office's hours of a working day)."""
+urgent item's in working hours (the office's hours of a working day).
+
+The holidays of TABLE_YEARS are read from `vn_holidays.json`, written from the package by
+`python -m portal.workdays` (the package costs a worker 11 MB and 300 modules; a test checks
+that the table and the installed package agree); other years ask the package itself."""
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
+from pathlib import Path
+
+HOLIDAYS_TABLE = Path(__file__).with_name("vn_holidays.json")
+TABLE_YEARS = range(2015, 2046)
+
+
+def package_holidays(year: int) -> frozenset[date]:
+    """Việt Nam's public holidays (and substituted days off) of `year`, by the package."""
+    import holidays
+
+    return frozenset(holidays.country_holidays("VN", years=year))
+
+
+@lru_cache(maxsize=1)
+def _table() -> dict[int, frozenset[date]]:
+    data = json.loads(HOLIDAYS_TABLE.read_text(encoding="utf-8"))
+    return {
+        int(year): frozenset(date.fromisoformat(day) for day in days)
+        for year, days in data["years"].items()
+    }
 
 
 @lru_cache(maxsize=64)
 def _holidays_of(year: int) -> frozenset[date]:
-    import holidays  # (imported when first needed: about 4 MB)
+    table = _table()
+    return table[year] if year in table else package_holidays(year)
 
-    return frozenset(holidays.country_holidays("VN", years=year))
+
+def write_holidays_table(path: Path = HOLIDAYS_TABLE) -> None:
+    """The table of TABLE_YEARS, from the installed package."""
+    import holidays
+
+    years = {str(y): sorted(d.isoformat() for d in package_holidays(y)) for y in TABLE_YEARS}
+    data = {"source": f"holidays {holidays.__version__}", "country": "VN", "years": years}
+    path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
 
 
 def is_holiday(day: date) -> bool:
@@ -90,3 +123,7 @@ def working_hours_between(
                 total += closes - opens
         day += timedelta(days=1)
     return total.total_seconds() / 3600
+
+
+if __name__ == "__main__":
+    write_holidays_table()
