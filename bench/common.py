@@ -427,6 +427,18 @@ def rss_mb(pid: int) -> float:
     raise BenchError(f"no VmRSS for process {pid}")
 
 
+def private_and_proportional_mb(pid: int) -> tuple[float, float]:
+    """The process's private memory (USS: what it costs beyond the pages it shares with the
+    gunicorn master and the other workers) and its proportional share (PSS), in MB, from
+    /proc/<pid>/smaps_rollup."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
+        name, _, rest = line.partition(":")
+        fields[name] = int(rest.split()[0])
+    private = fields.get("Private_Clean", 0) + fields.get("Private_Dirty", 0)
+    return private / 1024, fields.get("Pss", 0) / 1024
+
+
 def send_mixed(port: int, requests: Sequence[tuple], total: int, concurrency: int) -> Counter:
     """`total` requests, (method, path, cookie, form-encoded body) taken from `requests` in
     turn, over `concurrency` keep-alive connections; returns the statuses counted."""

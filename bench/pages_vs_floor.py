@@ -64,6 +64,7 @@ from common import (
     log_in,
     make_app,
     prepare_database,
+    private_and_proportional_mb,
     rss_mb,
     run_in_workspace,
     send_mixed,
@@ -574,7 +575,10 @@ def measure_rss(args, port: int, master: int, found: dict[str, Target]) -> dict:
     ]
     statuses = send_mixed(port, mixed, args.rss_requests, args.concurrency)
     after = {pid: rss_mb(pid) for pid in pids}
+    private = {pid: private_and_proportional_mb(pid) for pid in pids}
     return {
+        "private_mb": round(max(uss for uss, _pss in private.values()), 1),
+        "proportional_mb": round(max(pss for _uss, pss in private.values()), 1),
         "requests": args.rss_requests,
         "statuses": {str(k): v for k, v in statuses.items()},
         "start_mb": round(max(start.values()), 1),
@@ -670,7 +674,8 @@ def print_report(report: dict) -> None:
         print(
             f"Worker RSS: {rss['start_mb']:.1f} MB at start, {rss['after_mb']:.1f} MB after "
             f"{rss['requests']} mixed GETs (largest worker; target <= {RSS_TARGET_MB:.0f} MB): "
-            f"{verdict(rss['met'])}"
+            f"{verdict(rss['met'])}; of which private {rss['private_mb']:.1f} MB "
+            f"(proportional share {rss['proportional_mb']:.1f} MB)"
         )
     for row in report["cached"]:
         print(

@@ -811,9 +811,30 @@ def test_dialogue_figures_take_a_constant_number_of_queries(dialogues: World):
     sa.event.listen(engine, "before_cursor_execute", count)
     try:
         dashboard.dialogue_summary(ward_id, year)
+        dashboard.dialogue_summaries(ward_id, [year, year.previous(), NOV, NOV.previous()])
     finally:
         sa.event.remove(engine, "before_cursor_execute", count)
+    # Held conferences (with bookings and questions), then reception slots: twice two.
     assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 4
+
+
+def test_several_periods_read_at_once_are_each_period_read_alone(dialogues: World):
+    """A dashboard reads its period and the one before together; across a new year too (each
+    period counts the conferences of its own calendar year)."""
+    ward_id = dialogues.ward.id
+    periods = [
+        NOV,
+        NOV.previous(),
+        parse_period("quarter", "2026-Q4", TODAY),
+        Period("month", date(2026, 1, 1), date(2026, 2, 1)),
+        Period("month", date(2025, 12, 1), date(2026, 1, 1)),
+        parse_period("year", "2026", TODAY).previous(),
+    ]
+    together = dashboard.dialogue_summaries(ward_id, periods)
+    assert together == [dashboard.dialogue_summary(ward_id, p) for p in periods]
+    assert [f.year for f in together] == [2026, 2026, 2026, 2026, 2025, 2025]
+    assert together[0].year_held == together[3].year_held == 4
+    assert together[4].year_held == together[5].year_held == 0
 
 
 def test_dialogue_figures_of_an_empty_period(dialogues: World):

@@ -391,10 +391,7 @@ WARD_NEEDS: dict[str, Callable[[int], object]] = {
         dashboard.categories(w),
     ],
     "overdue": lambda w: [feedback_queries.overdue(w), dashboard.categories(w)],
-    "dialogues": lambda w: [
-        dashboard.dialogue_summary(w, NOV),
-        dashboard.dialogue_summary(w, OCT),
-    ],
+    "dialogues": lambda w: dashboard.dialogue_summaries(w, [NOV, OCT]),
     "delegated-signing": lambda w: signing.signing_summary(w, NOV),
 }
 CITY_NEEDS: dict[str, Callable[[], object]] = {

@@ -14,6 +14,7 @@ download of one table reads only what that table shows."""
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from dataclasses import fields as dataclass_fields
 from datetime import date, datetime, timedelta
@@ -956,31 +957,75 @@ def conferences_by_ward(period: Period, ward_id: int | None = None) -> dict[int,
 
 
 def dialogue_summary(ward_id: int, period: Period) -> DialogueFigures:
-    """A ward's dialogue figures over `period` (see DialogueFigures). Four queries whatever
-    the number of conferences: the held conferences of the period with their checked-in
-    bookings (counted per conference), the year's count, their questions, and the reception
-    slots with whether each was booked and used."""
+    """A ward's dialogue figures over `period` (see DialogueFigures and dialogue_summaries)."""
+    return dialogue_summaries(ward_id, [period])[0]
+
+
+def dialogue_summaries(ward_id: int, periods: Sequence[Period]) -> list[DialogueFigures]:
+    """A ward's dialogue figures over each of `periods` (a dashboard's period and the one
+    before it), in two queries whatever the number of periods and conferences: the
+    conferences held in the periods' calendar years, each with its checked-in bookings and its
+    questions (counted per conference), and the reception slots of the periods with whether
+    each was booked and used."""
     session = DialogueSession
-    since, until = period.utc_bounds()
-    year = period.start.year
-    year_since, year_until = period_containing(date(year, 1, 1), "year").utc_bounds()
+    bounds = [period.utc_bounds() for period in periods]
+    years = [period_containing(period.start, "year").utc_bounds() for period in periods]
 
-    def held_between(start, end) -> list:
-        return [session.ward_id == ward_id, *_held_conferences(start, end)]
+    def per_conference(*where):
+        return sa.select(sa.func.count()).where(*where).correlate(session).scalar_subquery()
 
-    figures = conferences_by_ward(period, ward_id).get(ward_id, DialogueFigures(year=year))
-    figures.year_held = db.session.execute(
-        sa.select(sa.func.count(session.id)).where(*held_between(year_since, year_until))
-    ).scalar_one()
-    asked, answered = db.session.execute(
+    conferences = db.session.execute(
         sa.select(
-            sa.func.count(Question.id),
-            sa.func.count(Question.answered_at),
+            session.starts_at,
+            session.ends_at,
+            session.published_at,
+            session.results_published_at,
+            session.capacity,
+            session.attendance_count,
+            session.walk_ins,
+            per_conference(
+                Booking.session_id == session.id, Booking.status == BookingStatus.ATTENDED
+            ).label("attended"),
+            per_conference(
+                Question.session_id == session.id, Question.merged_into_id.is_(None)
+            ).label("questions"),
+            per_conference(
+                Question.session_id == session.id,
+                Question.merged_into_id.is_(None),
+                Question.answered_at.is_not(None),
+            ).label("answered"),
+        ).where(
+            session.ward_id == ward_id,
+            *_held_conferences(min(y[0] for y in years), max(y[1] for y in years)),
         )
-        .join(session, session.id == Question.session_id)
-        .where(Question.merged_into_id.is_(None), *held_between(since, until))
-    ).one()
-    figures.questions, figures.answered = int(asked), int(answered)
+    ).all()
+    notice = timedelta(days=dialogue_services.NOTICE_DAYS)
+    results = timedelta(days=dialogue_services.RESULTS_DAYS)
+    summaries = []
+    for period, (since, until), year in zip(periods, bounds, years, strict=True):
+        year_since, year_until = year
+        figures = DialogueFigures(year=period.start.year)
+        for row in conferences:
+            figures.year_held += year_since <= row.starts_at < year_until
+            if not since <= row.starts_at < until:
+                continue
+            figures.held += 1
+            figures.notice_on_time += bool(
+                row.published_at is not None and row.published_at <= row.starts_at - notice
+            )
+            figures.results_on_time += bool(
+                row.results_published_at is not None
+                and row.results_published_at <= row.ends_at + results
+            )
+            figures.capacity += row.capacity
+            figures.attendance += (
+                row.attendance_count
+                if row.attendance_count is not None
+                else row.attended + row.walk_ins
+            )
+            figures.questions += row.questions
+            figures.answered += row.answered
+        summaries.append(figures)
 
     def slot_has(*statuses: BookingStatus):
         return (
@@ -989,28 +1034,27 @@ def dialogue_summary(ward_id: int, period: Period) -> DialogueFigures:
             .exists()
         )
 
-    slots, booked, used = db.session.execute(
-        sa.select(
-            sa.func.count(session.id),
-            sa.func.coalesce(
-                sa.func.sum(
-                    sa.case((slot_has(BookingStatus.CONFIRMED, BookingStatus.ATTENDED), 1), else_=0)
-                ),
-                0,
-            ),
-            sa.func.coalesce(
-                sa.func.sum(sa.case((slot_has(BookingStatus.ATTENDED), 1), else_=0)), 0
-            ),
-        ).where(
+    def counted(*when):
+        return sa.func.coalesce(sa.func.sum(sa.case((sa.and_(*when), 1), else_=0)), 0)
+
+    booked = slot_has(BookingStatus.CONFIRMED, BookingStatus.ATTENDED)
+    used = slot_has(BookingStatus.ATTENDED)
+    columns = []
+    for since, until in bounds:
+        within = (session.starts_at >= since, session.starts_at < until)
+        columns += [counted(*within), counted(*within, booked), counted(*within, used)]
+    slots = db.session.execute(
+        sa.select(*columns).where(
             session.ward_id == ward_id,
             session.kind == SessionKind.RECEPTION,
             session.status.not_in((SessionStatus.DRAFT, SessionStatus.CANCELLED)),
-            session.starts_at >= since,
-            session.starts_at < until,
+            session.starts_at >= min(since for since, _until in bounds),
+            session.starts_at < max(until for _since, until in bounds),
         )
     ).one()
-    figures.slots, figures.slots_booked, figures.slots_used = int(slots), int(booked), int(used)
-    return figures
+    for i, figures in enumerate(summaries):
+        figures.slots, figures.slots_booked, figures.slots_used = map(int, slots[3 * i : 3 * i + 3])
+    return summaries
 
 
 # ---------------------------------------------------------------- the dashboards
@@ -1036,10 +1080,7 @@ class WardDashboard:
 
     @cached_property
     def _dialogues(self) -> list[DialogueFigures]:
-        return [
-            dialogue_summary(self.ward_id, self.period),
-            dialogue_summary(self.ward_id, self.period.previous()),
-        ]
+        return dialogue_summaries(self.ward_id, [self.period, self.period.previous()])
 
     @property
     def dialogues(self) -> DialogueFigures:
