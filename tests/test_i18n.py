@@ -330,3 +330,28 @@ def test_ward_names_in_running_text_on_pages_and_in_messages(client, world: Worl
     login_as(client, world.staff)
     form = text_of(client.get("/staff/dialogues/new"))
     assert 'value="Ủy ban Mặt trận Tổ quốc Việt Nam phường Bồ Đề"' in form
+
+
+def test_python_strings_follow_the_request_language_and_force_locale(app):
+    """The catalogue is looked up once per request (portal.i18n.RequestDomain) and again
+    whenever the language changes inside it: forced for a message, then back."""
+    from flask_babel import gettext, lazy_gettext, refresh
+
+    label = lazy_gettext("Dashboard")
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        assert gettext("Dashboard") == str(label) == "Dashboard"
+        with force_locale("vi"):
+            assert gettext("Dashboard") == str(label) == "Trang tổng quan"
+            with force_locale("en"):
+                assert gettext("Dashboard") == "Dashboard"
+            assert gettext("Dashboard") == "Trang tổng quan"
+        assert gettext("Dashboard") == "Dashboard"
+    with app.test_request_context("/"):  # no Accept-Language: Vietnamese
+        assert gettext("Dashboard") == "Trang tổng quan"
+        babel, chosen = app.extensions["babel"], app.extensions["babel"].locale_selector
+        babel.locale_selector = lambda: "en"
+        try:
+            refresh()
+            assert gettext("Dashboard") == "Dashboard"
+        finally:
+            babel.locale_selector = chosen
