@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
+import sqlalchemy as sa
 from flask import url_for
 from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
@@ -147,7 +148,37 @@ def next_conference(ward_id: int, now: datetime) -> DialogueSession | None:
     return found[0] if found else None
 
 
-def headlines(dashboard: WardDashboard, now: datetime, opens: Opens) -> list[Headline]:
+@dataclass(frozen=True)
+class Conferences:
+    """The conferences the first screen names: the next one, and those whose results are
+    due (see results_due)."""
+
+    next: DialogueSession | None
+    results_due: list[DialogueSession]
+
+
+def conferences_in_view(ward_id: int, now: datetime) -> Conferences:
+    """The ward's next published conference not over yet (as next_conference), and its held
+    conferences whose results are not published and are due (RESULTS_DAYS after the end)
+    within RESULTS_WARNING_DAYS, or overdue, oldest deadline first: in one query."""
+    latest_end = now + timedelta(days=RESULTS_WARNING_DAYS - dialogue_services.RESULTS_DAYS)
+    session = DialogueSession
+    found = dialogue_services.sessions_of(
+        ward_id,
+        SessionKind.CONFERENCE,
+        sa.or_(
+            sa.and_(session.status == SessionStatus.PUBLISHED, session.ends_at > now),
+            sa.and_(session.status == SessionStatus.HELD, session.ends_at <= latest_end),
+        ),
+    )
+    upcoming = [s for s in found if s.status == SessionStatus.PUBLISHED]  # by start time
+    held = [s for s in found if s.status == SessionStatus.HELD]
+    return Conferences(upcoming[0] if upcoming else None, sorted(held, key=lambda s: s.ends_at))
+
+
+def headlines(
+    dashboard: WardDashboard, now: datetime, opens: Opens, conferences: Conferences
+) -> list[Headline]:
     """The period's headline figures against the previous period's: satisfaction rate,
     ratings, early / on-time / late shares, feedback answered on time; then overdue feedback
     now and the next conference with its bookings."""
@@ -186,7 +217,7 @@ def headlines(dashboard: WardDashboard, now: datetime, opens: Opens) -> list[Hea
             href=_link(opens, "feedback_staff.overdue"),
         ),
     ]
-    conference = next_conference(dashboard.ward_id, now)
+    conference = conferences.next
     if conference is None:
         figures.append(Headline("conference", _("Next dialogue conference"), _("none planned")))
     else:
@@ -281,21 +312,8 @@ def _dissatisfied(dashboard: WardDashboard, opens: Opens) -> Agenda:
     )
 
 
-def results_due(ward_id: int, now: datetime) -> list[DialogueSession]:
-    """Held conferences whose results are not published and are due (RESULTS_DAYS after the
-    end) within RESULTS_WARNING_DAYS, or overdue: oldest deadline first."""
-    latest_end = now + timedelta(days=RESULTS_WARNING_DAYS - dialogue_services.RESULTS_DAYS)
-    return dialogue_services.sessions_of(
-        ward_id,
-        SessionKind.CONFERENCE,
-        DialogueSession.status == SessionStatus.HELD,
-        DialogueSession.ends_at <= latest_end,
-        order_by=DialogueSession.ends_at,
-    )
-
-
-def _results(dashboard: WardDashboard, now: datetime, opens: Opens) -> Agenda:
-    sessions = results_due(dashboard.ward_id, now)
+def _results(now: datetime, opens: Opens, conferences: Conferences) -> Agenda:
+    sessions = conferences.results_due
     entries = []
     for session in sessions[:LIST_LENGTH]:
         due = session.ends_at + timedelta(days=dialogue_services.RESULTS_DAYS)
@@ -407,12 +425,13 @@ def build(dashboard: WardDashboard, now: datetime, opens: Opens) -> Today:
     """The first screen of a ward's dashboard (see the module's docstring). `opens` says
     whether the viewer may open a route: links to pages the viewer may not open are left
     out."""
+    conferences = conferences_in_view(dashboard.ward_id, now)
     return Today(
-        headlines(dashboard, now, opens),
+        headlines(dashboard, now, opens, conferences),
         [
             _overdue_feedback(dashboard, opens),
             _dissatisfied(dashboard, opens),
-            _results(dashboard, now, opens),
+            _results(now, opens, conferences),
             _reception(dashboard, now, opens),
             _supervision(dashboard, now, opens),
             _late_officers(dashboard),

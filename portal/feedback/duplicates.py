@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -37,7 +38,12 @@ class Similar:
 
 
 def words(*parts: object) -> frozenset[str]:
-    return frozenset(w for w in fold(*parts).split() if len(w) >= MIN_WORD)
+    return _words(" ".join(str(p) for p in parts if p))
+
+
+@lru_cache(maxsize=1024)  # an item's page compares the same candidates at every view
+def _words(text: str) -> frozenset[str]:
+    return frozenset(w for w in fold(text).split() if len(w) >= MIN_WORD)
 
 
 def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
