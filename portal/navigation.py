@@ -3,8 +3,10 @@ route's own `role_required` declares (so the menu and the routes cannot disagree
 
 from __future__ import annotations
 
-from flask import url_for
+from flask import current_app, request, url_for
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
 from portal.security import may_open
 
@@ -27,10 +29,18 @@ MAIN_MENU = (
 )
 
 
-def main_menu() -> list[tuple[str, str]]:
-    """(address, label) of the entries the signed-in person may open."""
-    return [
-        (url_for(endpoint), str(label))
-        for endpoint, label, unless in MAIN_MENU
-        if may_open(endpoint) and not (unless and may_open(unless))
-    ]
+def main_menu() -> tuple[tuple[str, str], ...]:
+    """(address, label) of the entries the signed-in person may open. What a route lets in
+    depends on the role alone (security.may_open), so each app keeps the menu of each role in
+    each language (under each script root) once worked out."""
+    role = current_user.role if current_user.is_authenticated else None
+    key = (role, str(get_locale()), request.script_root)
+    menus = current_app.extensions.setdefault("portal.main_menu", {})
+    menu = menus.get(key)
+    if menu is None:
+        menu = menus[key] = tuple(
+            (url_for(endpoint), str(label))
+            for endpoint, label, unless in MAIN_MENU
+            if may_open(endpoint) and not (unless and may_open(unless))
+        )
+    return menu
