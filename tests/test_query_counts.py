@@ -230,3 +230,25 @@ def test_the_inbox_links_and_dates_are_those_of_url_for_and_the_filters(client, 
     with app.test_request_context():
         assert f'href="{url_for("feedback_staff.detail", item_id=item.id)}"' in html
         assert dates.day(item.received_at, "short") in html
+
+
+def test_a_ward_with_many_conferences_planned_lists_the_first_ones(client, world: World):
+    """The ward's conference page, its calendar feed and its home page read the soonest
+    UPCOMING_MAX conferences, however many are planned (a worker never loads them all)."""
+    ward = ward_of(world)
+    shown = dialogue_services.UPCOMING_MAX
+    for i in range(shown + 3):
+        make_conference(ward(), starts_in=timedelta(days=60 - i), title=f"Hội nghị số {i:02d}")
+    db.session.commit()
+    slug = ward().slug
+    with count_statements() as statements:
+        page = text_of(client.get(f"/wards/{slug}/dialogues"))
+    assert [s for s in statements if "FROM dialogue_sessions" in s]
+    assert all("LIMIT" in s for s in statements if "FROM dialogue_sessions" in s)
+    assert page.count("Hội nghị số") == shown
+    assert "Hội nghị số 52" in page and "Hội nghị số 03" in page  # the soonest 50
+    assert "Hội nghị số 02" not in page and "Hội nghị số 00" not in page
+    feed = client.get(f"/wards/{slug}/dialogues.ics").get_data(as_text=True)
+    assert feed.count("BEGIN:VEVENT") == shown
+    home = text_of(client.get(f"/wards/{slug}"))
+    assert "Hội nghị số 52" in home

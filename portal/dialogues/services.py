@@ -732,13 +732,20 @@ def sessions_of(
     return list(db.session.execute(query).scalars())
 
 
-def upcoming_conferences(ward_id: int, now=None) -> list[DialogueSession]:
-    """Published conferences not over yet, soonest first."""
+UPCOMING_MAX = 50  # a ward plans a few conferences ahead; a page never lists them all
+
+
+def upcoming_conferences(
+    ward_id: int, now=None, limit: int = UPCOMING_MAX
+) -> list[DialogueSession]:
+    """Published conferences not over yet, soonest first (the first `limit`: the ward's page,
+    its calendar feed and its home page read no more however many are planned)."""
     return sessions_of(
         ward_id,
         SessionKind.CONFERENCE,
         DialogueSession.status == SessionStatus.PUBLISHED,
         DialogueSession.ends_at > (now or utcnow()),
+        limit=limit,
     )
 
 
