@@ -252,3 +252,18 @@ def test_a_ward_with_many_conferences_planned_lists_the_first_ones(client, world
     assert feed.count("BEGIN:VEVENT") == shown
     home = text_of(client.get(f"/wards/{slug}"))
     assert "Hội nghị số 52" in home
+
+
+def test_the_officers_conference_list_is_paged(client, world: World):
+    ward = ward_of(world)
+    size = dialogue_services.SESSIONS_PAGE
+    for i in range(size + 2):
+        make_conference(ward(), starts_in=timedelta(days=i + 1), title=f"Hội nghị số {i:02d}")
+    db.session.commit()
+    login_as(client, world.staff)
+    first = text_of(client.get("/staff/dialogues/"))
+    assert first.count("Hội nghị số") == size
+    assert "Hội nghị số 51" in first and "Hội nghị số 01" not in first  # latest first
+    second = text_of(client.get("/staff/dialogues/?page=2"))
+    assert second.count("Hội nghị số") == 2
+    assert "Hội nghị số 00" in second and "Hội nghị số 01" in second

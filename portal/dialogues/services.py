@@ -37,6 +37,7 @@ from portal.dialogues.models import (
 from portal.dialogues.policy import BookingAction, ConferenceAction, SlotAction
 from portal.domain import DomainError, PermissionDenied, Problems, StateConflict
 from portal.extensions import db
+from portal.paging import Page, paginate
 from portal.security import is_officer_of
 
 NOTICE_DAYS = 7  # publish at least 7 days before (Law on Local Government, Art. 43)
@@ -760,9 +761,16 @@ def past_conferences(ward_id: int, limit: int = 20) -> list[DialogueSession]:
     )
 
 
-def ward_sessions(ward_id: int, kind: SessionKind = SessionKind.CONFERENCE) -> list:
-    """All of a ward's conferences (or slots), latest first."""
-    return sessions_of(ward_id, kind, order_by=DialogueSession.starts_at.desc())
+SESSIONS_PAGE = 50  # rows of the officers' list of a ward's conferences
+
+
+def ward_sessions(ward_id: int, page: int = 1, kind: SessionKind = SessionKind.CONFERENCE) -> Page:
+    """A ward's conferences (or slots), latest first, a page at a time."""
+    query = sa.select(DialogueSession).where(
+        DialogueSession.ward_id == ward_id, DialogueSession.kind == kind
+    )
+    order = (DialogueSession.starts_at.desc(), DialogueSession.id.desc())
+    return paginate(query, DialogueSession.id, order, page, SESSIONS_PAGE, objects=True)
 
 
 def bookings_of(user: User) -> list[Booking]:

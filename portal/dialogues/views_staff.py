@@ -32,6 +32,7 @@ from portal.dialogues.models import DialogueSession
 from portal.dialogues.policy import ConferenceAction
 from portal.domain import DomainError
 from portal.forms import int_or_none
+from portal.params import page_arg
 from portal.security import WARD_OFFICERS, WARD_OFFICIALS, role_required
 from portal.sheets import files as sheet_files
 from portal.timeutil import to_local, to_utc
@@ -71,7 +72,7 @@ def index():
     """The ward's conferences, newest first, with overdue results flagged."""
     return render_template(
         "dialogues/staff_index.html",
-        sessions=services.ward_sessions(current_user.ward_id),
+        page=services.ward_sessions(current_user.ward_id, page_arg()),
         overdue=services.results_overdue,
     )
 
