@@ -151,7 +151,7 @@ def next_conference(ward_id: int, now: datetime) -> DialogueSession | None:
 @dataclass(frozen=True)
 class Conferences:
     """The conferences the first screen names: the next one, and those whose results are
-    due (see results_due)."""
+    due (see conferences_in_view)."""
 
     next: DialogueSession | None
     results_due: list[DialogueSession]
