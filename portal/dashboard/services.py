@@ -934,26 +934,29 @@ def conferences_by_ward(period: Period, ward_id: int | None = None) -> dict[int,
             attended.label("attended"),
         ).where(*where)
     )
-    notice = timedelta(days=dialogue_services.NOTICE_DAYS)
-    results = timedelta(days=dialogue_services.RESULTS_DAYS)
     by_ward: dict[int, DialogueFigures] = {}
     for row in conferences:
         figures = by_ward.setdefault(row.ward_id, DialogueFigures(year=period.start.year))
-        figures.held += 1
-        figures.notice_on_time += bool(
-            row.published_at is not None and row.published_at <= row.starts_at - notice
-        )
-        figures.results_on_time += bool(
-            row.results_published_at is not None
-            and row.results_published_at <= row.ends_at + results
-        )
-        figures.capacity += row.capacity
-        figures.attendance += (
-            row.attendance_count
-            if row.attendance_count is not None
-            else row.attended + row.walk_ins
-        )
+        _count_held(figures, row)
     return by_ward
+
+
+def _count_held(figures: DialogueFigures, row) -> None:
+    """Add one held conference (a row of conferences_by_ward's or dialogue_summaries' query:
+    its times, seats and checked-in bookings) to `figures`."""
+    notice = timedelta(days=dialogue_services.NOTICE_DAYS)
+    results = timedelta(days=dialogue_services.RESULTS_DAYS)
+    figures.held += 1
+    figures.notice_on_time += bool(
+        row.published_at is not None and row.published_at <= row.starts_at - notice
+    )
+    figures.results_on_time += bool(
+        row.results_published_at is not None and row.results_published_at <= row.ends_at + results
+    )
+    figures.capacity += row.capacity
+    figures.attendance += (
+        row.attendance_count if row.attendance_count is not None else row.attended + row.walk_ins
+    )
 
 
 def dialogue_summary(ward_id: int, period: Period) -> DialogueFigures:
@@ -999,8 +1002,6 @@ def dialogue_summaries(ward_id: int, periods: Sequence[Period]) -> list[Dialogue
             *_held_conferences(min(y[0] for y in years), max(y[1] for y in years)),
         )
     ).all()
-    notice = timedelta(days=dialogue_services.NOTICE_DAYS)
-    results = timedelta(days=dialogue_services.RESULTS_DAYS)
     summaries = []
     for period, (since, until), year in zip(periods, bounds, years, strict=True):
         year_since, year_until = year
@@ -1009,20 +1010,7 @@ def dialogue_summaries(ward_id: int, periods: Sequence[Period]) -> list[Dialogue
             figures.year_held += year_since <= row.starts_at < year_until
             if not since <= row.starts_at < until:
                 continue
-            figures.held += 1
-            figures.notice_on_time += bool(
-                row.published_at is not None and row.published_at <= row.starts_at - notice
-            )
-            figures.results_on_time += bool(
-                row.results_published_at is not None
-                and row.results_published_at <= row.ends_at + results
-            )
-            figures.capacity += row.capacity
-            figures.attendance += (
-                row.attendance_count
-                if row.attendance_count is not None
-                else row.attended + row.walk_ins
-            )
+            _count_held(figures, row)
             figures.questions += row.questions
             figures.answered += row.answered
         summaries.append(figures)
