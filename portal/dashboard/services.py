@@ -915,30 +915,35 @@ def conferences_by_ward(period: Period, ward_id: int | None = None) -> dict[int,
         where.append(session.ward_id == ward_id)
     # Counted per conference of the period along ix_bookings_session_status (not a GROUP BY
     # over every booking the wards ever had).
-    attended = (
-        sa.select(sa.func.count(Booking.id))
-        .where(Booking.session_id == session.id, Booking.status == BookingStatus.ATTENDED)
-        .correlate(session)
-        .scalar_subquery()
-    )
-    conferences = db.session.execute(
-        sa.select(
-            session.ward_id,
-            session.starts_at,
-            session.ends_at,
-            session.published_at,
-            session.results_published_at,
-            session.capacity,
-            session.attendance_count,
-            session.walk_ins,
-            attended.label("attended"),
-        ).where(*where)
-    )
+    conferences = db.session.execute(sa.select(session.ward_id, *_held_columns()).where(*where))
     by_ward: dict[int, DialogueFigures] = {}
     for row in conferences:
         figures = by_ward.setdefault(row.ward_id, DialogueFigures(year=period.start.year))
         _count_held(figures, row)
     return by_ward
+
+
+def _per_conference(*where):
+    """A count of rows meeting `where` per conference of the enclosing query."""
+    return sa.select(sa.func.count()).where(*where).correlate(DialogueSession).scalar_subquery()
+
+
+def _held_columns() -> tuple:
+    """What _count_held reads of a held conference: its times, seats and checked-in bookings."""
+    session = DialogueSession
+    attended = _per_conference(
+        Booking.session_id == session.id, Booking.status == BookingStatus.ATTENDED
+    )
+    return (
+        session.starts_at,
+        session.ends_at,
+        session.published_at,
+        session.results_published_at,
+        session.capacity,
+        session.attendance_count,
+        session.walk_ins,
+        attended.label("attended"),
+    )
 
 
 def _count_held(figures: DialogueFigures, row) -> None:
@@ -974,25 +979,13 @@ def dialogue_summaries(ward_id: int, periods: Sequence[Period]) -> list[Dialogue
     bounds = [period.utc_bounds() for period in periods]
     years = [period_containing(period.start, "year").utc_bounds() for period in periods]
 
-    def per_conference(*where):
-        return sa.select(sa.func.count()).where(*where).correlate(session).scalar_subquery()
-
     conferences = db.session.execute(
         sa.select(
-            session.starts_at,
-            session.ends_at,
-            session.published_at,
-            session.results_published_at,
-            session.capacity,
-            session.attendance_count,
-            session.walk_ins,
-            per_conference(
-                Booking.session_id == session.id, Booking.status == BookingStatus.ATTENDED
-            ).label("attended"),
-            per_conference(
+            *_held_columns(),
+            _per_conference(
                 Question.session_id == session.id, Question.merged_into_id.is_(None)
             ).label("questions"),
-            per_conference(
+            _per_conference(
                 Question.session_id == session.id,
                 Question.merged_into_id.is_(None),
                 Question.answered_at.is_not(None),
