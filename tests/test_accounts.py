@@ -8,7 +8,7 @@ import logging
 import re
 import threading
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -33,6 +33,7 @@ from portal.db import utcnow, write_intent
 from portal.extensions import db, limiter
 from portal.notifications import worker
 from portal.notifications.models import OutboxMessage, OutboxStatus
+from portal.timeutil import local_today, to_utc
 
 EN = {"Accept-Language": "en"}
 NEW = {
@@ -124,19 +125,41 @@ def test_a_new_code_replaces_the_old_one(app, world: World):
     assert otp.check_code(HOA, CodePurpose.SIGN_IN, second, now=later(seconds=62))
 
 
+def hanoi(hour: int, minute: int = 0, days: int = 0):
+    """Today at this Hà Nội wall-clock time (plus `days`), in UTC."""
+    day = local_today() + timedelta(days=days)
+    return to_utc(datetime.combine(day, time(hour, minute)))
+
+
 def test_limits_per_number_whether_it_has_an_account_or_not(app, world: World, english):
     """One code a minute and five a day, counted the same for a number nobody holds."""
+    start = hanoi(10)
     for phone, user in ((HOA, world.resident), ("+84977111222", None)):
-        otp.send_code(phone, CodePurpose.SIGN_IN, user=user)
+        otp.send_code(phone, CodePurpose.SIGN_IN, user=user, now=start)
         with pytest.raises(otp.TooSoon) as caught:
-            otp.send_code(phone, CodePurpose.SIGN_IN, user=user, now=later(seconds=30))
+            otp.send_code(phone, CodePurpose.SIGN_IN, user=user, now=start + timedelta(seconds=30))
         assert 1 <= caught.value.retry_after <= 31
         for n in range(1, 5):
-            otp.send_code(phone, CodePurpose.SIGN_IN, user=user, now=later(minutes=2 * n))
-        with pytest.raises(otp.TooSoon, match="as many codes as a day"):
-            otp.send_code(phone, CodePurpose.SIGN_IN, user=user, now=later(minutes=20))
+            otp.send_code(
+                phone, CodePurpose.SIGN_IN, user=user, now=start + timedelta(minutes=2 * n)
+            )
+        with pytest.raises(otp.TooSoon, match="as many codes as a day") as caught:
+            otp.send_code(phone, CodePurpose.SIGN_IN, user=user, now=hanoi(10, 20))
+        assert caught.value.retry_after == 13 * 3600 + 40 * 60 + 1  # until Hà Nội's midnight
     assert len([m for m in sms_to(HOA) if m.kind == "one_time_code"]) == 5
     assert sms_to("+84977111222") == []  # nobody to send to: nothing sent
+
+
+def test_the_day_of_the_daily_limit_is_hanois(app, world: World, english):
+    """Five codes by 23:50 in Hà Nội; the sixth waits for Hà Nội's midnight (17:00 UTC), not
+    for UTC's."""
+    for n in range(5):
+        otp.send_code(HOA, CodePurpose.SIGN_IN, user=world.resident, now=hanoi(23, 40 + 2 * n))
+    with pytest.raises(otp.TooSoon, match="as many codes as a day") as caught:
+        otp.send_code(HOA, CodePurpose.SIGN_IN, user=world.resident, now=hanoi(23, 59))
+    assert caught.value.retry_after == 60 + 1
+    otp.send_code(HOA, CodePurpose.SIGN_IN, user=world.resident, now=hanoi(0, 1, days=1))
+    assert len([m for m in sms_to(HOA) if m.kind == "one_time_code"]) == 6
 
 
 def test_a_number_is_sent_one_code_however_many_servers_ask_at_once(app, world: World):

@@ -5,7 +5,7 @@ open items; what the page cache may share and what it must not."""
 from __future__ import annotations
 
 import re
-from datetime import time
+from datetime import time, timedelta
 
 import pytest
 from conftest import (
@@ -108,8 +108,8 @@ def test_the_dialogue_action_leads_to_the_next_conference_with_seats(client, wor
     services.book(full, user=make_user(Role.RESIDENT, world.ward))
     later = make_conference(world.ward, capacity=50, title="Còn chỗ")
     db.session.commit()
-    later.starts_at = full.starts_at.replace(year=full.starts_at.year + 1)
-    later.ends_at = later.starts_at.replace(hour=(later.starts_at.hour + 2) % 24)
+    later.starts_at = full.starts_at + timedelta(days=365)
+    later.ends_at = later.starts_at + timedelta(hours=2)
     db.session.commit()
     client.set_cookie("ward", world.ward.slug)
     html = text_of(client.get("/"))

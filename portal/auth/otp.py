@@ -29,7 +29,7 @@ from portal.auth.models import CodePurpose, PhoneCode, PhoneCodeQuota, User
 from portal.db import upsert_insert, utcnow
 from portal.domain import DomainError, Refusal
 from portal.extensions import db
-from portal.timeutil import local_today
+from portal.timeutil import local_today, to_utc
 
 DIGITS = 6
 
@@ -92,8 +92,8 @@ def _take_quota(phone: str, now: datetime) -> None:
     row = db.session.execute(sa.select(quota).where(quota.phone == phone)).scalar_one()
     db.session.refresh(row)
     if row.day == today and row.sent_on_day >= per_day:
-        tomorrow = datetime.combine(today + timedelta(days=1), datetime.min.time())
-        wait = int((tomorrow - now.replace(tzinfo=None)).total_seconds()) + 1
+        midnight = to_utc(datetime.combine(today + timedelta(days=1), datetime.min.time()))
+        wait = int((midnight - now).total_seconds()) + 1  # until the next Hà Nội day
         raise TooSoon(
             _l("This number has been sent as many codes as a day allows. Try again tomorrow."),
             max(wait, 60),
