@@ -129,5 +129,6 @@ def test_loading_the_app_imports_no_heavy_library():
         capture_output=True,
         text=True,
         check=True,
+        timeout=120,
     )
     assert result.stdout.split() == [], result.stdout

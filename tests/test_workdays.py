@@ -58,5 +58,7 @@ def test_counting_reads_the_table_without_importing_the_package():
         "assert add_working_days(date(2026, 2, 13), 1) == date(2026, 2, 23);"
         "print('holidays' in sys.modules)"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
     assert done.stdout.strip() == "False"
