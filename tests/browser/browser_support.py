@@ -204,7 +204,9 @@ def check_accessibility(page: Page, name: str) -> None:
 
 def assert_no_horizontal_scroll(page: Page, what: str) -> None:
     """The page fits a phone's width (opened with viewport=PHONE_VIEWPORT): no sideways
-    scrolling."""
+    scrolling. Measured once the page has loaded: after a click that navigates, the new
+    page's text can show before its stylesheet applies (an unstyled page is wider)."""
+    page.wait_for_load_state("load")
     scroll_width = page.evaluate("document.documentElement.scrollWidth")
     assert scroll_width <= PHONE_WIDTH + 1, (
         f"{what} scrolls sideways at {PHONE_WIDTH} px: scrollWidth={scroll_width}"
